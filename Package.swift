@@ -1,0 +1,71 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Upcoming features on for every target of ours, as Swift 6 hygiene.
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "etl",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "etl", targets: ["etl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLibXML2",
+            path: "Sources/CLibXML2",
+            pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]
+        ),
+        .target(
+            name: "Ingest",
+            dependencies: ["CLibXML2"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Transform",
+            dependencies: ["Ingest"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Warehouse",
+            dependencies: [
+                "Ingest", "Transform",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Pipeline",
+            dependencies: [
+                "Ingest", "Transform", "Warehouse",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "etl",
+            dependencies: [
+                "Ingest", "Transform", "Warehouse", "Pipeline",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest"], resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "TransformTests", dependencies: ["Transform", "Ingest"], swiftSettings: strict),
+        .testTarget(name: "WarehouseTests", dependencies: ["Warehouse", "Transform", "Ingest"], swiftSettings: strict),
+        .testTarget(name: "EndToEndTests", dependencies: ["Pipeline", "Warehouse", "Transform", "Ingest"], swiftSettings: strict),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,381 @@
+import Foundation
+
+/// How a CSV file is written. Sniffed from the file's head unless forced.
+public struct CSVDialect: Sendable, Equatable, CustomStringConvertible {
+    public enum Layout: String, Sendable, Codable { case long, wide }
+
+    public var delimiter: UInt8
+    public var decimalComma: Bool
+    public var encoding: TextEncoding
+    public var bomLength: Int
+    /// Lines before the header (SSB's quoted title line and blank lines).
+    public var titleLines: [String]
+    public var headerLine: Int
+    public var layout: Layout
+
+    public var description: String {
+        let d: String
+        switch delimiter {
+        case 0x3B: d = "semicolon"
+        case 0x2C: d = "comma"
+        case 0x09: d = "tab"
+        default: d = "'\(Character(Unicode.Scalar(delimiter)))'"
+        }
+        var s = "delimiter=\(d) decimal=\(decimalComma ? "comma" : "point") encoding=\(encoding.rawValue)\(bomLength > 0 ? " (BOM)" : "") layout=\(layout.rawValue) header-line=\(headerLine)"
+        if let t = titleLines.first(where: { !$0.isEmpty }) { s += " title=\"\(t)\"" }
+        return s
+    }
+}
+
+/// What a user may force instead of sniffing.
+public struct CSVOptions: Sendable {
+    public var delimiter: UInt8?
+    public var decimalComma: Bool?
+    public var encoding: TextEncoding?
+    public var layout: CSVDialect.Layout?
+    /// Roles by column name, overriding the guess from SSB's usual names.
+    public var roles: [String: DimensionRole]
+    /// Display name used in locations instead of the path.
+    public var displayName: String?
+
+    public init(delimiter: UInt8? = nil, decimalComma: Bool? = nil, encoding: TextEncoding? = nil, layout: CSVDialect.Layout? = nil, roles: [String: DimensionRole] = [:], displayName: String? = nil) {
+        self.delimiter = delimiter
+        self.decimalComma = decimalComma
+        self.encoding = encoding
+        self.layout = layout
+        self.roles = roles
+        self.displayName = displayName
+    }
+}
+
+/// Reads SSB and KOSTRA CSV in every dialect of FORMATS.md §2, streaming.
+///
+/// Long layout: one column per dimension, the value last. Wide layout: stub columns, then one
+/// column per heading combination whose header ends in a year (`"… (prosent) 2019"` or `"2019"`).
+public final class CSVReader {
+    public let path: String
+    public let options: CSVOptions
+    public private(set) var dialect: CSVDialect
+    private var file: String { options.displayName ?? path }
+
+    public static let sniffBytes = 256 << 10
+
+    public init(path: String, options: CSVOptions = CSVOptions()) throws {
+        self.path = path
+        self.options = options
+        self.dialect = try CSVReader.sniff(path: path, options: options)
+    }
+
+    // MARK: Sniffing
+
+    static func sniff(path: String, options: CSVOptions) throws -> CSVDialect {
+        let name = options.displayName ?? path
+        let (head, complete) = try ChunkedFile.head(path: path, count: sniffBytes)
+        if head.isEmpty { throw ReadError(SourceLocation(file: name, line: 1), "the file is empty; expected a header line and data rows") }
+        var (encoding, bom) = head.withUnsafeBufferPointer { TextEncoding.sniff($0, isComplete: complete) }
+        if let forced = options.encoding { encoding = forced; if forced != .utf8 { bom = 0 } }
+        if head.prefix(8).contains(0) || head.prefix(4096).contains(0) {
+            let at = head.firstIndex(of: 0)!
+            let line = head[..<at].filter { $0 == 0x0A }.count + 1
+            throw ReadError(SourceLocation(file: name, line: line), "binary data (a NUL byte); expected a text file")
+        }
+        let body = Array(head.dropFirst(bom))
+        let candidates: [UInt8] = options.delimiter.map { [$0] } ?? [0x3B, 0x09, 0x2C]
+        var best: (delim: UInt8, score: Int, header: Int, records: [[[UInt8]]], lines: [Int])? = nil
+        for d in candidates {
+            var scanner = CSVScanner(delimiter: d, file: name)
+            var records: [[[UInt8]]] = []
+            var lines: [Int] = []
+            do {
+                try body.withUnsafeBufferPointer { buf in
+                    try scanner.feed(buf) { rec in
+                        if records.count < 200 {
+                            records.append((0..<rec.count).map { rec.field($0) })
+                            lines.append(rec.line)
+                        }
+                    }
+                }
+                if complete { try scanner.finish { rec in
+                    records.append((0..<rec.count).map { rec.field($0) }); lines.append(rec.line)
+                } }
+            } catch let e as ReadError where complete {
+                // An unterminated quote in a complete small file is reported by the real pass.
+                _ = e
+            }
+            // Header: the first record with more than one field; title lines before it have one.
+            guard let h = records.firstIndex(where: { $0.count > 1 }) else { continue }
+            let width = records[h].count
+            let following = records[(h + 1)...].filter { !($0.count == 1 && $0[0].isEmpty) }
+            let consistent = following.filter { $0.count == width }.count
+            let score = width * 1000 + (following.isEmpty ? 0 : consistent * 1000 / following.count)
+            if best == nil || score > best!.score { best = (d, score, h, records, lines) }
+        }
+        guard let chosen = best else {
+            let first = body.prefix { $0 != 0x0A && $0 != 0x0D }
+            let text = encoding.decode(Array(first.prefix(80))) ?? "?"
+            if candidates.count == 1 {
+                throw ReadError(SourceLocation(file: name, line: 1), "no line has more than one field with the forced delimiter; found \"\(text)\"")
+            }
+            throw ReadError(SourceLocation(file: name, line: 1), "no delimiter found: expected fields separated by ';', ',' or tab, found \"\(text)\"")
+        }
+        let header = chosen.records[chosen.header]
+        let titles = chosen.records[..<chosen.header].map { encoding.decode($0.first ?? []) ?? "" }
+        let headerTexts = header.map { encoding.decode($0) ?? "" }
+        let layout = options.layout ?? CSVReader.guessLayout(headerTexts)
+        let data = chosen.records[(chosen.header + 1)...]
+        var decimalComma: Bool
+        if let forced = options.decimalComma { decimalComma = forced }
+        else {
+            let valueColumns: [Int] = layout == .long ? [header.count - 1] : CSVReader.wideColumns(headerTexts)
+            var sawComma = false, sawPoint = false
+            for rec in data where rec.count == header.count {
+                for c in valueColumns {
+                    let f = rec[c]
+                    for (i, b) in f.enumerated() where i > 0 && i + 1 < f.count {
+                        let before = f[i - 1], after = f[i + 1]
+                        let digits = (before >= 0x30 && before <= 0x39) && (after >= 0x30 && after <= 0x39)
+                        if digits && b == 0x2C { sawComma = true }
+                        if digits && b == 0x2E { sawPoint = true }
+                    }
+                }
+            }
+            if chosen.delim == 0x2C { decimalComma = false }
+            else if sawComma { decimalComma = true }
+            else if sawPoint { decimalComma = false }
+            else { decimalComma = chosen.delim == 0x3B }
+        }
+        return CSVDialect(delimiter: chosen.delim, decimalComma: decimalComma, encoding: encoding, bomLength: bom,
+                          titleLines: titles, headerLine: chosen.lines[chosen.header], layout: layout)
+    }
+
+    /// A header column is a wide (year) column when its last word is a four-digit year.
+    static func yearSuffix(_ text: String) -> (prefix: String, year: String)? {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        let parts = t.split(separator: " ")
+        guard let last = parts.last else { return nil }
+        let y = String(last)
+        // Years and SSB period codes like 2019K1, 2019M01, 2019U01.
+        let digits = y.prefix(4)
+        guard digits.count == 4, digits.allSatisfy(\.isASCIIDigit) else { return nil }
+        let rest = y.dropFirst(4)
+        guard rest.isEmpty || (rest.count >= 2 && "KMUH".contains(rest.first!) && rest.dropFirst().allSatisfy(\.isASCIIDigit)) else { return nil }
+        guard let year = Int(digits), (1800...2200).contains(year) else { return nil }
+        return (parts.dropLast().joined(separator: " "), y)
+    }
+
+    static func wideColumns(_ header: [String]) -> [Int] {
+        header.indices.filter { $0 > 0 && yearSuffix(header[$0]) != nil }
+    }
+
+    static func guessLayout(_ header: [String]) -> CSVDialect.Layout {
+        let wide = wideColumns(header)
+        // Wide when the header ends in a run of year columns.
+        if let first = wide.first, wide == Array(first..<header.count) { return .wide }
+        return .long
+    }
+
+    static func role(forColumn name: String) -> DimensionRole {
+        let n = name.lowercased().trimmingCharacters(in: .whitespaces)
+        switch n {
+        case "region", "kommune", "kokkommuneregion0000", "kommuneregion", "geo", "kommunenummer", "kommunenr", "fylke": return .geo
+        case "år", "aar", "tid", "year", "periode", "period", "time": return .time
+        case "statistikkvariabel", "contentscode", "contents", "variabel", "measure", "statistikkvariabler": return .metric
+        default: return .other
+        }
+    }
+
+    // MARK: Reading
+
+    public func read<S: CellSink>(into sink: inout S) throws {
+        let d = dialect
+        var scanner = CSVScanner(delimiter: d.delimiter, file: file)
+        let f = try ChunkedFile(path: path)
+        var builder: RowBuilder? = nil
+        var skipped = d.bomLength
+        var dataRows = 0
+        var lastLine = 0
+        func onRecord(_ rec: borrowing CSVRecord) throws {
+            lastLine = rec.line
+            if rec.line < d.headerLine { return }
+            if rec.line == d.headerLine {
+                builder = try RowBuilder(header: rec, dialect: d, file: self.file, roles: self.options.roles)
+                try sink.begin(builder!.schema)
+                return
+            }
+            if rec.isBlank { return }
+            dataRows += 1
+            try builder!.emit(rec, into: &sink)
+        }
+        try f.forEachChunk { chunk in
+            if skipped > 0 {
+                let n = min(skipped, chunk.count)
+                skipped -= n
+                try scanner.feed(UnsafeBufferPointer(rebasing: chunk[n...]), onRecord)
+            } else {
+                try scanner.feed(chunk, onRecord)
+            }
+        }
+        try scanner.finish(onRecord)
+        guard let b = builder else {
+            throw ReadError(SourceLocation(file: file, line: max(lastLine, 1)), "no header line found; expected a header and data rows")
+        }
+        if dataRows == 0 {
+            throw ReadError(SourceLocation(file: file, line: d.headerLine), "the file has a header but no data rows")
+        }
+        try sink.end(b.schema)
+    }
+}
+
+/// Turns records into cells for one header.
+struct RowBuilder {
+    var schema: DatasetSchema
+    let dialect: CSVDialect
+    let file: String
+    let width: Int
+    /// Long layout: the column index of each dimension; wide: of each stub dimension.
+    let dimColumns: [Int]
+    let geoDim: Int?
+    /// Wide layout: per value column, the coordinates it adds (metric label, period).
+    let wideColumns: [(column: Int, metric: String?, period: String)]
+    let wideMetricDim: Int?
+    let wideTimeDim: Int?
+    var cache: [[UInt8]]
+    var cacheValue: [String]
+    let headerNames: [String]
+
+    init(header: borrowing CSVRecord, dialect: CSVDialect, file: String, roles: [String: DimensionRole]) throws {
+        self.dialect = dialect
+        self.file = file
+        width = header.count
+        var names: [String] = []
+        for i in 0..<header.count {
+            guard let s = header.withField(i, { dialect.encoding.decode($0) }) else {
+                throw ReadError(SourceLocation(file: file, line: header.line, column: i + 1), "header field \(i + 1) is not valid \(dialect.encoding.rawValue) text; force the encoding with --encoding")
+            }
+            names.append(s.trimmingCharacters(in: .whitespaces))
+        }
+        headerNames = names
+        var seen = Set<String>()
+        for (i, n) in names.enumerated() {
+            if n.isEmpty && !(dialect.layout == .long && i == names.count - 1) {
+                throw ReadError(SourceLocation(file: file, line: header.line, column: i + 1), "header field \(i + 1) is empty; expected a column name")
+            }
+            if !seen.insert(n).inserted {
+                throw ReadError(SourceLocation(file: file, line: header.line, column: i + 1), "duplicate column name \"\(n)\" in the header")
+            }
+        }
+        func roleOf(_ n: String) -> DimensionRole { roles[n] ?? CSVReader.role(forColumn: n) }
+        var dims: [Dimension] = []
+        switch dialect.layout {
+        case .long:
+            dimColumns = Array(0..<(names.count - 1))
+            for c in dimColumns { dims.append(Dimension(id: names[c], role: roleOf(names[c]))) }
+            wideColumns = []
+            wideMetricDim = nil
+            wideTimeDim = nil
+            schema = DatasetSchema(dimensions: dims, label: names.last)
+        case .wide:
+            let cols = CSVReader.wideColumns(names)
+            guard let first = cols.first else {
+                throw ReadError(SourceLocation(file: file, line: header.line), "wide layout needs header columns ending in a year (\"… 2019\"); found none")
+            }
+            dimColumns = Array(0..<first)
+            for c in dimColumns { dims.append(Dimension(id: names[c], role: roleOf(names[c]))) }
+            var wc: [(Int, String?, String)] = []
+            var anyMetric = false
+            for c in first..<names.count {
+                guard let (prefix, year) = CSVReader.yearSuffix(names[c]) else {
+                    throw ReadError(SourceLocation(file: file, line: header.line, column: c + 1), "column \"\(names[c])\" after the year columns has no year; expected \"… YYYY\"")
+                }
+                if !prefix.isEmpty { anyMetric = true }
+                wc.append((c, prefix.isEmpty ? nil : prefix, year))
+            }
+            wideColumns = wc
+            if anyMetric {
+                wideMetricDim = dims.count
+                dims.append(Dimension(id: "statistikkvariabel", role: .metric))
+            } else { wideMetricDim = nil }
+            wideTimeDim = dims.count
+            dims.append(Dimension(id: "år", role: .time))
+            schema = DatasetSchema(dimensions: dims)
+            for (_, m, y) in wc {
+                if let m, let md = wideMetricDim { schema.dimensions[md].categories[m] = CategoryLabel(name: m) }
+                schema.dimensions[wideTimeDim!].categories[y] = CategoryLabel(name: y)
+            }
+        }
+        if let t = dialect.titleLines.first(where: { !$0.isEmpty }) { schema.label = t }
+        geoDim = schema.dimensions.firstIndex { $0.role == .geo }
+        cache = Array(repeating: [0xFF, 0xFE], count: dimColumns.count)
+        cacheValue = Array(repeating: "", count: dimColumns.count)
+    }
+
+    mutating func emit<S: CellSink>(_ rec: borrowing CSVRecord, into sink: inout S) throws {
+        guard rec.count == width else {
+            let raw = String(decoding: rec.bytes.prefix(200), as: UTF8.self)
+            try sink.reject(ReadError(SourceLocation(file: file, line: rec.line), "expected \(width) fields as in the header, found \(rec.count)"), raw: raw)
+            return
+        }
+        var coords: [String] = []
+        coords.reserveCapacity(schema.dimensions.count)
+        for (k, c) in dimColumns.enumerated() {
+            let same = rec.withField(c) { f in
+                cache[k].withUnsafeBufferPointer { f.elementsEqual($0) }
+            }
+            if same { coords.append(cacheValue[k]); continue }
+            guard let text = rec.withField(c, { dialect.encoding.decode($0) }) else {
+                try sink.reject(ReadError(SourceLocation(file: file, line: rec.line, column: c + 1), "field \(c + 1) is not valid \(dialect.encoding.rawValue) text; force the encoding (e.g. --encoding windows-1252)"), raw: "")
+                return
+            }
+            let code: String
+            if k == geoDim {
+                let p = RegionLabel.parse(text)
+                code = p.code
+                if let l = p.label, schema.dimensions[k].categories[code] == nil { schema.dimensions[k].categories[code] = l }
+            } else {
+                code = text.trimmingCharacters(in: .whitespaces)
+                if schema.dimensions[k].categories[code] == nil { schema.dimensions[k].categories[code] = CategoryLabel(name: code) }
+            }
+            if code.isEmpty {
+                try sink.reject(ReadError(SourceLocation(file: file, line: rec.line, column: c + 1), "field \(c + 1) (\(headerNames[c])) is empty; expected a category"), raw: rawText(rec))
+                return
+            }
+            cache[k] = rec.field(c)
+            cacheValue[k] = code
+            coords.append(code)
+        }
+        switch dialect.layout {
+        case .long:
+            let c = width - 1
+            let parsed = rec.withField(c) { NumberParser.parse($0, decimalComma: dialect.decimalComma) }
+            try emitCell(parsed, coords: coords, rec: rec, column: c, into: &sink)
+        case .wide:
+            for (c, metric, period) in wideColumns {
+                var cs = coords
+                if let metric, wideMetricDim != nil { cs.append(metric) }
+                cs.append(period)
+                let parsed = rec.withField(c) { NumberParser.parse($0, decimalComma: dialect.decimalComma) }
+                try emitCell(parsed, coords: cs, rec: rec, column: c, into: &sink)
+            }
+        }
+    }
+
+    private func rawText(_ rec: borrowing CSVRecord) -> String {
+        dialect.encoding.decode(Array(rec.bytes.prefix(500))) ?? String(decoding: rec.bytes.prefix(500), as: UTF8.self)
+    }
+
+    private func emitCell<S: CellSink>(_ parsed: CellText, coords: [String], rec: borrowing CSVRecord, column c: Int, into sink: inout S) throws {
+        let loc = SourceLocation(file: file, line: rec.line, column: c + 1)
+        switch parsed {
+        case .number(let v, let status):
+            try sink.cell(Cell(coordinates: coords, value: v, status: status, location: loc), schema: schema)
+        case .symbol(let s):
+            try sink.cell(Cell(coordinates: coords, value: nil, status: s, location: loc), schema: schema)
+        case .empty:
+            // An empty cell is missing data; SSB writes `..` for that, so record it as such.
+            try sink.cell(Cell(coordinates: coords, value: nil, status: "..", location: loc), schema: schema)
+        case .invalid:
+            let text = rec.withField(c) { dialect.encoding.decode($0) } ?? "?"
+            try sink.reject(ReadError(loc, "field \(c + 1) (\(headerNames[c])): expected a number (decimal \(dialect.decimalComma ? "comma" : "point")) or one of the symbols . .. ... : - *, found \"\(text)\""), raw: rawText(rec))
+        }
+    }
+}
