@@ -4,7 +4,6 @@ import PackageDescription
 // Upcoming features on for every target of ours, as Swift 6 hygiene.
 let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
-    .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
 let package = Package(

@@ -1,0 +1,130 @@
+import Foundation
+import GRDB
+import Ingest
+import Transform
+import Warehouse
+
+/// Builds the harmonised layer from staged observations: measures are selected and summed,
+/// harmonised to the target structure, and turned into indicators. Reads no source file.
+struct Deriver {
+    let db: Database
+    let pipeline: Pipeline
+    let regions: RegionCatalog
+    let structureYear: Int
+    var harmoniser: Harmoniser
+    var rawCache: [String: [SeriesKey: StatValue]] = [:]
+    var harmonisedCache: [String: [Harmonised]] = [:]
+    var warnings: [String] = []
+    var outOfValidity = 0
+
+    init(db: Database, pipeline: Pipeline, regions: RegionCatalog, structureYear: Int) throws {
+        self.db = db
+        self.pipeline = pipeline
+        self.regions = regions
+        self.structureYear = structureYear
+        let h = pipeline.definition.harmonisation
+        let shares = (h?.split_shares ?? []).map { SplitShare(oldCode: $0.old, newCode: $0.new, year: $0.year, share: $0.share, basis: $0.basis) }
+        harmoniser = Harmoniser(regions: regions, target: structureYear, splitShares: shares)
+        if let tol = h?.tolerance { harmoniser.tolerance = tol }
+        if let key = h?.split_key {
+            let k = try raw(key)
+            var totals: [SeriesKey: StatValue] = [:]
+            for (sk, v) in k where sk.breakdown.isEmpty { totals[sk] = v }
+            harmoniser = Harmoniser(regions: regions, target: structureYear, splitShares: shares, splitKey: totals)
+            if let tol = h?.tolerance { harmoniser.tolerance = tol }
+        }
+    }
+
+    /// A measure's values as published (region codes of their own year), selected and summed.
+    mutating func raw(_ name: String) throws -> [SeriesKey: StatValue] {
+        if let c = rawCache[name] { return c }
+        guard let def = pipeline.definition.measures[name] else { throw DefinitionError(["unknown measure \(name)"]) }
+        let available = try Staging.measures(db, sourceId: def.source)
+        var contents: [String]
+        if let sel = def.contents {
+            contents = available.filter { sel.matches($0) }
+            if contents.isEmpty {
+                throw RunFailure("measures.\(name): source \(def.source) has no measure matching \(sel); it has: \(available.prefix(10).map { "\"\($0)\"" }.joined(separator: ", "))")
+            }
+        } else if available.count == 1 {
+            contents = available
+        } else {
+            throw RunFailure("measures.\(name): source \(def.source) has \(available.count) measures; name one with `contents:`")
+        }
+        let select = def.select ?? [:]
+        var rows: [StagedRow] = []
+        for c in contents {
+            for var r in try Staging.rows(db, sourceId: def.source, measure: c) {
+                if contents.count > 1 { r.breakdown = r.breakdown.isEmpty ? "\u{1}measure=\(c)" : "\u{1}measure=\(c);" + r.breakdown }
+                rows.append(r)
+            }
+        }
+        var sums: [SeriesKey: (value: Double, status: String?, missing: Bool, n: Int)] = [:]
+        var combos = Set<String>()
+        for r in rows {
+            guard let year = Int(r.period) else { continue }
+            var keep: [Substring] = []
+            var chosen: [Substring] = []
+            var ok = true
+            if !r.breakdown.isEmpty {
+                for pair in r.breakdown.split(separator: ";") {
+                    let kv = pair.split(separator: "=", maxSplits: 1)
+                    let dim = String(kv[0]), code = kv.count > 1 ? String(kv[1]) : ""
+                    if dim == "\u{1}measure" { chosen.append(pair); continue }
+                    if let sel = select[dim] {
+                        if !sel.matches(code) { ok = false; break }
+                        chosen.append(pair)
+                    } else { keep.append(pair) }
+                }
+            }
+            guard ok else { continue }
+            combos.insert(chosen.joined(separator: ";"))
+            let key = SeriesKey(r.region, year, keep.joined(separator: ";"))
+            var acc = sums[key] ?? (0, nil, false, 0)
+            acc.n += 1
+            acc.status = Symbols.strongest(acc.status, r.status)
+            if let v = r.value { acc.value += v } else { acc.missing = true }
+            sums[key] = acc
+        }
+        var out: [SeriesKey: StatValue] = [:]
+        let expected = combos.count
+        for (k, a) in sums {
+            if a.missing || Symbols.isMissing(a.status) {
+                out[k] = StatValue(nil, status: Symbols.isMissing(a.status) ? a.status : "..")
+            } else if a.n < expected {
+                // Some selected categories are absent for this region and year: the sum would be too small.
+                out[k] = StatValue(nil, status: "..")
+            } else {
+                out[k] = StatValue(a.value, status: a.n == 1 ? a.status : (a.status == "-" ? nil : a.status))
+            }
+        }
+        rawCache[name] = out
+        return out
+    }
+
+    mutating func harmonised(_ name: String) throws -> [Harmonised] {
+        if let c = harmonisedCache[name] { return c }
+        guard let def = pipeline.definition.measures[name] else { throw DefinitionError(["unknown measure \(name)"]) }
+        let values = try raw(name)
+        let result: HarmoniseResult
+        if def.combine == "weighted_mean" {
+            let w = try raw(def.weight!)
+            result = harmoniser.harmonise(values, rule: .weightedMean, weights: w)
+        } else {
+            result = harmoniser.harmonise(values, rule: .sum)
+        }
+        for w in result.warnings { warnings.append("\(name): \(w)") }
+        outOfValidity = max(outOfValidity, result.outOfValidity)
+        harmonisedCache[name] = result.values
+        return result.values
+    }
+
+    mutating func indicator(_ def: IndicatorDefinition) throws -> [IndicatorValue] {
+        switch def.kind {
+        case .ratio:
+            return IndicatorEngine.ratio(def, numerator: try harmonised(def.numerator!), denominator: try harmonised(def.denominator!))
+        case .rate, .count:
+            return IndicatorEngine.direct(def, measure: try harmonised(def.measure!))
+        }
+    }
+}

@@ -1,0 +1,309 @@
+import Foundation
+import Ingest
+import Transform
+import Yams
+
+/// A problem with a pipeline definition or its files. `validate` collects every one.
+public struct DefinitionError: Error, CustomStringConvertible, Sendable {
+    public var problems: [String]
+    public init(_ problems: [String]) { self.problems = problems }
+    public var description: String { problems.joined(separator: "\n") }
+}
+
+/// A source file the pipeline reads.
+public struct SourceDefinition: Codable, Sendable {
+    public var id: String
+    public var path: String
+    /// csv, jsonstat, sdmx, px; guessed from the extension when omitted.
+    public var format: String?
+    public var table: String?
+    public var encoding: String?
+    public var delimiter: String?
+    public var decimal: String?
+    /// Role overrides: dimension (column) name → geo, time, metric, other.
+    public var dimensions: [String: DimensionRole]?
+    /// Treat values of codes outside their validity as back-cast series (SSB's merged code list).
+    public var backcast: Bool?
+    /// Re-rank gapped JSON-stat category positions instead of refusing the file.
+    public var lenient_index: Bool?
+}
+
+/// A selection of one dimension's categories: one code, a list, or a range of codes.
+public enum Selection: Codable, Sendable, Equatable {
+    case codes([String])
+    case range(from: String, to: String)
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let s = try? c.decode(String.self) { self = .codes([s]); return }
+        if let i = try? c.decode(Int.self) { self = .codes([String(i)]); return }
+        if let l = try? c.decode([String].self) { self = .codes(l); return }
+        struct R: Codable { var from: String; var to: String }
+        if let r = try? c.decode(R.self) { self = .range(from: r.from, to: r.to); return }
+        throw DecodingError.dataCorruptedError(in: c, debugDescription: "expected a code, a list of codes, or {from: CODE, to: CODE}")
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .codes(let l): try c.encode(l)
+        case .range(let f, let t): try c.encode(["from": f, "to": t])
+        }
+    }
+
+    public func matches(_ code: String) -> Bool {
+        switch self {
+        case .codes(let l): return l.contains(code)
+        case .range(let f, let t):
+            // Zero-padded numeric codes compare as numbers; others as text.
+            if let a = Int(f), let b = Int(t), let x = Int(code) { return x >= a && x <= b }
+            return code >= f && code <= t
+        }
+    }
+
+    public var isSingle: Bool {
+        if case .codes(let l) = self { return l.count == 1 }
+        return false
+    }
+}
+
+/// A measure: cells of one source, selected and summed, with the rule for combining municipalities.
+public struct MeasureDefinition: Codable, Sendable {
+    public var source: String
+    /// The metric category (ContentsCode, or its label in files without codes); several are summed.
+    public var contents: Selection?
+    /// Other dimensions: the categories to keep; several are summed.
+    public var select: [String: Selection]?
+    /// sum (counts) or weighted_mean (rates published without parts).
+    public var combine: String?
+    /// For weighted_mean: the measure whose values weight the parts.
+    public var weight: String?
+}
+
+public struct HarmonisationSettings: Codable, Sendable {
+    /// `latest` (default) or a year.
+    public var structure_year: String?
+    public var split_key: String?
+    public var split_shares: [SplitShareEntry]?
+    public var border_exceptions: [BorderExceptionEntry]?
+    public var tolerance: Double?
+
+    public struct SplitShareEntry: Codable, Sendable {
+        public var old: String
+        public var new: String
+        public var year: Int
+        public var share: Double
+        public var basis: String?
+    }
+    public struct BorderExceptionEntry: Codable, Sendable {
+        public var old: String
+        public var new: String
+        public var year: Int
+        public var note: String?
+    }
+}
+
+/// The indicator catalogue file.
+public struct IndicatorCatalogFile: Codable, Sendable {
+    public var indicators: [IndicatorEntry]
+}
+
+public struct IndicatorEntry: Codable, Sendable {
+    public var code: String
+    public var name: String
+    public var name_en: String?
+    public var unit: String
+    public var kind: IndicatorKind
+    public var numerator: String?
+    public var denominator: String?
+    public var measure: String?
+    public var weight: String?
+    public var scale: Double?
+    public var decimals: Int?
+    public var population: String?
+    public var source_tables: [String]?
+    public var definition: String
+
+    public var definitionValue: IndicatorDefinition {
+        IndicatorDefinition(code: code, name: name, nameEn: name_en, unit: unit, kind: kind, numerator: numerator, denominator: denominator,
+                            measure: measure, weight: weight, scale: scale ?? 1, decimals: decimals ?? 1, population: population,
+                            sourceTables: source_tables ?? [], definition: definition)
+    }
+}
+
+/// A pipeline definition file, decoded and resolved against its folder.
+public struct PipelineDefinition: Codable, Sendable {
+    public var name: String
+    public var description: String?
+    public var warehouse: String?
+    public var catalog: String?
+    public var indicators: String?
+    public var max_rejects: Int?
+    public var harmonisation: HarmonisationSettings?
+    public var sources: [SourceDefinition]
+    public var measures: [String: MeasureDefinition]
+}
+
+/// A loaded pipeline: the definition plus resolved paths and the catalogues it names.
+public struct Pipeline: Sendable {
+    public var path: String
+    public var folder: String
+    public var definition: PipelineDefinition
+    public var indicators: [IndicatorDefinition]
+    public var catalogPath: String
+    public var indicatorsPath: String?
+    public var warehousePath: String
+    /// The raw bytes of everything that defines the derived layer, for change detection.
+    public var definitionBytes: [Data]
+
+    public static let defaultWarehouse = "warehouse/omsorg.sqlite"
+
+    /// Loads and validates a pipeline file; every problem is reported at once.
+    public static func load(path: String, warehouseOverride: String? = nil, checkFiles: Bool = true) throws -> Pipeline {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw DefinitionError(["\(path): error: pipeline file not found"])
+        }
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw DefinitionError(["\(path): error: cannot read the pipeline file as UTF-8 text"])
+        }
+        let def: PipelineDefinition
+        do { def = try YAMLDecoder().decode(PipelineDefinition.self, from: text) }
+        catch { throw DefinitionError(["\(path): error: \(describe(error))"]) }
+        let folder = (path as NSString).deletingLastPathComponent
+        var problems: [String] = []
+        var bytes: [Data] = [data]
+
+        func resolve(_ p: String, what: String) -> String? {
+            switch safePath(p, folder: folder) {
+            case .success(let full): return full
+            case .failure(let e): problems.append("\(path): error: \(what): \(e.description)"); return nil
+            }
+        }
+        // The change catalogue.
+        let catalogPath = resolve(def.catalog ?? "kommuneendringer.csv", what: "catalog") ?? ""
+        if checkFiles, !catalogPath.isEmpty, !FileManager.default.fileExists(atPath: catalogPath) {
+            problems.append("\(path): error: catalog: file not found: \(catalogPath)")
+        }
+        if let d = FileManager.default.contents(atPath: catalogPath) { bytes.append(d) }
+        // The indicator catalogue.
+        var indicators: [IndicatorDefinition] = []
+        var indicatorsPath: String? = nil
+        if let ip = def.indicators, let full = resolve(ip, what: "indicators") {
+            indicatorsPath = full
+            if let d = FileManager.default.contents(atPath: full), let t = String(data: d, encoding: .utf8) {
+                bytes.append(d)
+                do { indicators = try YAMLDecoder().decode(IndicatorCatalogFile.self, from: t).indicators.map(\.definitionValue) }
+                catch { problems.append("\(full): error: \(describe(error))") }
+            } else {
+                problems.append("\(path): error: indicators: file not found: \(full)")
+            }
+        } else if def.indicators == nil {
+            problems.append("\(path): error: no `indicators:` catalogue named; expected a path such as indicators.yml")
+        }
+        // Sources.
+        var ids = Set<String>()
+        for (i, s) in def.sources.enumerated() {
+            if !ids.insert(s.id).inserted { problems.append("\(path): error: sources[\(i)]: duplicate source id \"\(s.id)\"") }
+            if let full = resolve(s.path, what: "sources[\(i)] (\(s.id))"), checkFiles, !FileManager.default.fileExists(atPath: full) {
+                problems.append("\(path): error: sources[\(i)] (\(s.id)): file not found: \(full)")
+            }
+            if let f = s.format, SourceFormat(rawValue: f) == nil {
+                problems.append("\(path): error: sources[\(i)] (\(s.id)): unknown format \"\(f)\"; expected one of \(SourceFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            if let e = s.encoding, TextEncoding(name: e) == nil {
+                problems.append("\(path): error: sources[\(i)] (\(s.id)): unknown encoding \"\(e)\"; expected utf-8, windows-1252 or iso-8859-1")
+            }
+        }
+        // Measures.
+        for (name, m) in def.measures.sorted(by: { $0.key < $1.key }) {
+            if !ids.contains(m.source) { problems.append("\(path): error: measures.\(name): unknown source \"\(m.source)\"; declared sources are \(ids.sorted().joined(separator: ", "))") }
+            let combine = m.combine ?? "sum"
+            switch combine {
+            case "sum": break
+            case "weighted_mean":
+                if let w = m.weight {
+                    if def.measures[w] == nil { problems.append("\(path): error: measures.\(name): weight refers to unknown measure \"\(w)\"") }
+                } else {
+                    problems.append("\(path): error: measures.\(name): combine weighted_mean needs a `weight:` measure")
+                }
+                if let sel = m.select, sel.values.contains(where: { !$0.isSingle }) || !(m.contents?.isSingle ?? true) {
+                    problems.append("\(path): error: measures.\(name): a weighted_mean measure cannot sum several categories; select one code per dimension")
+                }
+            default:
+                problems.append("\(path): error: measures.\(name): combine \"\(combine)\" is not one of sum, weighted_mean")
+            }
+        }
+        if let key = def.harmonisation?.split_key, def.measures[key] == nil {
+            problems.append("\(path): error: harmonisation.split_key refers to unknown measure \"\(key)\"")
+        }
+        if let y = def.harmonisation?.structure_year, y != "latest", Int(y) == nil {
+            problems.append("\(path): error: harmonisation.structure_year \"\(y)\" is not `latest` or a year")
+        }
+        // Indicators against measures: every problem, not the first.
+        let known = Set(def.measures.keys)
+        var codes = Set<String>()
+        for ind in indicators {
+            if !codes.insert(ind.code).inserted { problems.append("\(indicatorsPath ?? path): error: duplicate indicator code \"\(ind.code)\"") }
+            for p in ind.problems(knownMeasures: known) { problems.append("\(indicatorsPath ?? path): error: \(p)") }
+            if ind.kind == .rate, let m = ind.measure, let w = ind.weight, let md = def.measures[m], md.combine == "weighted_mean", md.weight != w {
+                problems.append("\(indicatorsPath ?? path): error: indicator \(ind.code): weight \(w) differs from measure \(m)'s weight \(md.weight ?? "")")
+            }
+        }
+        if !problems.isEmpty { throw DefinitionError(problems) }
+        let warehouse = warehouseOverride ?? def.warehouse ?? defaultWarehouse
+        return Pipeline(path: path, folder: folder, definition: def, indicators: indicators, catalogPath: catalogPath,
+                        indicatorsPath: indicatorsPath, warehousePath: warehouse, definitionBytes: bytes)
+    }
+
+    public func sourcePath(_ s: SourceDefinition) -> String {
+        (try? safePath(s.path, folder: folder).get()) ?? s.path
+    }
+
+    /// Readable text for a decoding error, with the path of keys where it happened.
+    static func describe(_ error: any Error) -> String {
+        func at(_ path: [any CodingKey]) -> String {
+            path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(in: CharacterSet(charactersIn: "."))
+        }
+        switch error {
+        case DecodingError.keyNotFound(let k, let c): return "\(at(c.codingPath + [k])): required key missing"
+        case DecodingError.typeMismatch(let t, let c): return "\(at(c.codingPath)): expected \(t)"
+        case DecodingError.valueNotFound(let t, let c): return "\(at(c.codingPath)): expected \(t), found nothing"
+        case DecodingError.dataCorrupted(let c): return "\(at(c.codingPath)): \(c.debugDescription)"
+        default: return "\(error)"
+        }
+    }
+}
+
+public enum SourceFormat: String, CaseIterable, Sendable {
+    case csv, jsonstat, sdmx, px
+
+    public static func guess(path: String) -> SourceFormat {
+        switch (path as NSString).pathExtension.lowercased() {
+        case "json": return .jsonstat
+        case "xml": return .sdmx
+        case "px": return .px
+        default: return .csv
+        }
+    }
+}
+
+public struct PathError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+}
+
+/// Resolves a path from a pipeline: relative paths stay inside the pipeline's folder
+/// (`..` may not climb out of it); absolute paths are the user's choice and are kept.
+public func safePath(_ p: String, folder: String) -> Result<String, PathError> {
+    if p.isEmpty { return .failure(PathError(description: "empty path")) }
+    if p.hasPrefix("/") { return .success(p) }
+    var parts: [Substring] = []
+    for c in p.split(separator: "/") {
+        if c == "." || c.isEmpty { continue }
+        if c == ".." {
+            if parts.isEmpty { return .failure(PathError(description: "\"\(p)\" escapes the pipeline's folder; give an absolute path to read files elsewhere")) }
+            parts.removeLast()
+        } else { parts.append(c) }
+    }
+    let rel = parts.joined(separator: "/")
+    return .success(folder.isEmpty ? rel : "\(folder)/\(rel)")
+}

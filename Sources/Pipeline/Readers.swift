@@ -1,0 +1,84 @@
+import Foundation
+import Ingest
+
+/// Options a user or a pipeline may force on a reader.
+public struct ReaderOptions: Sendable {
+    public var format: SourceFormat?
+    public var encoding: TextEncoding?
+    public var delimiter: UInt8?
+    public var decimalComma: Bool?
+    public var roles: [String: DimensionRole] = [:]
+    public var lenientIndex = false
+    public var displayName: String?
+
+    public init(format: SourceFormat? = nil, encoding: TextEncoding? = nil, delimiter: UInt8? = nil, decimalComma: Bool? = nil,
+                roles: [String: DimensionRole] = [:], lenientIndex: Bool = false, displayName: String? = nil) {
+        self.format = format
+        self.encoding = encoding
+        self.delimiter = delimiter
+        self.decimalComma = decimalComma
+        self.roles = roles
+        self.lenientIndex = lenientIndex
+        self.displayName = displayName
+    }
+
+    public init(source s: SourceDefinition, displayName: String) {
+        format = s.format.flatMap(SourceFormat.init(rawValue:))
+        encoding = s.encoding.flatMap(TextEncoding.init(name:))
+        delimiter = s.delimiter.flatMap { d in d == "tab" || d == "\\t" ? 0x09 : d.utf8.first }
+        decimalComma = s.decimal.map { $0 == "," || $0 == "comma" }
+        roles = s.dimensions ?? [:]
+        lenientIndex = s.lenient_index ?? false
+        self.displayName = displayName
+    }
+}
+
+/// What a reader said about the file it read (for the source dimension and `etl inspect`).
+public struct ReadInfo: Sendable {
+    public var format: SourceFormat
+    public var dialect: String
+}
+
+/// Reads any supported file into a sink, choosing the reader by the declared format or the
+/// file's extension and first bytes.
+public func readFile<S: CellSink>(path: String, options: ReaderOptions, into sink: inout S) throws -> ReadInfo {
+    let format = options.format ?? sniffFormat(path: path)
+    let name = options.displayName ?? path
+    switch format {
+    case .csv:
+        let r = try CSVReader(path: path, options: CSVOptions(delimiter: options.delimiter, decimalComma: options.decimalComma, encoding: options.encoding,
+                                                              roles: options.roles, displayName: name))
+        try r.read(into: &sink)
+        return ReadInfo(format: .csv, dialect: r.dialect.description)
+    case .jsonstat:
+        let r = try JSONStatReader(path: path, options: JSONStatOptions(lenientIndex: options.lenientIndex, displayName: name))
+        try r.read(into: &sink)
+        return ReadInfo(format: .jsonstat, dialect: "json-stat")
+    case .sdmx:
+        let r = try SDMXReader(path: path, options: SDMXOptions(displayName: name))
+        try r.read(into: &sink)
+        return ReadInfo(format: .sdmx, dialect: "sdmx-ml")
+    case .px:
+        let r = try PXReader(path: path, displayName: name, encoding: options.encoding)
+        try r.read(into: &sink)
+        return ReadInfo(format: .px, dialect: "px")
+    }
+}
+
+/// Guesses a file's format from its extension, then its first non-blank byte.
+public func sniffFormat(path: String) -> SourceFormat {
+    switch (path as NSString).pathExtension.lowercased() {
+    case "json": return .jsonstat
+    case "xml": return .sdmx
+    case "px": return .px
+    case "csv", "txt", "tsv": return .csv
+    default: break
+    }
+    if let head = try? ChunkedFile.head(path: path, count: 512).bytes {
+        let first = head.drop { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 || $0 == 0xEF || $0 == 0xBB || $0 == 0xBF }.first
+        if first == UInt8(ascii: "{") { return .jsonstat }
+        if first == UInt8(ascii: "<") { return .sdmx }
+        if head.starts(with: Array("CHARSET".utf8)) || head.starts(with: Array("AXIS-VERSION".utf8)) { return .px }
+    }
+    return .csv
+}

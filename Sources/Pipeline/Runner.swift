@@ -1,0 +1,236 @@
+import Foundation
+import GRDB
+import Ingest
+import Transform
+import Warehouse
+
+/// Something that happened during a run, for the human summary and the JSON log.
+public enum RunEvent: Sendable {
+    case sourceStarted(id: String, path: String)
+    case sourceDone(id: String, staged: Int, rejected: Int, outOfValidity: Int, dialect: String)
+    case sourceReused(id: String)
+    case harmonised(structureYear: Int, facts: Int, indicators: Int)
+    case published(warehouse: String, runId: Int64)
+    case warning(String)
+    case noChange
+}
+
+public struct RunOptions: Sendable {
+    public var pipelinePath: String
+    public var warehouse: String?
+    public var structureYear: Int?
+    public var catalogPath: String?
+    public var fullRefresh = false
+    public var maxRejects: Int?
+    public var command = "run"
+
+    public init(pipelinePath: String, warehouse: String? = nil, structureYear: Int? = nil, catalogPath: String? = nil,
+                fullRefresh: Bool = false, maxRejects: Int? = nil, command: String = "run") {
+        self.pipelinePath = pipelinePath
+        self.warehouse = warehouse
+        self.structureYear = structureYear
+        self.catalogPath = catalogPath
+        self.fullRefresh = fullRefresh
+        self.maxRejects = maxRejects
+        self.command = command
+    }
+}
+
+public struct RunSummary: Sendable, Codable {
+    public enum Status: String, Sendable, Codable { case success, rejectsOverLimit = "rejects_over_limit", noChange = "no_change" }
+    public var status: Status
+    public var runId: Int64?
+    public var pipeline: String
+    public var warehouse: String
+    public var structureYear: Int
+    public var sourcesRead = 0
+    public var sourcesReused = 0
+    public var staged = 0
+    public var rejected = 0
+    public var outOfValidity = 0
+    public var indicators = 0
+    public var facts = 0
+    public var warnings: [String] = []
+    public var elapsedSeconds = 0.0
+    public var steps: [StepRecord] = []
+
+    public struct StepRecord: Sendable, Codable {
+        public var step: String
+        public var status: String
+        public var seconds: Double
+        public var rows: Int
+        public var detail: String?
+    }
+}
+
+/// A run failed; nothing was published.
+public struct RunFailure: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ d: String) { description = d }
+}
+
+/// Runs a pipeline: stage changed sources, rebuild the harmonised layer, publish in one transaction.
+public final class Runner {
+    public let options: RunOptions
+    let observe: (RunEvent) -> Void
+
+    public init(options: RunOptions, observe: @escaping (RunEvent) -> Void = { _ in }) {
+        self.options = options
+        self.observe = observe
+    }
+
+    /// Version of the derivation code: a change re-derives even when no input changed.
+    public static let derivationVersion = "1"
+
+    public func run(rerunOnly: Bool = false) throws -> RunSummary {
+        let started = Date()
+        let pipeline = try Pipeline.load(path: options.pipelinePath, warehouseOverride: options.warehouse)
+        let catalogPath = options.catalogPath ?? pipeline.catalogPath
+        guard let catalogData = FileManager.default.contents(atPath: catalogPath) else {
+            throw RunFailure("\(catalogPath): error: change catalogue not found")
+        }
+        let catalog: ChangeCatalog
+        do { catalog = try ChangeCatalog.parseCSV(String(decoding: catalogData, as: UTF8.self), file: catalogPath) }
+        catch { throw DefinitionError(["\(error)"]) }
+        var exceptions = BorderException.known
+        for e in pipeline.definition.harmonisation?.border_exceptions ?? [] {
+            exceptions.append(BorderException(oldCode: e.old, newCode: e.new, year: e.year, note: e.note))
+        }
+        let regions = RegionCatalog(catalog: catalog, exceptions: exceptions)
+        var structureYear = regions.newestYear
+        if let y = options.structureYear { structureYear = y }
+        else if let s = pipeline.definition.harmonisation?.structure_year, let y = Int(s) { structureYear = y }
+        let maxRejects = options.maxRejects ?? pipeline.definition.max_rejects ?? 0
+
+        // Hash sources before the transaction; a missing file fails the run before anything is written.
+        var hashes: [String: String] = [:]
+        if !rerunOnly {
+            for s in pipeline.definition.sources {
+                let p = pipeline.sourcePath(s)
+                guard FileManager.default.fileExists(atPath: p) else { throw RunFailure("\(p): error: source file not found (source \(s.id))") }
+                hashes[s.id] = try contentHash(path: p)
+            }
+        }
+        let fingerprint = sha256(pipeline.definitionBytes + [catalogData]
+            + hashes.sorted { $0.key < $1.key }.map { Data("\($0.key)=\($0.value)".utf8) }
+            + [Data("structure=\(structureYear);v=\(Runner.derivationVersion)".utf8)])
+
+        let warehouse = try Warehouse(path: pipeline.warehousePath)
+        var summary = RunSummary(status: .success, runId: nil, pipeline: pipeline.definition.name, warehouse: pipeline.warehousePath, structureYear: structureYear)
+
+        if !rerunOnly && !options.fullRefresh,
+           let last = try warehouse.queue.read({ try Warehouse.lastSuccessfulFingerprint($0) }), last == fingerprint {
+            // Nothing changed since the last good run: record it and publish nothing new.
+            try warehouse.transaction { db in
+                let id = try Warehouse.startRun(db, pipeline: pipeline.definition.name, command: options.command, structureYear: structureYear)
+                var c = Warehouse.RunCounts()
+                c.sourcesReused = pipeline.definition.sources.count
+                summary.runId = id
+                try Warehouse.finishRun(db, runId: id, status: "success", counts: c, fingerprint: fingerprint, message: "no change since the last successful run")
+            }
+            summary.status = .noChange
+            summary.sourcesReused = pipeline.definition.sources.count
+            summary.elapsedSeconds = Date().timeIntervalSince(started)
+            observe(.noChange)
+            try writeRunRecord(summary, warehousePath: pipeline.warehousePath)
+            return summary
+        }
+
+        let startedAt = Warehouse.now()
+        do {
+            try warehouse.transaction { db in
+                let runId = try Warehouse.startRun(db, pipeline: pipeline.definition.name, command: options.command, structureYear: structureYear)
+                summary.runId = runId
+                if !rerunOnly {
+                    try stageSources(db, pipeline: pipeline, regions: regions, runId: runId, hashes: hashes, summary: &summary)
+                } else {
+                    summary.sourcesReused = try Int.fetchOne(db, sql: "SELECT count(*) FROM dim_source") ?? 0
+                }
+                let t0 = Date()
+                var deriver = try Deriver(db: db, pipeline: pipeline, regions: regions, structureYear: structureYear)
+                let writer = try FactWriter(db, runId: runId, structureYear: structureYear, regions: regions, indicators: pipeline.indicators)
+                defer { writer.close() }
+                for def in pipeline.indicators {
+                    for v in try deriver.indicator(def) { try writer.write(v) }
+                }
+                summary.facts = writer.written
+                summary.indicators = pipeline.indicators.count
+                summary.outOfValidity = try Staging.outOfValidityCount(db)
+                summary.warnings += deriver.warnings
+                for w in summary.warnings { try Warehouse.warn(db, runId: runId, w); observe(.warning(w)) }
+                summary.steps.append(.init(step: "harmonise", status: "ok", seconds: Date().timeIntervalSince(t0), rows: writer.written,
+                                           detail: "structure year \(structureYear)"))
+                observe(.harmonised(structureYear: structureYear, facts: writer.written, indicators: pipeline.indicators.count))
+                if summary.rejected > maxRejects { summary.status = .rejectsOverLimit }
+                var c = Warehouse.RunCounts()
+                c.sourcesRead = summary.sourcesRead; c.sourcesReused = summary.sourcesReused; c.staged = summary.staged
+                c.rejected = summary.rejected; c.facts = summary.facts; c.warnings = summary.warnings.count
+                try Warehouse.finishRun(db, runId: runId, status: summary.status.rawValue, counts: c, fingerprint: fingerprint,
+                                        message: summary.rejected > 0 ? "\(summary.rejected) rows rejected; see etl_reject where run_id = \(runId)" : nil)
+            }
+        } catch {
+            warehouse.recordFailure(pipeline: pipeline.definition.name, command: options.command, startedAt: startedAt, message: "\(error)")
+            throw error
+        }
+        observe(.published(warehouse: pipeline.warehousePath, runId: summary.runId ?? 0))
+        summary.elapsedSeconds = Date().timeIntervalSince(started)
+        try writeRunRecord(summary, warehousePath: pipeline.warehousePath)
+        return summary
+    }
+
+    private func stageSources(_ db: Database, pipeline: Pipeline, regions: RegionCatalog, runId: Int64, hashes: [String: String], summary: inout RunSummary) throws {
+        _ = try Warehouse.removeSources(db, notIn: pipeline.definition.sources.map(\.id))
+        for s in pipeline.definition.sources {
+            let path = pipeline.sourcePath(s)
+            let hash = hashes[s.id]!
+            if !options.fullRefresh, try Warehouse.stagedHash(db, sourceId: s.id) == hash {
+                summary.sourcesReused += 1
+                observe(.sourceReused(id: s.id))
+                summary.steps.append(.init(step: "stage \(s.id)", status: "reused", seconds: 0, rows: 0, detail: "content unchanged"))
+                continue
+            }
+            let t0 = Date()
+            observe(.sourceStarted(id: s.id, path: path))
+            let format = s.format.flatMap(SourceFormat.init(rawValue:)) ?? sniffFormat(path: path)
+            let key = try Warehouse.replaceSource(db, Warehouse.SourceRecord(id: s.id, path: path, format: format.rawValue, tableId: s.table,
+                                                                              contentHash: hash, origin: readSidecar(path)), runId: runId)
+            let writer = try StagingWriter(db, sourceKey: key)
+            defer { writer.close() }
+            var sink = StagingSink(db: db, runId: runId, sourceId: s.id, writer: writer, regions: regions,
+                                   roleOverrides: s.dimensions ?? [:], backcast: s.backcast ?? false)
+            let info: ReadInfo
+            do {
+                info = try readFile(path: path, options: ReaderOptions(source: s, displayName: path), into: &sink)
+            } catch let e as ReadError {
+                throw RunFailure(e.location.file == s.id ? "\(path): error: \(e.message)" : e.description)
+            }
+            for schema in sink.schemas { try StagingWriter.saveLabels(db, sourceKey: key, schema: schema) }
+            let title = sink.schemas.first?.label
+            try Warehouse.finishSource(db, key: key, observations: sink.staged, rejected: sink.rejected, title: title, updated: sink.schemas.first?.updated)
+            try db.execute(sql: "UPDATE dim_source SET dialect = ? WHERE source_key = ?", arguments: [info.dialect, key])
+            summary.sourcesRead += 1
+            summary.staged += sink.staged
+            summary.rejected += sink.rejected
+            observe(.sourceDone(id: s.id, staged: sink.staged, rejected: sink.rejected, outOfValidity: sink.outOfValidity, dialect: info.dialect))
+            summary.steps.append(.init(step: "stage \(s.id)", status: "ok", seconds: Date().timeIntervalSince(t0), rows: sink.staged,
+                                       detail: sink.rejected > 0 ? "\(sink.rejected) rejected" : nil))
+        }
+    }
+
+    /// A fetched file's origin (URL, query, fetch time), from `FILE.origin.json` beside it.
+    func readSidecar(_ path: String) -> String? {
+        FileManager.default.contents(atPath: path + ".origin.json").map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Writes the run record (JSON) beside the warehouse: `runs/run-N.json` and `last-run.json`.
+    func writeRunRecord(_ summary: RunSummary, warehousePath: String) throws {
+        let dir = (warehousePath as NSString).deletingLastPathComponent
+        let runs = (dir.isEmpty ? "." : dir) + "/runs"
+        try FileManager.default.createDirectory(atPath: runs, withIntermediateDirectories: true)
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let data = try enc.encode(summary)
+        try data.write(to: URL(fileURLWithPath: "\(runs)/run-\(summary.runId ?? 0).json"), options: .atomic)
+        try data.write(to: URL(fileURLWithPath: "\(runs)/last-run.json"), options: .atomic)
+    }
+}

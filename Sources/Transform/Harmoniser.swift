@@ -1,0 +1,277 @@
+import Foundation
+import Ingest
+
+/// How a harmonised value was obtained.
+public enum Method: String, Sendable, Codable, CaseIterable, Comparable {
+    case asPublished = "as_published"
+    case renumbered
+    case merged
+    case splitAllocated = "split_allocated"
+    case notComputable = "not_computable"
+
+    var rank: Int { Method.allCases.firstIndex(of: self)! }
+    public static func < (a: Method, b: Method) -> Bool { a.rank < b.rank }
+}
+
+/// A value with SSB's status.
+public struct StatValue: Sendable, Hashable {
+    public var value: Double?
+    public var status: String?
+    public init(_ value: Double?, status: String? = nil) {
+        self.value = value
+        self.status = status
+    }
+}
+
+/// The key of a series value: a region code, a year and a breakdown.
+public struct SeriesKey: Sendable, Hashable, Comparable {
+    public var region: String
+    public var year: Int
+    public var breakdown: String
+    public init(_ region: String, _ year: Int, _ breakdown: String = "") {
+        self.region = region
+        self.year = year
+        self.breakdown = breakdown
+    }
+    public static func < (a: SeriesKey, b: SeriesKey) -> Bool { (a.region, a.year, a.breakdown) < (b.region, b.year, b.breakdown) }
+}
+
+/// A source code and the share of it that went into a harmonised value.
+public struct LineagePart: Sendable, Hashable, Codable {
+    public var code: String
+    public var year: Int
+    public var share: Double
+    public init(code: String, year: Int, share: Double) {
+        self.code = code
+        self.year = year
+        self.share = share
+    }
+}
+
+public struct Harmonised: Sendable {
+    public var key: SeriesKey
+    public var value: Double?
+    public var status: String?
+    public var method: Method
+    /// For a rate: the summed weight behind it (so groups can weight it again).
+    public var weight: Double?
+    public var note: String?
+    public var lineage: [LineagePart]
+}
+
+/// How a measure combines across municipalities.
+public enum CombineRule: Sendable, Equatable {
+    /// Counts add up.
+    case sum
+    /// A rate published without its parts: weighted mean with the declared weight.
+    case weightedMean
+}
+
+/// Shares declared for partial splits (old code → new code, in the year of the split).
+public struct SplitShare: Sendable, Hashable, Codable {
+    public var oldCode: String
+    public var newCode: String
+    public var year: Int
+    public var share: Double
+    public var basis: String?
+    public init(oldCode: String, newCode: String, year: Int, share: Double, basis: String? = nil) {
+        self.oldCode = oldCode
+        self.newCode = newCode
+        self.year = year
+        self.share = share
+        self.basis = basis
+    }
+}
+
+public struct HarmoniseResult: Sendable {
+    public var values: [Harmonised]
+    /// Cells of codes outside their validity (set aside, never harmonised).
+    public var outOfValidity: Int
+    public var warnings: [String]
+}
+
+/// Harmonises series published for many structures to one target structure year
+/// (HARMONISATION.md). Pure: no files, no database.
+public struct Harmoniser: Sendable {
+    public let regions: RegionCatalog
+    public let target: Int
+    public let splitShares: [String: Double]
+    /// Values of the allocation key for pure splits (population in the first year after it).
+    public let splitKey: [SeriesKey: StatValue]
+    /// Relative tolerance between a published back-cast value and the one computed from parts.
+    public var tolerance: Double = 0.005
+
+    private var partsCache: [Int: [String: [String]]] = [:]
+
+    public init(regions: RegionCatalog, target: Int, splitShares: [SplitShare] = [], splitKey: [SeriesKey: StatValue] = [:]) {
+        self.regions = regions
+        self.target = target
+        var shares: [String: Double] = [:]
+        for s in splitShares { shares["\(s.oldCode)>\(s.newCode)@\(s.year)"] = s.share }
+        self.splitShares = shares
+        self.splitKey = splitKey
+    }
+
+    struct Contribution {
+        var code: String
+        var sourceCode: String
+        var share: Double?
+        var shareProblem: String?
+        var via: MappingPart.Via
+        var value: StatValue
+        var backcast: Bool
+    }
+
+    /// The allocation share of one split step: a declared share, or for a pure split the
+    /// successor's share of the key in the split year.
+    func share(of step: SplitStep) -> Result<Double, HarmoniseProblem> {
+        if let s = splitShares["\(step.oldCode)>\(step.newCode)@\(step.year)"] { return .success(s) }
+        guard step.pure else {
+            return .failure(HarmoniseProblem("no declared share for the partial split of \(step.oldCode) into \(step.newCode) in \(step.year)"))
+        }
+        var total = 0.0
+        var mine: Double? = nil
+        for s in step.successors {
+            guard let v = splitKey[SeriesKey(s, step.year)]?.value else {
+                return .failure(HarmoniseProblem("allocation key missing for \(s) in \(step.year) (split of \(step.oldCode))"))
+            }
+            total += v
+            if s == step.newCode { mine = v }
+        }
+        guard let m = mine, total > 0 else { return .failure(HarmoniseProblem("allocation key is zero for the split of \(step.oldCode) in \(step.year)")) }
+        return .success(m / total)
+    }
+
+    /// Harmonises one measure. `weights` are the raw (published-structure) values of the
+    /// declared weight, needed when the rule is `.weightedMean`.
+    public mutating func harmonise(_ values: [SeriesKey: StatValue], rule: CombineRule, weights: [SeriesKey: StatValue] = [:]) -> HarmoniseResult {
+        var groups: [SeriesKey: [Contribution]] = [:]
+        var out: [Harmonised] = []
+        var outOfValidity = 0
+        var warnings: [String] = []
+        for (key, v) in values {
+            let published = key.region
+            var code = published
+            var backcast = false
+            guard RegionLevel.of(published) == .kommune else {
+                // Counties, the country and KOSTRA groups are kept as published.
+                out.append(Harmonised(key: key, value: v.value, status: v.status, method: .asPublished, weight: nil, note: nil,
+                                      lineage: [LineagePart(code: published, year: key.year, share: 1)]))
+                continue
+            }
+            var structureYear = key.year
+            if published.hasPrefix("K-") {
+                code = String(published.dropFirst(2))
+                backcast = true
+                if regions.isValid(code, in: target) { structureYear = target }
+                else if let last = regions.validity[code]?.compactMap(\.to).max() { structureYear = last }
+            } else if !regions.isValid(code, in: key.year) {
+                outOfValidity += 1
+                continue
+            }
+            switch regions.map(code, year: structureYear, to: target) {
+            case .notComputable(let reason):
+                out.append(Harmonised(key: SeriesKey(code, key.year, key.breakdown), value: nil, status: nil, method: .notComputable, weight: nil,
+                                      note: "\(published) \(key.year): \(reason)", lineage: [LineagePart(code: published, year: key.year, share: 1)]))
+            case .mapped(let parts):
+                for p in parts {
+                    var share: Double? = 1
+                    var problem: String? = nil
+                    for step in p.splits {
+                        switch self.share(of: step) {
+                        case .success(let s): share = share.map { $0 * s }
+                        case .failure(let e): share = nil; problem = e.message
+                        }
+                    }
+                    groups[SeriesKey(p.target, key.year, key.breakdown), default: []].append(
+                        Contribution(code: code, sourceCode: published, share: share, shareProblem: problem, via: p.via, value: v, backcast: backcast))
+                }
+            }
+        }
+        for (key, contributions) in groups.sorted(by: { $0.key < $1.key }) {
+            let direct = contributions.filter { !$0.backcast }
+            let casts = contributions.filter(\.backcast)
+            let computed = direct.isEmpty ? nil : combine(key: key, direct, rule: rule, weights: weights)
+            if let cast = casts.first {
+                var h = Harmonised(key: key, value: cast.value.value, status: cast.value.status,
+                                   method: cast.code == key.region ? .asPublished : .renumbered, weight: nil,
+                                   note: "back-cast series \(cast.sourceCode) as published",
+                                   lineage: [LineagePart(code: cast.sourceCode, year: key.year, share: 1)])
+                if rule == .weightedMean, let w = weights[SeriesKey(cast.sourceCode, key.year, key.breakdown)]?.value ?? weights[SeriesKey(cast.sourceCode, key.year)]?.value { h.weight = w }
+                if let c = computed, let a = c.value, let b = h.value {
+                    let diff = abs(a - b)
+                    if diff > tolerance * max(abs(b), 1e-9) {
+                        warnings.append("\(key.region) \(key.year)\(key.breakdown.isEmpty ? "" : " [\(key.breakdown)]"): published back-cast \(b) differs from \(a) computed from \(direct.map(\.sourceCode).sorted().joined(separator: "+")) by \(String(format: "%.3g", diff))")
+                    }
+                }
+                out.append(h)
+            } else if let c = computed {
+                out.append(c)
+            }
+        }
+        return HarmoniseResult(values: out, outOfValidity: outOfValidity, warnings: warnings)
+    }
+
+    private mutating func expectedParts(_ region: String, year: Int) -> [String] {
+        if partsCache[year] == nil { partsCache[year] = regions.parts(year: year, target: target) }
+        return partsCache[year]?[region] ?? [region]
+    }
+
+    private mutating func combine(key: SeriesKey, _ cs: [Contribution], rule: CombineRule, weights: [SeriesKey: StatValue]) -> Harmonised {
+        let lineage = cs.map { LineagePart(code: $0.sourceCode, year: key.year, share: $0.share ?? .nan) }.sorted { $0.code < $1.code }
+        let via = cs.map(\.via).max() ?? .same
+        var method: Method
+        switch via {
+        case .same: method = .asPublished
+        case .renumbered: method = .renumbered
+        case .merged: method = .merged
+        case .split: method = .splitAllocated
+        }
+        func fail(_ why: String, status: String? = nil) -> Harmonised {
+            Harmonised(key: key, value: nil, status: status, method: .notComputable, weight: nil, note: why, lineage: lineage)
+        }
+        if let bad = cs.first(where: { $0.share == nil }) {
+            return fail(bad.shareProblem ?? "no allocation share for \(bad.code)")
+        }
+        // A part that is not in the data makes the value missing rather than too small.
+        let have = Set(cs.map(\.code))
+        let missing = expectedParts(key.region, year: key.year).filter { !have.contains($0) }
+        if !missing.isEmpty {
+            return Harmonised(key: key, value: nil, status: "..", method: method, weight: nil,
+                              note: "missing part\(missing.count > 1 ? "s" : ""): \(missing.joined(separator: ", ")) in \(key.year)", lineage: lineage)
+        }
+        // The strongest status of the parts wins; a missing part makes the whole missing.
+        var status: String? = nil
+        for c in cs { status = Symbols.strongest(status, c.value.status) }
+        if Symbols.isMissing(status) || cs.contains(where: { $0.value.value == nil }) {
+            return Harmonised(key: key, value: nil, status: status ?? "..", method: method, weight: nil,
+                              note: cs.count > 1 ? "a part is \(status ?? "missing")" : nil, lineage: lineage)
+        }
+        switch rule {
+        case .sum:
+            let total = cs.reduce(0.0) { $0 + ($1.value.value ?? 0) * ($1.share ?? 0) }
+            return Harmonised(key: key, value: total, status: status, method: method, weight: nil, note: nil, lineage: lineage)
+        case .weightedMean:
+            if cs.count == 1 {
+                // One source code: a renumbering or a split successor; the rate is copied.
+                let w = weights[SeriesKey(cs[0].sourceCode, key.year, key.breakdown)]?.value ?? weights[SeriesKey(cs[0].sourceCode, key.year)]?.value
+                return Harmonised(key: key, value: cs[0].value.value, status: status, method: method, weight: w.map { $0 * (cs[0].share ?? 1) }, note: nil, lineage: lineage)
+            }
+            var num = 0.0, den = 0.0
+            for c in cs {
+                guard let w = weights[SeriesKey(c.sourceCode, key.year, key.breakdown)]?.value ?? weights[SeriesKey(c.sourceCode, key.year)]?.value else {
+                    return fail("weight missing for \(c.sourceCode) in \(key.year)")
+                }
+                num += (c.value.value ?? 0) * w * (c.share ?? 1)
+                den += w * (c.share ?? 1)
+            }
+            guard den > 0 else { return fail("weights sum to zero in \(key.year)") }
+            return Harmonised(key: key, value: num / den, status: status, method: method, weight: den, note: nil, lineage: lineage)
+        }
+    }
+}
+
+public struct HarmoniseProblem: Error, Sendable {
+    public var message: String
+    public init(_ m: String) { message = m }
+}

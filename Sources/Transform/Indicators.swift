@@ -1,0 +1,137 @@
+import Foundation
+import Ingest
+
+/// How an indicator is computed and how it combines across municipalities (INDICATORS.md).
+public enum IndicatorKind: String, Sendable, Codable {
+    /// A count: summed across municipalities.
+    case count
+    /// A ratio with stored numerator and denominator: both summed, then divided.
+    case ratio
+    /// A rate published without its parts: a weighted mean with a declared weight.
+    case rate
+}
+
+/// One catalogued indicator.
+public struct IndicatorDefinition: Sendable, Codable, Equatable {
+    public var code: String
+    public var name: String
+    public var nameEn: String?
+    public var unit: String
+    public var kind: IndicatorKind
+    public var numerator: String?
+    public var denominator: String?
+    /// The published measure (for `rate` and `count`).
+    public var measure: String?
+    /// The weight measure for `rate`.
+    public var weight: String?
+    /// Multiplier applied to the ratio (100 for per cent, 1000 for per 1 000).
+    public var scale: Double
+    public var decimals: Int
+    public var population: String?
+    public var sourceTables: [String]
+    public var definition: String
+
+    public init(code: String, name: String, nameEn: String? = nil, unit: String, kind: IndicatorKind, numerator: String? = nil, denominator: String? = nil,
+                measure: String? = nil, weight: String? = nil, scale: Double = 1, decimals: Int = 1, population: String? = nil,
+                sourceTables: [String] = [], definition: String) {
+        self.code = code
+        self.name = name
+        self.nameEn = nameEn
+        self.unit = unit
+        self.kind = kind
+        self.numerator = numerator
+        self.denominator = denominator
+        self.measure = measure
+        self.weight = weight
+        self.scale = scale
+        self.decimals = decimals
+        self.population = population
+        self.sourceTables = sourceTables
+        self.definition = definition
+    }
+
+    /// The measures this indicator needs.
+    public var measures: [String] { [numerator, denominator, measure, weight].compactMap { $0 } }
+
+    /// Problems with the definition itself, given the declared measure names (every one, not the first).
+    public func problems(knownMeasures: Set<String>) -> [String] {
+        var p: [String] = []
+        switch kind {
+        case .ratio:
+            if numerator == nil { p.append("indicator \(code): kind ratio needs a numerator") }
+            if denominator == nil { p.append("indicator \(code): kind ratio needs a denominator") }
+        case .rate:
+            if measure == nil { p.append("indicator \(code): kind rate needs the published measure") }
+            if weight == nil { p.append("indicator \(code): kind rate needs a weight measure to combine municipalities") }
+        case .count:
+            if measure == nil { p.append("indicator \(code): kind count needs a measure") }
+        }
+        for m in measures where !knownMeasures.contains(m) {
+            p.append("indicator \(code): refers to unknown measure \"\(m)\"")
+        }
+        return p
+    }
+}
+
+/// One computed indicator value.
+public struct IndicatorValue: Sendable {
+    public var indicator: String
+    public var key: SeriesKey
+    public var value: Double?
+    public var numerator: Double?
+    public var denominatorValue: Double?
+    public var weight: Double?
+    public var status: String?
+    public var method: Method
+    public var note: String?
+    public var lineage: [LineagePart]
+}
+
+/// Computes indicators from harmonised measures.
+public enum IndicatorEngine {
+    /// A ratio: numerator and denominator harmonised as counts, then divided and scaled.
+    public static func ratio(_ def: IndicatorDefinition, numerator: [Harmonised], denominator: [Harmonised]) -> [IndicatorValue] {
+        var dens: [SeriesKey: Harmonised] = [:]
+        for d in denominator { dens[d.key] = d }
+        var out: [IndicatorValue] = []
+        var used = Set<SeriesKey>()
+        for n in numerator {
+            let dk = dens[n.key] != nil ? n.key : SeriesKey(n.key.region, n.key.year)
+            guard let d = dens[dk] else {
+                out.append(IndicatorValue(indicator: def.code, key: n.key, value: nil, numerator: n.value, denominatorValue: nil, weight: nil,
+                                          status: "..", method: max(n.method, .asPublished), note: "denominator \(def.denominator ?? "") has no value", lineage: n.lineage))
+                continue
+            }
+            used.insert(dk)
+            let method = max(n.method, d.method)
+            let lineage = Array(Set(n.lineage + d.lineage)).sorted { ($0.code, $0.year) < ($1.code, $1.year) }
+            var status = Symbols.strongest(n.status, d.status)
+            if status == "-" { status = nil }
+            if method == .notComputable {
+                out.append(IndicatorValue(indicator: def.code, key: n.key, value: nil, numerator: n.value, denominatorValue: d.value, weight: nil, status: nil,
+                                          method: .notComputable, note: n.note ?? d.note, lineage: lineage))
+            } else if let nv = n.value, let dv = d.value {
+                if dv == 0 {
+                    out.append(IndicatorValue(indicator: def.code, key: n.key, value: nil, numerator: nv, denominatorValue: dv, weight: nil, status: ".",
+                                              method: method, note: "denominator is zero", lineage: lineage))
+                } else {
+                    out.append(IndicatorValue(indicator: def.code, key: n.key, value: nv / dv * def.scale, numerator: nv, denominatorValue: dv, weight: dv,
+                                              status: status, method: method, note: nil, lineage: lineage))
+                }
+            } else {
+                out.append(IndicatorValue(indicator: def.code, key: n.key, value: nil, numerator: n.value, denominatorValue: d.value, weight: nil,
+                                          status: Symbols.isMissing(status) ? status : "..", method: method, note: n.note ?? d.note, lineage: lineage))
+            }
+        }
+        _ = used
+        return out
+    }
+
+    /// A rate or a count: the harmonised measure scaled.
+    public static func direct(_ def: IndicatorDefinition, measure: [Harmonised]) -> [IndicatorValue] {
+        measure.map { h in
+            IndicatorValue(indicator: def.code, key: h.key, value: h.value.map { $0 * def.scale }, numerator: def.kind == .count ? h.value : nil,
+                           denominatorValue: nil, weight: h.weight, status: h.status, method: h.method, note: h.note, lineage: h.lineage)
+        }
+    }
+}

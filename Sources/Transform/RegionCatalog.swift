@@ -1,0 +1,213 @@
+import Ingest
+
+/// The level of a region code as SSB publishes it.
+public enum RegionLevel: String, Sendable, Codable {
+    case kommune, fylke, land, kostragruppe, annet
+
+    /// Classifies a published code: `0124` kommune, `K-3118` kommune (merged series),
+    /// `30` or `EKA30` fylke, `EAK` land, `EKG13` KOSTRA group.
+    public static func of(_ code: String) -> RegionLevel {
+        let u = Array(code.utf8)
+        func digits(_ s: ArraySlice<UInt8>) -> Bool { !s.isEmpty && s.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }
+        if u.count == 4 && digits(u[...]) { return .kommune }
+        if u.count == 6 && code.hasPrefix("K-") && digits(u[2...]) { return .kommune }
+        if u.count == 2 && digits(u[...]) { return .fylke }
+        if code.hasPrefix("EKA") && digits(u[3...]) { return .fylke }
+        if code.hasPrefix("EKG") && digits(u[3...]) { return .kostragruppe }
+        if code == "EAK" || code == "EAKUO" || code == "0" || code == "0000" { return .land }
+        return .annet
+    }
+}
+
+/// A validity period in whole years; `to` nil means still valid.
+public struct Validity: Sendable, Hashable, Codable {
+    public var from: Int?
+    public var to: Int?
+    public var name: String
+
+    public func contains(_ year: Int) -> Bool {
+        (from.map { year >= $0 } ?? true) && (to.map { year <= $0 } ?? true)
+    }
+}
+
+/// How one (code, year) contributes to a target code.
+public struct MappingPart: Sendable, Hashable {
+    public enum Via: Int, Sendable, Comparable {
+        case same = 0, renumbered, merged, split
+        public static func < (a: Via, b: Via) -> Bool { a.rawValue < b.rawValue }
+    }
+    public var target: String
+    /// The splits on the path, each needing an allocation share (empty when none).
+    public var splits: [SplitStep]
+    public var via: Via
+}
+
+/// One split on a mapping path: the old code's territory is allocated to `newCode`.
+public struct SplitStep: Sendable, Hashable {
+    public var oldCode: String
+    public var newCode: String
+    public var year: Int
+    /// All successors of the old code in that year.
+    public var successors: [String]
+    /// True when every successor is made of the old code only, so their own sizes give the key.
+    public var pure: Bool
+}
+
+public enum MappingResult: Sendable, Hashable {
+    case mapped([MappingPart])
+    /// The code cannot be expressed in the target structure, with the reason.
+    case notComputable(String)
+}
+
+/// Every code with its validity periods and names, and the change graph, built from a
+/// change catalogue. Codes never named in the catalogue are taken as unchanged throughout.
+public struct RegionCatalog: Sendable {
+    public let catalog: ChangeCatalog
+    public let exceptions: [BorderException]
+    /// Territorial changes by year (exceptions and name-only rows removed; self-rows kept).
+    private var forward: [Int: [String: [String]]] = [:]
+    private var backward: [Int: [String: [String]]] = [:]
+    public private(set) var validity: [String: [Validity]] = [:]
+    public let years: [Int]
+
+    public init(catalog: ChangeCatalog, exceptions: [BorderException] = BorderException.known) {
+        self.catalog = catalog
+        self.exceptions = exceptions
+        let excluded = Set(exceptions.map { "\($0.oldCode)>\($0.newCode)@\($0.year)" })
+        let rows = catalog.changes.filter { !excluded.contains("\($0.oldCode)>\($0.newCode)@\($0.year)") }
+        for (year, group) in Dictionary(grouping: rows, by: \.year) {
+            var f: [String: [String]] = [:]
+            var b: [String: [String]] = [:]
+            for r in group {
+                f[r.oldCode, default: []].append(r.newCode)
+                b[r.newCode, default: []].append(r.oldCode)
+            }
+            // A code mapped only to itself changed at most its name.
+            for (old, news) in f where news == [old] && b[old] == [old] {
+                f[old] = nil
+                b[old] = nil
+            }
+            forward[year] = f
+            backward[year] = b
+        }
+        years = forward.keys.sorted()
+        // Validity: in each change year a code that maps away (not to itself) ends, and a
+        // code mapped into (not from itself) begins. Codes are reused, so a code may have
+        // several periods.
+        var events: [String: [(year: Int, start: Bool, name: String)]] = [:]
+        for r in rows {
+            let y = r.year
+            if let news = forward[y]?[r.oldCode], !news.contains(r.oldCode) {
+                events[r.oldCode, default: []].append((y, false, r.oldName))
+            }
+            if let olds = backward[y]?[r.newCode], !olds.contains(r.newCode) {
+                events[r.newCode, default: []].append((y, true, r.newName))
+            }
+        }
+        // The newest name of each code in each period, name-only changes included.
+        var namings: [String: [(year: Int, name: String)]] = [:]
+        for r in catalog.changes {
+            namings[r.oldCode, default: []].append((r.year - 1, r.oldName))
+            namings[r.newCode, default: []].append((r.year, r.newName))
+        }
+        for (code, ns) in namings {
+            var seen = Set<String>()
+            let evs = (events[code] ?? []).filter { seen.insert("\($0.year)\($0.start)").inserted }
+                .sorted { ($0.year, $0.start ? 1 : 0) < ($1.year, $1.start ? 1 : 0) }
+            var periods: [Validity] = []
+            var openFrom: Int? = nil
+            var isOpen = evs.first.map { !$0.start } ?? true
+            func nameIn(_ from: Int?, _ to: Int?) -> String {
+                let inside = ns.filter { n in n.year >= (from ?? Int.min) && n.year <= (to ?? Int.max) }
+                return inside.max { $0.year < $1.year }?.name ?? ns.last?.name ?? code
+            }
+            for e in evs {
+                if e.start {
+                    if !isOpen { openFrom = e.year; isOpen = true }
+                } else if isOpen {
+                    periods.append(Validity(from: openFrom, to: e.year - 1, name: nameIn(openFrom, e.year - 1)))
+                    isOpen = false
+                }
+            }
+            if isOpen { periods.append(Validity(from: openFrom, to: nil, name: nameIn(openFrom, nil))) }
+            validity[code] = periods
+        }
+    }
+
+    /// Whether the catalogue names the code at all.
+    public func isKnown(_ code: String) -> Bool { validity[code] != nil }
+
+    /// Whether a code is valid in a year (codes the catalogue never names are taken as always valid).
+    public func isValid(_ code: String, in year: Int) -> Bool {
+        guard let periods = validity[code] else { return true }
+        return periods.contains { $0.contains(year) }
+    }
+
+    /// The name of a code in a year, where the catalogue knows it.
+    public func name(of code: String, in year: Int) -> String? {
+        validity[code]?.first { $0.contains(year) }?.name ?? validity[code]?.last?.name
+    }
+
+    /// The newest structure year the catalogue describes.
+    public var newestYear: Int { years.last ?? 0 }
+
+    /// Every code the catalogue knows that is valid in a year.
+    public func knownCodes(validIn year: Int) -> [String] {
+        validity.keys.filter { isValid($0, in: year) }.sorted()
+    }
+
+    /// Maps a code valid in `year` to the structure of `target`, walking the change graph
+    /// forwards (renumberings, merges, splits) or backwards (a later split going back is a merge).
+    public func map(_ code: String, year: Int, to target: Int) -> MappingResult {
+        if year == target { return .mapped([MappingPart(target: code, splits: [], via: .same)]) }
+        if year < target {
+            var frontier: [MappingPart] = [MappingPart(target: code, splits: [], via: .same)]
+            for y in years where y > year && y <= target {
+                guard let f = forward[y] else { continue }
+                var next: [MappingPart] = []
+                for p in frontier {
+                    guard let news = f[p.target] else { next.append(p); continue }
+                    if news.count == 1 {
+                        let merged = (backward[y]?[news[0]]?.count ?? 1) > 1
+                        let via: MappingPart.Via = merged ? .merged : (news[0] == p.target ? .same : .renumbered)
+                        next.append(MappingPart(target: news[0], splits: p.splits, via: max(p.via, via)))
+                    } else {
+                        let pure = news.allSatisfy { backward[y]?[$0] == [p.target] }
+                        for n in news {
+                            let step = SplitStep(oldCode: p.target, newCode: n, year: y, successors: news, pure: pure)
+                            next.append(MappingPart(target: n, splits: p.splits + [step], via: .split))
+                        }
+                    }
+                }
+                frontier = next
+            }
+            return .mapped(frontier)
+        }
+        // Backwards: each step must find the one predecessor the code is (a part of).
+        var current = code
+        var via = MappingPart.Via.same
+        for y in years.reversed() where y <= year && y > target {
+            guard let olds = backward[y]?[current] else { continue }
+            if olds.count > 1 {
+                return .notComputable("\(current) was formed in \(y) from \(olds.sorted().joined(separator: ", ")) and cannot be divided back into the \(target) structure")
+            }
+            let old = olds[0]
+            let successors = forward[y]?[old] ?? [current]
+            via = max(via, successors.count > 1 ? .merged : (old == current ? via : .renumbered))
+            current = old
+        }
+        return .mapped([MappingPart(target: current, splits: [], via: via)])
+    }
+
+    /// For a year and target structure: each target code with the codes valid in that year
+    /// that make it up (codes the catalogue does not know are their own single part).
+    public func parts(year: Int, target: Int) -> [String: [String]] {
+        var out: [String: [String]] = [:]
+        for code in knownCodes(validIn: year) {
+            if case .mapped(let ps) = map(code, year: year, to: target) {
+                for p in ps { out[p.target, default: []].append(code) }
+            }
+        }
+        return out
+    }
+}

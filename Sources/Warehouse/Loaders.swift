@@ -1,0 +1,247 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+import Ingest
+import Transform
+
+/// Binds values on one reused prepared statement: no per-row encoding, no per-row SQL.
+struct Binder {
+    let stmt: OpaquePointer
+    let db: Database
+
+    init(_ db: Database, sql: String) throws {
+        self.db = db
+        var s: OpaquePointer? = nil
+        let rc = sqlite3_prepare_v2(db.sqliteConnection, sql, -1, &s, nil)
+        guard rc == SQLITE_OK, let s else {
+            throw WarehouseError("cannot prepare \(sql): \(String(cString: sqlite3_errmsg(db.sqliteConnection)))")
+        }
+        stmt = s
+    }
+
+    func finalize() { sqlite3_finalize(stmt) }
+
+    @inline(__always) func bind(_ i: Int32, _ v: String?) {
+        guard let v else { sqlite3_bind_null(stmt, i); return }
+        var copy = v
+        copy.withUTF8 { buf in
+            _ = sqlite3_bind_text(stmt, i, UnsafeRawPointer(buf.baseAddress!).assumingMemoryBound(to: CChar.self), Int32(buf.count), SQLITE_TRANSIENT)
+        }
+    }
+    @inline(__always) func bind(_ i: Int32, _ v: Double?) {
+        if let v, v.isFinite { sqlite3_bind_double(stmt, i, v) } else { sqlite3_bind_null(stmt, i) }
+    }
+    @inline(__always) func bind(_ i: Int32, _ v: Int64?) {
+        if let v { sqlite3_bind_int64(stmt, i, v) } else { sqlite3_bind_null(stmt, i) }
+    }
+
+    /// Steps once; returns the number of rows changed. A constraint violation is returned as
+    /// nil so callers can turn it into a reject; other errors throw.
+    @discardableResult
+    func step(ignoreConstraint: Bool = false) throws -> Int32? {
+        let rc = sqlite3_step(stmt)
+        sqlite3_reset(stmt)
+        if rc == SQLITE_DONE || rc == SQLITE_ROW { return sqlite3_changes(db.sqliteConnection) }
+        if ignoreConstraint && (rc & 0xFF) == SQLITE_CONSTRAINT { return nil }
+        throw WarehouseError("SQLite error \(rc): \(String(cString: sqlite3_errmsg(db.sqliteConnection)))")
+    }
+}
+
+/// Bulk inserts of staged observations for one source.
+public final class StagingWriter {
+    let binder: Binder
+    let sourceKey: Int64
+    public private(set) var inserted = 0
+
+    public init(_ db: Database, sourceKey: Int64) throws {
+        self.sourceKey = sourceKey
+        binder = try Binder(db, sql: """
+            INSERT INTO stg_observation(source_key, measure, region, period, breakdown, value, status, in_validity, location)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+            """)
+    }
+
+    /// Inserts one observation; false when the source already had a value for the same key (a duplicate cell).
+    public func insert(_ o: Observation, inValidity: Bool, location: String) throws -> Bool {
+        binder.bind(1, sourceKey)
+        binder.bind(2, o.measure)
+        binder.bind(3, o.region)
+        binder.bind(4, o.period)
+        binder.bind(5, o.breakdown)
+        binder.bind(6, o.value)
+        binder.bind(7, o.status ?? (o.value == nil ? ".." : nil))
+        binder.bind(8, Int64(inValidity ? 1 : 0))
+        binder.bind(9, location)
+        let changed = try binder.step()
+        if changed == 0 { return false }
+        inserted += 1
+        return true
+    }
+
+    public func close() { binder.finalize() }
+
+    /// Category labels seen in a source (region names with their validity, measure labels).
+    public static func saveLabels(_ db: Database, sourceKey: Int64, schema: DatasetSchema) throws {
+        let b = try Binder(db, sql: "INSERT OR REPLACE INTO stg_label(source_key, dimension, role, code, label, valid_from, valid_to) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        defer { b.finalize() }
+        for d in schema.dimensions {
+            for (code, l) in d.categories {
+                b.bind(1, sourceKey); b.bind(2, d.id); b.bind(3, d.role.rawValue); b.bind(4, code); b.bind(5, l.name)
+                b.bind(6, l.validFrom.map(Int64.init)); b.bind(7, l.validTo.map(Int64.init))
+                try b.step()
+            }
+        }
+    }
+}
+
+/// One staged row as the harmoniser reads it back.
+public struct StagedRow: Sendable {
+    public var region: String
+    public var period: String
+    public var breakdown: String
+    public var value: Double?
+    public var status: String?
+}
+
+public enum Staging {
+    /// Staged rows of one measure of one source, in validity or (for back-cast codes) not.
+    public static func rows(_ db: Database, sourceId: String, measure: String) throws -> [StagedRow] {
+        let sql = """
+            SELECT o.region, o.period, o.breakdown, o.value, o.status FROM stg_observation o JOIN dim_source s USING (source_key)
+            WHERE s.source_id = ? AND o.measure = ? AND (o.in_validity = 1 OR o.region LIKE 'K-%')
+            """
+        var out: [StagedRow] = []
+        let cursor = try Row.fetchCursor(db, sql: sql, arguments: [sourceId, measure])
+        while let r = try cursor.next() {
+            out.append(StagedRow(region: r[0], period: r[1], breakdown: r[2], value: r[3], status: r[4]))
+        }
+        return out
+    }
+
+    /// The distinct measure codes a source staged, with their labels.
+    public static func measures(_ db: Database, sourceId: String) throws -> [String] {
+        try String.fetchAll(db, sql: "SELECT DISTINCT measure FROM stg_observation JOIN dim_source USING (source_key) WHERE source_id = ? ORDER BY 1", arguments: [sourceId])
+    }
+
+    /// Region labels seen in all sources (code → label, validity).
+    public static func regionLabels(_ db: Database) throws -> [(code: String, name: String, from: Int?, to: Int?)] {
+        try Row.fetchAll(db, sql: "SELECT code, label, valid_from, valid_to FROM stg_label WHERE role = 'geo' GROUP BY code, ifnull(valid_from, 0) ORDER BY code")
+            .map { ($0[0], $0[1], $0[2], $0[3]) }
+    }
+
+    public static func outOfValidityCount(_ db: Database) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT count(*) FROM stg_observation WHERE in_validity = 0 AND region NOT LIKE 'K-%'") ?? 0
+    }
+}
+
+/// Writes dimensions and harmonised facts.
+public final class FactWriter {
+    let db: Database
+    let runId: Int64
+    let structureYear: Int
+    let fact: Binder
+    let lineage: Binder
+    var regionKeys: [String: Int64] = [:]
+    var indicatorKeys: [String: Int64] = [:]
+    var breakdownKeys: [String: Int64] = [:]
+    var periods = Set<Int>()
+    public private(set) var written = 0
+    let regions: RegionCatalog
+    let labels: [String: String]
+
+    /// Clears the harmonised layer and prepares to write a new one.
+    public init(_ db: Database, runId: Int64, structureYear: Int, regions: RegionCatalog, indicators: [IndicatorDefinition]) throws {
+        self.db = db
+        self.runId = runId
+        self.structureYear = structureYear
+        self.regions = regions
+        try db.execute(sql: "DELETE FROM fact_lineage; DELETE FROM fact_indicator; DELETE FROM dim_indicator; DELETE FROM dim_region; DELETE FROM dim_breakdown;")
+        var labels: [String: String] = [:]
+        for l in try Staging.regionLabels(db) where labels[l.code] == nil { labels[l.code] = l.name }
+        self.labels = labels
+        fact = try Binder(db, sql: """
+            INSERT INTO fact_indicator(indicator_key, region_key, period_key, breakdown_key, structure_year, value, numerator, denominator, weight, status, method, note, run_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        lineage = try Binder(db, sql: "INSERT OR IGNORE INTO fact_lineage(fact_id, source_region, source_year, share) VALUES (?, ?, ?, ?)")
+        try writeRegions()
+        for def in indicators {
+            try db.execute(sql: """
+                INSERT INTO dim_indicator(code, name, name_en, unit, kind, numerator, denominator, measure, weight, scale, decimals, population, source_tables, definition)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [def.code, def.name, def.nameEn, def.unit, def.kind.rawValue, def.numerator, def.denominator, def.measure, def.weight,
+                                 def.scale, def.decimals, def.population, def.sourceTables.joined(separator: ","), def.definition])
+            indicatorKeys[def.code] = db.lastInsertedRowID
+        }
+    }
+
+    /// One row per code and validity period from the catalogue; codes the catalogue does not
+    /// know get their published label and no validity bounds.
+    private func writeRegions() throws {
+        for (code, periods) in regions.validity.sorted(by: { $0.key < $1.key }) {
+            for p in periods {
+                try db.execute(sql: "INSERT INTO dim_region(code, name, level, valid_from, valid_to) VALUES (?, ?, 'kommune', ?, ?)",
+                               arguments: [code, p.name, p.from, p.to])
+            }
+        }
+        for (code, name) in labels.sorted(by: { $0.key < $1.key }) where !regions.isKnown(code) && !code.hasPrefix("K-") {
+            try db.execute(sql: "INSERT OR IGNORE INTO dim_region(code, name, level) VALUES (?, ?, ?)", arguments: [code, name, RegionLevel.of(code).rawValue])
+        }
+    }
+
+    /// The dimension key of a region code in a year (the period in which it is valid, or its
+    /// newest period), added on the fly for codes nobody has named.
+    func regionKey(_ code: String, year: Int) throws -> Int64 {
+        let cacheKey = "\(code)@\(year)"
+        if let k = regionKeys[cacheKey] { return k }
+        let k = try Int64.fetchOne(db, sql: """
+            SELECT region_key FROM dim_region WHERE code = ?
+            ORDER BY (ifnull(valid_from, 0) <= ? AND ifnull(valid_to, 9999) >= ?) DESC, ifnull(valid_from, 0) DESC LIMIT 1
+            """, arguments: [code, year, year])
+        if let k { regionKeys[cacheKey] = k; return k }
+        try db.execute(sql: "INSERT INTO dim_region(code, name, level) VALUES (?, ?, ?)", arguments: [code, labels[code] ?? code, RegionLevel.of(code).rawValue])
+        let nk = db.lastInsertedRowID
+        regionKeys[cacheKey] = nk
+        return nk
+    }
+
+    func breakdownKey(_ code: String) throws -> Int64 {
+        if let k = breakdownKeys[code] { return k }
+        let kind: String
+        let lower = code.lowercased()
+        if code.isEmpty { kind = "total" }
+        else if lower.hasPrefix("alder=") && !code.contains(";") { kind = "age" }
+        else if (lower.hasPrefix("kjonn=") || lower.hasPrefix("kjønn=")) && !code.contains(";") { kind = "sex" }
+        else if lower.hasPrefix("tjeneste=") && !code.contains(";") { kind = "service" }
+        else { kind = "other" }
+        let label = code.isEmpty ? "I alt" : code.split(separator: ";").map { $0.split(separator: "=").last.map(String.init) ?? "" }.joined(separator: ", ")
+        try db.execute(sql: "INSERT INTO dim_breakdown(code, kind, label) VALUES (?, ?, ?)", arguments: [code, kind, label])
+        breakdownKeys[code] = db.lastInsertedRowID
+        return db.lastInsertedRowID
+    }
+
+    public func write(_ v: IndicatorValue) throws {
+        guard let ik = indicatorKeys[v.indicator] else { throw WarehouseError("indicator \(v.indicator) is not in dim_indicator") }
+        if !periods.contains(v.key.year) {
+            try db.execute(sql: "INSERT OR IGNORE INTO dim_period(period_key, year, label) VALUES (?, ?, ?)", arguments: [v.key.year, v.key.year, String(v.key.year)])
+            periods.insert(v.key.year)
+        }
+        let rk = try regionKey(v.key.region, year: v.method == .notComputable ? v.key.year : structureYear)
+        let bk = try breakdownKey(v.key.breakdown)
+        fact.bind(1, ik); fact.bind(2, rk); fact.bind(3, Int64(v.key.year)); fact.bind(4, bk); fact.bind(5, Int64(structureYear))
+        fact.bind(6, v.method == .notComputable ? nil : v.value); fact.bind(7, v.numerator); fact.bind(8, v.denominatorValue); fact.bind(9, v.weight)
+        fact.bind(10, v.status); fact.bind(11, v.method.rawValue); fact.bind(12, v.note); fact.bind(13, runId)
+        try fact.step()
+        let fid = db.lastInsertedRowID
+        written += 1
+        for l in v.lineage {
+            lineage.bind(1, fid); lineage.bind(2, l.code); lineage.bind(3, Int64(l.year)); lineage.bind(4, l.share.isNaN ? nil : l.share)
+            try lineage.step()
+        }
+    }
+
+    public func close() {
+        fact.finalize()
+        lineage.finalize()
+    }
+}

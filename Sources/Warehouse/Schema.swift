@@ -1,0 +1,200 @@
+import GRDB
+
+/// The warehouse schema as versioned migrations. A migration that has shipped is never
+/// edited: change the schema by adding a new one at the end.
+public enum Schema {
+    public static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1_star_schema") { db in
+            try db.execute(sql: v1)
+        }
+        return m
+    }
+
+    /// The newest migration's identifier, recorded in `etl_meta` for readers that do not use GRDB.
+    public static let version = "v1_star_schema"
+
+    static let v1 = """
+    CREATE TABLE etl_run (
+        run_id INTEGER PRIMARY KEY,
+        pipeline TEXT NOT NULL,
+        command TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        status TEXT NOT NULL CHECK (status IN ('running', 'success', 'failed', 'rejects_over_limit')),
+        structure_year INTEGER,
+        sources_read INTEGER NOT NULL DEFAULT 0,
+        sources_reused INTEGER NOT NULL DEFAULT 0,
+        observations_staged INTEGER NOT NULL DEFAULT 0,
+        rows_rejected INTEGER NOT NULL DEFAULT 0,
+        facts_written INTEGER NOT NULL DEFAULT 0,
+        warnings INTEGER NOT NULL DEFAULT 0,
+        fingerprint TEXT,
+        message TEXT
+    );
+
+    CREATE TABLE etl_warning (
+        run_id INTEGER NOT NULL REFERENCES etl_run(run_id),
+        message TEXT NOT NULL
+    );
+
+    CREATE TABLE dim_source (
+        source_key INTEGER PRIMARY KEY,
+        source_id TEXT NOT NULL UNIQUE,
+        path TEXT NOT NULL,
+        format TEXT NOT NULL,
+        title TEXT,
+        table_id TEXT,
+        content_hash TEXT NOT NULL,
+        updated TEXT,
+        dialect TEXT,
+        origin TEXT,
+        loaded_at TEXT NOT NULL,
+        loaded_run_id INTEGER NOT NULL REFERENCES etl_run(run_id),
+        observations INTEGER NOT NULL CHECK (observations >= 0),
+        rejected INTEGER NOT NULL CHECK (rejected >= 0)
+    );
+
+    CREATE TABLE etl_reject (
+        reject_id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL REFERENCES etl_run(run_id),
+        source_id TEXT NOT NULL,
+        location TEXT NOT NULL,
+        error TEXT NOT NULL,
+        raw TEXT
+    );
+
+    CREATE TABLE stg_observation (
+        source_key INTEGER NOT NULL REFERENCES dim_source(source_key) ON DELETE CASCADE,
+        measure TEXT NOT NULL,
+        region TEXT NOT NULL,
+        period TEXT NOT NULL,
+        breakdown TEXT NOT NULL DEFAULT '',
+        value REAL,
+        status TEXT,
+        in_validity INTEGER NOT NULL CHECK (in_validity IN (0, 1)),
+        location TEXT NOT NULL,
+        PRIMARY KEY (source_key, measure, region, period, breakdown),
+        CHECK (value IS NOT NULL OR status IS NOT NULL)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE stg_label (
+        source_key INTEGER NOT NULL REFERENCES dim_source(source_key) ON DELETE CASCADE,
+        dimension TEXT NOT NULL,
+        role TEXT NOT NULL,
+        code TEXT NOT NULL,
+        label TEXT NOT NULL,
+        valid_from INTEGER,
+        valid_to INTEGER,
+        PRIMARY KEY (source_key, dimension, code)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE dim_region (
+        region_key INTEGER PRIMARY KEY,
+        code TEXT NOT NULL,
+        name TEXT NOT NULL,
+        level TEXT NOT NULL CHECK (level IN ('kommune', 'fylke', 'land', 'kostragruppe', 'annet')),
+        valid_from INTEGER,
+        valid_to INTEGER,
+        CHECK (valid_to IS NULL OR valid_from IS NULL OR valid_from <= valid_to)
+    );
+    CREATE UNIQUE INDEX dim_region_code_period ON dim_region(code, ifnull(valid_from, 0));
+
+    CREATE TABLE dim_period (
+        period_key INTEGER PRIMARY KEY,
+        year INTEGER NOT NULL UNIQUE CHECK (year BETWEEN 1800 AND 2200),
+        label TEXT NOT NULL
+    );
+
+    CREATE TABLE dim_indicator (
+        indicator_key INTEGER PRIMARY KEY,
+        code TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        name_en TEXT,
+        unit TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('count', 'ratio', 'rate')),
+        numerator TEXT,
+        denominator TEXT,
+        measure TEXT,
+        weight TEXT,
+        scale REAL NOT NULL,
+        decimals INTEGER NOT NULL CHECK (decimals BETWEEN 0 AND 10),
+        population TEXT,
+        source_tables TEXT,
+        definition TEXT NOT NULL
+    );
+
+    CREATE TABLE dim_breakdown (
+        breakdown_key INTEGER PRIMARY KEY,
+        code TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL CHECK (kind IN ('total', 'age', 'sex', 'service', 'other')),
+        label TEXT NOT NULL
+    );
+
+    CREATE TABLE fact_indicator (
+        fact_id INTEGER PRIMARY KEY,
+        indicator_key INTEGER NOT NULL REFERENCES dim_indicator(indicator_key),
+        region_key INTEGER NOT NULL REFERENCES dim_region(region_key),
+        period_key INTEGER NOT NULL REFERENCES dim_period(period_key),
+        breakdown_key INTEGER NOT NULL REFERENCES dim_breakdown(breakdown_key),
+        structure_year INTEGER NOT NULL,
+        value REAL,
+        numerator REAL,
+        denominator REAL,
+        weight REAL,
+        status TEXT,
+        method TEXT NOT NULL CHECK (method IN ('as_published', 'renumbered', 'merged', 'split_allocated', 'not_computable')),
+        note TEXT,
+        run_id INTEGER NOT NULL REFERENCES etl_run(run_id),
+        UNIQUE (indicator_key, region_key, period_key, breakdown_key, structure_year),
+        CHECK (method <> 'not_computable' OR value IS NULL)
+    );
+
+    CREATE TABLE fact_lineage (
+        fact_id INTEGER NOT NULL REFERENCES fact_indicator(fact_id) ON DELETE CASCADE,
+        source_region TEXT NOT NULL,
+        source_year INTEGER NOT NULL,
+        share REAL,
+        PRIMARY KEY (fact_id, source_region, source_year)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE etl_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+
+    CREATE VIEW v_indicator AS
+    SELECT i.code AS indicator, i.name AS indicator_name, r.code AS region, r.name AS region_name, r.level AS region_level,
+           p.year AS year, b.code AS breakdown, f.value AS value, i.unit AS unit, f.status AS status, f.method AS method,
+           f.structure_year AS structure_year, f.numerator AS numerator, f.denominator AS denominator, f.weight AS weight,
+           f.note AS note, i.decimals AS decimals
+    FROM fact_indicator f
+    JOIN dim_indicator i USING (indicator_key)
+    JOIN dim_region r USING (region_key)
+    JOIN dim_period p USING (period_key)
+    JOIN dim_breakdown b USING (breakdown_key);
+
+    CREATE VIEW v_indicator_by_age AS
+    SELECT v.* , b.label AS age_band FROM v_indicator v JOIN dim_breakdown b ON b.code = v.breakdown WHERE b.kind = 'age';
+    CREATE VIEW v_indicator_by_sex AS
+    SELECT v.* , b.label AS sex FROM v_indicator v JOIN dim_breakdown b ON b.code = v.breakdown WHERE b.kind = 'sex';
+    CREATE VIEW v_indicator_by_service AS
+    SELECT v.* , b.label AS service FROM v_indicator v JOIN dim_breakdown b ON b.code = v.breakdown WHERE b.kind = 'service';
+
+    CREATE VIEW v_lineage AS
+    SELECT i.code AS indicator, r.code AS region, p.year AS year, b.code AS breakdown, f.method AS method,
+           l.source_region AS source_region, l.source_year AS source_year, l.share AS share
+    FROM fact_lineage l
+    JOIN fact_indicator f USING (fact_id)
+    JOIN dim_indicator i USING (indicator_key)
+    JOIN dim_region r USING (region_key)
+    JOIN dim_period p USING (period_key)
+    JOIN dim_breakdown b USING (breakdown_key);
+
+    CREATE VIEW v_staged AS
+    SELECT s.source_id AS source, o.measure, o.region, o.period, o.breakdown, o.value, o.status,
+           o.in_validity, o.location
+    FROM stg_observation o JOIN dim_source s USING (source_key);
+
+    CREATE VIEW v_source AS
+    SELECT source_id, path, format, title, table_id, content_hash, updated, origin, loaded_at, observations, rejected
+    FROM dim_source;
+    """
+}

@@ -1,0 +1,137 @@
+import ArgumentParser
+import Foundation
+import Ingest
+import Pipeline
+import Transform
+import Warehouse
+
+@main
+struct ETL: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "etl",
+        abstract: "Norwegian municipal care statistics (KOSTRA, KPR, Husbanken) into a harmonised star-schema SQLite warehouse.",
+        discussion: """
+        Exit statuses:
+          0  success (rows rejected under the limit are reported, and recorded in etl_reject)
+          1  failure: nothing was published, the previous warehouse is intact
+          2  usage or pipeline-definition error
+          3  published, but more rows were rejected than --max-rejects allows
+        """,
+        subcommands: [Run.self, Rerun.self, Inspect.self, Query.self, Validate.self, Status.self, Catalog.self],
+        defaultSubcommand: nil
+    )
+}
+
+/// Writes to standard error (standard error is shared state; go through FileHandle).
+func eprint(_ s: String) {
+    FileHandle.standardError.write(Data((s + "\n").utf8))
+}
+
+func out(_ s: String) {
+    FileHandle.standardOutput.write(Data((s + "\n").utf8))
+}
+
+enum Exit {
+    static let failure = ExitCode(1)
+    static let usage = ExitCode(2)
+    static let rejects = ExitCode(3)
+}
+
+/// The bundled sample pipeline, found beside the working directory or the executable.
+func defaultPipeline() -> String {
+    let candidates = ["pipelines/sample.yml"]
+    for c in candidates where FileManager.default.fileExists(atPath: c) { return c }
+    return "pipelines/sample.yml"
+}
+
+struct CommonRunOptions: ParsableArguments {
+    @Option(name: .long, help: "Warehouse file (default: the pipeline's `warehouse:`, else warehouse/omsorg.sqlite).")
+    var warehouse: String?
+
+    @Option(name: .long, help: "Rows that may be rejected before the run exits with status 3 (default: the pipeline's max_rejects, else 0).")
+    var maxRejects: Int?
+
+    @Option(name: .long, help: "Log format: text (human) or json (one event per line).")
+    var logFormat: LogFormat = .text
+
+    @Flag(name: .long, help: "Print nothing but errors.")
+    var quiet = false
+}
+
+enum LogFormat: String, ExpressibleByArgument, Sendable { case text, json }
+
+/// Runs a pipeline with a lock, prints the summary, and maps the outcome to an exit status.
+func execute(options: RunOptions, common: CommonRunOptions, rerunOnly: Bool) throws {
+    let log = Logger(format: common.logFormat, quiet: common.quiet)
+    let warehousePath: String
+    do {
+        warehousePath = try options.warehouse ?? (Pipeline.load(path: options.pipelinePath, checkFiles: false).warehousePath)
+    } catch let e as DefinitionError {
+        for p in e.problems { eprint(p) }
+        throw Exit.usage
+    }
+    let lock: RunLock
+    do { lock = try RunLock(warehousePath: warehousePath) }
+    catch let e as RunLock.Busy { eprint("error: \(e.description)"); throw Exit.failure }
+    defer { lock.release() }
+    if let stale = lock.clearedStale { log.warning("cleared a stale lock left by \(stale)") }
+    let runner = Runner(options: options) { log.event($0) }
+    do {
+        let summary = try runner.run(rerunOnly: rerunOnly)
+        log.summary(summary)
+        if summary.status == .rejectsOverLimit { throw Exit.rejects }
+    } catch let e as DefinitionError {
+        for p in e.problems { eprint(p) }
+        throw Exit.usage
+    } catch let e as ExitCode {
+        throw e
+    } catch {
+        log.failure("\(error)")
+        throw Exit.failure
+    }
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a pipeline: stage changed sources, harmonise, compute indicators, publish atomically.",
+        discussion: "Exit statuses: 0 success, 1 failure (nothing published), 2 usage or definition error, 3 published with rejects over --max-rejects.")
+
+    @Argument(help: "Pipeline definition (default: pipelines/sample.yml).")
+    var pipeline: String?
+
+    @OptionGroup var common: CommonRunOptions
+
+    @Option(name: .long, help: "Target structure year (default: the pipeline's, else the newest in the catalogue).")
+    var structure: Int?
+
+    @Flag(name: .long, help: "Parse every source again even if its content is unchanged.")
+    var fullRefresh = false
+
+    func run() throws {
+        let opts = RunOptions(pipelinePath: pipeline ?? defaultPipeline(), warehouse: common.warehouse, structureYear: structure,
+                              fullRefresh: fullRefresh, maxRejects: common.maxRejects, command: "run")
+        try execute(options: opts, common: common, rerunOnly: false)
+    }
+}
+
+struct Rerun: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Rebuild the harmonised layer from staged observations (no source file is read), e.g. after a reform.")
+
+    @Argument(help: "Pipeline definition (default: pipelines/sample.yml).")
+    var pipeline: String?
+
+    @OptionGroup var common: CommonRunOptions
+
+    @Option(name: .long, help: "Target structure year.")
+    var structure: Int?
+
+    @Option(name: .long, help: "A change catalogue to use instead of the pipeline's (e.g. a new KLASS download).")
+    var catalog: String?
+
+    func run() throws {
+        let opts = RunOptions(pipelinePath: pipeline ?? defaultPipeline(), warehouse: common.warehouse, structureYear: structure,
+                              catalogPath: catalog, maxRejects: common.maxRejects, command: "rerun")
+        try execute(options: opts, common: common, rerunOnly: true)
+    }
+}

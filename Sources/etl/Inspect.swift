@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import Ingest
+import Pipeline
+
+/// Prints what a reader sees in a file, one row per cell, so a statistician can check a
+/// file before adding it to a pipeline.
+struct Inspect: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show what the readers see in a file: one column per dimension, then value and status.",
+        discussion: "Output is tab-separated on standard output; numbers use '.' as decimal, empty for null. The detected dialect goes to standard error.")
+
+    @Argument(help: "The file to read.")
+    var file: String
+
+    @Option(name: .long, help: "Format: csv, jsonstat, sdmx or px (default: from the extension and first bytes).")
+    var format: String?
+
+    @Option(name: .long, help: "Force the text encoding: utf-8, windows-1252 or iso-8859-1.")
+    var encoding: String?
+
+    @Option(name: .long, help: "Force the CSV delimiter: ';', ',' or 'tab'.")
+    var delimiter: String?
+
+    @Option(name: .long, help: "Force the decimal mark: 'comma' or 'point'.")
+    var decimal: String?
+
+    @Flag(name: .long, help: "JSON-stat: re-rank gapped category positions instead of refusing the file.")
+    var lenientIndex = false
+
+    @Option(name: .long, help: "Print at most this many rows (default: all).")
+    var limit: Int?
+
+    func run() throws {
+        var opts = ReaderOptions(displayName: file)
+        if let f = format {
+            guard let ff = SourceFormat(rawValue: f) else { eprint("error: unknown format \"\(f)\"; expected csv, jsonstat, sdmx or px"); throw Exit.usage }
+            opts.format = ff
+        }
+        if let e = encoding {
+            guard let ee = TextEncoding(name: e) else { eprint("error: unknown encoding \"\(e)\"; expected utf-8, windows-1252 or iso-8859-1"); throw Exit.usage }
+            opts.encoding = ee
+        }
+        if let d = delimiter { opts.delimiter = d == "tab" || d == "\\t" ? 0x09 : d.utf8.first }
+        if let d = decimal { opts.decimalComma = d == "comma" || d == "," }
+        opts.lenientIndex = lenientIndex
+        var sink = InspectSink(limit: limit)
+        do {
+            let info = try readFile(path: file, options: opts, into: &sink)
+            sink.flush()
+            eprint("\(file): \(info.format.rawValue), \(info.dialect); \(sink.count) cells in \(sink.datasets) dataset\(sink.datasets == 1 ? "" : "s")")
+        } catch let e as ReadError {
+            sink.flush()
+            eprint(e.description)
+            throw Exit.failure
+        }
+    }
+}
+
+struct InspectSink: CellSink {
+    let limit: Int?
+    var count = 0
+    var datasets = 0
+    var buffer = ""
+
+    init(limit: Int?) { self.limit = limit }
+
+    mutating func begin(_ schema: DatasetSchema) throws {
+        datasets += 1
+        flush()
+        if datasets > 1 { buffer += "\n" }
+        buffer += (schema.dimensions.map(\.id) + ["value", "status"]).joined(separator: "\t") + "\n"
+    }
+
+    mutating func cell(_ cell: Cell, schema: DatasetSchema) throws {
+        count += 1
+        if let limit, count > limit { return }
+        let v = cell.value.map(InspectSink.format) ?? ""
+        buffer += (cell.coordinates + [v, cell.status ?? ""]).joined(separator: "\t") + "\n"
+        if buffer.utf8.count > 1 << 16 { flush() }
+    }
+
+    mutating func flush() {
+        if !buffer.isEmpty { FileHandle.standardOutput.write(Data(buffer.utf8)); buffer = "" }
+    }
+
+    /// Shortest text that reads back as the same number, with '.' as decimal.
+    static func format(_ v: Double) -> String {
+        if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
+        return "\(v)"
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import Pipeline
+
+/// Writes run events to standard error, as text for people or one JSON object per line.
+struct Logger {
+    let format: LogFormat
+    let quiet: Bool
+
+    private func json(_ fields: [String: Any]) {
+        var f = fields
+        f["time"] = ISO8601DateFormatter().string(from: Date())
+        if let d = try? JSONSerialization.data(withJSONObject: f, options: [.sortedKeys]) {
+            FileHandle.standardError.write(d + Data("\n".utf8))
+        }
+    }
+
+    func event(_ e: RunEvent) {
+        if quiet { return }
+        switch format {
+        case .json:
+            switch e {
+            case .sourceStarted(let id, let path): json(["event": "source_started", "source": id, "path": path])
+            case .sourceDone(let id, let staged, let rejected, let oov, let dialect):
+                json(["event": "source_done", "source": id, "staged": staged, "rejected": rejected, "out_of_validity": oov, "dialect": dialect])
+            case .sourceReused(let id): json(["event": "source_reused", "source": id])
+            case .harmonised(let y, let facts, let n): json(["event": "harmonised", "structure_year": y, "facts": facts, "indicators": n])
+            case .published(let w, let id): json(["event": "published", "warehouse": w, "run_id": id])
+            case .warning(let m): json(["event": "warning", "message": m])
+            case .noChange: json(["event": "no_change"])
+            }
+        case .text:
+            switch e {
+            case .sourceStarted(let id, let path): eprint("reading \(id) (\(path))")
+            case .sourceDone(let id, let staged, let rejected, let oov, let dialect):
+                eprint("  \(id): \(staged) observations staged, \(rejected) rejected, \(oov) outside their code's validity [\(dialect)]")
+            case .sourceReused(let id): eprint("  \(id): unchanged, staged rows reused")
+            case .harmonised: break
+            case .published: break
+            case .warning(let m): eprint("warning: \(m)")
+            case .noChange: eprint("nothing changed since the last successful run")
+            }
+        }
+    }
+
+    func warning(_ m: String) { event(.warning(m)) }
+
+    func failure(_ message: String) {
+        switch format {
+        case .json: json(["event": "failed", "message": message])
+        case .text: eprint(message.hasPrefix("/") || message.contains(": error:") ? message : "error: \(message)")
+        }
+        if format == .text { eprint("run failed: nothing was published; the previous warehouse is unchanged") }
+    }
+
+    func summary(_ s: RunSummary) {
+        if quiet && s.status != .rejectsOverLimit { return }
+        switch format {
+        case .json:
+            json(["event": "summary", "status": s.status.rawValue, "run_id": s.runId ?? 0, "sources_read": s.sourcesRead, "sources_reused": s.sourcesReused,
+                  "staged": s.staged, "rejected": s.rejected, "indicators": s.indicators, "facts": s.facts, "warnings": s.warnings.count,
+                  "warehouse": s.warehouse, "structure_year": s.structureYear, "elapsed_seconds": s.elapsedSeconds])
+        case .text:
+            eprint("""
+            \(s.status == .noChange ? "no change" : "published") run \(s.runId ?? 0) of pipeline \(s.pipeline) in \(String(format: "%.2f", s.elapsedSeconds)) s
+              sources read        \(s.sourcesRead) (\(s.sourcesReused) unchanged, reused)
+              observations staged \(s.staged)
+              rows rejected       \(s.rejected)\(s.rejected > 0 ? " (recorded in etl_reject, run_id = \(s.runId ?? 0))" : "")
+              indicators computed \(s.indicators) (\(s.facts) values, structure year \(s.structureYear))
+              warnings            \(s.warnings.count)
+              warehouse           \(s.warehouse)
+            """)
+            if s.status == .rejectsOverLimit { eprint("error: \(s.rejected) rows rejected, more than --max-rejects allows (exit status 3)") }
+        }
+    }
+}

@@ -1,0 +1,170 @@
+import ArgumentParser
+import Foundation
+import GRDB
+import Pipeline
+import Warehouse
+
+enum OutputFormat: String, ExpressibleByArgument, Sendable { case table, csv, json }
+
+/// Queries the warehouse read-only: by indicator, regions and years, or with SQL.
+struct Query: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Query the warehouse (opened read-only): by indicator, region and years, or with --sql.",
+        discussion: """
+        Examples:
+          etl query --indicator legemiddelgjennomgang --region 3118 --years 2017:2023
+          etl query --sql "SELECT region, year, value FROM v_indicator WHERE indicator = 'innbyggere_80'" --format csv
+        """)
+
+    @Option(name: .long, help: "Warehouse file (default: warehouse/omsorg.sqlite).")
+    var warehouse: String = Pipeline.defaultWarehouse
+
+    @Option(name: .long, help: "Indicator code.")
+    var indicator: String?
+
+    @Option(name: .long, help: "Region code (repeat for several).")
+    var region: [String] = []
+
+    @Option(name: .long, help: "Years: 2019, or a range 2015:2024.")
+    var years: String?
+
+    @Option(name: .long, help: "A read-only SQL statement.")
+    var sql: String?
+
+    @Option(name: .long, help: "Output format: table, csv or json.")
+    var format: OutputFormat = .table
+
+    func run() throws {
+        let queue: DatabaseQueue
+        do { queue = try Warehouse.openReadOnly(path: warehouse) }
+        catch { eprint("error: \(error)"); throw Exit.failure }
+        var text: String
+        var args: [(any DatabaseValueConvertible)?] = []
+        if let sql {
+            text = sql
+        } else {
+            var clauses: [String] = []
+            if let indicator { clauses.append("indicator = ?"); args.append(indicator) }
+            if !region.isEmpty { clauses.append("region IN (\(region.map { _ in "?" }.joined(separator: ",")))"); args += region.map { $0 } }
+            if let years {
+                let parts = years.split(separator: ":").map { Int($0) }
+                guard !parts.isEmpty, parts.allSatisfy({ $0 != nil }), parts.count <= 2 else {
+                    eprint("error: --years \"\(years)\": expected a year (2019) or a range (2015:2024)"); throw Exit.usage
+                }
+                clauses.append("year BETWEEN ? AND ?"); args.append(parts[0]!); args.append(parts.last!!)
+            }
+            text = """
+                SELECT indicator, region, region_name, year, breakdown, round(value, decimals) AS value, unit, status, method, structure_year, numerator, denominator
+                FROM v_indicator \(clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")) ORDER BY indicator, region, year, breakdown
+                """
+        }
+        let sqlText = text
+        let values: [DatabaseValue] = args.map { $0?.databaseValue ?? .null }
+        do {
+            let result: ([String], [[DatabaseValue]]) = try queue.read { db in
+                let stmt = try db.makeStatement(sql: sqlText)
+                guard stmt.isReadonly else {
+                    throw QueryRefused(message: "only read-only statements are allowed; the warehouse is opened read-only for queries")
+                }
+                stmt.arguments = StatementArguments(values)
+                let rows: [[DatabaseValue]] = try Row.fetchAll(stmt).map { r in Array(r.databaseValues) }
+                return (stmt.columnNames, rows)
+            }
+            let (columns, rows) = result
+            print(columns: columns, rows: rows)
+        } catch let e as QueryRefused {
+            eprint("error: \(e.message)"); throw Exit.usage
+        } catch let e as DatabaseError {
+            eprint("error: \(e.message ?? "\(e)")\(sql != nil ? " in: \(text)" : "")"); throw Exit.usage
+        }
+    }
+
+    struct QueryRefused: Error { var message: String }
+
+    func print(columns: [String], rows: [[DatabaseValue]]) {
+        func text(_ v: DatabaseValue) -> String {
+            switch v.storage {
+            case .null: return ""
+            case .int64(let i): return String(i)
+            case .double(let d): return d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d)
+            case .string(let s): return s
+            case .blob(let b): return "<\(b.count) bytes>"
+            }
+        }
+        switch format {
+        case .csv:
+            func q(_ s: String) -> String { s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s }
+            out(columns.map(q).joined(separator: ","))
+            for r in rows { out(r.map { q(text($0)) }.joined(separator: ",")) }
+        case .json:
+            var list: [[String: Any]] = []
+            for r in rows {
+                var o: [String: Any] = [:]
+                for (c, v) in zip(columns, r) {
+                    switch v.storage {
+                    case .null: o[c] = NSNull()
+                    case .int64(let i): o[c] = i
+                    case .double(let d): o[c] = d
+                    case .string(let s): o[c] = s
+                    case .blob(let b): o[c] = b.base64EncodedString()
+                    }
+                }
+                list.append(o)
+            }
+            let d = (try? JSONSerialization.data(withJSONObject: list, options: [.prettyPrinted, .sortedKeys])) ?? Data("[]".utf8)
+            out(String(decoding: d, as: UTF8.self))
+        case .table:
+            let cells = rows.map { $0.map(text) }
+            var widths = columns.map(\.count)
+            for r in cells { for (i, c) in r.enumerated() { widths[i] = max(widths[i], c.count) } }
+            func line(_ r: [String]) -> String {
+                r.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }.joined(separator: "  ")
+                    .replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+            }
+            out(line(columns))
+            out(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  "))
+            for r in cells { out(line(r)) }
+            eprint("(\(rows.count) row\(rows.count == 1 ? "" : "s"))")
+        }
+    }
+}
+
+/// The last runs and the freshness of each source.
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show the last runs and the freshness of each source.")
+
+    @Option(name: .long, help: "Warehouse file (default: warehouse/omsorg.sqlite).")
+    var warehouse: String = Pipeline.defaultWarehouse
+
+    @Option(name: .long, help: "How many runs to show.")
+    var runs: Int = 10
+
+    func run() throws {
+        let queue: DatabaseQueue
+        do { queue = try Warehouse.openReadOnly(path: warehouse) } catch { eprint("error: \(error)"); throw Exit.failure }
+        let q = Query(warehouse: warehouse, format: .table)
+        try queue.read { db in
+            let r = try Row.fetchAll(db, sql: """
+                SELECT run_id, command, started_at, finished_at, status, structure_year, sources_read, sources_reused,
+                       observations_staged AS staged, rows_rejected AS rejected, facts_written AS facts, warnings, message
+                FROM etl_run ORDER BY run_id DESC LIMIT ?
+                """, arguments: [runs])
+            out("Last runs")
+            q.print(columns: r.first?.columnNames.map { $0 } ?? [], rows: r.map { Array($0.databaseValues) })
+            let s = try Row.fetchAll(db, sql: """
+                SELECT source_id, format, table_id, updated, loaded_at, observations, rejected, substr(content_hash, 1, 12) AS hash, path
+                FROM dim_source ORDER BY source_id
+                """)
+            out("\nSources")
+            q.print(columns: s.first?.columnNames.map { $0 } ?? [], rows: s.map { Array($0.databaseValues) })
+        }
+    }
+}
+
+extension Query {
+    init(warehouse: String, format: OutputFormat) {
+        self.init()
+        self.warehouse = warehouse
+        self.format = format
+    }
+}

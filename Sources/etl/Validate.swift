@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import Ingest
+import Pipeline
+import Transform
+
+/// Checks a pipeline and its files without loading anything, reporting every problem at once.
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Check a pipeline definition and its files without loading; every problem is reported at once.")
+
+    @Argument(help: "Pipeline definition (default: pipelines/sample.yml).")
+    var pipeline: String?
+
+    func run() throws {
+        let path = pipeline ?? defaultPipeline()
+        var problems: [String] = []
+        let p: Pipeline
+        do { p = try Pipeline.load(path: path) }
+        catch let e as DefinitionError { for x in e.problems { eprint(x) }; eprint("\(e.problems.count) problem\(e.problems.count == 1 ? "" : "s") found"); throw Exit.usage }
+        if let d = FileManager.default.contents(atPath: p.catalogPath) {
+            do { _ = try ChangeCatalog.parseCSV(String(decoding: d, as: UTF8.self), file: p.catalogPath) } catch { problems.append("\(error)") }
+        }
+        // Every source must at least open and show a header/structure its reader accepts.
+        for s in p.definition.sources {
+            let path = p.sourcePath(s)
+            var sink = HeadSink()
+            do { _ = try readFile(path: path, options: ReaderOptions(source: s, displayName: path), into: &sink) }
+            catch is HeadSink.Enough {}
+            catch let e as ReadError { problems.append(e.description) }
+            catch { problems.append("\(path): error: \(error)") }
+        }
+        for x in problems { eprint(x) }
+        if !problems.isEmpty { eprint("\(problems.count) problem\(problems.count == 1 ? "" : "s") found"); throw Exit.usage }
+        eprint("\(path): ok (\(p.definition.sources.count) sources, \(p.definition.measures.count) measures, \(p.indicators.count) indicators)")
+    }
+}
+
+/// Reads just far enough to see that a file opens and has cells.
+struct HeadSink: CellSink {
+    struct Enough: Error {}
+    var n = 0
+    mutating func cell(_ cell: Cell, schema: DatasetSchema) throws {
+        n += 1
+        if n >= 100 { throw Enough() }
+    }
+    mutating func reject(_ error: ReadError, raw: String) throws {}
+}
