@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         .systemLibrary(
@@ -27,7 +28,12 @@ let package = Package(
         ),
         .target(
             name: "Ingest",
-            dependencies: ["CLibXML2"],
+            dependencies: ["CLibXML2", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Fetch",
+            dependencies: ["Ingest"],
             swiftSettings: strict
         ),
         .target(
@@ -56,7 +62,7 @@ let package = Package(
         .executableTarget(
             name: "etl",
             dependencies: [
-                "Ingest", "Transform", "Warehouse", "Pipeline",
+                "Ingest", "Transform", "Warehouse", "Pipeline", "Fetch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -64,7 +70,11 @@ let package = Package(
         .testTarget(name: "IngestTests", dependencies: ["Ingest"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "TransformTests", dependencies: ["Transform", "Ingest"], swiftSettings: strict),
         .testTarget(name: "WarehouseTests", dependencies: ["Warehouse", "Transform", "Ingest"], swiftSettings: strict),
-        .testTarget(name: "EndToEndTests", dependencies: ["Pipeline", "Warehouse", "Transform", "Ingest"], swiftSettings: strict),
+        .testTarget(name: "FetchTests", dependencies: ["Fetch", "Ingest"], swiftSettings: strict),
+        .testTarget(name: "EndToEndTests", dependencies: [
+            "Pipeline", "Warehouse", "Transform", "Ingest",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

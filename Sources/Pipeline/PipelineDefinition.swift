@@ -161,7 +161,7 @@ public struct Pipeline: Sendable {
     /// Loads and validates a pipeline file; every problem is reported at once.
     public static func load(path: String, warehouseOverride: String? = nil, checkFiles: Bool = true) throws -> Pipeline {
         guard FileManager.default.fileExists(atPath: path) else {
-            throw DefinitionError(["\(path): error: pipeline file not found"])
+            throw RunFailure("\(path): error: pipeline file not found")
         }
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw DefinitionError(["\(path): error: cannot read the pipeline file as UTF-8 text"])

@@ -84,7 +84,7 @@ public final class Runner {
 
     public func run(rerunOnly: Bool = false) throws -> RunSummary {
         let started = Date()
-        let pipeline = try Pipeline.load(path: options.pipelinePath, warehouseOverride: options.warehouse)
+        let pipeline = try Pipeline.load(path: options.pipelinePath, warehouseOverride: options.warehouse, checkFiles: false)
         let catalogPath = options.catalogPath ?? pipeline.catalogPath
         guard let catalogData = FileManager.default.contents(atPath: catalogPath) else {
             throw RunFailure("\(catalogPath): error: change catalogue not found")

@@ -69,6 +69,9 @@ func execute(options: RunOptions, common: CommonRunOptions, rerunOnly: Bool) thr
     } catch let e as DefinitionError {
         for p in e.problems { eprint(p) }
         throw Exit.usage
+    } catch {
+        eprint("\(error)")
+        throw Exit.failure
     }
     let lock: RunLock
     do { lock = try RunLock(warehousePath: warehousePath) }

@@ -47,9 +47,10 @@ struct Logger {
     func failure(_ message: String) {
         switch format {
         case .json: json(["event": "failed", "message": message])
-        case .text: eprint(message.hasPrefix("/") || message.contains(": error:") ? message : "error: \(message)")
+        case .text:
+            let line = message.contains("error:") ? message : "error: \(message)"
+            eprint(line + (line.contains("\n") ? "\nnothing was published; the previous warehouse is unchanged" : " (nothing published; the previous warehouse is unchanged)"))
         }
-        if format == .text { eprint("run failed: nothing was published; the previous warehouse is unchanged") }
     }
 
     func summary(_ s: RunSummary) {
