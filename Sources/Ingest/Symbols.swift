@@ -1,3 +1,5 @@
+import Foundation
+
 /// SSB's special symbols (FORMATS.md §1). A symbol is kept as the cell's status and is never
 /// turned into a number, except `-`, which is a true zero.
 public enum Symbols {
@@ -124,8 +126,20 @@ public enum NumberParser {
             }
         }
         if digits == 0 { return .invalid }
+        let scaleAll = exponent - fractionDigits + overflowDigits
+        if mantissa >= (1 << 53) || scaleAll > 22 || scaleAll < -22 {
+            // Beyond what one exact multiplication or division can do: let strtod round correctly.
+            var text: [CChar] = []
+            text.reserveCapacity(end - start + 1)
+            for k in start..<end where !(bytes[k] == 0x20 || bytes[k] == 0xA0 || bytes[k] == 0xC2) {
+                text.append(CChar(bitPattern: bytes[k] == decimal ? 0x2E : bytes[k]))
+            }
+            text.append(0)
+            let v = text.withUnsafeBufferPointer { strtod($0.baseAddress!, nil) }
+            return .number(v, status: status)
+        }
         var value = Double(mantissa)
-        let scale = exponent - fractionDigits + overflowDigits
+        let scale = scaleAll
         // Division by an exact power of ten keeps `12,3` equal to the literal 12.3.
         if scale > 0 { value *= pow10(scale) } else if scale < 0 { value /= pow10(-scale) }
         return .number(negative ? -value : value, status: status)

@@ -13,6 +13,8 @@ public enum RunEvent: Sendable {
     case published(warehouse: String, runId: Int64)
     case warning(String)
     case noChange
+    /// Progress on a long step: rows so far (sent every 50 000 rows, and once at the end with `done`).
+    case progress(step: String, rows: Int, done: Bool)
 }
 
 public struct RunOptions: Sendable {
@@ -146,6 +148,7 @@ public final class Runner {
                 } else {
                     summary.sourcesReused = try Int.fetchOne(db, sql: "SELECT count(*) FROM dim_source") ?? 0
                 }
+                try Runner.injectedFailure("harmonise")
                 let t0 = Date()
                 var deriver = try Deriver(db: db, pipeline: pipeline, regions: regions, structureYear: structureYear)
                 let writer = try FactWriter(db, runId: runId, structureYear: structureYear, regions: regions, indicators: pipeline.indicators)
@@ -198,12 +201,16 @@ public final class Runner {
             defer { writer.close() }
             var sink = StagingSink(db: db, runId: runId, sourceId: s.id, writer: writer, regions: regions,
                                    roleOverrides: s.dimensions ?? [:], backcast: s.backcast ?? false)
+            let observe = self.observe
+            sink.progress = { observe(.progress(step: "staging \(s.id)", rows: $0, done: false)) }
             let info: ReadInfo
             do {
                 info = try readFile(path: path, options: ReaderOptions(source: s, displayName: path), into: &sink)
             } catch let e as ReadError {
                 throw RunFailure(e.location.file == s.id ? "\(path): error: \(e.message)" : e.description)
             }
+            observe(.progress(step: "staging \(s.id)", rows: sink.staged, done: true))
+            try Runner.injectedFailure("staging \(s.id)")
             for schema in sink.schemas { try StagingWriter.saveLabels(db, sourceKey: key, schema: schema) }
             let title = sink.schemas.first?.label
             try Warehouse.finishSource(db, key: key, observations: sink.staged, rejected: sink.rejected, title: title, updated: sink.schemas.first?.updated)
@@ -214,6 +221,14 @@ public final class Runner {
             observe(.sourceDone(id: s.id, staged: sink.staged, rejected: sink.rejected, outOfValidity: sink.outOfValidity, dialect: info.dialect))
             summary.steps.append(.init(step: "stage \(s.id)", status: "ok", seconds: Date().timeIntervalSince(t0), rows: sink.staged,
                                        detail: sink.rejected > 0 ? "\(sink.rejected) rejected" : nil))
+        }
+    }
+
+    /// Test hook: `ETL_TEST_FAIL_AT=STEP` makes a run fail at that step (after staging, before
+    /// harmonising, …), so tests can prove a failed run publishes nothing.
+    static func injectedFailure(_ step: String) throws {
+        if ProcessInfo.processInfo.environment["ETL_TEST_FAIL_AT"] == step {
+            throw RunFailure("error: injected failure at step \(step) (ETL_TEST_FAIL_AT)")
         }
     }
 

@@ -36,6 +36,7 @@ struct StagingSink: CellSink {
     var rejected = 0
     var outOfValidity = 0
     var schemas: [DatasetSchema] = []
+    var progress: ((Int) -> Void)? = nil
     /// Validity verdicts per (code, year), cached: the same pairs repeat across measures.
     var validityCache: [String: Bool] = [:]
 
@@ -118,6 +119,7 @@ struct StagingSink: CellSink {
         let loc = cell.location.line.map { l in cell.location.column.map { "\(l):\($0)" } ?? "\(l)" } ?? (cell.location.path ?? "")
         if try writer.insert(o, inValidity: inValidity, location: loc) {
             staged += 1
+            if staged % 50_000 == 0 { progress?(staged) }
         } else {
             try reject(ReadError(cell.location, "duplicate cell: \(region) \(period) \(o.measure)\(breakdown.isEmpty ? "" : " [\(breakdown)]") appears earlier in the file"),
                        raw: cell.coordinates.joined(separator: ";"))

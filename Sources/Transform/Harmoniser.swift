@@ -188,7 +188,10 @@ public struct Harmoniser: Sendable {
                 }
             }
         }
-        for (key, contributions) in groups.sorted(by: { $0.key < $1.key }) {
+        for (key, unordered) in groups.sorted(by: { $0.key < $1.key }) {
+            // A fixed order of parts: sums must not depend on dictionary order, or reruns would
+            // differ in the last bits.
+            let contributions = unordered.sorted { ($0.sourceCode, $0.code) < ($1.sourceCode, $1.code) }
             let direct = contributions.filter { !$0.backcast }
             let casts = contributions.filter(\.backcast)
             let computed = direct.isEmpty ? nil : combine(key: key, direct, rule: rule, weights: weights)

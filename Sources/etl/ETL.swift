@@ -17,7 +17,7 @@ struct ETL: ParsableCommand {
           2  usage or pipeline-definition error
           3  published, but more rows were rejected than --max-rejects allows
         """,
-        subcommands: [Run.self, Rerun.self, Inspect.self, Query.self, Validate.self, Status.self, Catalog.self],
+        subcommands: [Run.self, Rerun.self, Inspect.self, Query.self, Export.self, Validate.self, Status.self, Catalog.self],
         defaultSubcommand: nil
     )
 }

@@ -2,9 +2,18 @@ import Foundation
 import Pipeline
 
 /// Writes run events to standard error, as text for people or one JSON object per line.
-struct Logger {
+final class Logger {
     let format: LogFormat
     let quiet: Bool
+    /// A progress bar only where a person watches: text format, standard error a terminal.
+    let showProgress: Bool
+    var stepStarted: [String: Date] = [:]
+
+    init(format: LogFormat, quiet: Bool) {
+        self.format = format
+        self.quiet = quiet
+        showProgress = format == .text && !quiet && isatty(2) == 1
+    }
 
     private func json(_ fields: [String: Any]) {
         var f = fields
@@ -27,6 +36,7 @@ struct Logger {
             case .published(let w, let id): json(["event": "published", "warehouse": w, "run_id": id])
             case .warning(let m): json(["event": "warning", "message": m])
             case .noChange: json(["event": "no_change"])
+            case .progress: break
             }
         case .text:
             switch e {
@@ -38,6 +48,13 @@ struct Logger {
             case .published: break
             case .warning(let m): eprint("warning: \(m)")
             case .noChange: eprint("nothing changed since the last successful run")
+            case .progress(let step, let rows, let done):
+                guard showProgress else { break }
+                let start = stepStarted[step] ?? Date()
+                stepStarted[step] = start
+                let secs = max(Date().timeIntervalSince(start), 0.001)
+                let line = "\r\(step): \(rows) rows, \(Int(Double(rows) / secs)) rows/s" + (done ? "\n" : "")
+                FileHandle.standardError.write(Data(line.utf8))
             }
         }
     }

@@ -71,7 +71,7 @@ struct Query: ParsableCommand {
                 return (stmt.columnNames, rows)
             }
             let (columns, rows) = result
-            print(columns: columns, rows: rows)
+            render(columns: columns, rows: rows, format: format)
         } catch let e as QueryRefused {
             eprint("error: \(e.message)"); throw Exit.usage
         } catch let e as DatabaseError {
@@ -80,8 +80,10 @@ struct Query: ParsableCommand {
     }
 
     struct QueryRefused: Error { var message: String }
+}
 
-    func print(columns: [String], rows: [[DatabaseValue]]) {
+/// Prints rows as an aligned table, CSV or JSON on standard output.
+func render(columns: [String], rows: [[DatabaseValue]], format: OutputFormat) {
         func text(_ v: DatabaseValue) -> String {
             switch v.storage {
             case .null: return ""
@@ -126,7 +128,6 @@ struct Query: ParsableCommand {
             for r in cells { out(line(r)) }
             eprint("(\(rows.count) row\(rows.count == 1 ? "" : "s"))")
         }
-    }
 }
 
 /// The last runs and the freshness of each source.
@@ -142,7 +143,6 @@ struct Status: ParsableCommand {
     func run() throws {
         let queue: DatabaseQueue
         do { queue = try Warehouse.openReadOnly(path: warehouse) } catch { eprint("error: \(error)"); throw Exit.failure }
-        let q = Query(warehouse: warehouse, format: .table)
         try queue.read { db in
             let r = try Row.fetchAll(db, sql: """
                 SELECT run_id, command, started_at, finished_at, status, structure_year, sources_read, sources_reused,
@@ -150,21 +150,14 @@ struct Status: ParsableCommand {
                 FROM etl_run ORDER BY run_id DESC LIMIT ?
                 """, arguments: [runs])
             out("Last runs")
-            q.print(columns: r.first?.columnNames.map { $0 } ?? [], rows: r.map { Array($0.databaseValues) })
+            render(columns: r.first?.columnNames.map { $0 } ?? [], rows: r.map { Array($0.databaseValues) }, format: .table)
             let s = try Row.fetchAll(db, sql: """
                 SELECT source_id, format, table_id, updated, loaded_at, observations, rejected, substr(content_hash, 1, 12) AS hash, path
                 FROM dim_source ORDER BY source_id
                 """)
             out("\nSources")
-            q.print(columns: s.first?.columnNames.map { $0 } ?? [], rows: s.map { Array($0.databaseValues) })
+            render(columns: s.first?.columnNames.map { $0 } ?? [], rows: s.map { Array($0.databaseValues) }, format: .table)
         }
     }
 }
 
-extension Query {
-    init(warehouse: String, format: OutputFormat) {
-        self.init()
-        self.warehouse = warehouse
-        self.format = format
-    }
-}

@@ -1,0 +1,219 @@
+import Foundation
+import GRDB
+import Pipeline
+import Testing
+
+/// A dump of the warehouse's content that does not depend on run ids or timestamps.
+func contentDump(_ url: URL) throws -> [String] {
+    try openWarehouse(url).read { db in
+        var out: [String] = []
+        out += try String.fetchAll(db, sql: """
+            SELECT indicator || '|' || region || '|' || year || '|' || breakdown || '|' || ifnull(value, 'null') || '|' || ifnull(status, '') || '|' || method || '|' || structure_year
+            FROM v_indicator ORDER BY 1
+            """)
+        out += try String.fetchAll(db, sql: """
+            SELECT source || '|' || measure || '|' || region || '|' || period || '|' || breakdown || '|' || ifnull(value, 'null') || '|' || ifnull(status, '') || '|' || in_validity
+            FROM v_staged ORDER BY 1
+            """)
+        out += try String.fetchAll(db, sql: "SELECT indicator || region || year || source_region || ifnull(share, '') FROM v_lineage ORDER BY 1")
+        out += try String.fetchAll(db, sql: "SELECT code || ifnull(valid_from, '') || name FROM dim_region ORDER BY 1")
+        return out
+    }
+}
+
+@Suite(.serialized) struct NightlyOpsTests {
+    var warehouse: (URL) -> URL = { $0.appendingPathComponent("warehouse/omsorg.sqlite") }
+
+    @Test func loadingTheSameInputsTwiceGivesTheSameWarehouse() throws {
+        let dir = try scratchWithPipelines()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(try etl(["run"], in: dir).status == 0)
+        let first = try contentDump(warehouse(dir))
+        #expect(try etl(["run", "--full-refresh"], in: dir).status == 0)
+        #expect(try contentDump(warehouse(dir)) == first)
+        #expect(first.count > 1000)
+    }
+
+    @Test func unchangedSecondRunParsesNothing() throws {
+        let dir = try scratchWithPipelines()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let t0 = Date()
+        #expect(try etl(["run"], in: dir).status == 0)
+        let full = Date().timeIntervalSince(t0)
+        let t1 = Date()
+        let r = try etl(["run"], in: dir)
+        let noop = Date().timeIntervalSince(t1)
+        #expect(r.status == 0)
+        #expect(r.stderr.contains("nothing changed since the last successful run"))
+        #expect(!r.stderr.contains("reading "))
+        print("no-op run took \(String(format: "%.3f", noop)) s against \(String(format: "%.3f", full)) s for the first run (ratio \(String(format: "%.2f", noop / full)))")
+        let runs = try openWarehouse(warehouse(dir)).read { try String.fetchAll($0, sql: "SELECT status FROM etl_run ORDER BY run_id") }
+        #expect(runs == ["success", "success"])
+    }
+
+    @Test func aChangedSourceIsTheOnlyOneParsedAgain() throws {
+        let dir = try scratchWithPipelines()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(try etl(["run"], in: dir).status == 0)
+        let file = dir.appendingPathComponent("pipelines/sample/06913_befolkning.csv")
+        var bytes = try Data(contentsOf: file)
+        bytes.append(contentsOf: Array("\"0301 Oslo\";\"2014\";\"Befolkning per 1.1. (personer)\";634463\r\n".utf8))
+        try bytes.write(to: file)
+        let r = try etl(["run"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("reading bef_06913"))
+        for other in ["kostra_12209", "kpr_12752", "bef_07459"] { #expect(r.stderr.contains("\(other): unchanged, staged rows reused")) }
+        try openWarehouse(warehouse(dir)).read { db in
+            let loaded = try Row.fetchAll(db, sql: "SELECT source_id, loaded_run_id FROM dim_source ORDER BY source_id")
+            for row in loaded { #expect((row["loaded_run_id"] as Int64) == (row["source_id"] == "bef_06913" ? 2 : 1)) }
+            #expect(try Double.fetchOne(db, sql: "SELECT value FROM v_staged WHERE source = 'bef_06913' AND region = '0301' AND period = '2014'") == 634463)
+        }
+    }
+
+    @Test func aSecondRunIsRefusedWhileOneHoldsTheLock() throws {
+        let dir = try scratchWithPipelines()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let lock = try RunLock(warehousePath: warehouse(dir).path)
+        let r = try etl(["run"], in: dir)
+        lock.release()
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("another etl run is using this warehouse"))
+        #expect(r.stderr.contains("pid \(getpid())"))
+        #expect(try etl(["run"], in: dir).status == 0)
+    }
+
+    @Test func aLockLeftByAKilledProcessIsCleared() throws {
+        let dir = try scratchWithPipelines()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("warehouse"), withIntermediateDirectories: true)
+        // A lock file whose process is gone: the note is there, nobody holds the flock.
+        try Data("pid 999999 started 2026-11-21T02:00:00Z (etl run)".utf8).write(to: dir.appendingPathComponent("warehouse/omsorg.sqlite.lock"))
+        let r = try etl(["run"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("cleared a stale lock left by pid 999999"))
+    }
+
+    @Test func rejectsOverTheLimitPublishWithStatus3AndUnderItSucceed() throws {
+        let dir = try scratchWithPipelines()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("pipelines/sample/06913_befolkning.csv")
+        var bytes = try Data(contentsOf: file)
+        bytes.append(contentsOf: Array("\"0301 Oslo\";\"2014\";\"Befolkning per 1.1. (personer)\";mange\r\n\"XYZ Atlantis\";\"2014\";\"Befolkning per 1.1. (personer)\";12\r\n".utf8))
+        try bytes.write(to: file)
+        let over = try etl(["run"], in: dir)
+        #expect(over.status == 3, "\(over.stderr)")
+        #expect(over.stderr.contains("rows rejected       2 (recorded in etl_reject, run_id = 1)"))
+        try openWarehouse(warehouse(dir)).read { db in
+            #expect(try String.fetchOne(db, sql: "SELECT status FROM etl_run WHERE run_id = 1") == "rejects_over_limit")
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM fact_indicator") ?? 0 > 0)
+            let rejects = try Row.fetchAll(db, sql: "SELECT location, error FROM etl_reject WHERE run_id = 1 ORDER BY reject_id")
+            #expect(rejects.count == 2)
+            #expect((rejects[0]["location"] as String).hasSuffix("06913_befolkning.csv:214:4"))
+            #expect((rejects[0]["error"] as String).contains("expected a number"))
+            #expect((rejects[1]["error"] as String).contains("unknown region code \"XYZ\""))
+        }
+        let under = try etl(["run", "--full-refresh", "--max-rejects", "5"], in: dir)
+        #expect(under.status == 0)
+        #expect(under.stderr.contains("recorded in etl_reject"))
+    }
+
+    @Test func definitionErrorsExitWith2AndListEveryProblem() throws {
+        let dir = try scratchWithPipelines()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let p = dir.appendingPathComponent("pipelines/sample.yml")
+        var text = try String(contentsOf: p, encoding: .utf8)
+        text = text.replacingOccurrences(of: "weight: innbyggere_80", with: "weight: innbyggere_90")
+        text = text.replacingOccurrences(of: "source: kpr_12752\n    contents: KOSbeboerlang0000", with: "source: kpr_99999\n    contents: KOSbeboerlang0000")
+        try text.write(to: p, atomically: true, encoding: .utf8)
+        let r = try etl(["run"], in: dir)
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("weight refers to unknown measure \"innbyggere_90\""))
+        #expect(r.stderr.contains("unknown source \"kpr_99999\""))
+        let v = try etl(["validate"], in: dir)
+        #expect(v.status == 2)
+        #expect(v.stderr.contains("3 problems found"))
+        #expect(r.stderr.contains("differs from measure hjemmetj_80_andel's weight"))
+    }
+
+    @Test func aRunThatFailsAfterStagingLeavesThePreviousWarehouse() throws {
+        let dir = try scratchWithPipelines()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(try etl(["run"], in: dir).status == 0)
+        let before = try contentDump(warehouse(dir))
+        // Change a source so the failed run would have staged something new.
+        let file = dir.appendingPathComponent("pipelines/sample/06913_befolkning.csv")
+        var bytes = try Data(contentsOf: file)
+        bytes.append(contentsOf: Array("\"0301 Oslo\";\"2014\";\"Befolkning per 1.1. (personer)\";634463\r\n".utf8))
+        try bytes.write(to: file)
+        var env = ProcessInfo.processInfo.environment
+        env["ETL_TEST_FAIL_AT"] = "harmonise"
+        let failed = try etl(["run"], in: dir, environment: env)
+        #expect(failed.status == 1)
+        #expect(failed.stderr.contains("nothing published"))
+        #expect(try contentDump(warehouse(dir)) == before)
+        let runs = try openWarehouse(warehouse(dir)).read { try String.fetchAll($0, sql: "SELECT status FROM etl_run ORDER BY run_id") }
+        #expect(runs == ["success", "failed"])
+        #expect(try etl(["run"], in: dir).status == 0)
+        #expect(try contentDump(warehouse(dir)) != before)
+    }
+
+    @Test func jsonLogLinesParseAndNoProgressBarWithoutATerminal() throws {
+        let dir = try scratchWithPipelines()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try etl(["run", "--log-format", "json"], in: dir)
+        #expect(r.status == 0)
+        let lines = r.stderr.split(separator: "\n")
+        #expect(lines.count >= 6)
+        var events: [String] = []
+        for l in lines {
+            let obj = try JSONSerialization.jsonObject(with: Data(l.utf8)) as? [String: Any]
+            events.append(obj?["event"] as? String ?? "?")
+        }
+        #expect(events.contains("source_started") && events.contains("source_done") && events.contains("harmonised") && events.contains("published"))
+        #expect(events.last == "summary")
+        let text = try etl(["run", "--full-refresh"], in: dir)
+        #expect(!text.stderr.contains("\r"))
+        #expect(try etl(["run", "--full-refresh", "--quiet"], in: dir).stderr.isEmpty)
+    }
+
+    @Test func statusShowsRunsAndSources() throws {
+        let dir = try scratchWithPipelines()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(try etl(["run"], in: dir).status == 0)
+        let r = try etl(["status"], in: dir)
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("kostra_12209") && r.stdout.contains("success"))
+        let record = dir.appendingPathComponent("warehouse/runs/last-run.json")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: record)) as? [String: Any]
+        #expect(json?["status"] as? String == "success")
+        #expect((json?["steps"] as? [Any])?.count == 5)
+    }
+
+    @Test func exportRoundTripsThroughInspect() throws {
+        let dir = try scratchWithPipelines()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(try etl(["run"], in: dir).status == 0)
+        let expected = try openWarehouse(warehouse(dir)).read { db in
+            try Row.fetchAll(db, sql: "SELECT region, year, indicator, value, status FROM v_indicator WHERE breakdown = ''").map { r -> String in
+                let v: Double? = r["value"]
+                let s: String? = r["status"]
+                return "\(r["region"] as String)|\(r["year"] as Int)|\(r["indicator"] as String)|\(v.map { "\($0)" } ?? "")|\(v == nil ? (s ?? "..") : (s == "*" ? "*" : ""))"
+            }.sorted()
+        }
+        for format in ["csv", "jsonstat"] {
+            let file = dir.appendingPathComponent("export.\(format)").path
+            #expect(try etl(["export", "--format", format, "-o", file], in: dir).status == 0)
+            let r = try etl(["inspect", file], in: dir)
+            #expect(r.status == 0, "\(r.stderr)")
+            var got: [String] = []
+            for line in r.stdout.split(separator: "\n").dropFirst() {
+                let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+                // csv: region, år, statistikkvariabel, breakdown, value, status; jsonstat: Region, ContentsCode, Breakdown, Tid, value, status
+                let (region, year, indicator) = format == "csv" ? (f[0], f[1], f[2]) : (f[0], f[3], f[1])
+                if format == "jsonstat" && f[5] == "." { continue }  // no such combination
+                got.append("\(region)|\(year)|\(indicator)|\(f[4].isEmpty ? "" : "\(Double(f[4])!)")|\(f[5])")
+            }
+            #expect(got.sorted() == expected, "\(format) export does not read back")
+        }
+    }
+}
