@@ -125,6 +125,8 @@ struct Deriver {
             return IndicatorEngine.ratio(def, numerator: try harmonised(def.numerator!), denominator: try harmonised(def.denominator!))
         case .rate, .count:
             return IndicatorEngine.direct(def, measure: try harmonised(def.measure!))
+        case .difference:
+            return IndicatorEngine.difference(def, measure: try harmonised(def.measure!), minus: try harmonised(def.minus!))
         }
     }
 }

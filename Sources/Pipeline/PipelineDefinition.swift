@@ -118,6 +118,7 @@ public struct IndicatorEntry: Codable, Sendable {
     public var denominator: String?
     public var measure: String?
     public var weight: String?
+    public var minus: String?
     public var scale: Double?
     public var decimals: Int?
     public var population: String?
@@ -126,7 +127,7 @@ public struct IndicatorEntry: Codable, Sendable {
 
     public var definitionValue: IndicatorDefinition {
         IndicatorDefinition(code: code, name: name, nameEn: name_en, unit: unit, kind: kind, numerator: numerator, denominator: denominator,
-                            measure: measure, weight: weight, scale: scale ?? 1, decimals: decimals ?? 1, population: population,
+                            measure: measure, weight: weight, minus: minus, scale: scale ?? 1, decimals: decimals ?? 1, population: population,
                             sourceTables: source_tables ?? [], definition: definition)
     }
 }
@@ -140,6 +141,7 @@ public struct PipelineDefinition: Codable, Sendable {
     public var indicators: String?
     public var max_rejects: Int?
     public var harmonisation: HarmonisationSettings?
+    public var groups: GroupSettings?
     public var sources: [SourceDefinition]
     public var measures: [String: MeasureDefinition]
 }

@@ -153,8 +153,25 @@ public final class Runner {
                 var deriver = try Deriver(db: db, pipeline: pipeline, regions: regions, structureYear: structureYear)
                 let writer = try FactWriter(db, runId: runId, structureYear: structureYear, regions: regions, indicators: pipeline.indicators)
                 defer { writer.close() }
+                var computed: [(IndicatorDefinition, [IndicatorValue])] = []
                 for def in pipeline.indicators {
-                    for v in try deriver.indicator(def) { try writer.write(v) }
+                    let values = try deriver.indicator(def)
+                    for v in values { try writer.write(v) }
+                    computed.append((def, values))
+                }
+                // Comparison groups over the municipal values of the target structure.
+                let allValues = computed.flatMap(\.1)
+                let years = Array(Set(allValues.map(\.key.year))).sorted()
+                var groups = try GroupLoader.groups(pipeline.definition.groups, pipeline: pipeline, regions: regions, structureYear: structureYear, years: years)
+                if !groups.isEmpty {
+                    let municipal = allValues.filter { RegionLevel.of($0.key.region) == .kommune && $0.method != .notComputable && !$0.key.region.hasPrefix("K-") }
+                    groups = GroupLoader.withCountyMembers(groups, codes: Set(municipal.map(\.key.region)))
+                    var national: [Int: Set<String>] = [:]
+                    for v in municipal where v.value != nil { national[v.key.year, default: []].insert(v.key.region) }
+                    try writer.writeGroups(groups, years: years, nationalMembers: national)
+                    for (def, values) in computed {
+                        for g in GroupEngine.aggregate(def, values: values, groups: groups) { try writer.write(g) }
+                    }
                 }
                 summary.facts = writer.written
                 summary.indicators = pipeline.indicators.count

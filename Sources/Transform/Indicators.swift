@@ -9,6 +9,8 @@ public enum IndicatorKind: String, Sendable, Codable {
     case ratio
     /// A rate published without its parts: a weighted mean with a declared weight.
     case rate
+    /// One count minus another (both summed across municipalities first).
+    case difference
 }
 
 /// One catalogued indicator.
@@ -24,6 +26,8 @@ public struct IndicatorDefinition: Sendable, Codable, Equatable {
     public var measure: String?
     /// The weight measure for `rate`.
     public var weight: String?
+    /// For `difference`: the measure subtracted from `measure`.
+    public var minus: String?
     /// Multiplier applied to the ratio (100 for per cent, 1000 for per 1 000).
     public var scale: Double
     public var decimals: Int
@@ -32,7 +36,7 @@ public struct IndicatorDefinition: Sendable, Codable, Equatable {
     public var definition: String
 
     public init(code: String, name: String, nameEn: String? = nil, unit: String, kind: IndicatorKind, numerator: String? = nil, denominator: String? = nil,
-                measure: String? = nil, weight: String? = nil, scale: Double = 1, decimals: Int = 1, population: String? = nil,
+                measure: String? = nil, weight: String? = nil, minus: String? = nil, scale: Double = 1, decimals: Int = 1, population: String? = nil,
                 sourceTables: [String] = [], definition: String) {
         self.code = code
         self.name = name
@@ -43,6 +47,7 @@ public struct IndicatorDefinition: Sendable, Codable, Equatable {
         self.denominator = denominator
         self.measure = measure
         self.weight = weight
+        self.minus = minus
         self.scale = scale
         self.decimals = decimals
         self.population = population
@@ -51,7 +56,7 @@ public struct IndicatorDefinition: Sendable, Codable, Equatable {
     }
 
     /// The measures this indicator needs.
-    public var measures: [String] { [numerator, denominator, measure, weight].compactMap { $0 } }
+    public var measures: [String] { [numerator, denominator, measure, weight, minus].compactMap { $0 } }
 
     /// Problems with the definition itself, given the declared measure names (every one, not the first).
     public func problems(knownMeasures: Set<String>) -> [String] {
@@ -65,6 +70,9 @@ public struct IndicatorDefinition: Sendable, Codable, Equatable {
             if weight == nil { p.append("indicator \(code): kind rate needs a weight measure to combine municipalities") }
         case .count:
             if measure == nil { p.append("indicator \(code): kind count needs a measure") }
+        case .difference:
+            if measure == nil { p.append("indicator \(code): kind difference needs a measure") }
+            if minus == nil { p.append("indicator \(code): kind difference needs a `minus` measure") }
         }
         for m in measures where !knownMeasures.contains(m) {
             p.append("indicator \(code): refers to unknown measure \"\(m)\"")
@@ -125,6 +133,27 @@ public enum IndicatorEngine {
         }
         _ = used
         return out
+    }
+
+    /// One harmonised count minus another, scaled.
+    public static func difference(_ def: IndicatorDefinition, measure: [Harmonised], minus: [Harmonised]) -> [IndicatorValue] {
+        var subtrahends: [SeriesKey: Harmonised] = [:]
+        for m in minus { subtrahends[m.key] = m }
+        return measure.map { a in
+            let b = subtrahends[a.key]
+            let method = max(a.method, b?.method ?? .asPublished)
+            let lineage = Array(Set(a.lineage + (b?.lineage ?? []))).sorted { ($0.code, $0.year) < ($1.code, $1.year) }
+            guard let b, let av = a.value, let bv = b.value, method != .notComputable else {
+                let status = Symbols.strongest(a.status, b?.status)
+                return IndicatorValue(indicator: def.code, key: a.key, value: nil, numerator: a.value, denominatorValue: b?.value, weight: nil,
+                                      status: method == .notComputable ? nil : (Symbols.isMissing(status) ? status : ".."), method: method,
+                                      note: a.note ?? b?.note ?? (b == nil ? "\(def.minus ?? "") has no value" : nil), lineage: lineage)
+            }
+            var status = Symbols.strongest(a.status, b.status)
+            if status == "-" { status = nil }
+            return IndicatorValue(indicator: def.code, key: a.key, value: (av - bv) * def.scale, numerator: av, denominatorValue: bv, weight: nil,
+                                  status: status, method: method, note: nil, lineage: lineage)
+        }
     }
 
     /// A rate or a count: the harmonised measure scaled.

@@ -144,6 +144,7 @@ public final class FactWriter {
     var regionKeys: [String: Int64] = [:]
     var indicatorKeys: [String: Int64] = [:]
     var breakdownKeys: [String: Int64] = [:]
+    var groupKeys: [String: Int64] = [:]
     var periods = Set<Int>()
     public private(set) var written = 0
     let regions: RegionCatalog
@@ -155,7 +156,10 @@ public final class FactWriter {
         self.runId = runId
         self.structureYear = structureYear
         self.regions = regions
-        try db.execute(sql: "DELETE FROM fact_lineage; DELETE FROM fact_indicator; DELETE FROM dim_indicator; DELETE FROM dim_region; DELETE FROM dim_breakdown;")
+        try db.execute(sql: """
+            DELETE FROM fact_lineage; DELETE FROM fact_indicator; DELETE FROM fact_group_indicator; DELETE FROM dim_group_member;
+            DELETE FROM dim_group; DELETE FROM dim_indicator; DELETE FROM dim_region; DELETE FROM dim_breakdown;
+            """)
         var labels: [String: String] = [:]
         for l in try Staging.regionLabels(db) where labels[l.code] == nil { labels[l.code] = l.name }
         self.labels = labels
@@ -167,9 +171,9 @@ public final class FactWriter {
         try writeRegions()
         for def in indicators {
             try db.execute(sql: """
-                INSERT INTO dim_indicator(code, name, name_en, unit, kind, numerator, denominator, measure, weight, scale, decimals, population, source_tables, definition)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [def.code, def.name, def.nameEn, def.unit, def.kind.rawValue, def.numerator, def.denominator, def.measure, def.weight,
+                INSERT INTO dim_indicator(code, name, name_en, unit, kind, numerator, denominator, measure, weight, minus, scale, decimals, population, source_tables, definition)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [def.code, def.name, def.nameEn, def.unit, def.kind.rawValue, def.numerator, def.denominator, def.measure, def.weight, def.minus,
                                  def.scale, def.decimals, def.population, def.sourceTables.joined(separator: ","), def.definition])
             indicatorKeys[def.code] = db.lastInsertedRowID
         }
@@ -222,10 +226,7 @@ public final class FactWriter {
 
     public func write(_ v: IndicatorValue) throws {
         guard let ik = indicatorKeys[v.indicator] else { throw WarehouseError("indicator \(v.indicator) is not in dim_indicator") }
-        if !periods.contains(v.key.year) {
-            try db.execute(sql: "INSERT OR IGNORE INTO dim_period(period_key, year, label) VALUES (?, ?, ?)", arguments: [v.key.year, v.key.year, String(v.key.year)])
-            periods.insert(v.key.year)
-        }
+        try period(v.key.year)
         let rk = try regionKey(v.key.region, year: v.method == .notComputable ? v.key.year : structureYear)
         let bk = try breakdownKey(v.key.breakdown)
         fact.bind(1, ik); fact.bind(2, rk); fact.bind(3, Int64(v.key.year)); fact.bind(4, bk); fact.bind(5, Int64(structureYear))
@@ -238,6 +239,36 @@ public final class FactWriter {
             lineage.bind(1, fid); lineage.bind(2, l.code); lineage.bind(3, Int64(l.year)); lineage.bind(4, l.share.isNaN ? nil : l.share)
             try lineage.step()
         }
+    }
+
+    func period(_ year: Int) throws {
+        if !periods.contains(year) {
+            try db.execute(sql: "INSERT OR IGNORE INTO dim_period(period_key, year, label) VALUES (?, ?, ?)", arguments: [year, year, String(year)])
+            periods.insert(year)
+        }
+    }
+
+    /// Registers comparison groups and their members per year.
+    public func writeGroups(_ groups: [ComparisonGroup], years: [Int], nationalMembers: [Int: Set<String>]) throws {
+        for g in groups {
+            try db.execute(sql: "INSERT INTO dim_group(code, name, kind) VALUES (?, ?, ?)", arguments: [g.code, g.name, g.kind.rawValue])
+            let key = db.lastInsertedRowID
+            groupKeys[g.code] = key
+            for y in years {
+                for m in (g.kind == .national ? nationalMembers[y] ?? [] : g.members(in: y)).sorted() {
+                    try db.execute(sql: "INSERT INTO dim_group_member(group_key, year, region_code) VALUES (?, ?, ?)", arguments: [key, y, m])
+                }
+            }
+        }
+    }
+
+    public func write(_ g: GroupValue) throws {
+        guard let gk = groupKeys[g.group], let ik = indicatorKeys[g.indicator] else { throw WarehouseError("unknown group \(g.group) or indicator \(g.indicator)") }
+        try period(g.year)
+        try db.execute(sql: """
+            INSERT INTO fact_group_indicator(group_key, indicator_key, period_key, breakdown_key, structure_year, mean, weighted, median, min, max, n_with_value, n_members, run_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [gk, ik, g.year, try breakdownKey(g.breakdown), structureYear, g.mean, g.weighted, g.median, g.min, g.max, g.count, g.members, runId])
     }
 
     public func close() {

@@ -112,11 +112,12 @@ public enum Schema {
         name TEXT NOT NULL,
         name_en TEXT,
         unit TEXT NOT NULL,
-        kind TEXT NOT NULL CHECK (kind IN ('count', 'ratio', 'rate')),
+        kind TEXT NOT NULL CHECK (kind IN ('count', 'ratio', 'rate', 'difference')),
         numerator TEXT,
         denominator TEXT,
         measure TEXT,
         weight TEXT,
+        minus TEXT,
         scale REAL NOT NULL,
         decimals INTEGER NOT NULL CHECK (decimals BETWEEN 0 AND 10),
         population TEXT,
@@ -158,6 +159,37 @@ public enum Schema {
         PRIMARY KEY (fact_id, source_region, source_year)
     ) WITHOUT ROWID;
 
+    CREATE TABLE dim_group (
+        group_key INTEGER PRIMARY KEY,
+        code TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('national', 'county', 'kostragruppe', 'adhoc'))
+    );
+
+    CREATE TABLE dim_group_member (
+        group_key INTEGER NOT NULL REFERENCES dim_group(group_key) ON DELETE CASCADE,
+        year INTEGER NOT NULL,
+        region_code TEXT NOT NULL,
+        PRIMARY KEY (group_key, year, region_code)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE fact_group_indicator (
+        group_key INTEGER NOT NULL REFERENCES dim_group(group_key),
+        indicator_key INTEGER NOT NULL REFERENCES dim_indicator(indicator_key),
+        period_key INTEGER NOT NULL REFERENCES dim_period(period_key),
+        breakdown_key INTEGER NOT NULL REFERENCES dim_breakdown(breakdown_key),
+        structure_year INTEGER NOT NULL,
+        mean REAL,
+        weighted REAL,
+        median REAL,
+        min REAL,
+        max REAL,
+        n_with_value INTEGER NOT NULL CHECK (n_with_value >= 0),
+        n_members INTEGER NOT NULL CHECK (n_members >= n_with_value),
+        run_id INTEGER NOT NULL REFERENCES etl_run(run_id),
+        PRIMARY KEY (group_key, indicator_key, period_key, breakdown_key, structure_year)
+    );
+
     CREATE TABLE etl_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 
     CREATE VIEW v_indicator AS
@@ -177,6 +209,16 @@ public enum Schema {
     SELECT v.* , b.label AS sex FROM v_indicator v JOIN dim_breakdown b ON b.code = v.breakdown WHERE b.kind = 'sex';
     CREATE VIEW v_indicator_by_service AS
     SELECT v.* , b.label AS service FROM v_indicator v JOIN dim_breakdown b ON b.code = v.breakdown WHERE b.kind = 'service';
+
+    CREATE VIEW v_group_indicator AS
+    SELECT g.code AS group_code, g.name AS group_name, g.kind AS group_kind, i.code AS indicator, i.name AS indicator_name,
+           p.year AS year, b.code AS breakdown, f.mean AS mean, f.weighted AS weighted, f.median AS median, f.min AS min, f.max AS max,
+           f.n_with_value AS n_with_value, f.n_members AS n_members, i.unit AS unit, i.decimals AS decimals, f.structure_year AS structure_year
+    FROM fact_group_indicator f
+    JOIN dim_group g USING (group_key)
+    JOIN dim_indicator i USING (indicator_key)
+    JOIN dim_period p USING (period_key)
+    JOIN dim_breakdown b USING (breakdown_key);
 
     CREATE VIEW v_lineage AS
     SELECT i.code AS indicator, r.code AS region, p.year AS year, b.code AS breakdown, f.method AS method,

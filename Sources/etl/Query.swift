@@ -14,6 +14,9 @@ struct Query: ParsableCommand {
         Examples:
           etl query --indicator legemiddelgjennomgang --region 3118 --years 2017:2023
           etl query --sql "SELECT region, year, value FROM v_indicator WHERE indicator = 'innbyggere_80'" --format csv
+          etl query --group EKG08 --indicator legemiddelgjennomgang
+          etl query --indicator legemiddelgjennomgang --region 3118 --change 2019:2023
+          etl query --indicator legemiddelgjennomgang --group EAK --change 2019:2023
         """)
 
     @Option(name: .long, help: "Warehouse file (default: warehouse/omsorg.sqlite).")
@@ -31,6 +34,12 @@ struct Query: ParsableCommand {
     @Option(name: .long, help: "A read-only SQL statement.")
     var sql: String?
 
+    @Option(name: .long, help: "A comparison group (EAK, EKA31, EKG08, or an ad-hoc group's code): mean, weighted value, median, min, max, count.")
+    var group: String?
+
+    @Option(name: .long, help: "Change between two years, FROM:TO: relative change in per cent and the difference (percentage points for per cent indicators).")
+    var change: String?
+
     @Option(name: .long, help: "Output format: table, csv or json.")
     var format: OutputFormat = .table
 
@@ -40,7 +49,41 @@ struct Query: ParsableCommand {
         catch { eprint("error: \(error)"); throw Exit.failure }
         var text: String
         var args: [(any DatabaseValueConvertible)?] = []
-        if let sql {
+        if let change {
+            let p = change.split(separator: ":").map { Int($0) }
+            guard p.count == 2, let from = p[0], let to = p[1] else { eprint("error: --change \"\(change)\": expected FROM:TO, e.g. 2019:2023"); throw Exit.usage }
+            guard let indicator else { eprint("error: --change needs --indicator"); throw Exit.usage }
+            let (table, key) = group != nil ? ("v_group_indicator", "group_code") : ("v_indicator", "region")
+            let value = group != nil ? "weighted" : "value"
+            var filter = "a.indicator = ?"
+            args = [from, to, indicator]
+            if let group { filter += " AND a.group_code = ?"; args.append(group) }
+            else if !region.isEmpty { filter += " AND a.region IN (\(region.map { _ in "?" }.joined(separator: ",")))"; args += region.map { $0 } }
+            text = """
+                SELECT a.indicator, a.\(key) AS \(key), a.breakdown, a.year AS from_year, b.year AS to_year,
+                       round(a.\(value), a.decimals) AS value_from, round(b.\(value), b.decimals) AS value_to,
+                       round((b.\(value) - a.\(value)) / abs(a.\(value)) * 100, 1) AS change_percent,
+                       round(b.\(value) - a.\(value), a.decimals) AS difference,
+                       CASE WHEN a.unit = 'prosent' THEN 'prosentpoeng' ELSE a.unit END AS difference_unit
+                FROM \(table) a JOIN \(table) b ON b.indicator = a.indicator AND b.\(key) = a.\(key) AND b.breakdown = a.breakdown
+                     AND a.year = ? AND b.year = ?
+                WHERE \(filter) ORDER BY 2, 3
+                """
+        } else if let group {
+            var clauses = ["group_code = ?"]
+            args.append(group)
+            if let indicator { clauses.append("indicator = ?"); args.append(indicator) }
+            if let years {
+                let parts = years.split(separator: ":").compactMap { Int($0) }
+                guard !parts.isEmpty, parts.count <= 2 else { eprint("error: --years \"\(years)\": expected a year (2019) or a range (2015:2024)"); throw Exit.usage }
+                clauses.append("year BETWEEN ? AND ?"); args.append(parts[0]); args.append(parts.last!)
+            }
+            text = """
+                SELECT group_code, group_name, indicator, year, breakdown, round(mean, decimals) AS mean, round(weighted, decimals) AS weighted,
+                       round(median, decimals) AS median, round(min, decimals) AS min, round(max, decimals) AS max, n_with_value, n_members, unit
+                FROM v_group_indicator WHERE \(clauses.joined(separator: " AND ")) ORDER BY indicator, year, breakdown
+                """
+        } else if let sql {
             text = sql
         } else {
             var clauses: [String] = []

@@ -1,0 +1,771 @@
+import CLibXML2
+import Foundation
+import ZIPFoundation
+
+// MARK: - Limits
+
+/// Bounds that keep a hostile or broken workbook from using unbounded memory or time.
+/// The reader never extracts to disk; these guard the bytes it inflates in memory.
+public struct XLSXLimits: Sendable, Equatable {
+    /// Total uncompressed bytes the reader inflates per read (workbook, relationships,
+    /// shared strings and the sheet together). Counted as bytes stream, not taken from headers.
+    public var maxUncompressedBytes: Int
+    /// Largest accepted ratio of uncompressed to compressed size for one entry (a zip bomb
+    /// inflates by 1000:1; real sheet XML by 5–50:1).
+    public var maxCompressionRatio: Int
+    /// Entries smaller than this are not held to the ratio (tiny files compress oddly).
+    public var ratioCheckMinimumBytes: Int
+    /// Most entries accepted in the archive's central directory.
+    public var maxEntries: Int
+
+    public init(maxUncompressedBytes: Int = 200 << 20, maxCompressionRatio: Int = 200,
+                ratioCheckMinimumBytes: Int = 1 << 20, maxEntries: Int = 10_000) {
+        self.maxUncompressedBytes = maxUncompressedBytes
+        self.maxCompressionRatio = maxCompressionRatio
+        self.ratioCheckMinimumBytes = ratioCheckMinimumBytes
+        self.maxEntries = maxEntries
+    }
+}
+
+// MARK: - Rows
+
+/// What kind of value an .xlsx cell holds (its `t` attribute).
+public enum XLSXCellKind: String, Sendable, Hashable {
+    /// No cell, or a cell without a value (formatting only).
+    case empty
+    /// A number as Excel stores it: decimal point, no thousands separator (`1634.6`, `1E-3`).
+    case number
+    /// Text: shared (`t="s"`), inline (`t="inlineStr"`) or a formula result (`t="str"`).
+    case string
+    /// `TRUE` or `FALSE`.
+    case boolean
+    /// An error value such as `#N/A`.
+    case error
+    /// An ISO 8601 date (`t="d"`), kept as text.
+    case date
+}
+
+/// One row of a sheet: the values placed by their column letters (`C12` is index 2), with
+/// empty strings in the gaps and nothing after the last non-empty cell.
+public struct XLSXRow: Sendable, Hashable {
+    /// The row number as Excel shows it (1-based).
+    public var number: Int
+    public var values: [String]
+    public var kinds: [XLSXCellKind]
+
+    public init(number: Int, values: [String], kinds: [XLSXCellKind]) {
+        self.number = number
+        self.values = values
+        self.kinds = kinds
+    }
+
+    /// True when no cell holds a value.
+    public var isEmpty: Bool { values.allSatisfy { $0.isEmpty } }
+}
+
+// MARK: - Reader
+
+/// Reads one sheet of an Office Open XML workbook (.xlsx) as a stream of rows.
+///
+/// Opens the archive with ZIPFoundation, reads `xl/workbook.xml` and
+/// `xl/_rels/workbook.xml.rels` to find the first visible sheet (or the one named), loads
+/// `xl/sharedStrings.xml`, and streams the sheet XML through libxml2's SAX push parser
+/// chunk by chunk as the entry inflates, so memory holds the shared strings and one row.
+///
+/// Security: nothing is written to disk; an archive with an absolute entry path or one
+/// containing `..` is refused; inflated bytes are counted as they stream and a read stops at
+/// `limits.maxUncompressedBytes`, at `limits.maxCompressionRatio`, or as soon as an entry
+/// inflates past the size its header declares; XML with a DOCTYPE (entities, XXE) is refused.
+public struct XLSXSheetReader {
+    public let path: String
+    /// The name used in locations and messages (the file's display name).
+    public let displayName: String
+    public let limits: XLSXLimits
+    /// The sheet's name as the workbook's tabs show it.
+    public let sheetName: String
+    /// The sheet's entry in the archive (`xl/worksheets/sheet1.xml`).
+    public let sheetEntry: String
+    /// All sheets of the workbook in tab order.
+    public let sheetNames: [String]
+
+    private let archive: Archive
+    private let entries: [String: Entry]
+    private let sharedStringsEntry: String?
+    /// Bytes inflated while opening (workbook and relationships), charged to every read.
+    private let openingBytes: Int
+
+    /// Opens the workbook and finds the sheet: `sheet` by name (exact, then ignoring case),
+    /// or the first visible sheet.
+    public init(path: String, sheet: String? = nil, displayName: String? = nil, limits: XLSXLimits = XLSXLimits()) throws {
+        self.path = path
+        let file = displayName ?? path
+        self.displayName = file
+        self.limits = limits
+        // Report a missing file or a directory the way the text readers do.
+        _ = try ChunkedFile(path: path, chunkSize: 16)
+        let head = (try? ChunkedFile.head(path: path, count: 8).bytes) ?? []
+        if head.starts(with: [0xD0, 0xCF, 0x11, 0xE0]) {
+            throw ReadError(SourceLocation(file: file), "an old Excel .xls file or a password-protected workbook (an OLE compound file); expected an .xlsx workbook (a ZIP archive): save it as .xlsx or as semicolon CSV")
+        }
+        guard head.starts(with: [0x50, 0x4B]) else {
+            throw ReadError(SourceLocation(file: file), "not an .xlsx workbook: expected a ZIP archive (starting with \"PK\"), found other bytes")
+        }
+        let archive: Archive
+        do {
+            archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
+        } catch {
+            throw ReadError(SourceLocation(file: file), "not a readable .xlsx workbook: the ZIP archive is damaged (\(error)); expected a ZIP archive with xl/workbook.xml")
+        }
+        self.archive = archive
+
+        // Every entry's path is checked, whether or not it is read.
+        var entries: [String: Entry] = [:]
+        var count = 0
+        for entry in archive {
+            count += 1
+            if count > limits.maxEntries {
+                throw ReadError(SourceLocation(file: file), "the archive has more than \(limits.maxEntries) entries; an .xlsx workbook has a few dozen (refusing a crafted archive)")
+            }
+            let p = entry.path
+            if let problem = XLSXSheetReader.unsafePathProblem(p) {
+                throw ReadError(SourceLocation(file: file, path: p), "entry path \(problem); refusing the workbook (entries must stay inside the archive)")
+            }
+            if entries[p] == nil { entries[p] = entry }
+        }
+        self.entries = entries
+
+        var budget = XLSXBudget(limits: limits)
+        let workbookPath = "xl/workbook.xml"
+        guard let workbook = XLSXSheetReader.lookup(workbookPath, in: entries) else {
+            let found = entries.keys.sorted().prefix(10).joined(separator: ", ")
+            throw ReadError(SourceLocation(file: file), "not an Excel workbook: no xl/workbook.xml in the archive; found \(found.isEmpty ? "no entries" : found)")
+        }
+        let sheets = try XLSXSheetReader.parseWorkbook(archive: archive, entry: workbook, file: file, budget: &budget)
+        var relationships: [String: XLSXRelationship] = [:]
+        if let rels = XLSXSheetReader.lookup("xl/_rels/workbook.xml.rels", in: entries) {
+            relationships = try XLSXSheetReader.parseRelationships(archive: archive, entry: rels, file: file, budget: &budget)
+        }
+        if sheets.isEmpty {
+            throw ReadError(SourceLocation(file: file, path: workbook.path), "the workbook lists no sheets; expected at least one <sheet> in <sheets>")
+        }
+        sheetNames = sheets.map(\.name)
+
+        let chosen: XLSXSheetInfo
+        if let sheet {
+            guard let s = sheets.first(where: { $0.name == sheet }) ?? sheets.first(where: { $0.name.lowercased() == sheet.lowercased() }) else {
+                throw ReadError(SourceLocation(file: file), "no sheet named \"\(sheet)\"; the workbook has \(sheets.map { "\"\($0.name)\"" }.joined(separator: ", "))")
+            }
+            chosen = s
+        } else {
+            chosen = sheets.first(where: { !$0.hidden }) ?? sheets[0]
+        }
+        sheetName = chosen.name
+
+        // The sheet's entry: through its relationship, else the conventional name.
+        var target: String?
+        if let id = chosen.relationshipID, let rel = relationships[id] {
+            if rel.external {
+                throw ReadError(SourceLocation(file: file, path: "xl/_rels/workbook.xml.rels"), "sheet \"\(chosen.name)\" points outside the workbook (TargetMode=\"External\" \(rel.target)); refusing")
+            }
+            guard let resolved = XLSXSheetReader.resolveTarget(rel.target, base: "xl") else {
+                throw ReadError(SourceLocation(file: file, path: "xl/_rels/workbook.xml.rels"), "sheet \"\(chosen.name)\" has target \"\(rel.target)\" outside the archive; refusing")
+            }
+            target = resolved
+        }
+        let candidates = [target, chosen.sheetID.map { "xl/worksheets/sheet\($0)" + ".xml" }].compactMap { $0 }
+        guard let entryPath = candidates.first(where: { XLSXSheetReader.lookup($0, in: entries) != nil }) else {
+            throw ReadError(SourceLocation(file: file), "sheet \"\(chosen.name)\" has no worksheet in the archive; expected \(candidates.first ?? "xl/worksheets/sheet1.xml")")
+        }
+        sheetEntry = XLSXSheetReader.lookup(entryPath, in: entries)!.path
+
+        // Shared strings: through the workbook's relationships, else the conventional name.
+        var shared = relationships.values.first { $0.type.hasSuffix("/sharedStrings") && !$0.external }
+            .flatMap { XLSXSheetReader.resolveTarget($0.target, base: "xl") }
+        if shared.map({ XLSXSheetReader.lookup($0, in: entries) }) == nil { shared = nil }
+        if shared == nil, XLSXSheetReader.lookup("xl/sharedStrings.xml", in: entries) != nil { shared = "xl/sharedStrings.xml" }
+        sharedStringsEntry = shared.flatMap { XLSXSheetReader.lookup($0, in: entries)?.path }
+        openingBytes = budget.used
+    }
+
+    /// Calls `body` with each row that has at least one cell, in file order.
+    public func forEachRow(_ body: (XLSXRow) throws -> Void) throws {
+        var budget = XLSXBudget(limits: limits)
+        budget.used = openingBytes
+        var sharedStrings: [String] = []
+        if let s = sharedStringsEntry, let entry = entries[s] {
+            sharedStrings = try loadSharedStrings(entry, budget: &budget)
+        }
+        let entry = entries[sheetEntry]!
+        let state = XLSXSheetState(file: displayName, sheet: sheetName, entry: sheetEntry, sharedStrings: sharedStrings)
+        try withoutActuallyEscaping(body) { body in
+            let parser = SafeSAXParser(purpose: "an .xlsx worksheet") { [displayName, sheetEntry] line, column in
+                SourceLocation(file: displayName, path: "\(sheetEntry) line \(line)" + (column.map { " column \($0)" } ?? ""))
+            }
+            parser.onStart = { name, attributes in try state.start(name, attributes) }
+            parser.onEnd = { name in try state.end(name, body) }
+            parser.onText = { text in state.text(text) }
+            // `body` must not outlive this call.
+            defer { parser.onEnd = { _ in } }
+            try stream(entry, budget: &budget) { chunk in try parser.feed(chunk) }
+            try parser.finish()
+        }
+        if !state.sawSheetData {
+            throw ReadError(SourceLocation(file: displayName, path: sheetEntry), "no <sheetData> element; expected an Office Open XML worksheet")
+        }
+    }
+
+    // MARK: Entries
+
+    /// Why an entry path is unsafe, or nil: absolute, a drive letter, or a `..` component.
+    static func unsafePathProblem(_ p: String) -> String? {
+        if p.isEmpty { return "is empty" }
+        if p.hasPrefix("/") || p.hasPrefix("\\") { return "\"\(p)\" is absolute" }
+        let u = Array(p.utf8)
+        if u.count >= 2, u[1] == 0x3A, (u[0] | 0x20) >= 0x61, (u[0] | 0x20) <= 0x7A { return "\"\(p)\" starts with a drive letter" }
+        if u.contains(0) { return "\"\(p)\" contains a NUL byte" }
+        let parts = p.split(whereSeparator: { $0 == "/" || $0 == "\\" })
+        if parts.contains("..") { return "\"\(p)\" contains \"..\"" }
+        return nil
+    }
+
+    /// Resolves a relationship target relative to a folder of the archive (`worksheets/sheet1.xml`
+    /// → `xl/worksheets/sheet1.xml`, `/xl/x.xml` → `xl/x.xml`), or nil when it leaves the archive.
+    static func resolveTarget(_ target: String, base: String) -> String? {
+        var parts: [Substring] = target.hasPrefix("/") ? [] : base.split(separator: "/")
+        for part in target.split(whereSeparator: { $0 == "/" || $0 == "\\" }) {
+            if part == "." { continue }
+            if part == ".." {
+                if parts.isEmpty { return nil }
+                parts.removeLast()
+            } else {
+                parts.append(part)
+            }
+        }
+        return parts.isEmpty ? nil : parts.joined(separator: "/")
+    }
+
+    static func lookup(_ p: String, in entries: [String: Entry]) -> Entry? {
+        if let e = entries[p] { return e }
+        let lower = p.lowercased()
+        return entries.first { $0.key.lowercased() == lower }?.value
+    }
+
+    /// Inflates an entry chunk by chunk, enforcing the limits on the bytes as they stream.
+    private func stream(_ entry: Entry, budget: inout XLSXBudget, _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+        try XLSXSheetReader.stream(archive: archive, entry: entry, file: displayName, budget: &budget, body)
+    }
+
+    static func stream(archive: Archive, entry: Entry, file: String, budget: inout XLSXBudget,
+                       _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+        let name = entry.path
+        let location = SourceLocation(file: file, path: name)
+        guard entry.type == .file else {
+            throw ReadError(location, "the entry is a \(entry.type == .symlink ? "symbolic link" : "directory"); expected a file")
+        }
+        try budget.checkHeader(entry, location: location)
+        var inflated = 0
+        var failure: (any Error)?
+        let checksum: CRC32
+        do {
+            checksum = try archive.extract(entry, bufferSize: 64 << 10, skipCRC32: false) { data in
+                inflated += data.count
+                do {
+                    try budget.account(data.count, entryBytes: inflated, entry: entry, location: location)
+                    try data.withUnsafeBytes { raw in try body(raw.bindMemory(to: UInt8.self)) }
+                } catch {
+                    failure = error
+                    throw error
+                }
+            }
+        } catch {
+            if let failure { throw failure }
+            throw ReadError(location, "cannot inflate the entry: the archive is damaged (\(error))")
+        }
+        if checksum != entry.checksum {
+            throw ReadError(location, "the entry's CRC-32 does not match its header; the archive is damaged")
+        }
+    }
+
+    // MARK: Workbook parts
+
+    private static func parseWorkbook(archive: Archive, entry: Entry, file: String, budget: inout XLSXBudget) throws -> [XLSXSheetInfo] {
+        var sheets: [XLSXSheetInfo] = []
+        let parser = SafeSAXParser.forEntry(file: file, entry: entry.path, purpose: "an .xlsx workbook part")
+        parser.onStart = { name, attributes in
+            guard cStringEquals(name, "sheet") else { return }
+            guard let n = attributes.value("name") else {
+                throw ReadError(SourceLocation(file: file, path: entry.path), "sheet \(sheets.count + 1) has no name attribute")
+            }
+            let state = attributes.value("state")
+            sheets.append(XLSXSheetInfo(name: n, sheetID: attributes.value("sheetId"),
+                                        relationshipID: attributes.value("id", namespaced: true),
+                                        hidden: state == "hidden" || state == "veryHidden"))
+        }
+        try stream(archive: archive, entry: entry, file: file, budget: &budget) { try parser.feed($0) }
+        try parser.finish()
+        return sheets
+    }
+
+    private static func parseRelationships(archive: Archive, entry: Entry, file: String, budget: inout XLSXBudget) throws -> [String: XLSXRelationship] {
+        var rels: [String: XLSXRelationship] = [:]
+        let parser = SafeSAXParser.forEntry(file: file, entry: entry.path, purpose: "an .xlsx relationships part")
+        parser.onStart = { name, attributes in
+            guard cStringEquals(name, "Relationship"), let id = attributes.value("Id"), let target = attributes.value("Target") else { return }
+            rels[id] = XLSXRelationship(target: target, type: attributes.value("Type") ?? "",
+                                        external: attributes.value("TargetMode")?.lowercased() == "external")
+        }
+        try stream(archive: archive, entry: entry, file: file, budget: &budget) { try parser.feed($0) }
+        try parser.finish()
+        return rels
+    }
+
+    /// The shared string table: the text of each `si`, its runs joined, phonetic hints left out.
+    private func loadSharedStrings(_ entry: Entry, budget: inout XLSXBudget) throws -> [String] {
+        var strings: [String] = []
+        var buffer: [UInt8] = []
+        var inItem = false
+        var capture = false
+        var phonetic = 0
+        let parser = SafeSAXParser.forEntry(file: displayName, entry: entry.path, purpose: "an .xlsx shared-strings part")
+        parser.onStart = { name, _ in
+            if cStringEquals(name, "si") { inItem = true; buffer.removeAll(keepingCapacity: true) }
+            else if cStringEquals(name, "rPh") { phonetic += 1 }
+            else if cStringEquals(name, "t"), inItem, phonetic == 0 { capture = true }
+        }
+        parser.onEnd = { name in
+            if cStringEquals(name, "t") { capture = false }
+            else if cStringEquals(name, "rPh") { phonetic -= 1 }
+            else if cStringEquals(name, "si") {
+                inItem = false
+                strings.append(String(decoding: buffer, as: UTF8.self))
+            }
+        }
+        parser.onText = { text in if capture { buffer.append(contentsOf: text) } }
+        try stream(entry, budget: &budget) { try parser.feed($0) }
+        try parser.finish()
+        return strings
+    }
+
+    // MARK: Column letters
+
+    /// The 0-based column of a cell reference (`C12` → 2, `AA1` → 26), or nil when it has no
+    /// letters or names a column past XFD (16 384).
+    public static func columnIndex(of reference: String) -> Int? {
+        var value = 0
+        var letters = 0
+        for b in reference.utf8 {
+            let u = b & ~0x20
+            if u >= 0x41 && u <= 0x5A {
+                letters += 1
+                if letters > 3 { return nil }
+                value = value * 26 + Int(u - 0x40)
+            } else { break }
+        }
+        guard letters > 0, value <= 16_384 else { return nil }
+        return value - 1
+    }
+
+    /// The column letters of a 0-based column index (2 → `C`).
+    public static func columnLetters(_ index: Int) -> String {
+        var n = index + 1
+        var out: [UInt8] = []
+        while n > 0 {
+            let r = (n - 1) % 26
+            out.append(UInt8(0x41 + r))
+            n = (n - 1) / 26
+        }
+        return String(decoding: out.reversed(), as: UTF8.self)
+    }
+}
+
+struct XLSXSheetInfo {
+    var name: String
+    var sheetID: String?
+    var relationshipID: String?
+    var hidden: Bool
+}
+
+struct XLSXRelationship {
+    var target: String
+    var type: String
+    var external: Bool
+}
+
+/// Counts inflated bytes against the limits.
+struct XLSXBudget {
+    let limits: XLSXLimits
+    var used = 0
+
+    init(limits: XLSXLimits) { self.limits = limits }
+
+    private func megabytes(_ n: Int) -> String {
+        n >= 1 << 20 ? "\(n >> 20) MB" : "\(n) bytes"
+    }
+
+    /// Refuses an entry whose header already declares too much.
+    func checkHeader(_ entry: Entry, location: SourceLocation) throws {
+        let declared = entry.uncompressedSize
+        let compressed = max(entry.compressedSize, 1)
+        if declared > UInt64(max(limits.maxUncompressedBytes - used, 0)) {
+            throw ReadError(location, "the entry declares \(declared) bytes uncompressed, more than the \(megabytes(limits.maxUncompressedBytes)) a workbook may inflate to; refusing (a zip bomb, or a workbook too large to read: save the sheet as CSV)")
+        }
+        if declared >= UInt64(limits.ratioCheckMinimumBytes), declared / compressed > UInt64(limits.maxCompressionRatio) {
+            throw ReadError(location, "the entry declares a compression ratio of \(declared / compressed):1 (\(declared) bytes from \(entry.compressedSize)); more than \(limits.maxCompressionRatio):1 is refused as a zip bomb")
+        }
+    }
+
+    /// Accounts for bytes as they inflate; the header is not trusted.
+    mutating func account(_ n: Int, entryBytes: Int, entry: Entry, location: SourceLocation) throws {
+        used += n
+        if UInt64(entryBytes) > entry.uncompressedSize {
+            throw ReadError(location, "the entry inflates to more than the \(entry.uncompressedSize) bytes its header declares; the archive is damaged or crafted (zip bomb); refusing")
+        }
+        if used > limits.maxUncompressedBytes {
+            throw ReadError(location, "more than \(megabytes(limits.maxUncompressedBytes)) inflated; refusing (a zip bomb, or a workbook too large to read: save the sheet as CSV)")
+        }
+        let compressed = max(Int(clamping: entry.compressedSize), 1)
+        if entryBytes >= limits.ratioCheckMinimumBytes, entryBytes / compressed > limits.maxCompressionRatio {
+            throw ReadError(location, "the entry inflates at more than \(limits.maxCompressionRatio):1 (\(entryBytes) bytes from \(entry.compressedSize) compressed); refusing as a zip bomb")
+        }
+    }
+}
+
+/// Builds rows from a worksheet's SAX events.
+final class XLSXSheetState {
+    let file: String
+    let sheet: String
+    let entry: String
+    let sharedStrings: [String]
+    var sawSheetData = false
+
+    private var inSheetData = false
+    private var inRow = false
+    private var rowNumber = 0
+    private var values: [String] = []
+    private var kinds: [XLSXCellKind] = []
+    private var nextColumn = 0
+    private var inCell = false
+    private var cellColumn = 0
+    private var cellType = ""
+    private var capture = false
+    private var inInline = false
+    private var phonetic = 0
+    private var valueBytes: [UInt8] = []
+    private var inlineBytes: [UInt8] = []
+    private var hasValue = false
+
+    init(file: String, sheet: String, entry: String, sharedStrings: [String]) {
+        self.file = file
+        self.sheet = sheet
+        self.entry = entry
+        self.sharedStrings = sharedStrings
+    }
+
+    private func location(column: Int? = nil) -> SourceLocation {
+        var p = "\(sheet) row \(rowNumber)"
+        if let column { p += " column \(XLSXSheetReader.columnLetters(column))" }
+        return SourceLocation(file: file, path: p)
+    }
+
+    func start(_ name: UnsafePointer<UInt8>, _ attributes: SAXAttributes) throws {
+        if cStringEquals(name, "sheetData") {
+            inSheetData = true
+            sawSheetData = true
+        } else if !inSheetData {
+            return
+        } else if cStringEquals(name, "row") {
+            inRow = true
+            if let r = attributes.value("r") {
+                guard let n = Int(r), n >= 1, n <= 1_048_576 else {
+                    throw ReadError(SourceLocation(file: file, path: "\(sheet) after row \(rowNumber)"), "row number \"\(r)\" is not between 1 and 1048576")
+                }
+                rowNumber = n
+            } else {
+                rowNumber += 1
+            }
+            values.removeAll(keepingCapacity: true)
+            kinds.removeAll(keepingCapacity: true)
+            nextColumn = 0
+        } else if cStringEquals(name, "c"), inRow {
+            inCell = true
+            hasValue = false
+            valueBytes.removeAll(keepingCapacity: true)
+            inlineBytes.removeAll(keepingCapacity: true)
+            cellType = attributes.value("t") ?? "n"
+            if let r = attributes.value("r") {
+                guard let c = XLSXSheetReader.columnIndex(of: r) else {
+                    throw ReadError(location(), "cell reference \"\(r)\" does not start with a column A–XFD")
+                }
+                cellColumn = c
+            } else {
+                cellColumn = nextColumn
+                if cellColumn >= 16_384 {
+                    throw ReadError(location(), "more than 16384 cells in the row")
+                }
+            }
+        } else if inCell {
+            if cStringEquals(name, "v") { capture = true; hasValue = true }
+            else if cStringEquals(name, "is") { inInline = true; hasValue = true }
+            else if cStringEquals(name, "rPh") { phonetic += 1 }
+            else if cStringEquals(name, "t"), inInline, phonetic == 0 { capture = true }
+        }
+    }
+
+    func text(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard capture else { return }
+        if inInline { inlineBytes.append(contentsOf: bytes) } else { valueBytes.append(contentsOf: bytes) }
+    }
+
+    func end(_ name: UnsafePointer<UInt8>, _ body: (XLSXRow) throws -> Void) throws {
+        guard inSheetData else { return }
+        if inCell {
+            if cStringEquals(name, "v") || cStringEquals(name, "t") { capture = false }
+            else if cStringEquals(name, "is") { inInline = false }
+            else if cStringEquals(name, "rPh") { phonetic -= 1 }
+            else if cStringEquals(name, "c") { inCell = false; try finishCell() }
+        } else if cStringEquals(name, "row"), inRow {
+            inRow = false
+            while let last = values.last, last.isEmpty { values.removeLast(); kinds.removeLast() }
+            if !values.isEmpty { try body(XLSXRow(number: rowNumber, values: values, kinds: kinds)) }
+        } else if cStringEquals(name, "sheetData") {
+            inSheetData = false
+        }
+    }
+
+    private func finishCell() throws {
+        nextColumn = cellColumn + 1
+        guard hasValue else { return }
+        let raw = String(decoding: valueBytes, as: UTF8.self)
+        let value: String
+        let kind: XLSXCellKind
+        switch cellType {
+        case "s":
+            let t = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard let i = Int(t), i >= 0, i < sharedStrings.count else {
+                throw ReadError(location(column: cellColumn), "shared string index \"\(t)\" is not in the shared-strings table (\(sharedStrings.count) strings)")
+            }
+            value = sharedStrings[i]
+            kind = .string
+        case "inlineStr":
+            value = String(decoding: inlineBytes, as: UTF8.self)
+            kind = .string
+        case "str":
+            value = raw
+            kind = .string
+        case "b":
+            let t = raw.trimmingCharacters(in: .whitespaces)
+            value = t == "1" || t.lowercased() == "true" ? "TRUE" : "FALSE"
+            kind = .boolean
+        case "e":
+            value = raw
+            kind = .error
+        case "d":
+            value = raw.trimmingCharacters(in: .whitespaces)
+            kind = .date
+        default:
+            value = raw.trimmingCharacters(in: .whitespaces)
+            kind = .number
+        }
+        if value.isEmpty { return }
+        if cellColumn >= values.count {
+            values.append(contentsOf: repeatElement("", count: cellColumn - values.count + 1))
+            kinds.append(contentsOf: repeatElement(.empty, count: cellColumn - kinds.count + 1))
+        }
+        values[cellColumn] = value
+        kinds[cellColumn] = kind
+    }
+}
+
+// MARK: - A libxml2 SAX push parser that refuses DTDs
+
+/// Compares a NUL-terminated UTF-8 C string with an ASCII literal.
+@inline(__always)
+func cStringEquals(_ p: UnsafePointer<UInt8>, _ s: StaticString) -> Bool {
+    let n = s.utf8CodeUnitCount
+    let q = s.utf8Start
+    for i in 0..<n where p[i] != q[i] { return false }
+    return p[n] == 0
+}
+
+/// The attributes of one start tag (libxml2's five pointers per attribute).
+struct SAXAttributes {
+    let count: Int
+    let pointer: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?
+
+    /// The value of the attribute with this local name: un-prefixed, or (when `namespaced`)
+    /// in any namespace, as `r:id` is.
+    func value(_ localName: StaticString, namespaced: Bool = false) -> String? {
+        guard let pointer, count > 0 else { return nil }
+        for k in 0..<count {
+            let base = pointer + 5 * k
+            guard let local = base[0], let start = base[3], let end = base[4] else { continue }
+            if (base[2] != nil) != namespaced { continue }
+            if cStringEquals(local, localName) {
+                return SAXAttributes.decode(UnsafeBufferPointer(start: start, count: end - start))
+            }
+        }
+        return nil
+    }
+
+    /// Without entity substitution libxml2 hands `&` in attribute values over as `&#38;`.
+    static func decode(_ value: UnsafeBufferPointer<UInt8>) -> String {
+        guard value.contains(0x26) else { return String(decoding: value, as: UTF8.self) }
+        var out: [UInt8] = []
+        out.reserveCapacity(value.count)
+        var i = 0
+        while i < value.count {
+            if value[i] == 0x26, i + 4 < value.count, value[i + 1] == 0x23, value[i + 2] == 0x33, value[i + 3] == 0x38, value[i + 4] == 0x3B {
+                out.append(0x26)
+                i += 5
+            } else {
+                out.append(value[i])
+                i += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// libxml2's global initialisation, done once (its own guard is not thread-safe on first use).
+private let safeSAXLibxmlInitialized: Void = { xmlInitParser() }()
+
+/// A streaming XML parser over libxml2's SAX2 push interface for the small XML dialects the
+/// readers meet (.xlsx parts, KLASS change lists). Elements arrive by local name, so any
+/// namespace prefix works. A document with a DOCTYPE is refused when the DOCTYPE starts, before
+/// any entity is declared or expanded (XXE, "billion laughs"); no network, no DTD loading.
+/// An error thrown by a handler stops the parse and is rethrown by `feed` or `finish`.
+final class SafeSAXParser {
+    var onStart: (UnsafePointer<UInt8>, SAXAttributes) throws -> Void = { _, _ in }
+    var onEnd: (UnsafePointer<UInt8>) throws -> Void = { _ in }
+    var onText: (UnsafeBufferPointer<UInt8>) throws -> Void = { _ in }
+
+    /// What the document is, for messages (`an .xlsx worksheet`).
+    let purpose: String
+    /// The location of a line (and column) of the document.
+    let locate: (Int, Int?) -> SourceLocation
+    private var ctxt: xmlParserCtxtPtr?
+    private var failure: (any Error)?
+    private var fatal: (message: String, line: Int, column: Int)?
+    private var started = false
+
+    init(purpose: String, locate: @escaping (Int, Int?) -> SourceLocation) {
+        _ = safeSAXLibxmlInitialized
+        self.purpose = purpose
+        self.locate = locate
+    }
+
+    /// A parser for a ZIP entry: locations name the file and the entry.
+    static func forEntry(file: String, entry: String, purpose: String) -> SafeSAXParser {
+        SafeSAXParser(purpose: purpose) { line, column in
+            SourceLocation(file: file, path: "\(entry) line \(line)" + (column.map { " column \($0)" } ?? ""))
+        }
+    }
+
+    deinit {
+        if let ctxt { xmlFreeParserCtxt(ctxt) }
+    }
+
+    /// The line the parser is at (1-based).
+    var line: Int {
+        guard let ctxt else { return 1 }
+        return Int(xmlSAX2GetLineNumber(UnsafeMutableRawPointer(ctxt)))
+    }
+
+    private static func from(_ ctx: UnsafeMutableRawPointer) -> SafeSAXParser {
+        Unmanaged<SafeSAXParser>.fromOpaque(ctx).takeUnretainedValue()
+    }
+
+    private func start() throws {
+        started = true
+        var handler = xmlSAXHandler()
+        handler.initialized = UInt32(XML_SAX2_MAGIC)
+        handler.startElementNs = { ctx, localname, _, _, _, _, nbAttributes, _, attributes in
+            guard let ctx, let localname else { return }
+            let p = SafeSAXParser.from(ctx)
+            guard p.failure == nil else { return }
+            do { try p.onStart(localname, SAXAttributes(count: Int(nbAttributes), pointer: attributes)) } catch { p.fail(error) }
+        }
+        handler.endElementNs = { ctx, localname, _, _ in
+            guard let ctx, let localname else { return }
+            let p = SafeSAXParser.from(ctx)
+            guard p.failure == nil else { return }
+            do { try p.onEnd(localname) } catch { p.fail(error) }
+        }
+        handler.characters = { ctx, ch, len in
+            guard let ctx, let ch else { return }
+            let p = SafeSAXParser.from(ctx)
+            guard p.failure == nil else { return }
+            do { try p.onText(UnsafeBufferPointer(start: ch, count: Int(len))) } catch { p.fail(error) }
+        }
+        handler.ignorableWhitespace = handler.characters
+        handler.cdataBlock = handler.characters
+        handler.internalSubset = { ctx, name, _, _ in
+            guard let ctx else { return }
+            SafeSAXParser.from(ctx).refuseDoctype(name)
+        }
+        handler.externalSubset = handler.internalSubset
+        handler.entityDecl = { ctx, name, _, _, _, _ in
+            guard let ctx else { return }
+            SafeSAXParser.from(ctx).refuseDoctype(name)
+        }
+        handler.serror = { userData, error in
+            guard let userData, let error else { return }
+            SafeSAXParser.from(userData).libxmlError(error.pointee)
+        }
+        let userData = Unmanaged.passUnretained(self).toOpaque()
+        guard let ctxt = xmlCreatePushParserCtxt(&handler, userData, nil, 0, nil) else {
+            throw ReadError(locate(1, nil), "cannot create an XML parser (libxml2 out of memory?)")
+        }
+        self.ctxt = ctxt
+        // No network, no DTD loading, no entity substitution (XML_PARSE_NOENT stays off).
+        _ = xmlCtxtUseOptions(ctxt, Int32(XML_PARSE_NONET.rawValue))
+    }
+
+    func feed(_ bytes: UnsafeBufferPointer<UInt8>) throws {
+        if !started { try start() }
+        if failure != nil { try check(1) }
+        var offset = 0
+        // libxml2 takes an Int32 length.
+        while offset < bytes.count {
+            let n = min(bytes.count - offset, 1 << 20)
+            let start = UnsafeRawPointer(bytes.baseAddress! + offset).assumingMemoryBound(to: CChar.self)
+            let rc = xmlParseChunk(ctxt, start, Int32(n), 0)
+            try check(rc)
+            offset += n
+        }
+    }
+
+    func finish() throws {
+        if !started { try start() }
+        let rc = xmlParseChunk(ctxt, nil, 0, 1)
+        try check(rc)
+    }
+
+    private func check(_ rc: Int32) throws {
+        if let failure { throw failure }
+        guard rc != 0 else { return }
+        if let e = fatal {
+            throw ReadError(locate(e.line, e.column > 0 ? e.column : nil), "malformed XML in \(purpose): \(e.message)")
+        }
+        throw ReadError(locate(line, nil), "malformed XML in \(purpose) (libxml2 error \(rc))")
+    }
+
+    private func fail(_ error: any Error) {
+        if failure == nil { failure = error }
+        if let ctxt { xmlStopParser(ctxt) }
+    }
+
+    private func refuseDoctype(_ name: UnsafePointer<UInt8>?) {
+        guard failure == nil else { return }
+        let n = name.map { String(cString: $0) } ?? "?"
+        fail(ReadError(locate(line, nil), "a DOCTYPE declaration (<!DOCTYPE \(n) …>) is not allowed in \(purpose); such files never need one, and DTD entities are the vehicle of external-entity (XXE) and entity-expansion attacks"))
+    }
+
+    private func libxmlError(_ error: xmlError) {
+        // Warnings and recoverable (namespace) errors do not stop the parse; fatal ones do.
+        guard error.level == XML_ERR_FATAL, fatal == nil else { return }
+        var message = error.message.map { String(cString: $0) } ?? "error \(error.code)"
+        message = message.trimmingCharacters(in: .whitespacesAndNewlines)
+        fatal = (message, Int(error.line), Int(error.int2))
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+
+/// A comparison group: municipalities compared together in one structure year.
+public struct ComparisonGroup: Sendable, Hashable {
+    public enum Kind: String, Sendable, Codable { case national, county, kostragruppe, adhoc }
+    public var code: String
+    public var name: String
+    public var kind: Kind
+    /// Members per year (KOSTRA groups change membership); `nil` key means every year.
+    public var members: [Int?: Set<String>]
+
+    public init(code: String, name: String, kind: Kind, members: [Int?: Set<String>]) {
+        self.code = code
+        self.name = name
+        self.kind = kind
+        self.members = members
+    }
+
+    public func members(in year: Int) -> Set<String> { members[year] ?? members[nil] ?? [] }
+}
+
+/// Statistics of one group for one indicator, year and breakdown.
+public struct GroupValue: Sendable, Equatable {
+    public var group: String
+    public var indicator: String
+    public var year: Int
+    public var breakdown: String
+    /// Plain mean of the municipal values.
+    public var mean: Double?
+    /// Sum of numerators over sum of denominators (ratios), weight-weighted mean (rates), or sum (counts).
+    public var weighted: Double?
+    public var median: Double?
+    public var min: Double?
+    public var max: Double?
+    /// Municipalities with a value, and members in all.
+    public var count: Int
+    public var members: Int
+}
+
+/// Aggregates municipal indicator values over comparison groups (INDICATORS.md, "Comparison
+/// groups"). Members without a value are left out of every statistic and the count says so.
+public enum GroupEngine {
+    public static func aggregate(_ def: IndicatorDefinition, values: [IndicatorValue], groups: [ComparisonGroup]) -> [GroupValue] {
+        // Municipal values only, by (year, breakdown).
+        var byKey: [String: [String: IndicatorValue]] = [:]
+        for v in values where RegionLevel.of(v.key.region) == .kommune && !v.key.region.hasPrefix("K-") {
+            byKey["\(v.key.year)\u{1}\(v.key.breakdown)", default: [:]][v.key.region] = v
+        }
+        var out: [GroupValue] = []
+        for (k, regionValues) in byKey.sorted(by: { $0.key < $1.key }) {
+            let parts = k.split(separator: "\u{1}", omittingEmptySubsequences: false)
+            let year = Int(parts[0])!, breakdown = parts.count > 1 ? String(parts[1]) : ""
+            for g in groups {
+                let members = g.kind == .national ? Set(regionValues.keys) : g.members(in: year)
+                if members.isEmpty { continue }
+                let present = members.sorted().compactMap { regionValues[$0] }.filter { $0.value != nil && $0.method != .notComputable }
+                let xs = present.map { $0.value! }.sorted()
+                var gv = GroupValue(group: g.code, indicator: def.code, year: year, breakdown: breakdown, mean: nil, weighted: nil,
+                                    median: nil, min: xs.first, max: xs.last, count: xs.count,
+                                    members: members.count)
+                if !xs.isEmpty {
+                    gv.mean = xs.reduce(0, +) / Double(xs.count)
+                    gv.median = xs.count % 2 == 1 ? xs[xs.count / 2] : (xs[xs.count / 2 - 1] + xs[xs.count / 2]) / 2
+                    switch def.kind {
+                    case .count:
+                        gv.weighted = xs.reduce(0, +)
+                    case .ratio:
+                        let withParts = present.filter { $0.numerator != nil && ($0.denominatorValue ?? 0) > 0 }
+                        let num = withParts.reduce(0) { $0 + $1.numerator! }, den = withParts.reduce(0) { $0 + $1.denominatorValue! }
+                        gv.weighted = den > 0 && withParts.count == present.count ? num / den * def.scale : nil
+                    case .rate:
+                        let withWeight = present.filter { ($0.weight ?? 0) > 0 }
+                        let w = withWeight.reduce(0) { $0 + $1.weight! }
+                        gv.weighted = w > 0 && withWeight.count == present.count ? withWeight.reduce(0) { $0 + $1.value! * $1.weight! } / w : nil
+                    case .difference:
+                        gv.weighted = xs.reduce(0, +)
+                    }
+                }
+                out.append(gv)
+            }
+        }
+        return out
+    }
+}
