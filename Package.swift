@@ -11,13 +11,14 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "etl", targets: ["etl"]),
+        // The readers as a library, for the fuzz harness in Fuzz/ (a separate package).
+        .library(name: "Ingest", targets: ["Ingest"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
-        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         .systemLibrary(
@@ -26,9 +27,15 @@ let package = Package(
             pkgConfig: "libxml-2.0",
             providers: [.apt(["libxml2-dev"])]
         ),
+        .systemLibrary(
+            name: "SystemZlib",
+            path: "Sources/SystemZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         .target(
             name: "Ingest",
-            dependencies: ["CLibXML2", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: ["CLibXML2", "SystemZlib"],
             swiftSettings: strict
         ),
         .target(
@@ -53,7 +60,7 @@ let package = Package(
         .target(
             name: "Pipeline",
             dependencies: [
-                "Ingest", "Transform", "Warehouse",
+                "Ingest", "Transform", "Warehouse", "Fetch",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -70,7 +77,10 @@ let package = Package(
         .testTarget(name: "IngestTests", dependencies: ["Ingest"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "TransformTests", dependencies: ["Transform", "Ingest"], swiftSettings: strict),
         .testTarget(name: "WarehouseTests", dependencies: ["Warehouse", "Transform", "Ingest"], swiftSettings: strict),
-        .testTarget(name: "FetchTests", dependencies: ["Fetch", "Ingest"], swiftSettings: strict),
+        .testTarget(name: "FetchTests", dependencies: [
+            "Fetch", "Ingest", "Pipeline",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ], swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: [
             "Pipeline", "Warehouse", "Transform", "Ingest",
             .product(name: "GRDB", package: "GRDB.swift"),

@@ -194,3 +194,37 @@ for code, label, first, last, parts in REGIONS:
 with open(os.path.join(OUT, "06913_befolkning.csv"), "wb") as f:
     f.write(("\r\n".join(lines) + "\r\n").encode("cp1252"))
 print("wrote", OUT)
+
+# 5. Husbanken investment-grant export: semicolon CSV, Windows-1252, decimal comma, spaces as
+#    thousands separators, one row per municipality, year, kind, stage and purpose. Only
+#    municipalities that received something are listed (absence means zero).
+RATE = {"sykehjem": 1870000, "omsorgsbolig": 1530000}  # 2015 rates for high-pressure areas, kroner per unit
+GRANTS = [  # code as in that year, name, year, kind, purpose, places granted; paid two years later
+    ("0124", "Askim", 2016, "sykehjem", "Fornyelse", 24),
+    ("0125", "Eidsberg", 2017, "omsorgsbolig", "Fornyelse", 12),
+    ("0301", "Oslo", 2016, "sykehjem", "Fornyelse", 120),
+    ("0301", "Oslo", 2019, "omsorgsbolig", "Netto tilvekst", 64),
+    ("0301", "Oslo", 2021, "sykehjem", "Netto tilvekst", 96),
+    ("1243", "Os (Hordaland)", 2018, "sykehjem", "Netto tilvekst", 30),
+    ("1504", "Ålesund", 2017, "omsorgsbolig", "Fornyelse", 16),
+    ("1507", "Ålesund", 2020, "sykehjem", "Netto tilvekst", 40),
+    ("3014", "Indre Østfold", 2021, "sykehjem", "Netto tilvekst", 32),
+    ("4624", "Bjørnafjorden", 2022, "omsorgsbolig", "Netto tilvekst", 20),
+    ("5061", "Rindal", 2019, "sykehjem", "Netto tilvekst", 8),
+]
+CODE_AFTER = {("0124", 2018): "0124", ("0125", 2019): "0125", ("1243", 2020): "4624", ("1504", 2019): "1504",
+              ("1507", 2022): "1507", ("3014", 2023): "3014", ("4624", 2024): "4624", ("5061", 2021): "5061",
+              ("0301", 2018): "0301", ("0301", 2021): "0301", ("0301", 2023): "0301"}
+NAME = {"4624": "Bjørnafjorden"}
+def amount(n, kind):
+    return f"{n * RATE[kind]:,}".replace(",", " ")
+lines = ['"Kommunenr";"Kommune";"År";"Tilskuddsordning";"Fase";"Formål";"Antall boenheter";"Tilskudd (kr)"']
+for code, name, year, kind, purpose, n in GRANTS:
+    ordning = "Sykehjemsplass" if kind == "sykehjem" else "Omsorgsbolig"
+    lines.append(f'"{code}";"{name}";{year};"{ordning}";"Tilsagn";"{purpose}";{n};{amount(n, kind)}')
+    paid_year = year + 2
+    if paid_year <= 2024:
+        pc = CODE_AFTER.get((code, paid_year), code)
+        lines.append(f'"{pc}";"{NAME.get(pc, name)}";{paid_year};"{ordning}";"Utbetalt";"{purpose}";{n};{amount(n, kind)}')
+with open(os.path.join(OUT, "husbanken_investeringstilskudd.csv"), "wb") as f:
+    f.write(("\r\n".join(lines) + "\r\n").encode("cp1252"))

@@ -37,6 +37,14 @@ public struct Fetcher: Sendable {
         return out
     }
 
+    /// Fetches sources into the given paths, in order (for a pipeline: each source's `fetch:` spec
+    /// and its resolved `path`).
+    public func fetchAll(_ items: [(spec: FetchSpec, path: String)]) async -> [FetchResult] {
+        var out: [FetchResult] = []
+        for (s, p) in items { out.append(await fetch(s, to: p)) }
+        return out
+    }
+
     /// Fetches one source into `path` (default: the spec's `path`). Never throws: a failure is a
     /// `stale` result when a previous file is there (it is left as it was), else `failed`.
     public func fetch(_ spec: FetchSpec, to path: String? = nil) async -> FetchResult {
@@ -161,11 +169,12 @@ public struct Fetcher: Sendable {
         }
         let data: Data
         do {
-            switch request.format {
-            case .csv: data = try Assembly.concatCSV(bodies)
-            default:
+            // Each body was checked when it arrived; a merged file is checked again as a whole.
+            if bodies.count == 1 { data = bodies[0] }
+            else if request.format == .csv { data = try Assembly.concatCSV(bodies) }
+            else {
                 data = try Assembly.mergeJSONStat(bodies)
-                if bodies.count > 1 { try Assembly.validateJSONStat(data) }
+                try Assembly.validateJSONStat(data)
             }
         } catch let e as AssemblyError {
             throw FetchFailure.invalid(url: Self.readable(dataURL(request)), detail: e.message)

@@ -239,8 +239,10 @@ struct RowBuilder {
     let wideColumns: [(column: Int, metric: String?, period: String)]
     let wideMetricDim: Int?
     let wideTimeDim: Int?
+    /// Per dimension column: the last field's bytes and code (rows repeat it), and an interner.
     var cache: [[UInt8]]
     var cacheValue: [String]
+    var interners: [ByteInterner]
     let headerNames: [String]
 
     init(header: borrowing CSVRecord, dialect: CSVDialect, file: String, roles: [String: DimensionRole]) throws {
@@ -307,6 +309,7 @@ struct RowBuilder {
         geoDim = schema.dimensions.firstIndex { $0.role == .geo }
         cache = Array(repeating: [0xFF, 0xFE], count: dimColumns.count)
         cacheValue = Array(repeating: "", count: dimColumns.count)
+        interners = Array(repeating: ByteInterner(), count: dimColumns.count)
     }
 
     mutating func emit<S: CellSink>(_ rec: borrowing CSVRecord, into sink: inout S) throws {
@@ -322,6 +325,13 @@ struct RowBuilder {
                 cache[k].withUnsafeBufferPointer { f.elementsEqual($0) }
             }
             if same { coords.append(cacheValue[k]); continue }
+            let known: String? = rec.withField(c) { f in interners[k].lookup(f, hash: ByteInterner.hash(f)) }
+            if let known {
+                rec.withField(c) { f in cache[k].removeAll(keepingCapacity: true); cache[k].append(contentsOf: f) }
+                cacheValue[k] = known
+                coords.append(known)
+                continue
+            }
             guard let text = rec.withField(c, { dialect.encoding.decode($0) }) else {
                 try sink.reject(ReadError(SourceLocation(file: file, line: rec.line, column: c + 1), "field \(c + 1) is not valid \(dialect.encoding.rawValue) text; force the encoding (e.g. --encoding windows-1252)"), raw: "")
                 return
@@ -339,7 +349,11 @@ struct RowBuilder {
                 try sink.reject(ReadError(SourceLocation(file: file, line: rec.line, column: c + 1), "field \(c + 1) (\(headerNames[c])) is empty; expected a category"), raw: rawText(rec))
                 return
             }
-            cache[k] = rec.field(c)
+            rec.withField(c) { f in
+                interners[k].insert(f, hash: ByteInterner.hash(f), value: code)
+                cache[k].removeAll(keepingCapacity: true)
+                cache[k].append(contentsOf: f)
+            }
             cacheValue[k] = code
             coords.append(code)
         }

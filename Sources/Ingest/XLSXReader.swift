@@ -1,6 +1,5 @@
 import CLibXML2
 import Foundation
-import ZIPFoundation
 
 // MARK: - Limits
 
@@ -67,7 +66,7 @@ public struct XLSXRow: Sendable, Hashable {
 
 /// Reads one sheet of an Office Open XML workbook (.xlsx) as a stream of rows.
 ///
-/// Opens the archive with ZIPFoundation, reads `xl/workbook.xml` and
+/// Opens the archive with `ZipArchive` (over the system zlib), reads `xl/workbook.xml` and
 /// `xl/_rels/workbook.xml.rels` to find the first visible sheet (or the one named), loads
 /// `xl/sharedStrings.xml`, and streams the sheet XML through libxml2's SAX push parser
 /// chunk by chunk as the entry inflates, so memory holds the shared strings and one row.
@@ -88,8 +87,8 @@ public struct XLSXSheetReader {
     /// All sheets of the workbook in tab order.
     public let sheetNames: [String]
 
-    private let archive: Archive
-    private let entries: [String: Entry]
+    private let archive: ZipArchive
+    private let entries: [String: ZipEntry]
     private let sharedStringsEntry: String?
     /// Bytes inflated while opening (workbook and relationships), charged to every read.
     private let openingBytes: Int
@@ -110,18 +109,19 @@ public struct XLSXSheetReader {
         guard head.starts(with: [0x50, 0x4B]) else {
             throw ReadError(SourceLocation(file: file), "not an .xlsx workbook: expected a ZIP archive (starting with \"PK\"), found other bytes")
         }
-        let archive: Archive
+        let archive: ZipArchive
         do {
-            archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
+            archive = try ZipArchive(path: path, displayName: file)
         } catch {
-            throw ReadError(SourceLocation(file: file), "not a readable .xlsx workbook: the ZIP archive is damaged (\(error)); expected a ZIP archive with xl/workbook.xml")
+            let reason = (error as? ReadError).map { e in e.location.path.map { "\($0): \(e.message)" } ?? e.message } ?? "\(error)"
+            throw ReadError(SourceLocation(file: file), "not a readable .xlsx workbook: the ZIP archive is damaged (\(reason)); expected a ZIP archive with xl/workbook.xml")
         }
         self.archive = archive
 
         // Every entry's path is checked, whether or not it is read.
-        var entries: [String: Entry] = [:]
+        var entries: [String: ZipEntry] = [:]
         var count = 0
-        for entry in archive {
+        for entry in archive.entries {
             count += 1
             if count > limits.maxEntries {
                 throw ReadError(SourceLocation(file: file), "the archive has more than \(limits.maxEntries) entries; an .xlsx workbook has a few dozen (refusing a crafted archive)")
@@ -244,34 +244,33 @@ public struct XLSXSheetReader {
         return parts.isEmpty ? nil : parts.joined(separator: "/")
     }
 
-    static func lookup(_ p: String, in entries: [String: Entry]) -> Entry? {
+    static func lookup(_ p: String, in entries: [String: ZipEntry]) -> ZipEntry? {
         if let e = entries[p] { return e }
         let lower = p.lowercased()
         return entries.first { $0.key.lowercased() == lower }?.value
     }
 
     /// Inflates an entry chunk by chunk, enforcing the limits on the bytes as they stream.
-    private func stream(_ entry: Entry, budget: inout XLSXBudget, _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+    private func stream(_ entry: ZipEntry, budget: inout XLSXBudget, _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
         try XLSXSheetReader.stream(archive: archive, entry: entry, file: displayName, budget: &budget, body)
     }
 
-    static func stream(archive: Archive, entry: Entry, file: String, budget: inout XLSXBudget,
+    static func stream(archive: ZipArchive, entry: ZipEntry, file: String, budget: inout XLSXBudget,
                        _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
         let name = entry.path
         let location = SourceLocation(file: file, path: name)
-        guard entry.type == .file else {
-            throw ReadError(location, "the entry is a \(entry.type == .symlink ? "symbolic link" : "directory"); expected a file")
+        guard !entry.isDirectory, !entry.isSymbolicLink else {
+            throw ReadError(location, "the entry is a \(entry.isSymbolicLink ? "symbolic link" : "directory"); expected a file")
         }
         try budget.checkHeader(entry, location: location)
         var inflated = 0
         var failure: (any Error)?
-        let checksum: CRC32
         do {
-            checksum = try archive.extract(entry, bufferSize: 64 << 10, skipCRC32: false) { data in
-                inflated += data.count
+            try archive.extract(entry, chunkSize: 64 << 10) { chunk in
+                inflated += chunk.count
                 do {
-                    try budget.account(data.count, entryBytes: inflated, entry: entry, location: location)
-                    try data.withUnsafeBytes { raw in try body(raw.bindMemory(to: UInt8.self)) }
+                    try budget.account(chunk.count, entryBytes: inflated, entry: entry, location: location)
+                    try body(chunk)
                 } catch {
                     failure = error
                     throw error
@@ -279,16 +278,16 @@ public struct XLSXSheetReader {
             }
         } catch {
             if let failure { throw failure }
-            throw ReadError(location, "cannot inflate the entry: the archive is damaged (\(error))")
-        }
-        if checksum != entry.checksum {
-            throw ReadError(location, "the entry's CRC-32 does not match its header; the archive is damaged")
+            if let e = error as? ReadError, e.message.hasPrefix(ZipArchive.crcMismatchPrefix) {
+                throw ReadError(location, "the entry's CRC-32 does not match its header; the archive is damaged")
+            }
+            throw ReadError(location, "cannot inflate the entry: the archive is damaged (\((error as? ReadError)?.message ?? "\(error)"))")
         }
     }
 
     // MARK: Workbook parts
 
-    private static func parseWorkbook(archive: Archive, entry: Entry, file: String, budget: inout XLSXBudget) throws -> [XLSXSheetInfo] {
+    private static func parseWorkbook(archive: ZipArchive, entry: ZipEntry, file: String, budget: inout XLSXBudget) throws -> [XLSXSheetInfo] {
         var sheets: [XLSXSheetInfo] = []
         let parser = SafeSAXParser.forEntry(file: file, entry: entry.path, purpose: "an .xlsx workbook part")
         parser.onStart = { name, attributes in
@@ -306,7 +305,7 @@ public struct XLSXSheetReader {
         return sheets
     }
 
-    private static func parseRelationships(archive: Archive, entry: Entry, file: String, budget: inout XLSXBudget) throws -> [String: XLSXRelationship] {
+    private static func parseRelationships(archive: ZipArchive, entry: ZipEntry, file: String, budget: inout XLSXBudget) throws -> [String: XLSXRelationship] {
         var rels: [String: XLSXRelationship] = [:]
         let parser = SafeSAXParser.forEntry(file: file, entry: entry.path, purpose: "an .xlsx relationships part")
         parser.onStart = { name, attributes in
@@ -320,7 +319,7 @@ public struct XLSXSheetReader {
     }
 
     /// The shared string table: the text of each `si`, its runs joined, phonetic hints left out.
-    private func loadSharedStrings(_ entry: Entry, budget: inout XLSXBudget) throws -> [String] {
+    private func loadSharedStrings(_ entry: ZipEntry, budget: inout XLSXBudget) throws -> [String] {
         var strings: [String] = []
         var buffer: [UInt8] = []
         var inItem = false
@@ -403,7 +402,7 @@ struct XLSXBudget {
     }
 
     /// Refuses an entry whose header already declares too much.
-    func checkHeader(_ entry: Entry, location: SourceLocation) throws {
+    func checkHeader(_ entry: ZipEntry, location: SourceLocation) throws {
         let declared = entry.uncompressedSize
         let compressed = max(entry.compressedSize, 1)
         if declared > UInt64(max(limits.maxUncompressedBytes - used, 0)) {
@@ -415,7 +414,7 @@ struct XLSXBudget {
     }
 
     /// Accounts for bytes as they inflate; the header is not trusted.
-    mutating func account(_ n: Int, entryBytes: Int, entry: Entry, location: SourceLocation) throws {
+    mutating func account(_ n: Int, entryBytes: Int, entry: ZipEntry, location: SourceLocation) throws {
         used += n
         if UInt64(entryBytes) > entry.uncompressedSize {
             throw ReadError(location, "the entry inflates to more than the \(entry.uncompressedSize) bytes its header declares; the archive is damaged or crafted (zip bomb); refusing")

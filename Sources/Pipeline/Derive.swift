@@ -91,7 +91,7 @@ struct Deriver {
         for (k, a) in sums {
             if a.missing || Symbols.isMissing(a.status) {
                 out[k] = StatValue(nil, status: Symbols.isMissing(a.status) ? a.status : "..")
-            } else if a.n < expected {
+            } else if a.n < expected && def.absent != "zero" {
                 // Some selected categories are absent for this region and year: the sum would be too small.
                 out[k] = StatValue(nil, status: "..")
             } else {
@@ -111,7 +111,7 @@ struct Deriver {
             let w = try raw(def.weight!)
             result = harmoniser.harmonise(values, rule: .weightedMean, weights: w)
         } else {
-            result = harmoniser.harmonise(values, rule: .sum)
+            result = harmoniser.harmonise(values, rule: .sum, absentIsZero: def.absent == "zero")
         }
         for w in result.warnings { warnings.append("\(name): \(w)") }
         outOfValidity = max(outOfValidity, result.outOfValidity)
@@ -122,7 +122,9 @@ struct Deriver {
     mutating func indicator(_ def: IndicatorDefinition) throws -> [IndicatorValue] {
         switch def.kind {
         case .ratio:
-            return IndicatorEngine.ratio(def, numerator: try harmonised(def.numerator!), denominator: try harmonised(def.denominator!))
+            let absentZero = pipeline.definition.measures[def.numerator!]?.absent == "zero"
+            return IndicatorEngine.ratio(def, numerator: try harmonised(def.numerator!), denominator: try harmonised(def.denominator!),
+                                         numeratorAbsentIsZero: absentZero)
         case .rate, .count:
             return IndicatorEngine.direct(def, measure: try harmonised(def.measure!))
         case .difference:

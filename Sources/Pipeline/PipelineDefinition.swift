@@ -1,3 +1,4 @@
+import Fetch
 import Foundation
 import Ingest
 import Transform
@@ -26,6 +27,21 @@ public struct SourceDefinition: Codable, Sendable {
     public var backcast: Bool?
     /// Re-rank gapped JSON-stat category positions instead of refusing the file.
     public var lenient_index: Bool?
+    /// Husbanken exports: which column holds what.
+    public var mapping: HusbankenMapping?
+    /// Add up cells that repeat a key (one row per project) instead of rejecting the repeat.
+    /// Default: true for Husbanken exports, false otherwise.
+    public var sum_duplicates: Bool?
+    /// Where `etl fetch` / `etl run --fetch` gets this file from (PxWebApi v2 or KLASS); `path` is where it lands.
+    public var fetch: FetchSpec?
+}
+
+/// Settings for fetching remote sources.
+public struct FetchDefaults: Codable, Sendable {
+    public var pxweb_base: String?
+    public var klass_base: String?
+    public var requests_per_minute: Int?
+    public var max_cells: Int?
 }
 
 /// A selection of one dimension's categories: one code, a list, or a range of codes.
@@ -78,6 +94,9 @@ public struct MeasureDefinition: Codable, Sendable {
     public var combine: String?
     /// For weighted_mean: the measure whose values weight the parts.
     public var weight: String?
+    /// `zero`: a municipality with no row counts as zero (registers listing only non-zero
+    /// counts, such as grants); default `missing`.
+    public var absent: String?
 }
 
 public struct HarmonisationSettings: Codable, Sendable {
@@ -142,6 +161,7 @@ public struct PipelineDefinition: Codable, Sendable {
     public var max_rejects: Int?
     public var harmonisation: HarmonisationSettings?
     public var groups: GroupSettings?
+    public var fetch: FetchDefaults?
     public var sources: [SourceDefinition]
     public var measures: [String: MeasureDefinition]
 }
@@ -212,6 +232,10 @@ public struct Pipeline: Sendable {
             if let f = s.format, SourceFormat(rawValue: f) == nil {
                 problems.append("\(path): error: sources[\(i)] (\(s.id)): unknown format \"\(f)\"; expected one of \(SourceFormat.allCases.map(\.rawValue).joined(separator: ", "))")
             }
+            problems += s.fetch?.problems(at: "\(path): error: sources[\(i)] (\(s.id))") ?? []
+            if s.format == "husbanken" && s.mapping == nil {
+                problems.append("\(path): error: sources[\(i)] (\(s.id)): format husbanken needs a `mapping:` of its columns (municipality, year, kind, stage, places, …)")
+            }
             if let e = s.encoding, TextEncoding(name: e) == nil {
                 problems.append("\(path): error: sources[\(i)] (\(s.id)): unknown encoding \"\(e)\"; expected utf-8, windows-1252 or iso-8859-1")
             }
@@ -219,6 +243,9 @@ public struct Pipeline: Sendable {
         // Measures.
         for (name, m) in def.measures.sorted(by: { $0.key < $1.key }) {
             if !ids.contains(m.source) { problems.append("\(path): error: measures.\(name): unknown source \"\(m.source)\"; declared sources are \(ids.sorted().joined(separator: ", "))") }
+            if let a = m.absent, a != "zero" && a != "missing" {
+                problems.append("\(path): error: measures.\(name): absent \"\(a)\" is not one of zero, missing")
+            }
             let combine = m.combine ?? "sum"
             switch combine {
             case "sum": break
@@ -277,7 +304,7 @@ public struct Pipeline: Sendable {
 }
 
 public enum SourceFormat: String, CaseIterable, Sendable {
-    case csv, jsonstat, sdmx, px
+    case csv, jsonstat, sdmx, px, husbanken
 
     public static func guess(path: String) -> SourceFormat {
         switch (path as NSString).pathExtension.lowercased() {

@@ -10,6 +10,9 @@ public struct ReaderOptions: Sendable {
     public var roles: [String: DimensionRole] = [:]
     public var lenientIndex = false
     public var displayName: String?
+    public var mapping: HusbankenMapping?
+    /// Finds a municipality code from its name in a year (Husbanken exports without numbers).
+    public var resolveName: (@Sendable (String, Int) -> Result<String, NameLookupError>)?
 
     public init(format: SourceFormat? = nil, encoding: TextEncoding? = nil, delimiter: UInt8? = nil, decimalComma: Bool? = nil,
                 roles: [String: DimensionRole] = [:], lenientIndex: Bool = false, displayName: String? = nil) {
@@ -29,6 +32,7 @@ public struct ReaderOptions: Sendable {
         decimalComma = s.decimal.map { $0 == "," || $0 == "comma" }
         roles = s.dimensions ?? [:]
         lenientIndex = s.lenient_index ?? false
+        mapping = s.mapping
         self.displayName = displayName
     }
 }
@@ -62,6 +66,13 @@ public func readFile<S: CellSink>(path: String, options: ReaderOptions, into sin
         let r = try PXReader(path: path, displayName: name, encoding: options.encoding)
         try r.read(into: &sink)
         return ReadInfo(format: .px, dialect: "px")
+    case .husbanken:
+        guard let mapping = options.mapping else {
+            throw ReadError(SourceLocation(file: name), "a Husbanken export needs a column mapping (municipality, year, kind, stage, places, …)")
+        }
+        let r = try HusbankenReader(path: path, mapping: mapping, displayName: name, encoding: options.encoding, resolveName: options.resolveName)
+        try r.read(into: &sink)
+        return ReadInfo(format: .husbanken, dialect: "husbanken \(r.format.rawValue)")
     }
 }
 

@@ -1,3 +1,4 @@
+import Fetch
 import Foundation
 import GRDB
 import Ingest
@@ -25,6 +26,8 @@ public struct RunOptions: Sendable {
     public var fullRefresh = false
     public var maxRejects: Int?
     public var command = "run"
+    /// Results of fetching remote sources before the run, to be recorded with it.
+    public var fetched: [FetchResult] = []
 
     public init(pipelinePath: String, warehouse: String? = nil, structureYear: Int? = nil, catalogPath: String? = nil,
                 fullRefresh: Bool = false, maxRejects: Int? = nil, command: String = "run") {
@@ -53,6 +56,8 @@ public struct RunSummary: Sendable, Codable {
     public var indicators = 0
     public var facts = 0
     public var warnings: [String] = []
+    /// What `--fetch` did for each remote source (`stale`: the download failed and the previous file was used).
+    public var fetch: [FetchResult] = []
     public var elapsedSeconds = 0.0
     public var steps: [StepRecord] = []
 
@@ -119,6 +124,10 @@ public final class Runner {
 
         let warehouse = try Warehouse(path: pipeline.warehousePath)
         var summary = RunSummary(status: .success, runId: nil, pipeline: pipeline.definition.name, warehouse: pipeline.warehousePath, structureYear: structureYear)
+        summary.fetch = options.fetched
+        for f in options.fetched where f.status == .stale {
+            summary.warnings.append("source \(f.source) is stale: \(f.reason ?? "the download failed"); using the previous file")
+        }
 
         if !rerunOnly && !options.fullRefresh,
            let last = try warehouse.queue.read({ try Warehouse.lastSuccessfulFingerprint($0) }), last == fingerprint {
@@ -214,7 +223,7 @@ public final class Runner {
             let format = s.format.flatMap(SourceFormat.init(rawValue:)) ?? sniffFormat(path: path)
             let key = try Warehouse.replaceSource(db, Warehouse.SourceRecord(id: s.id, path: path, format: format.rawValue, tableId: s.table,
                                                                               contentHash: hash, origin: readSidecar(path)), runId: runId)
-            let writer = try StagingWriter(db, sourceKey: key)
+            let writer = try StagingWriter(db, sourceKey: key, sumDuplicates: s.sum_duplicates ?? (format == .husbanken))
             defer { writer.close() }
             var sink = StagingSink(db: db, runId: runId, sourceId: s.id, writer: writer, regions: regions,
                                    roleOverrides: s.dimensions ?? [:], backcast: s.backcast ?? false)
@@ -222,7 +231,9 @@ public final class Runner {
             sink.progress = { observe(.progress(step: "staging \(s.id)", rows: $0, done: false)) }
             let info: ReadInfo
             do {
-                info = try readFile(path: path, options: ReaderOptions(source: s, displayName: path), into: &sink)
+                var options = ReaderOptions(source: s, displayName: path)
+                if format == .husbanken { options.resolveName = try NameIndex(db: db, regions: regions).resolver() }
+                info = try readFile(path: path, options: options, into: &sink)
             } catch let e as ReadError {
                 throw RunFailure(e.location.file == s.id ? "\(path): error: \(e.message)" : e.description)
             }

@@ -38,7 +38,8 @@ struct StagingSink: CellSink {
     var schemas: [DatasetSchema] = []
     var progress: ((Int) -> Void)? = nil
     /// Validity verdicts per (code, year), cached: the same pairs repeat across measures.
-    var validityCache: [String: Bool] = [:]
+    var validityCache: [ValidityKey: Bool] = [:]
+    struct ValidityKey: Hashable { var region: String; var year: Int }
 
     init(db: Database, runId: Int64, sourceId: String, writer: StagingWriter, regions: RegionCatalog, roleOverrides: [String: DimensionRole], backcast: Bool) {
         self.db = db
@@ -103,7 +104,7 @@ struct StagingSink: CellSink {
         }
         var inValidity = true
         if level == .kommune && !region.hasPrefix("K-") {
-            let key = "\(region)@\(year)"
+            let key = ValidityKey(region: region, year: year)
             if let v = validityCache[key] { inValidity = v } else {
                 inValidity = regions.isValid(region, in: year)
                 validityCache[key] = inValidity
@@ -114,14 +115,14 @@ struct StagingSink: CellSink {
         if !inValidity { outOfValidity += 1 }
         var status = cell.status
         if cell.value == nil && status == nil { status = ".." }
-        let o = Observation(region: stagedRegion, period: String(year), measure: metric.map { cell.coordinates[$0] } ?? "value",
-                            breakdown: breakdown, value: cell.value, status: status, location: cell.location)
-        let loc = cell.location.line.map { l in cell.location.column.map { "\(l):\($0)" } ?? "\(l)" } ?? (cell.location.path ?? "")
-        if try writer.insert(o, inValidity: inValidity, location: loc) {
+        let measure = metric.map { cell.coordinates[$0] } ?? "value"
+        if try writer.insert(measure: measure, region: stagedRegion, period: period.count == 4 ? period : String(year), breakdown: breakdown,
+                             value: cell.value, status: status, inValidity: inValidity,
+                             line: cell.location.line, column: cell.location.column, path: cell.location.path) {
             staged += 1
             if staged % 50_000 == 0 { progress?(staged) }
         } else {
-            try reject(ReadError(cell.location, "duplicate cell: \(region) \(period) \(o.measure)\(breakdown.isEmpty ? "" : " [\(breakdown)]") appears earlier in the file"),
+            try reject(ReadError(cell.location, "duplicate cell: \(region) \(period) \(measure)\(breakdown.isEmpty ? "" : " [\(breakdown)]") appears earlier in the file"),
                        raw: cell.coordinates.joined(separator: ";"))
         }
     }

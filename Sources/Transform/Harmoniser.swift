@@ -144,7 +144,9 @@ public struct Harmoniser: Sendable {
 
     /// Harmonises one measure. `weights` are the raw (published-structure) values of the
     /// declared weight, needed when the rule is `.weightedMean`.
-    public mutating func harmonise(_ values: [SeriesKey: StatValue], rule: CombineRule, weights: [SeriesKey: StatValue] = [:]) -> HarmoniseResult {
+    /// `absentIsZero`: a part with no row at all counts as zero (grant registers list only
+    /// municipalities that got something) instead of making the combined value missing.
+    public mutating func harmonise(_ values: [SeriesKey: StatValue], rule: CombineRule, weights: [SeriesKey: StatValue] = [:], absentIsZero: Bool = false) -> HarmoniseResult {
         var groups: [SeriesKey: [Contribution]] = [:]
         var out: [Harmonised] = []
         var outOfValidity = 0
@@ -194,7 +196,7 @@ public struct Harmoniser: Sendable {
             let contributions = unordered.sorted { ($0.sourceCode, $0.code) < ($1.sourceCode, $1.code) }
             let direct = contributions.filter { !$0.backcast }
             let casts = contributions.filter(\.backcast)
-            let computed = direct.isEmpty ? nil : combine(key: key, direct, rule: rule, weights: weights)
+            let computed = direct.isEmpty ? nil : combine(key: key, direct, rule: rule, weights: weights, absentIsZero: absentIsZero)
             if let cast = casts.first {
                 var h = Harmonised(key: key, value: cast.value.value, status: cast.value.status,
                                    method: cast.code == key.region ? .asPublished : .renumbered, weight: nil,
@@ -220,7 +222,7 @@ public struct Harmoniser: Sendable {
         return partsCache[year]?[region] ?? [region]
     }
 
-    private mutating func combine(key: SeriesKey, _ cs: [Contribution], rule: CombineRule, weights: [SeriesKey: StatValue]) -> Harmonised {
+    private mutating func combine(key: SeriesKey, _ cs: [Contribution], rule: CombineRule, weights: [SeriesKey: StatValue], absentIsZero: Bool) -> Harmonised {
         let lineage = cs.map { LineagePart(code: $0.sourceCode, year: key.year, share: $0.share ?? .nan) }.sorted { $0.code < $1.code }
         let via = cs.map(\.via).max() ?? .same
         var method: Method
@@ -239,7 +241,7 @@ public struct Harmoniser: Sendable {
         // A part that is not in the data makes the value missing rather than too small.
         let have = Set(cs.map(\.code))
         let missing = expectedParts(key.region, year: key.year).filter { !have.contains($0) }
-        if !missing.isEmpty {
+        if !missing.isEmpty && !(absentIsZero && rule == .sum) {
             return Harmonised(key: key, value: nil, status: "..", method: method, weight: nil,
                               note: "missing part\(missing.count > 1 ? "s" : ""): \(missing.joined(separator: ", ")) in \(key.year)", lineage: lineage)
         }

@@ -98,19 +98,26 @@ public struct IndicatorValue: Sendable {
 /// Computes indicators from harmonised measures.
 public enum IndicatorEngine {
     /// A ratio: numerator and denominator harmonised as counts, then divided and scaled.
-    public static func ratio(_ def: IndicatorDefinition, numerator: [Harmonised], denominator: [Harmonised]) -> [IndicatorValue] {
+    /// `numeratorAbsentIsZero`: where the denominator has a value and the numerator no row
+    /// at all, the numerator is zero (a register that lists only non-zero counts).
+    public static func ratio(_ def: IndicatorDefinition, numerator: [Harmonised], denominator: [Harmonised], numeratorAbsentIsZero: Bool = false) -> [IndicatorValue] {
         var dens: [SeriesKey: Harmonised] = [:]
         for d in denominator { dens[d.key] = d }
+        var numerators = numerator
+        if numeratorAbsentIsZero {
+            let have = Set(numerator.map(\.key))
+            for d in denominator where !have.contains(d.key) && d.key.breakdown.isEmpty && d.value != nil {
+                numerators.append(Harmonised(key: d.key, value: 0, status: nil, method: d.method, weight: nil, note: "no row in the register: zero", lineage: d.lineage))
+            }
+        }
         var out: [IndicatorValue] = []
-        var used = Set<SeriesKey>()
-        for n in numerator {
+        for n in numerators {
             let dk = dens[n.key] != nil ? n.key : SeriesKey(n.key.region, n.key.year)
             guard let d = dens[dk] else {
                 out.append(IndicatorValue(indicator: def.code, key: n.key, value: nil, numerator: n.value, denominatorValue: nil, weight: nil,
                                           status: "..", method: max(n.method, .asPublished), note: "denominator \(def.denominator ?? "") has no value", lineage: n.lineage))
                 continue
             }
-            used.insert(dk)
             let method = max(n.method, d.method)
             let lineage = Array(Set(n.lineage + d.lineage)).sorted { ($0.code, $0.year) < ($1.code, $1.year) }
             var status = Symbols.strongest(n.status, d.status)
@@ -131,7 +138,6 @@ public enum IndicatorEngine {
                                           status: Symbols.isMissing(status) ? status : "..", method: method, note: n.note ?? d.note, lineage: lineage))
             }
         }
-        _ = used
         return out
     }
 

@@ -53,25 +53,35 @@ public final class StagingWriter {
     let sourceKey: Int64
     public private(set) var inserted = 0
 
-    public init(_ db: Database, sourceKey: Int64) throws {
+    /// `sumDuplicates`: a repeated key adds to the staged value (registers with one row per
+    /// project) instead of being refused as a duplicate cell.
+    public init(_ db: Database, sourceKey: Int64, sumDuplicates: Bool = false) throws {
         self.sourceKey = sourceKey
+        let conflict = sumDuplicates
+            ? "ON CONFLICT DO UPDATE SET value = CASE WHEN value IS NULL OR excluded.value IS NULL THEN NULL ELSE value + excluded.value END, status = CASE WHEN value IS NULL OR excluded.value IS NULL THEN coalesce(status, excluded.status) ELSE status END"
+            : "ON CONFLICT DO NOTHING"
         binder = try Binder(db, sql: """
-            INSERT INTO stg_observation(source_key, measure, region, period, breakdown, value, status, in_validity, location)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+            INSERT INTO stg_observation(source_key, measure, region, period, breakdown, value, status, in_validity, line, col, path)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \(conflict)
             """)
     }
 
-    /// Inserts one observation; false when the source already had a value for the same key (a duplicate cell).
-    public func insert(_ o: Observation, inValidity: Bool, location: String) throws -> Bool {
+    /// Inserts one observation; false when the source already had a value for the same key (a
+    /// duplicate cell). Takes the parts rather than an `Observation` so the hot loop builds no
+    /// strings: the location is its line and column (text files) or path (JSON, XML).
+    public func insert(measure: String, region: String, period: String, breakdown: String, value: Double?, status: String?,
+                       inValidity: Bool, line: Int?, column: Int?, path: String?) throws -> Bool {
         binder.bind(1, sourceKey)
-        binder.bind(2, o.measure)
-        binder.bind(3, o.region)
-        binder.bind(4, o.period)
-        binder.bind(5, o.breakdown)
-        binder.bind(6, o.value)
-        binder.bind(7, o.status ?? (o.value == nil ? ".." : nil))
+        binder.bind(2, measure)
+        binder.bind(3, region)
+        binder.bind(4, period)
+        binder.bind(5, breakdown)
+        binder.bind(6, value)
+        binder.bind(7, status ?? (value == nil ? ".." : nil))
         binder.bind(8, Int64(inValidity ? 1 : 0))
-        binder.bind(9, location)
+        binder.bind(9, line.map(Int64.init))
+        binder.bind(10, column.map(Int64.init))
+        binder.bind(11, path)
         let changed = try binder.step()
         if changed == 0 { return false }
         inserted += 1
@@ -216,7 +226,7 @@ public final class FactWriter {
         if code.isEmpty { kind = "total" }
         else if lower.hasPrefix("alder=") && !code.contains(";") { kind = "age" }
         else if (lower.hasPrefix("kjonn=") || lower.hasPrefix("kjønn=")) && !code.contains(";") { kind = "sex" }
-        else if lower.hasPrefix("tjeneste=") && !code.contains(";") { kind = "service" }
+        else if (lower.hasPrefix("tjeneste=") || lower.hasPrefix("art=")) && !code.contains(";") { kind = "service" }
         else { kind = "other" }
         let label = code.isEmpty ? "I alt" : code.split(separator: ";").map { $0.split(separator: "=").last.map(String.init) ?? "" }.joined(separator: ", ")
         try db.execute(sql: "INSERT INTO dim_breakdown(code, kind, label) VALUES (?, ?, ?)", arguments: [code, kind, label])

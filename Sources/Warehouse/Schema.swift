@@ -73,7 +73,9 @@ public enum Schema {
         value REAL,
         status TEXT,
         in_validity INTEGER NOT NULL CHECK (in_validity IN (0, 1)),
-        location TEXT NOT NULL,
+        line INTEGER,
+        col INTEGER,
+        path TEXT,
         PRIMARY KEY (source_key, measure, region, period, breakdown),
         CHECK (value IS NOT NULL OR status IS NOT NULL)
     ) WITHOUT ROWID;
@@ -231,8 +233,8 @@ public enum Schema {
     JOIN dim_breakdown b USING (breakdown_key);
 
     CREATE VIEW v_staged AS
-    SELECT s.source_id AS source, o.measure, o.region, o.period, o.breakdown, o.value, o.status,
-           o.in_validity, o.location
+    SELECT s.source_id AS source, o.measure, o.region, o.period, o.breakdown, o.value, o.status, o.in_validity,
+           s.path || ifnull(':' || o.line, '') || ifnull(':' || o.col, '') || ifnull(' ' || o.path, '') AS location
     FROM stg_observation o JOIN dim_source s USING (source_key);
 
     CREATE VIEW v_source AS

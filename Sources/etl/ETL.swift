@@ -17,7 +17,7 @@ struct ETL: ParsableCommand {
           2  usage or pipeline-definition error
           3  published, but more rows were rejected than --max-rejects allows
         """,
-        subcommands: [Run.self, Rerun.self, Inspect.self, Query.self, Export.self, Validate.self, Status.self, Catalog.self],
+        subcommands: [Run.self, Rerun.self, FetchCommand.self, Inspect.self, Query.self, Export.self, Validate.self, Status.self, Catalog.self, Generate.self, BenchInsert.self],
         defaultSubcommand: nil
     )
 }
@@ -110,9 +110,33 @@ struct Run: ParsableCommand {
     @Flag(name: .long, help: "Parse every source again even if its content is unchanged.")
     var fullRefresh = false
 
+    @Flag(name: .long, help: "First fetch the sources that declare `fetch:` (a failed download keeps the previous file, flagged stale).")
+    var fetch = false
+
     func run() throws {
-        let opts = RunOptions(pipelinePath: pipeline ?? defaultPipeline(), warehouse: common.warehouse, structureYear: structure,
+        var opts = RunOptions(pipelinePath: pipeline ?? defaultPipeline(), warehouse: common.warehouse, structureYear: structure,
                               fullRefresh: fullRefresh, maxRejects: common.maxRejects, command: "run")
+        if fetch {
+            let quiet = common.quiet
+            do {
+                let p = try Pipeline.load(path: opts.pipelinePath, checkFiles: false)
+                opts.fetched = try FetchStep.run(p) { event in
+                    if case .finished = event { return }
+                    if !quiet { eprint(event.description) }
+                }
+            } catch let e as DefinitionError {
+                for p in e.problems { eprint(p) }
+                throw Exit.usage
+            } catch {
+                eprint("error: fetch: \(error)")
+                throw Exit.failure
+            }
+            for r in opts.fetched where !common.quiet { eprint(r.summary) }
+            if let failed = opts.fetched.first(where: { $0.status == .failed }) {
+                eprint("error: \(failed.summary); no previous file to fall back on (nothing published)")
+                throw Exit.failure
+            }
+        }
         try execute(options: opts, common: common, rerunOnly: false)
     }
 }

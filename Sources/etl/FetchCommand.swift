@@ -1,6 +1,7 @@
 import ArgumentParser
 import Fetch
 import Foundation
+import Pipeline
 
 /// `etl fetch FILE`: brings declared remote sources (PxWebApi v2 tables, KLASS change lists) into the landing folder.
 struct FetchCommand: ParsableCommand {
@@ -8,7 +9,7 @@ struct FetchCommand: ParsableCommand {
         commandName: "fetch",
         abstract: "Download SSB tables and KLASS change lists into the landing folder (cached, rate-limited, atomic).",
         discussion: """
-        FILE is a JSON fetch file (see pipelines/fetch-example.json): a list of sources, each a PxWebApi v2 \
+        FILE is a pipeline (its sources with a `fetch:` block) or a JSON fetch file (see pipelines/fetch-example.json): a list of sources, each a PxWebApi v2 \
         table with selections or a KLASS change list, and the landing path of each. A table whose `updated` \
         stamp (or ETag) has not changed since the last fetch is not downloaded again. A download replaces \
         the landed file only when complete and readable; a failed fetch keeps the previous file (stale). \
@@ -21,7 +22,7 @@ struct FetchCommand: ParsableCommand {
         2 usage or fetch-file error.
         """)
 
-    @Argument(help: "Fetch file (JSON).")
+    @Argument(help: "Pipeline (.yml) or fetch file (JSON).")
     var file: String
 
     @Flag(name: .long, help: "List the requests with their cell counts; fetches metadata only.")
@@ -56,15 +57,29 @@ struct FetchCommand: ParsableCommand {
 
     func run() throws {
         let lower = file.lowercased()
+        var spec: FetchFile
         if lower.hasSuffix(".yml") || lower.hasSuffix(".yaml") {
-            eprint("\(file): error: `etl fetch` reads a JSON fetch file, not a pipeline; see pipelines/fetch-example.json")
-            throw Exit.usage
-        }
-        let spec: FetchFile
-        do { spec = try FetchFile.load(path: file) }
-        catch let e as FetchSpecError {
-            for p in e.problems { eprint(p) }
-            throw Exit.usage
+            // A pipeline: its sources that declare `fetch:` land at their `path`.
+            let pipeline: Pipeline
+            do { pipeline = try Pipeline.load(path: file, checkFiles: false) }
+            catch let e as DefinitionError { for p in e.problems { eprint(p) }; throw Exit.usage }
+            catch { eprint("\(error)"); throw Exit.failure }
+            let specs = pipeline.definition.sources.compactMap { s -> FetchSpec? in
+                guard var f = s.fetch else { return nil }
+                f.id = s.id
+                f.path = pipeline.sourcePath(s)
+                return f
+            }
+            if specs.isEmpty { eprint("\(file): no source declares `fetch:`; nothing to fetch") ; return }
+            spec = FetchFile(sources: specs, pxwebBase: pipeline.definition.fetch?.pxweb_base, klassBase: pipeline.definition.fetch?.klass_base)
+            spec.requests_per_minute = pipeline.definition.fetch?.requests_per_minute
+            spec.max_cells = pipeline.definition.fetch?.max_cells
+        } else {
+            do { spec = try FetchFile.load(path: file) }
+            catch let e as FetchSpecError {
+                for p in e.problems { eprint(p) }
+                throw Exit.usage
+            }
         }
         var sources = spec.sources
         if !only.isEmpty {

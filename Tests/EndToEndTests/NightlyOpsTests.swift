@@ -186,7 +186,10 @@ func contentDump(_ url: URL) throws -> [String] {
         let record = dir.appendingPathComponent("warehouse/runs/last-run.json")
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: record)) as? [String: Any]
         #expect(json?["status"] as? String == "success")
-        #expect((json?["steps"] as? [Any])?.count == 5)
+        // One step per source, then harmonising.
+        let sources = try openWarehouse(warehouse(dir)).read { try Int.fetchOne($0, sql: "SELECT count(*) FROM dim_source") } ?? 0
+        #expect(sources == 5)
+        #expect((json?["steps"] as? [Any])?.count == sources + 1)
     }
 
     @Test func exportRoundTripsThroughInspect() throws {
@@ -194,10 +197,10 @@ func contentDump(_ url: URL) throws -> [String] {
         defer { try? FileManager.default.removeItem(at: dir) }
         #expect(try etl(["run"], in: dir).status == 0)
         let expected = try openWarehouse(warehouse(dir)).read { db in
-            try Row.fetchAll(db, sql: "SELECT region, year, indicator, value, status FROM v_indicator WHERE breakdown = ''").map { r -> String in
+            try Row.fetchAll(db, sql: "SELECT region, year, indicator, breakdown, value, status FROM v_indicator").map { r -> String in
                 let v: Double? = r["value"]
                 let s: String? = r["status"]
-                return "\(r["region"] as String)|\(r["year"] as Int)|\(r["indicator"] as String)|\(v.map { "\($0)" } ?? "")|\(v == nil ? (s ?? "..") : (s == "*" ? "*" : ""))"
+                return "\(r["region"] as String)|\(r["year"] as Int)|\(r["indicator"] as String)|\(r["breakdown"] as String)|\(v.map { "\($0)" } ?? "")|\(v == nil ? (s ?? "..") : (s == "*" ? "*" : ""))"
             }.sorted()
         }
         for format in ["csv", "jsonstat"] {
@@ -209,9 +212,10 @@ func contentDump(_ url: URL) throws -> [String] {
             for line in r.stdout.split(separator: "\n").dropFirst() {
                 let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
                 // csv: region, år, statistikkvariabel, breakdown, value, status; jsonstat: Region, ContentsCode, Breakdown, Tid, value, status
-                let (region, year, indicator) = format == "csv" ? (f[0], f[1], f[2]) : (f[0], f[3], f[1])
+                let (region, year, indicator, breakdown) = format == "csv" ? (f[0], f[1], f[2], f[3]) : (f[0], f[3], f[1], f[2])
                 if format == "jsonstat" && f[5] == "." { continue }  // no such combination
-                got.append("\(region)|\(year)|\(indicator)|\(f[4].isEmpty ? "" : "\(Double(f[4])!)")|\(f[5])")
+                let total = breakdown == "I alt" || breakdown == "0"
+                got.append("\(region)|\(year)|\(indicator)|\(total ? "" : breakdown)|\(f[4].isEmpty ? "" : "\(Double(f[4])!)")|\(f[5])")
             }
             #expect(got.sorted() == expected, "\(format) export does not read back")
         }

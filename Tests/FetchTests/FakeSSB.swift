@@ -244,7 +244,7 @@ final class RecordingClient: HTTPClient, @unchecked Sendable {
 
     init() {
         _ = DirectConnections.ensured
-        inner = URLSessionHTTPClient(timeout: 5)
+        inner = URLSessionHTTPClient(timeout: 30)
     }
     private let lock = NSLock()
     private var sent: [URL] = []

@@ -3,7 +3,7 @@ import Testing
 @testable import Fetch
 
 /// End-to-end fetches against a fake SSB on 127.0.0.1; nothing leaves the machine.
-@Suite(.timeLimit(.minutes(1))) struct FetcherTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct FetcherTests {
     static let original = Fixture.cells(Fixture.data("dataset_05300.json"))
 
     @Test func tableIsLandedWithItsOriginAndNotDownloadedAgainWhileUpdatedIsUnchanged() async throws {
