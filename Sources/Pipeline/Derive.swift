@@ -14,6 +14,7 @@ struct Deriver {
     var harmoniser: Harmoniser
     var rawCache: [String: [SeriesKey: StatValue]] = [:]
     var harmonisedCache: [String: [Harmonised]] = [:]
+    var measureCodes: [String: [String]] = [:]
     var warnings: [String] = []
     var outOfValidity = 0
 
@@ -39,7 +40,8 @@ struct Deriver {
     mutating func raw(_ name: String) throws -> [SeriesKey: StatValue] {
         if let c = rawCache[name] { return c }
         guard let def = pipeline.definition.measures[name] else { throw DefinitionError(["unknown measure \(name)"]) }
-        let available = try Staging.measures(db, sourceId: def.source)
+        let available = try measureCodes[def.source] ?? Staging.measures(db, sourceId: def.source)
+        measureCodes[def.source] = available
         var contents: [String]
         if let sel = def.contents {
             contents = available.filter { sel.matches($0) }

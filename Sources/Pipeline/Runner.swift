@@ -241,7 +241,7 @@ public final class Runner {
             try Runner.injectedFailure("staging \(s.id)")
             for schema in sink.schemas { try StagingWriter.saveLabels(db, sourceKey: key, schema: schema) }
             let title = sink.schemas.first?.label
-            try Warehouse.finishSource(db, key: key, observations: sink.staged, rejected: sink.rejected, title: title, updated: sink.schemas.first?.updated)
+            try Warehouse.finishSource(db, key: key, observations: sink.staged, rejected: sink.rejected, outOfValidity: sink.outOfValidity, title: title, updated: sink.schemas.first?.updated)
             try db.execute(sql: "UPDATE dim_source SET dialect = ? WHERE source_key = ?", arguments: [info.dialect, key])
             summary.sourcesRead += 1
             summary.staged += sink.staged

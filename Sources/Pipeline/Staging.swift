@@ -66,7 +66,8 @@ struct StagingSink: CellSink {
         time = t
         metric = dims.firstIndex { $0.role == .metric }
         // A second geo dimension (14216's TettSted) is a breakdown, not a region.
-        others = dims.indices.filter { $0 != g && $0 != t && $0 != metric }.map { ($0, dims[$0].id) }.sorted { $0.id < $1.id }
+        // SDMX's FREQ says how often a series is published, not what it breaks down.
+        others = dims.indices.filter { $0 != g && $0 != t && $0 != metric && dims[$0].id != "FREQ" }.map { ($0, dims[$0].id) }.sorted { $0.id < $1.id }
     }
 
     mutating func end(_ schema: DatasetSchema) throws {

@@ -50,18 +50,25 @@ struct Binder {
 /// Bulk inserts of staged observations for one source.
 public final class StagingWriter {
     let binder: Binder
+    let measureInsert: Binder
+    let db: Database
     let sourceKey: Int64
+    /// Measure codes of this source by their integer key: the staging key stays short however
+    /// long the published label (`Andel innbyggere 80 år og over som …`).
+    var measureKeys: [String: Int64] = [:]
     public private(set) var inserted = 0
 
     /// `sumDuplicates`: a repeated key adds to the staged value (registers with one row per
     /// project) instead of being refused as a duplicate cell.
     public init(_ db: Database, sourceKey: Int64, sumDuplicates: Bool = false) throws {
         self.sourceKey = sourceKey
+        self.db = db
+        measureInsert = try Binder(db, sql: "INSERT INTO stg_measure(source_key, code) VALUES (?, ?)")
         let conflict = sumDuplicates
             ? "ON CONFLICT DO UPDATE SET value = CASE WHEN value IS NULL OR excluded.value IS NULL THEN NULL ELSE value + excluded.value END, status = CASE WHEN value IS NULL OR excluded.value IS NULL THEN coalesce(status, excluded.status) ELSE status END"
             : "ON CONFLICT DO NOTHING"
         binder = try Binder(db, sql: """
-            INSERT INTO stg_observation(source_key, measure, region, period, breakdown, value, status, in_validity, line, col, path)
+            INSERT INTO stg_observation(source_key, measure_key, region, period, breakdown, value, status, in_validity, line, col, path)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \(conflict)
             """)
     }
@@ -71,8 +78,16 @@ public final class StagingWriter {
     /// strings: the location is its line and column (text files) or path (JSON, XML).
     public func insert(measure: String, region: String, period: String, breakdown: String, value: Double?, status: String?,
                        inValidity: Bool, line: Int?, column: Int?, path: String?) throws -> Bool {
+        let mk: Int64
+        if let k = measureKeys[measure] { mk = k } else {
+            measureInsert.bind(1, sourceKey)
+            measureInsert.bind(2, measure)
+            try measureInsert.step()
+            mk = db.lastInsertedRowID
+            measureKeys[measure] = mk
+        }
         binder.bind(1, sourceKey)
-        binder.bind(2, measure)
+        binder.bind(2, mk)
         binder.bind(3, region)
         binder.bind(4, period)
         binder.bind(5, breakdown)
@@ -88,7 +103,10 @@ public final class StagingWriter {
         return true
     }
 
-    public func close() { binder.finalize() }
+    public func close() {
+        binder.finalize()
+        measureInsert.finalize()
+    }
 
     /// Category labels seen in a source (region names with their validity, measure labels).
     public static func saveLabels(_ db: Database, sourceKey: Int64, schema: DatasetSchema) throws {
@@ -117,8 +135,9 @@ public enum Staging {
     /// Staged rows of one measure of one source, in validity or (for back-cast codes) not.
     public static func rows(_ db: Database, sourceId: String, measure: String) throws -> [StagedRow] {
         let sql = """
-            SELECT o.region, o.period, o.breakdown, o.value, o.status FROM stg_observation o JOIN dim_source s USING (source_key)
-            WHERE s.source_id = ? AND o.measure = ? AND (o.in_validity = 1 OR o.region LIKE 'K-%')
+            SELECT o.region, o.period, o.breakdown, o.value, o.status FROM stg_observation o
+            WHERE o.measure_key = (SELECT m.measure_key FROM stg_measure m JOIN dim_source s USING (source_key) WHERE s.source_id = ? AND m.code = ?)
+              AND (o.in_validity = 1 OR o.region LIKE 'K-%')
             """
         var out: [StagedRow] = []
         let cursor = try Row.fetchCursor(db, sql: sql, arguments: [sourceId, measure])
@@ -130,7 +149,7 @@ public enum Staging {
 
     /// The distinct measure codes a source staged, with their labels.
     public static func measures(_ db: Database, sourceId: String) throws -> [String] {
-        try String.fetchAll(db, sql: "SELECT DISTINCT measure FROM stg_observation JOIN dim_source USING (source_key) WHERE source_id = ? ORDER BY 1", arguments: [sourceId])
+        try String.fetchAll(db, sql: "SELECT code FROM stg_measure JOIN dim_source USING (source_key) WHERE source_id = ? ORDER BY 1", arguments: [sourceId])
     }
 
     /// Region labels seen in all sources (code → label, validity).
@@ -140,7 +159,7 @@ public enum Staging {
     }
 
     public static func outOfValidityCount(_ db: Database) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT count(*) FROM stg_observation WHERE in_validity = 0 AND region NOT LIKE 'K-%'") ?? 0
+        try Int.fetchOne(db, sql: "SELECT ifnull(sum(out_of_validity), 0) FROM dim_source") ?? 0
     }
 }
 

@@ -52,7 +52,8 @@ public enum Schema {
         loaded_at TEXT NOT NULL,
         loaded_run_id INTEGER NOT NULL REFERENCES etl_run(run_id),
         observations INTEGER NOT NULL CHECK (observations >= 0),
-        rejected INTEGER NOT NULL CHECK (rejected >= 0)
+        rejected INTEGER NOT NULL CHECK (rejected >= 0),
+        out_of_validity INTEGER NOT NULL DEFAULT 0 CHECK (out_of_validity >= 0)
     );
 
     CREATE TABLE etl_reject (
@@ -64,9 +65,16 @@ public enum Schema {
         raw TEXT
     );
 
+    CREATE TABLE stg_measure (
+        measure_key INTEGER PRIMARY KEY,
+        source_key INTEGER NOT NULL REFERENCES dim_source(source_key) ON DELETE CASCADE,
+        code TEXT NOT NULL,
+        UNIQUE (source_key, code)
+    );
+
     CREATE TABLE stg_observation (
         source_key INTEGER NOT NULL REFERENCES dim_source(source_key) ON DELETE CASCADE,
-        measure TEXT NOT NULL,
+        measure_key INTEGER NOT NULL REFERENCES stg_measure(measure_key) ON DELETE CASCADE,
         region TEXT NOT NULL,
         period TEXT NOT NULL,
         breakdown TEXT NOT NULL DEFAULT '',
@@ -76,7 +84,7 @@ public enum Schema {
         line INTEGER,
         col INTEGER,
         path TEXT,
-        PRIMARY KEY (source_key, measure, region, period, breakdown),
+        PRIMARY KEY (source_key, measure_key, region, period, breakdown),
         CHECK (value IS NOT NULL OR status IS NOT NULL)
     ) WITHOUT ROWID;
 
@@ -233,12 +241,12 @@ public enum Schema {
     JOIN dim_breakdown b USING (breakdown_key);
 
     CREATE VIEW v_staged AS
-    SELECT s.source_id AS source, o.measure, o.region, o.period, o.breakdown, o.value, o.status, o.in_validity,
+    SELECT s.source_id AS source, m.code AS measure, o.region, o.period, o.breakdown, o.value, o.status, o.in_validity,
            s.path || ifnull(':' || o.line, '') || ifnull(':' || o.col, '') || ifnull(' ' || o.path, '') AS location
-    FROM stg_observation o JOIN dim_source s USING (source_key);
+    FROM stg_observation o JOIN dim_source s USING (source_key) JOIN stg_measure m USING (measure_key);
 
     CREATE VIEW v_source AS
-    SELECT source_id, path, format, title, table_id, content_hash, updated, origin, loaded_at, observations, rejected
+    SELECT source_id, path, format, title, table_id, content_hash, updated, origin, loaded_at, observations, rejected, out_of_validity
     FROM dim_source;
     """
 }

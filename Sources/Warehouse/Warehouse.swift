@@ -151,9 +151,9 @@ public final class Warehouse {
         return db.lastInsertedRowID
     }
 
-    public static func finishSource(_ db: Database, key: Int64, observations: Int, rejected: Int, title: String?, updated: String?) throws {
-        try db.execute(sql: "UPDATE dim_source SET observations = ?, rejected = ?, title = coalesce(?, title), updated = coalesce(?, updated) WHERE source_key = ?",
-                       arguments: [observations, rejected, title, updated, key])
+    public static func finishSource(_ db: Database, key: Int64, observations: Int, rejected: Int, outOfValidity: Int, title: String?, updated: String?) throws {
+        try db.execute(sql: "UPDATE dim_source SET observations = ?, rejected = ?, out_of_validity = ?, title = coalesce(?, title), updated = coalesce(?, updated) WHERE source_key = ?",
+                       arguments: [observations, rejected, outOfValidity, title, updated, key])
     }
 
     /// Drops sources the pipeline no longer declares.
