@@ -72,6 +72,9 @@ public final class CSVReader {
         let name = options.displayName ?? path
         let (head, complete) = try ChunkedFile.head(path: path, count: sniffBytes)
         if head.isEmpty { throw ReadError(SourceLocation(file: name, line: 1), "the file is empty; expected a header line and data rows") }
+        if head.starts(with: [0xFF, 0xFE]) || head.starts(with: [0xFE, 0xFF]) {
+            throw ReadError(SourceLocation(file: name, line: 1), "the file is UTF-16 text (byte order mark \(head[0] == 0xFF ? "FF FE" : "FE FF")); save it as UTF-8 or Windows-1252 CSV")
+        }
         var (encoding, bom) = head.withUnsafeBufferPointer { TextEncoding.sniff($0, isComplete: complete) }
         if let forced = options.encoding { encoding = forced; if forced != .utf8 { bom = 0 } }
         if head.prefix(8).contains(0) || head.prefix(4096).contains(0) {
@@ -314,8 +317,7 @@ struct RowBuilder {
 
     mutating func emit<S: CellSink>(_ rec: borrowing CSVRecord, into sink: inout S) throws {
         guard rec.count == width else {
-            let raw = String(decoding: rec.bytes.prefix(200), as: UTF8.self)
-            try sink.reject(ReadError(SourceLocation(file: file, line: rec.line), "expected \(width) fields as in the header, found \(rec.count)"), raw: raw)
+            try sink.reject(ReadError(SourceLocation(file: file, line: rec.line), "expected \(width) fields as in the header, found \(rec.count)"), raw: rawText(rec))
             return
         }
         var coords: [String] = []
@@ -333,7 +335,7 @@ struct RowBuilder {
                 continue
             }
             guard let text = rec.withField(c, { dialect.encoding.decode($0) }) else {
-                try sink.reject(ReadError(SourceLocation(file: file, line: rec.line, column: c + 1), "field \(c + 1) is not valid \(dialect.encoding.rawValue) text; force the encoding (e.g. --encoding windows-1252)"), raw: "")
+                try sink.reject(ReadError(SourceLocation(file: file, line: rec.line, column: c + 1), "field \(c + 1) is not valid \(dialect.encoding.rawValue) text; declare the file's encoding (`encoding:` in the pipeline, --encoding for inspect)"), raw: String(decoding: rec.bytes.prefix(500), as: UTF8.self))
                 return
             }
             let code: String
@@ -373,8 +375,15 @@ struct RowBuilder {
         }
     }
 
+    /// The row as it was, fields joined by the file's delimiter (quotes are not restored).
     private func rawText(_ rec: borrowing CSVRecord) -> String {
-        dialect.encoding.decode(Array(rec.bytes.prefix(500))) ?? String(decoding: rec.bytes.prefix(500), as: UTF8.self)
+        var bytes: [UInt8] = []
+        for i in 0..<rec.count {
+            if i > 0 { bytes.append(dialect.delimiter) }
+            rec.withField(i) { bytes.append(contentsOf: $0) }
+            if bytes.count > 500 { break }
+        }
+        return dialect.encoding.decode(bytes) ?? String(decoding: bytes, as: UTF8.self)
     }
 
     private func emitCell<S: CellSink>(_ parsed: CellText, coords: [String], rec: borrowing CSVRecord, column c: Int, into sink: inout S) throws {

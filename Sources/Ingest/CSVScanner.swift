@@ -21,8 +21,10 @@ public struct CSVRecord: ~Copyable {
         return Array(bytes[start..<fieldEnds[i]])
     }
 
-    /// True for a line with nothing on it.
-    public var isBlank: Bool { fieldEnds.count == 1 && fieldEnds[0] == 0 && !quoted[0] }
+    /// True for a line with nothing but spaces or tabs on it.
+    public var isBlank: Bool {
+        fieldEnds.count == 1 && !quoted[0] && bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 }
+    }
 
     mutating func reset(line: Int) {
         bytes.removeAll(keepingCapacity: true)

@@ -248,6 +248,18 @@ final class SDMXParseState {
             guard let ctx else { return }
             SDMXParseState.with(ctx) { $0.refuseEntity(name) }
         }
+        // An undeclared entity (`&xxe;` with an external DTD that is never loaded) would
+        // otherwise read as empty text.
+        // SDMX never needs a DOCTYPE; refusing it outright also refuses external DTDs whose
+        // entities would never be loaded (and would read as empty values).
+        handler.internalSubset = { ctx, name, _, _ in
+            guard let ctx else { return }
+            SDMXParseState.with(ctx) { $0.refuseDoctype(name) }
+        }
+        handler.reference = { ctx, name in
+            guard let ctx else { return }
+            SDMXParseState.with(ctx) { $0.refuseReference(name) }
+        }
         handler.serror = { userData, error in
             guard let userData, let error else { return }
             SDMXParseState.with(userData) { $0.libxmlError(error.pointee) }
@@ -294,13 +306,17 @@ final class SDMXParseState {
         return Int(xmlSAX2GetLineNumber(UnsafeMutableRawPointer(ctxt)))
     }
 
-    private func fail(_ error: any Error) {
+    /// Records the first failure. The parser is NOT stopped from inside an element callback:
+    /// xmlStopParser frees the input buffer that the callback's attribute pointers still point
+    /// into (a use-after-free the fuzzer found). Every callback returns at once once `failure`
+    /// is set, and the chunk loop stops feeding after the current chunk.
+    private func fail(_ error: any Error, stop: Bool = false) {
         if failure == nil { failure = error }
-        if let ctxt { xmlStopParser(ctxt) }
+        if stop, let ctxt { xmlStopParser(ctxt) }
     }
 
-    private func fail(_ message: String, path: String? = nil) {
-        fail(ReadError(SourceLocation(file: file, line: currentLine, path: path), message))
+    private func fail(_ message: String, path: String? = nil, stop: Bool = false) {
+        fail(ReadError(SourceLocation(file: file, line: currentLine, path: path), message), stop: stop)
     }
 
     func libxmlError(_ error: xmlError) {
@@ -314,7 +330,20 @@ final class SDMXParseState {
     func refuseEntity(_ name: UnsafePointer<UInt8>?) {
         guard failure == nil else { return }
         let n = name.map { String(cString: $0) } ?? "?"
-        fail("entity declarations are not allowed (the DOCTYPE declares entity \"\(n)\"); SDMX data never needs them, and they are the vehicle of external-entity and entity-expansion attacks")
+        // Nothing reads attribute pointers after this, so the parser can stop at once.
+        fail("entity declarations are not allowed (the DOCTYPE declares entity \"\(n)\"); SDMX data never needs them, and they are the vehicle of external-entity and entity-expansion attacks", stop: true)
+    }
+
+    func refuseDoctype(_ name: UnsafePointer<UInt8>?) {
+        guard failure == nil else { return }
+        let n = name.map { String(cString: $0) } ?? "?"
+        fail("a DOCTYPE declaration (<!DOCTYPE \(n) …>) is not allowed: SDMX data never needs one, and DTDs carry external and expanding entities", stop: true)
+    }
+
+    func refuseReference(_ name: UnsafePointer<UInt8>?) {
+        guard failure == nil else { return }
+        let n = name.map { String(cString: $0) } ?? "?"
+        fail("entity reference &\(n); is not allowed: SDMX data never uses entities other than XML's five (&amp; &lt; &gt; &quot; &apos;)")
     }
 
     // MARK: SAX events

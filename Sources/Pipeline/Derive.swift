@@ -81,6 +81,10 @@ struct Deriver {
             }
             guard ok else { continue }
             combos.insert(chosen.joined(separator: ";"))
+            if let v = r.value, v < 0, def.combine != "weighted_mean" {
+                let file = pipeline.definition.sources.first { $0.id == def.source }.map { pipeline.sourcePath($0) } ?? def.source
+                warnings.append("\(name): negative count \(v) for \(r.region) \(r.period) at \(file):\(r.location); a count cannot be below zero")
+            }
             let key = SeriesKey(r.region, year, keep.joined(separator: ";"))
             var acc = sums[key] ?? (0, nil, false, 0)
             acc.n += 1
@@ -125,8 +129,16 @@ struct Deriver {
         switch def.kind {
         case .ratio:
             let absentZero = pipeline.definition.measures[def.numerator!]?.absent == "zero"
-            return IndicatorEngine.ratio(def, numerator: try harmonised(def.numerator!), denominator: try harmonised(def.denominator!),
-                                         numeratorAbsentIsZero: absentZero)
+            let values = IndicatorEngine.ratio(def, numerator: try harmonised(def.numerator!), denominator: try harmonised(def.denominator!),
+                                               numeratorAbsentIsZero: absentZero)
+            // A share is a part of a whole: a numerator above its denominator is worth a look.
+            if def.unit == "prosent" && def.scale == 100 {
+                for v in values {
+                    guard let n = v.numerator, let d = v.denominatorValue, d > 0, n > d else { continue }
+                    warnings.append("\(def.code) \(v.key.region) \(v.key.year): numerator \(n) is above denominator \(d) (\(String(format: "%.1f", n / d * 100)) %)")
+                }
+            }
+            return values
         case .rate, .count:
             return IndicatorEngine.direct(def, measure: try harmonised(def.measure!))
         case .difference:

@@ -1,5 +1,6 @@
 import Foundation
 import Ingest
+import Yams
 
 /// Options a user or a pipeline may force on a reader.
 public struct ReaderOptions: Sendable {
@@ -92,4 +93,11 @@ public func sniffFormat(path: String) -> SourceFormat {
         if head.starts(with: Array("CHARSET".utf8)) || head.starts(with: Array("AXIS-VERSION".utf8)) { return .px }
     }
     return .csv
+}
+
+/// Reads a Husbanken column mapping from a small YAML (or JSON) file, as `etl inspect --mapping` takes it.
+public func loadHusbankenMapping(path: String) throws -> HusbankenMapping {
+    guard let data = FileManager.default.contents(atPath: path) else { throw RunFailure("\(path): error: mapping file not found") }
+    do { return try YAMLDecoder().decode(HusbankenMapping.self, from: String(decoding: data, as: UTF8.self)) }
+    catch { throw RunFailure("\(path): error: \(Pipeline.describe(error)); expected keys municipality, year, kind, stage, places (and optionally municipality_name, purpose, amount, sheet)") }
 }

@@ -42,8 +42,10 @@ public struct RunOptions: Sendable {
 }
 
 public struct RunSummary: Sendable, Codable {
-    public enum Status: String, Sendable, Codable { case success, rejectsOverLimit = "rejects_over_limit", noChange = "no_change" }
+    public enum Status: String, Sendable, Codable { case success, rejectsOverLimit = "rejects_over_limit", noChange = "no_change", failed }
     public var status: Status
+    /// Why a failed run failed.
+    public var message: String? = nil
     public var runId: Int64?
     public var pipeline: String
     public var warehouse: String
@@ -109,14 +111,22 @@ public final class Runner {
         else if let s = pipeline.definition.harmonisation?.structure_year, let y = Int(s) { structureYear = y }
         let maxRejects = options.maxRejects ?? pipeline.definition.max_rejects ?? 0
 
-        // Hash sources before the transaction; a missing file fails the run before anything is written.
+        // Hash sources before the transaction; a missing file fails the run before anything is
+        // written, and the failure is still recorded in etl_run and the run record.
         var hashes: [String: String] = [:]
-        if !rerunOnly {
-            for s in pipeline.definition.sources {
-                let p = pipeline.sourcePath(s)
-                guard FileManager.default.fileExists(atPath: p) else { throw RunFailure("\(p): error: source file not found (source \(s.id))") }
-                hashes[s.id] = try contentHash(path: p)
+        let startedAt = Warehouse.now()
+        do {
+            if !rerunOnly {
+                for s in pipeline.definition.sources {
+                    let p = pipeline.sourcePath(s)
+                    guard FileManager.default.fileExists(atPath: p) else { throw RunFailure("\(p): error: source file not found (source \(s.id))") }
+                    do { hashes[s.id] = try contentHash(path: p) }
+                    catch let e as ReadError { throw RunFailure("\(p): error: cannot read source \(s.id): \(e.message)") }
+                }
             }
+        } catch {
+            recordEarlyFailure(pipeline: pipeline, structureYear: structureYear, startedAt: startedAt, started: started, error: error)
+            throw error
         }
         let fingerprint = sha256(pipeline.definitionBytes + [catalogData]
             + hashes.sorted { $0.key < $1.key }.map { Data("\($0.key)=\($0.value)".utf8) }
@@ -147,7 +157,6 @@ public final class Runner {
             return summary
         }
 
-        let startedAt = Warehouse.now()
         do {
             try warehouse.transaction { db in
                 let runId = try Warehouse.startRun(db, pipeline: pipeline.definition.name, command: options.command, structureYear: structureYear)
@@ -199,6 +208,10 @@ public final class Runner {
             }
         } catch {
             warehouse.recordFailure(pipeline: pipeline.definition.name, command: options.command, startedAt: startedAt, message: "\(error)")
+            var failed = RunSummary(status: .failed, runId: nil, pipeline: pipeline.definition.name, warehouse: pipeline.warehousePath, structureYear: structureYear)
+            failed.message = "\(error)"
+            failed.elapsedSeconds = Date().timeIntervalSince(started)
+            try? writeRunRecord(failed, warehousePath: pipeline.warehousePath)
             throw error
         }
         observe(.published(warehouse: pipeline.warehousePath, runId: summary.runId ?? 0))
@@ -250,6 +263,18 @@ public final class Runner {
             summary.steps.append(.init(step: "stage \(s.id)", status: "ok", seconds: Date().timeIntervalSince(t0), rows: sink.staged,
                                        detail: sink.rejected > 0 ? "\(sink.rejected) rejected" : nil))
         }
+    }
+
+    /// A run that fails before its transaction (a source missing or unreadable) still leaves a
+    /// `failed` row in etl_run and a run record, so `etl status` shows last night's failure.
+    func recordEarlyFailure(pipeline: Pipeline, structureYear: Int, startedAt: String, started: Date, error: any Error) {
+        if let warehouse = try? Warehouse(path: pipeline.warehousePath) {
+            warehouse.recordFailure(pipeline: pipeline.definition.name, command: options.command, startedAt: startedAt, message: "\(error)")
+        }
+        var failed = RunSummary(status: .failed, runId: nil, pipeline: pipeline.definition.name, warehouse: pipeline.warehousePath, structureYear: structureYear)
+        failed.message = "\(error)"
+        failed.elapsedSeconds = Date().timeIntervalSince(started)
+        try? writeRunRecord(failed, warehousePath: pipeline.warehousePath)
     }
 
     /// Test hook: `ETL_TEST_FAIL_AT=STEP` makes a run fail at that step (after staging, before

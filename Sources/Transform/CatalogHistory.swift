@@ -23,11 +23,15 @@ public enum CatalogHistory {
                     let effective = rows.filter { r in !regions.exceptions.contains { $0.oldCode == r.oldCode && $0.newCode == r.newCode && $0.year == y } }
                     if effective.isEmpty || (effective.count == 1 && effective[0].newCode == c) { next.append((c, y)); continue }
                     for r in effective {
-                        let partners = regions.catalog.changes.filter { $0.year == y && $0.newCode == r.newCode && $0.oldCode != c && $0.oldCode != r.newCode }.map(\.oldCode)
-                        var what = r.kind.rawValue
-                        if r.kind == .merge && !partners.isEmpty { what = "merged with \(partners.joined(separator: ", "))" }
-                        if r.kind == .split { what = "split" }
-                        if r.kind == .renumber { what = "renumbered" }
+                        let partners = regions.catalog.changes.filter { p in
+                            p.year == y && p.newCode == r.newCode && p.oldCode != c && p.oldCode != r.newCode
+                                && !regions.exceptions.contains { $0.oldCode == p.oldCode && $0.newCode == p.newCode && $0.year == y }
+                        }.map(\.oldCode)
+                        // Described from the rows that remain once border adjustments are set aside.
+                        let what: String
+                        if effective.count > 1 { what = "split" }
+                        else if !partners.isEmpty { what = "merged with \(partners.joined(separator: ", "))" }
+                        else { what = "renumbered" }
                         steps.append("\(r.newCode) \(r.newName) (\(y), \(what))")
                         next.append((r.newCode, y))
                     }

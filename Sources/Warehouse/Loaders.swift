@@ -129,20 +129,24 @@ public struct StagedRow: Sendable {
     public var breakdown: String
     public var value: Double?
     public var status: String?
+    /// Where the value stands in its file: `line:column` or a JSON/XML path.
+    public var location: String
 }
 
 public enum Staging {
     /// Staged rows of one measure of one source, in validity or (for back-cast codes) not.
     public static func rows(_ db: Database, sourceId: String, measure: String) throws -> [StagedRow] {
         let sql = """
-            SELECT o.region, o.period, o.breakdown, o.value, o.status FROM stg_observation o
+            SELECT o.region, o.period, o.breakdown, o.value, o.status, o.line, o.col, o.path FROM stg_observation o
             WHERE o.measure_key = (SELECT m.measure_key FROM stg_measure m JOIN dim_source s USING (source_key) WHERE s.source_id = ? AND m.code = ?)
               AND (o.in_validity = 1 OR o.region LIKE 'K-%')
             """
         var out: [StagedRow] = []
         let cursor = try Row.fetchCursor(db, sql: sql, arguments: [sourceId, measure])
         while let r = try cursor.next() {
-            out.append(StagedRow(region: r[0], period: r[1], breakdown: r[2], value: r[3], status: r[4]))
+            let line: Int? = r[5], col: Int? = r[6], path: String? = r[7]
+            let location = line.map { l in col.map { "\(l):\($0)" } ?? "\(l)" } ?? path ?? ""
+            out.append(StagedRow(region: r[0], period: r[1], breakdown: r[2], value: r[3], status: r[4], location: location))
         }
         return out
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Ingest
 import Pipeline
 import Transform
 
@@ -7,7 +8,36 @@ struct Catalog: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "catalog",
         abstract: "The municipality change catalogue.",
-        subcommands: [Show.self])
+        subcommands: [Show.self, Import.self])
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Turn a KLASS change list (classification 131 `changes`, as JSON, CSV or XML) into the project's catalogue format.",
+            discussion: "Kinds (name, split, merge, renumber) are derived from the rows of each date. Write it over pipelines/kommuneendringer.csv to refresh the catalogue after a reform, then `etl rerun`.")
+
+        @Argument(help: "A KLASS download (.json, .csv or .xml).")
+        var file: String
+
+        @Option(name: [.short, .long], help: "Where to write the catalogue (default: standard output).")
+        var output: String?
+
+        func run() throws {
+            let rows: [KlassChange]
+            do { rows = try KlassReader.read(path: file) } catch let e as ReadError { eprint(e.description); throw Exit.failure }
+            let changes = rows.map { CodeChange(oldCode: $0.oldCode, oldName: $0.oldName, newCode: $0.newCode, newName: $0.newName,
+                                                date: String($0.changeOccurred.prefix(10)), kind: .renumber) }
+            let catalog = ChangeCatalog(changes: ChangeCatalog.deriveKinds(changes))
+            let text = catalog.csv()
+            if let output {
+                do { try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic) }
+                catch { eprint("\(output): error: cannot write: \(error.localizedDescription)"); throw Exit.failure }
+                let years = Dictionary(grouping: catalog.changes, by: \.year).keys.sorted()
+                eprint("wrote \(catalog.changes.count) changes (\(years.map(String.init).joined(separator: ", "))) to \(output)")
+            } else {
+                FileHandle.standardOutput.write(Data(text.utf8))
+            }
+        }
+    }
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print a code's history, e.g. 0124 → 3014 (2020) → 3118 (2024).")

@@ -13,8 +13,11 @@ struct Inspect: ParsableCommand {
     @Argument(help: "The file to read.")
     var file: String
 
-    @Option(name: .long, help: "Format: csv, jsonstat, sdmx or px (default: from the extension and first bytes).")
+    @Option(name: .long, help: "Format: csv, jsonstat, sdmx, px, husbanken (needs --mapping) or klass (default: from the extension and first bytes).")
     var format: String?
+
+    @Option(name: .long, help: "Husbanken exports: a YAML file mapping columns (municipality, year, kind, stage, places, …).")
+    var mapping: String?
 
     @Option(name: .long, help: "Force the text encoding: utf-8, windows-1252 or iso-8859-1.")
     var encoding: String?
@@ -32,9 +35,23 @@ struct Inspect: ParsableCommand {
     var limit: Int?
 
     func run() throws {
+        if format == "klass" {
+            // A KLASS change list: one row per change.
+            do {
+                let rows = try KlassReader.read(path: file)
+                out("oldCode\toldName\tnewCode\tnewName\tchangeOccurred")
+                for r in rows { out("\(r.oldCode)\t\(r.oldName)\t\(r.newCode)\t\(r.newName)\t\(r.changeOccurred)") }
+                eprint("\(file): KLASS change list, \(rows.count) changes")
+                return
+            } catch let e as ReadError { eprint(e.description); throw Exit.failure }
+        }
         var opts = ReaderOptions(displayName: file)
+        if let m = mapping {
+            do { opts.mapping = try loadHusbankenMapping(path: m) } catch { eprint("\(error)"); throw Exit.usage }
+            if format == nil { opts.format = .husbanken }
+        }
         if let f = format {
-            guard let ff = SourceFormat(rawValue: f) else { eprint("error: unknown format \"\(f)\"; expected csv, jsonstat, sdmx or px"); throw Exit.usage }
+            guard let ff = SourceFormat(rawValue: f) else { eprint("error: unknown format \"\(f)\"; expected csv, jsonstat, sdmx, px, husbanken or klass"); throw Exit.usage }
             opts.format = ff
         }
         if let e = encoding {

@@ -1,0 +1,40 @@
+import Foundation
+import Testing
+
+@Suite struct CatalogCommandTests {
+    @Test func shippedCatalogueRoundTripsThroughImportInEveryKlassForm() throws {
+        let dir = try scratchWithPipelines()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let shipped = try String(contentsOf: dir.appendingPathComponent("pipelines/kommuneendringer.csv"), encoding: .utf8)
+        // The same rows as KLASS serves them: JSON (codeChanges) and CSV without the kind column.
+        var changes: [[String: String]] = []
+        var csv = "oldCode,oldName,oldShortName,newCode,newName,newShortName,changeOccurred\n"
+        for line in shipped.split(separator: "\n").dropFirst() {
+            let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            changes.append(["oldCode": f[0], "oldName": f[1], "oldShortName": "", "newCode": f[2], "newName": f[3], "newShortName": "", "changeOccurred": f[4]])
+            csv += "\(f[0]),\(f[1]),,\(f[2]),\(f[3]),,\(f[4])\n"
+        }
+        try JSONSerialization.data(withJSONObject: ["codeChanges": changes]).write(to: dir.appendingPathComponent("klass.json"))
+        try Data(csv.utf8).write(to: dir.appendingPathComponent("klass.csv"))
+        for input in ["klass.json", "klass.csv", "pipelines/kommuneendringer.csv"] {
+            let r = try etl(["catalog", "import", input, "-o", "out.csv"], in: dir)
+            #expect(r.status == 0, "\(r.stderr)")
+            let imported = try String(contentsOf: dir.appendingPathComponent("out.csv"), encoding: .utf8)
+            #expect(imported == shipped, "\(input) does not round-trip")
+        }
+        let bad = try etl(["catalog", "import", "pipelines/sample.yml"], in: dir)
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("pipelines/sample.yml"))
+    }
+
+    @Test func showPrintsACodesHistory() throws {
+        let dir = try scratchWithPipelines()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try etl(["catalog", "show", "0124"], in: dir)
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("0124 Askim → 3014 Indre Østfold (2020, merged with 0122, 0123, 0125, 0138) → 3118 Indre Østfold (2024, renumbered)"))
+        let stokke = try etl(["catalog", "show", "0720"], in: dir)
+        #expect(stokke.stdout.contains("0710 Sandefjord (2017, merged with 0706, 0719)"))
+        #expect(stokke.stdout.contains("border adjustment → 0704 ignored"))
+    }
+}
