@@ -45,6 +45,7 @@ public struct CSVScanner: ~Copyable {
     private var record = CSVRecord()
     private var line = 1
     private var skipLF = false
+    private var quotedCR = false
     private var fieldQuoted = false
     private var recordOpen = false
     /// A record longer than this is an error, not a reason to use all memory.
@@ -80,9 +81,11 @@ public struct CSVScanner: ~Copyable {
                 else if b == 0x0A || b == 0x0D { try endRecord(b, onRecord) }
                 else { record.bytes.append(b) }
             case .quoted:
-                if b == 0x22 { state = .quoteInQuoted }
+                if b == 0x22 { state = .quoteInQuoted; quotedCR = false }
                 else {
-                    if b == 0x0A { line += 1 } else if b == 0x0D { line += 1; skipLF = true }
+                    // Line breaks inside a quoted field are kept as they are; CRLF counts once.
+                    if b == 0x0A { if !quotedCR { line += 1 } } else if b == 0x0D { line += 1 }
+                    quotedCR = b == 0x0D
                     record.bytes.append(b)
                 }
             case .quoteInQuoted:

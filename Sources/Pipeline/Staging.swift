@@ -110,6 +110,13 @@ struct StagingSink: CellSink {
                 inValidity = regions.isValid(region, in: year)
                 validityCache[key] = inValidity
             }
+            // The catalogue names only codes that changed; an unknown code must at least
+            // belong to a county of its year (9999 does not: county 99 never existed).
+            if !regions.isKnown(region) && !Counties.countyExists(forKommune: region, in: year) {
+                try reject(ReadError(cell.location, "unknown region code \"\(region)\": no county \(region.prefix(2)) existed in \(year), so no municipality had this number"),
+                           raw: cell.coordinates.joined(separator: ";"))
+                return
+            }
         }
         var stagedRegion = region
         if !inValidity && backcast && cell.value != nil { stagedRegion = "K-\(region)"; inValidity = true }

@@ -18,8 +18,9 @@ import Darwin
 /// catalogue starts after 2010 is `.` before it; the catalogue covers 2017–2024, so codes it
 /// has from the start are taken as valid 2010–2016 too, and pre-2017 reforms are not modelled).
 /// Codes that never changed are not in the catalogue; the generator adds 0301 Oslo (named in
-/// the project's sample data) and synthetic stable codes in county range 25, which Norway has
-/// never used, until the 2024 structure has 357 municipalities, as KLASS's 2024 version has.
+/// the project's sample data) and synthetic stable codes 0302–0374 (county 03, Oslo, has one
+/// municipality, so these numbers are free yet belong to a county that exists in every year),
+/// until the 2024 structure has 357 municipalities, as KLASS's 2024 version has.
 ///
 /// Output is streamed through a small buffer: memory does not grow with the number of cells.
 /// The same seed gives the same bytes.
@@ -170,7 +171,7 @@ struct Workload {
         regions.append(Region(code: "0301", name: "Oslo", bracket: "", valid: years.map { _ in true }))
         syntheticCount = max(0, Workload.municipalities2024 - known2024 - 1)
         for i in 0..<syntheticCount {
-            regions.append(Region(code: String(format: "25%02d", i + 1), name: "Syntetisk stabil \(i + 1)", bracket: "", valid: years.map { _ in true }))
+            regions.append(Region(code: String(format: "03%02d", i + 2), name: "Syntetisk stabil \(i + 1)", bracket: "", valid: years.map { _ in true }))
         }
         regions.sort { $0.code < $1.code }
 

@@ -33,11 +33,19 @@ import Testing
             ("andel_80_hjemmetjenester", "0301", 2019, 30.0),
             ("tilskudd_plasser_1000", "0301", 2019, 100.0 / 690000 * 1000),
             ("tilskudd_plasser_1000", "0301", 2020, 0),
+            ("tilsagn_plasser", "3118", 2019, 16),
+            ("tilsagn_plasser", "0301", 2019, 40),
+            ("tilskudd_netto_andel", "3118", 2019, 10.0 / 16 * 100),
+            ("tilskudd_netto_andel", "0301", 2019, 0),
         ]
         for (indicator, region, year, want) in expected {
             let got = try value(indicator, region, year)
             #expect(got != nil && abs(got! - want) < 1e-9, "\(indicator) \(region) \(year): got \(String(describing: got)), want \(want)")
         }
+        let byKind = try db.read { try Row.fetchAll($0, sql: "SELECT breakdown, value FROM v_indicator WHERE indicator = 'tilskudd_plasser_1000_etter_art' AND region = '3118' AND year = 2019 ORDER BY breakdown") }
+        #expect(byKind.map { $0["breakdown"] as String } == ["art=omsorgsbolig", "art=sykehjem"])
+        #expect(abs((byKind[0]["value"] as Double) - 12.0 / 44600 * 1000) < 1e-12)
+        #expect(abs((byKind[1]["value"] as Double) - 20.0 / 44600 * 1000) < 1e-12)
         let methods = try db.read { try Row.fetchAll($0, sql: "SELECT year, method FROM v_indicator WHERE indicator = 'legemiddelgjennomgang' AND region = '3118' ORDER BY year") }
         #expect(methods.map { $0["method"] as String } == ["merged", "renumbered"])
         let group = try db.read { try Row.fetchOne($0, sql: "SELECT mean, weighted, n_with_value, n_members FROM v_group_indicator WHERE group_code = 'begge' AND indicator = 'legemiddelgjennomgang' AND year = 2019") }
