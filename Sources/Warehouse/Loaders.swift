@@ -134,12 +134,13 @@ public struct StagedRow: Sendable {
 }
 
 public enum Staging {
-    /// Staged rows of one measure of one source, in validity or (for back-cast codes) not.
+    /// Staged rows of one measure of one source. Rows outside their code's validity are
+    /// returned too: the harmoniser decides validity with the catalogue of the (re)run, which
+    /// may not be the one the rows were staged with (`etl rerun --catalog`).
     public static func rows(_ db: Database, sourceId: String, measure: String) throws -> [StagedRow] {
         let sql = """
             SELECT o.region, o.period, o.breakdown, o.value, o.status, o.line, o.col, o.path FROM stg_observation o
             WHERE o.measure_key = (SELECT m.measure_key FROM stg_measure m JOIN dim_source s USING (source_key) WHERE s.source_id = ? AND m.code = ?)
-              AND (o.in_validity = 1 OR o.region LIKE 'K-%')
             """
         var out: [StagedRow] = []
         let cursor = try Row.fetchCursor(db, sql: sql, arguments: [sourceId, measure])

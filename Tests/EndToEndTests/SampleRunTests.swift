@@ -98,6 +98,26 @@ import Testing
         #expect(try db2.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM v_indicator WHERE region = '3118' AND year < 2020") } ?? 0 > 0)
     }
 
+    @Test func rerunCanSwapInAnotherCatalogue() throws {
+        let dir = try scratchWithPipelines()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(try etl(["run"], in: dir).status == 0)
+        // A catalogue as it stood before the 2024 reform (as if a user had an older KLASS list).
+        let full = try String(contentsOf: dir.appendingPathComponent("pipelines/kommuneendringer.csv"), encoding: .utf8)
+        let before2024 = full.split(separator: "\n").filter { !$0.contains(",2024-01-01,") }.joined(separator: "\n") + "\n"
+        try before2024.write(to: dir.appendingPathComponent("old-catalogue.csv"), atomically: true, encoding: .utf8)
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("pipelines/sample"))
+        let r = try etl(["rerun", "--catalog", "old-catalogue.csv", "--structure", "2023"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        try openWarehouse(dir.appendingPathComponent("warehouse/omsorg.sqlite")).read { (db: Database) throws in
+            #expect(try Int.fetchOne(db, sql: "SELECT DISTINCT structure_year FROM fact_indicator") == 2023)
+            // Without the 2024 rows, 3014 is still Indre Østfold (merged from five in 2019), and
+            // 3118 is a code the older catalogue has never seen, kept as published.
+            #expect(try String.fetchOne(db, sql: "SELECT method FROM v_indicator WHERE indicator = 'innbyggere_80' AND region = '3014' AND year = 2019") == "merged")
+            #expect(try String.fetchOne(db, sql: "SELECT method FROM v_indicator WHERE indicator = 'innbyggere_80' AND region = '3118' AND year = 2024") == "as_published")
+        }
+    }
+
     @Test func queryRefusesWritingStatements() throws {
         let dir = try scratchWithPipelines()
         defer { try? FileManager.default.removeItem(at: dir) }
