@@ -104,7 +104,9 @@ public enum IndicatorEngine {
         var dens: [SeriesKey: Harmonised] = [:]
         for d in denominator { dens[d.key] = d }
         var numerators = numerator
-        if numeratorAbsentIsZero {
+        // Zeros are filled in only for a numerator without breakdowns: which categories a
+        // by-kind numerator would have had is not known.
+        if numeratorAbsentIsZero && !numerator.contains(where: { !$0.key.breakdown.isEmpty }) {
             let have = Set(numerator.map(\.key))
             for d in denominator where !have.contains(d.key) && d.key.breakdown.isEmpty && d.value != nil {
                 numerators.append(Harmonised(key: d.key, value: 0, status: nil, method: d.method, weight: nil, note: "no row in the register: zero", lineage: d.lineage))
