@@ -373,20 +373,7 @@ final class SDMXParseState {
 
     private func string(_ value: UnsafeBufferPointer<UInt8>) -> String {
         // Without entity substitution libxml2 hands `&amp;` in attributes over as `&#38;`.
-        guard value.contains(0x26) else { return String(decoding: value, as: UTF8.self) }
-        var out: [UInt8] = []
-        out.reserveCapacity(value.count)
-        var i = 0
-        while i < value.count {
-            if value[i] == 0x26, i + 4 < value.count, value[i + 1] == 0x23, value[i + 2] == 0x33, value[i + 3] == 0x38, value[i + 4] == 0x3B {
-                out.append(0x26)
-                i += 5
-            } else {
-                out.append(value[i])
-                i += 1
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
+        SAXAttributes.decode(value)
     }
 
     func startElement(_ name: UnsafePointer<UInt8>, count: Int, attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?) {
