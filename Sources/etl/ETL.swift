@@ -20,6 +20,20 @@ struct ETL: ParsableCommand {
         subcommands: [Run.self, Rerun.self, FetchCommand.self, Inspect.self, Query.self, Export.self, Validate.self, Status.self, Catalog.self, Generate.self, BenchInsert.self],
         defaultSubcommand: nil
     )
+
+    /// Command-line mistakes exit with 2, as documented (ArgumentParser's own code is 64).
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                eprint(fullMessage(for: error))
+                Self.exit(withError: Exit.usage)
+            }
+            Self.exit(withError: error)
+        }
+    }
 }
 
 /// Writes to standard error (standard error is shared state; go through FileHandle).

@@ -37,4 +37,13 @@ import Testing
         #expect(stokke.stdout.contains("0710 Sandefjord (2017, merged with 0706, 0719)"))
         #expect(stokke.stdout.contains("border adjustment → 0704 ignored"))
     }
+
+    @Test func commandLineMistakesExitWith2() throws {
+        let dir = try scratchWithPipelines()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try etl(["run", "--no-such-option"], in: dir)
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("Unknown option '--no-such-option'"))
+        #expect(try etl(["--help"], in: dir).status == 0)
+    }
 }
