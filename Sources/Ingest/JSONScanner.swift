@@ -827,3 +827,10 @@ struct JSONTreeParser {
         }
     }
 }
+
+/// A string as a JSON string literal (quotes, escapes), for writers outside this module.
+public func jsonQuoted(_ text: String) -> String {
+    var out = ""
+    JSONNode.writeString(text, into: &out)
+    return out
+}

@@ -28,11 +28,8 @@ struct Deriver {
         harmoniser = Harmoniser(regions: regions, target: structureYear, splitShares: shares)
         if let tol = h?.tolerance { harmoniser.tolerance = tol }
         if let key = h?.split_key {
-            let k = try raw(key)
-            var totals: [SeriesKey: StatValue] = [:]
-            for (sk, v) in k where sk.breakdown.isEmpty { totals[sk] = v }
-            harmoniser = Harmoniser(regions: regions, target: structureYear, splitShares: shares, splitKey: totals)
-            if let tol = h?.tolerance { harmoniser.tolerance = tol }
+            // The key is a measure like any other; it can be read only once self is set up.
+            harmoniser.splitKey = try raw(key).filter { $0.key.breakdown.isEmpty }
         }
     }
 

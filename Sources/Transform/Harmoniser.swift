@@ -97,7 +97,7 @@ public struct Harmoniser: Sendable {
     public let target: Int
     public let splitShares: [String: Double]
     /// Values of the allocation key for pure splits (population in the first year after it).
-    public let splitKey: [SeriesKey: StatValue]
+    public var splitKey: [SeriesKey: StatValue]
     /// Relative tolerance between a published back-cast value and the one computed from parts.
     public var tolerance: Double = 0.005
 
