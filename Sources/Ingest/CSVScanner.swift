@@ -60,16 +60,37 @@ public struct CSVScanner: ~Copyable {
     public var currentLine: Int { line }
 
     public mutating func feed(_ chunk: UnsafeBufferPointer<UInt8>, _ onRecord: (borrowing CSVRecord) throws -> Void) throws {
+        guard let base = chunk.baseAddress else { return }
         let delim = delimiter
-        for b in chunk {
+        let n = chunk.count
+        var i = 0
+        while i < n {
+            let b = base[i]
             if skipLF {
                 skipLF = false
-                if b == 0x0A { continue }
+                if b == 0x0A { i += 1; continue }
             }
             if b == 0 {
                 throw ReadError(SourceLocation(file: file, line: line), "binary data (a NUL byte); expected a text file")
             }
             if !recordOpen { recordOpen = true; record.reset(line: line) }
+            // Inside a field, a run of ordinary bytes is copied at once; the bytes that end
+            // it (quote or delimiter, line breaks, NUL) go through the state machine below.
+            if state == .quoted || state == .unquoted {
+                var j = i
+                if state == .quoted {
+                    while j < n { let c = base[j]; if c == 0x22 || c == 0x0A || c == 0x0D || c == 0 { break }; j += 1 }
+                } else {
+                    while j < n { let c = base[j]; if c == delim || c == 0x0A || c == 0x0D || c == 0 { break }; j += 1 }
+                }
+                if j > i {
+                    quotedCR = false
+                    record.bytes.append(contentsOf: UnsafeBufferPointer(start: base + i, count: j - i))
+                    try checkLength()
+                    i = j
+                    continue
+                }
+            }
             switch state {
             case .fieldStart:
                 if b == 0x22 { state = .quoted; fieldQuoted = true }
@@ -94,9 +115,14 @@ public struct CSVScanner: ~Copyable {
                 else if b == 0x0A || b == 0x0D { try endRecord(b, onRecord) }
                 else { record.bytes.append(b); state = .unquoted }
             }
-            if record.bytes.count > maxRecordBytes {
-                throw ReadError(SourceLocation(file: file, line: record.line), "a record longer than \(maxRecordBytes) bytes; expected CSV lines (is this a CSV file?)")
-            }
+            try checkLength()
+            i += 1
+        }
+    }
+
+    @inline(__always) private func checkLength() throws {
+        if record.bytes.count > maxRecordBytes {
+            throw ReadError(SourceLocation(file: file, line: record.line), "a record longer than \(maxRecordBytes) bytes; expected CSV lines (is this a CSV file?)")
         }
     }
 

@@ -17,16 +17,24 @@ struct Deriver {
     var measureCodes: [String: [String]] = [:]
     var warnings: [String] = []
     var outOfValidity = 0
+    /// Staged rows read ahead, by source and measure code: one pass over a source reads every
+    /// measure the indicators need. A code's rows are dropped once its last user has read them.
+    var prefetched: [String: [String: [StagedRow]]] = [:]
+    var pendingUses: [String: [String: Int]] = [:]
+    /// Indicators not yet computed (the pipeline computes them in order).
+    var remainingIndicators: Int
 
     init(db: Database, pipeline: Pipeline, regions: RegionCatalog, structureYear: Int) throws {
         self.db = db
         self.pipeline = pipeline
         self.regions = regions
         self.structureYear = structureYear
+        self.remainingIndicators = pipeline.indicators.count
         let h = pipeline.definition.harmonisation
         let shares = (h?.split_shares ?? []).map { SplitShare(oldCode: $0.old, newCode: $0.new, year: $0.year, share: $0.share, basis: $0.basis) }
         harmoniser = Harmoniser(regions: regions, target: structureYear, splitShares: shares)
         if let tol = h?.tolerance { harmoniser.tolerance = tol }
+        try planReads()
         if let key = h?.split_key {
             // The key is a measure like any other; it can be read only once self is set up.
             harmoniser.splitKey = try raw(key).filter { $0.key.breakdown.isEmpty }
@@ -53,7 +61,7 @@ struct Deriver {
         let select = def.select ?? [:]
         var rows: [StagedRow] = []
         for c in contents {
-            for var r in try Staging.rows(db, sourceId: def.source, measure: c) {
+            for var r in try staged(source: def.source, code: c) {
                 if contents.count > 1 { r.breakdown = r.breakdown.isEmpty ? "\u{1}measure=\(c)" : "\u{1}measure=\(c);" + r.breakdown }
                 rows.append(r)
             }
@@ -103,6 +111,56 @@ struct Deriver {
         }
         rawCache[name] = out
         return out
+    }
+
+    /// Forgets the measures no indicator after `def` needs, so memory holds the measures of
+    /// the indicators still to come rather than of all of them.
+    mutating func done(with def: IndicatorDefinition) {
+        remainingIndicators -= 1
+        var needed = Set<String>()
+        func need(_ name: String?) {
+            guard let name, !needed.contains(name) else { return }
+            needed.insert(name)
+            if let m = pipeline.definition.measures[name], m.combine == "weighted_mean" { need(m.weight) }
+        }
+        for later in pipeline.indicators.suffix(remainingIndicators) { later.measures.forEach(need) }
+        for name in rawCache.keys where !needed.contains(name) { rawCache[name] = nil }
+        for name in harmonisedCache.keys where !needed.contains(name) { harmonisedCache[name] = nil }
+    }
+
+    /// Which measure codes of which source the pipeline's indicators will read, and how many
+    /// measures read each. Measures that cannot be resolved are left out here: `raw` reports them.
+    mutating func planReads() throws {
+        let d = pipeline.definition
+        var used = Set<String>()
+        func use(_ name: String?) {
+            guard let name, !used.contains(name), let m = d.measures[name] else { return }
+            used.insert(name)
+            if m.combine == "weighted_mean" { use(m.weight) }
+        }
+        for i in pipeline.indicators { i.measures.forEach(use) }
+        use(d.harmonisation?.split_key)
+        for name in used {
+            guard let m = d.measures[name] else { continue }
+            let available = try measureCodes[m.source] ?? Staging.measures(db, sourceId: m.source)
+            measureCodes[m.source] = available
+            let codes = m.contents.map { sel in available.filter { sel.matches($0) } } ?? (available.count == 1 ? available : [])
+            for c in codes { pendingUses[m.source, default: [:]][c, default: 0] += 1 }
+        }
+    }
+
+    /// A measure code's staged rows: from the read-ahead when planned, else read on their own.
+    mutating func staged(source: String, code: String) throws -> [StagedRow] {
+        guard let uses = pendingUses[source]?[code], uses > 0 else {
+            return try Staging.rows(db, sourceId: source, measure: code)
+        }
+        if prefetched[source] == nil {
+            prefetched[source] = try Staging.rows(db, sourceId: source, measures: Set(pendingUses[source]!.keys))
+        }
+        let rows = prefetched[source]?[code] ?? []
+        pendingUses[source]![code] = uses - 1
+        if uses == 1 { prefetched[source]![code] = nil }
+        return rows
     }
 
     mutating func harmonised(_ name: String) throws -> [Harmonised] {

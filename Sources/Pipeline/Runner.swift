@@ -175,7 +175,9 @@ public final class Runner {
                 for def in pipeline.indicators {
                     let values = try deriver.indicator(def)
                     for v in values { try writer.write(v) }
-                    computed.append((def, values))
+                    // Groups need the values, not their lineage and notes, which are written.
+                    computed.append((def, values.map { v in var v = v; v.lineage = []; v.note = nil; return v }))
+                    deriver.done(with: def)
                 }
                 // Comparison groups over the municipal values of the target structure.
                 let allValues = computed.flatMap(\.1)
@@ -238,30 +240,40 @@ public final class Runner {
                                                                               contentHash: hash, origin: readSidecar(path)), runId: runId)
             let writer = try StagingWriter(db, sourceKey: key, sumDuplicates: s.sum_duplicates ?? (format == .husbanken))
             defer { writer.close() }
-            var sink = StagingSink(db: db, runId: runId, sourceId: s.id, writer: writer, regions: regions,
-                                   roleOverrides: s.dimensions ?? [:], backcast: s.backcast ?? false)
+            writer.onDuplicate = { [db] row in
+                let breakdown = row.breakdown.isEmpty ? "" : " [\(row.breakdown)]"
+                try Warehouse.reject(db, runId: runId, sourceId: s.id, location: row.location.description,
+                                     error: "duplicate cell: \(row.region) \(row.period) \(row.measure)\(breakdown) appears earlier in the file",
+                                     raw: row.raw.joined(separator: ";"))
+            }
+            let sink = StagingSink(sourceId: s.id, regions: regions, roleOverrides: s.dimensions ?? [:], backcast: s.backcast ?? false,
+                                   channel: StagingChannel())
             let observe = self.observe
-            sink.progress = { observe(.progress(step: "staging \(s.id)", rows: $0, done: false)) }
-            let info: ReadInfo
+            let outcome: ReadOutcome
             do {
                 var options = ReaderOptions(source: s, displayName: path)
                 if format == .husbanken { options.resolveName = try NameIndex(db: db, regions: regions).resolver() }
-                info = try readFile(path: path, options: options, into: &sink)
+                outcome = try stageFile(db: db, runId: runId, sourceId: s.id, path: path, options: options, sink: sink, writer: writer) {
+                    observe(.progress(step: "staging \(s.id)", rows: $0, done: false))
+                }
             } catch let e as ReadError {
                 throw RunFailure(e.location.file == s.id ? "\(path): error: \(e.message)" : e.description)
             }
-            observe(.progress(step: "staging \(s.id)", rows: sink.staged, done: true))
+            let staged = writer.inserted
+            let rejected = outcome.rejected + writer.duplicates
+            observe(.progress(step: "staging \(s.id)", rows: staged, done: true))
             try Runner.injectedFailure("staging \(s.id)")
-            for schema in sink.schemas { try StagingWriter.saveLabels(db, sourceKey: key, schema: schema) }
-            let title = sink.schemas.first?.label
-            try Warehouse.finishSource(db, key: key, observations: sink.staged, rejected: sink.rejected, outOfValidity: sink.outOfValidity, title: title, updated: sink.schemas.first?.updated)
-            try db.execute(sql: "UPDATE dim_source SET dialect = ? WHERE source_key = ?", arguments: [info.dialect, key])
+            for schema in outcome.schemas { try StagingWriter.saveLabels(db, sourceKey: key, schema: schema) }
+            let title = outcome.schemas.first?.label
+            try Warehouse.finishSource(db, key: key, observations: staged, rejected: rejected, outOfValidity: outcome.outOfValidity, title: title,
+                                       updated: outcome.schemas.first?.updated)
+            try db.execute(sql: "UPDATE dim_source SET dialect = ? WHERE source_key = ?", arguments: [outcome.info.dialect, key])
             summary.sourcesRead += 1
-            summary.staged += sink.staged
-            summary.rejected += sink.rejected
-            observe(.sourceDone(id: s.id, staged: sink.staged, rejected: sink.rejected, outOfValidity: sink.outOfValidity, dialect: info.dialect))
-            summary.steps.append(.init(step: "stage \(s.id)", status: "ok", seconds: Date().timeIntervalSince(t0), rows: sink.staged,
-                                       detail: sink.rejected > 0 ? "\(sink.rejected) rejected" : nil))
+            summary.staged += staged
+            summary.rejected += rejected
+            observe(.sourceDone(id: s.id, staged: staged, rejected: rejected, outOfValidity: outcome.outOfValidity, dialect: outcome.info.dialect))
+            summary.steps.append(.init(step: "stage \(s.id)", status: "ok", seconds: Date().timeIntervalSince(t0), rows: staged,
+                                       detail: rejected > 0 ? "\(rejected) rejected" : nil))
         }
     }
 

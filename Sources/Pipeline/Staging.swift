@@ -19,37 +19,46 @@ public func sha256(_ data: [Data]) -> String {
     return h.finalize().map { String(format: "%02x", $0) }.joined()
 }
 
-/// Turns a reader's cells into staged observations: finds the region, period and measure
-/// dimensions, checks each cell, stages it, and records every rejected row.
-struct StagingSink: CellSink {
-    let db: Database
-    let runId: Int64
+/// Turns a reader's cells into staged rows and rejects: finds the region, period and measure
+/// dimensions and checks each cell. It runs on the reading thread and touches no database:
+/// what it makes goes, a batch at a time, through a `StagingChannel` to the thread that
+/// writes (see `stageFile`).
+struct StagingSink: CellSink, Sendable {
     let sourceId: String
-    let writer: StagingWriter
     let regions: RegionCatalog
     let roleOverrides: [String: DimensionRole]
     let backcast: Bool
     let maxYear: Int
+    let channel: StagingChannel
     var geo = 0, time = 0, metric: Int? = nil
     var others: [(index: Int, id: String)] = []
-    var staged = 0
+    /// Cells handed to the writer (it stages them or finds them duplicates) and rows refused here.
+    var handed = 0
     var rejected = 0
     var outOfValidity = 0
     var schemas: [DatasetSchema] = []
-    var progress: ((Int) -> Void)? = nil
+    var ops: [StagingOp] = []
     /// Validity verdicts per (code, year), cached: the same pairs repeat across measures.
-    var validityCache: [ValidityKey: Bool] = [:]
-    struct ValidityKey: Hashable { var region: String; var year: Int }
+    var validityCache = IdentityCache<Verdict>(capacity: 1 << 14)
+    enum Verdict: Sendable { case valid, outOfValidity, noSuchCounty }
+    static let opsPerMessage = 4096
 
-    init(db: Database, runId: Int64, sourceId: String, writer: StagingWriter, regions: RegionCatalog, roleOverrides: [String: DimensionRole], backcast: Bool) {
-        self.db = db
-        self.runId = runId
+    init(sourceId: String, regions: RegionCatalog, roleOverrides: [String: DimensionRole], backcast: Bool, channel: StagingChannel) {
         self.sourceId = sourceId
-        self.writer = writer
         self.regions = regions
         self.roleOverrides = roleOverrides
         self.backcast = backcast
+        self.channel = channel
         self.maxYear = Calendar(identifier: .gregorian).component(.year, from: Date()) + 1
+        ops.reserveCapacity(StagingSink.opsPerMessage)
+    }
+
+    /// Hands the ops made so far to the writing thread; waits while it is behind.
+    mutating func send() throws {
+        guard !ops.isEmpty else { return }
+        try channel.send(.ops(ops))
+        ops = []
+        ops.reserveCapacity(StagingSink.opsPerMessage)
     }
 
     mutating func begin(_ schema: DatasetSchema) throws {
@@ -76,7 +85,8 @@ struct StagingSink: CellSink {
 
     mutating func reject(_ error: ReadError, raw: String) throws {
         rejected += 1
-        try Warehouse.reject(db, runId: runId, sourceId: sourceId, location: error.location.description, error: error.message, raw: raw)
+        ops.append(.reject(location: error.location.description, error: error.message, raw: raw))
+        if ops.count >= StagingSink.opsPerMessage { try send() }
     }
 
     mutating func cell(_ cell: Cell, schema: DatasetSchema) throws {
@@ -105,14 +115,16 @@ struct StagingSink: CellSink {
         }
         var inValidity = true
         if level == .kommune && !region.hasPrefix("K-") {
-            let key = ValidityKey(region: region, year: year)
-            if let v = validityCache[key] { inValidity = v } else {
-                inValidity = regions.isValid(region, in: year)
-                validityCache[key] = inValidity
+            let verdict: Verdict
+            if let v = validityCache.value(for: region, year) { verdict = v } else {
+                // The catalogue names only codes that changed; an unknown code must at least
+                // belong to a county of its year (9999 does not: county 99 never existed).
+                if !regions.isKnown(region) && !Counties.countyExists(forKommune: region, in: year) { verdict = .noSuchCounty }
+                else { verdict = regions.isValid(region, in: year) ? .valid : .outOfValidity }
+                validityCache.store(verdict, for: region, year)
             }
-            // The catalogue names only codes that changed; an unknown code must at least
-            // belong to a county of its year (9999 does not: county 99 never existed).
-            if !regions.isKnown(region) && !Counties.countyExists(forKommune: region, in: year) {
+            inValidity = verdict == .valid
+            if verdict == .noSuchCounty {
                 try reject(ReadError(cell.location, "unknown region code \"\(region)\": no county \(region.prefix(2)) existed in \(year), so no municipality had this number"),
                            raw: cell.coordinates.joined(separator: ";"))
                 return
@@ -124,14 +136,136 @@ struct StagingSink: CellSink {
         var status = cell.status
         if cell.value == nil && status == nil { status = ".." }
         let measure = metric.map { cell.coordinates[$0] } ?? "value"
-        if try writer.insert(measure: measure, region: stagedRegion, period: period.count == 4 ? period : String(year), breakdown: breakdown,
-                             value: cell.value, status: status, inValidity: inValidity,
-                             line: cell.location.line, column: cell.location.column, path: cell.location.path) {
-            staged += 1
-            if staged % 50_000 == 0 { progress?(staged) }
-        } else {
-            try reject(ReadError(cell.location, "duplicate cell: \(region) \(period) \(measure)\(breakdown.isEmpty ? "" : " [\(breakdown)]") appears earlier in the file"),
-                       raw: cell.coordinates.joined(separator: ";"))
+        ops.append(.row(StagingWriter.Row(measure: measure, region: stagedRegion, period: period.count == 4 ? period : String(year), breakdown: breakdown,
+                                          value: cell.value, status: status, inValidity: inValidity, location: cell.location, raw: cell.coordinates)))
+        handed += 1
+        if ops.count >= StagingSink.opsPerMessage { try send() }
+    }
+}
+
+/// What the reading thread hands to the writing thread, in file order.
+enum StagingOp: Sendable {
+    case row(StagingWriter.Row)
+    case reject(location: String, error: String, raw: String)
+}
+
+/// The reading thread's last word on a file.
+struct ReadOutcome: Sendable {
+    var info: ReadInfo
+    var schemas: [DatasetSchema]
+    /// Rows handed to the writer, rows refused while reading, rows outside their code's validity.
+    var handed: Int
+    var rejected: Int
+    var outOfValidity: Int
+}
+
+enum StagingMessage: Sendable {
+    case ops([StagingOp])
+    case done(ReadOutcome)
+    case failed(any Error)
+}
+
+/// A bounded queue between the reading thread and the writing thread: the reader waits when
+/// `capacity` batches are queued, so memory stays bounded however large the file. When the
+/// writer fails it cancels the channel, and the reader's next send throws.
+final class StagingChannel: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var queue: [StagingMessage] = []
+    private var cancelled = false
+    let capacity: Int
+
+    init(capacity: Int = 4) { self.capacity = capacity }
+
+    /// Queues a batch; waits while the queue is full. Throws once the writer has cancelled.
+    func send(_ m: StagingMessage) throws {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.count >= capacity && !cancelled { condition.wait() }
+        if cancelled { throw CancellationError() }
+        queue.append(m)
+        condition.broadcast()
+    }
+
+    /// Queues the reader's last message, full queue or not, cancelled or not.
+    func finish(_ m: StagingMessage) {
+        condition.lock()
+        queue.append(m)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func receive() -> StagingMessage {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.isEmpty { condition.wait() }
+        // At most `capacity` + 1 messages: removing the first is cheap, and frees it at once.
+        let m = queue.removeFirst()
+        condition.broadcast()
+        return m
+    }
+
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        condition.unlock()
+    }
+}
+
+/// Stages one file with two threads: a new thread reads and checks cells (`StagingSink`)
+/// while the calling thread, which owns the database connection, writes what it is handed.
+/// Parsing and SQLite's inserts take about the same time, so on two cores the load takes
+/// about as long as the slower of them instead of their sum.
+///
+/// Errors keep their meaning: a reader's error is rethrown as it was raised, and an error
+/// while writing stops the reader before it is rethrown. The reading thread has ended when
+/// this returns or throws.
+func stageFile(db: Database, runId: Int64, sourceId: String, path: String, options: ReaderOptions, sink: StagingSink,
+               writer: StagingWriter, progress: (Int) -> Void) throws -> ReadOutcome {
+    let channel = sink.channel
+    let thread = Thread {
+        var sink = sink
+        do {
+            let info = try readFile(path: path, options: options, into: &sink)
+            try sink.send()
+            channel.finish(.done(ReadOutcome(info: info, schemas: sink.schemas, handed: sink.handed, rejected: sink.rejected, outOfValidity: sink.outOfValidity)))
+        } catch {
+            channel.finish(.failed(error))
+        }
+    }
+    thread.stackSize = 16 << 20
+    thread.name = "etl-read-\(sourceId)"
+    thread.start()
+
+    var writeError: (any Error)? = nil
+    var nextProgress = 50_000
+    while true {
+        switch channel.receive() {
+        case .ops(let ops):
+            guard writeError == nil else { continue }  // drain until the reader has stopped
+            do {
+                for op in ops {
+                    switch op {
+                    case .row(let row):
+                        try writer.insert(row)
+                    case .reject(let location, let error, let raw):
+                        try Warehouse.reject(db, runId: runId, sourceId: sourceId, location: location, error: error, raw: raw)
+                    }
+                }
+                if writer.inserted >= nextProgress {
+                    progress(writer.inserted)
+                    nextProgress = writer.inserted + 50_000
+                }
+            } catch {
+                writeError = error
+                channel.cancel()
+            }
+        case .done(let outcome):
+            if let writeError { throw writeError }
+            try writer.flush()
+            return outcome
+        case .failed(let error):
+            throw writeError ?? error
         }
     }
 }

@@ -47,64 +47,213 @@ struct Binder {
     }
 }
 
-/// Bulk inserts of staged observations for one source.
+/// A string compared and hashed by its UTF-8 bytes. Codes are kept as published, so two
+/// spellings SQLite stores as different keys must be different keys here too (Swift's own
+/// `String` equality treats canonically equivalent spellings as equal), and hashing bytes
+/// skips the Unicode normalisation that made `String` hashing a hot spot of the load.
+public struct ByteKey: Hashable, Sendable {
+    public let string: String
+    public init(_ string: String) { self.string = string }
+
+    public static func == (a: ByteKey, b: ByteKey) -> Bool {
+        let x = a.string.utf8, y = b.string.utf8
+        guard x.count == y.count else { return false }
+        let fast = x.withContiguousStorageIfAvailable { p in
+            y.withContiguousStorageIfAvailable { q in p.count == 0 || memcmp(p.baseAddress!, q.baseAddress!, p.count) == 0 }
+        }
+        if let fast, let equal = fast { return equal }
+        return x.elementsEqual(y)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        var s = string
+        s.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    }
+}
+
+/// Bulk inserts of staged observations for one source, `batchSize` rows per multi-row
+/// `INSERT` on one reused prepared statement; the texts of a batch are copied once into a
+/// scratch arena and bound without a further copy.
+///
+/// A key the source already staged (a duplicate cell) makes the batch's statement fail and
+/// undo itself; the batch is then inserted row by row so each duplicate is found and
+/// reported to `onDuplicate`. Duplicates are rare, so the fast path stays fast.
 public final class StagingWriter {
-    let binder: Binder
-    let measureInsert: Binder
+    /// One row waiting for its batch.
+    public struct Row: Sendable {
+        public var measureKey: Int64 = 0
+        public var measure: String
+        public var region: String
+        public var period: String
+        public var breakdown: String
+        public var value: Double?
+        public var status: String?
+        public var inValidity: Bool
+        /// Where the cell stands in its file: line and column, or a JSON/XML path.
+        public var location: SourceLocation
+        /// The cell's coordinates as read, for the reject record of a duplicate.
+        public var raw: [String]
+
+        /// A row of a published value; a missing value without a symbol gets `..`.
+        public init(measure: String, region: String, period: String, breakdown: String, value: Double?, status: String?,
+                    inValidity: Bool, location: SourceLocation, raw: [String]) {
+            self.measure = measure
+            self.region = region
+            self.period = period
+            self.breakdown = breakdown
+            self.value = value
+            self.status = status ?? (value == nil ? ".." : nil)
+            self.inValidity = inValidity
+            self.location = location
+            self.raw = raw
+        }
+    }
+
+    public static let defaultBatchSize = 64
+    static let columns = "(source_key, measure_key, region, period, breakdown, value, status, in_validity, line, col, path)"
+    static let columnCount: Int32 = 11
+
     let db: Database
     let sourceKey: Int64
+    let batchSize: Int
+    let sumDuplicates: Bool
+    let measureInsert: Binder
+    /// The full batch's statement, and the one-row statement for the tail and for retries.
+    let batch: Binder
+    let single: Binder
     /// Measure codes of this source by their integer key: the staging key stays short however
     /// long the published label (`Andel innbyggere 80 år og over som …`).
-    var measureKeys: [String: Int64] = [:]
+    var measureKeys: [ByteKey: Int64] = [:]
+    var recentMeasures = IdentityCache<Int64>(capacity: 2048)
+    var pending: [Row] = []
+    var arena: UnsafeMutablePointer<UInt8>
+    var arenaCapacity: Int
     public private(set) var inserted = 0
+    /// Rows refused because the source already staged their key.
+    public private(set) var duplicates = 0
+    /// Called for each row whose key the source already staged.
+    public var onDuplicate: ((Row) throws -> Void)?
 
     /// `sumDuplicates`: a repeated key adds to the staged value (registers with one row per
     /// project) instead of being refused as a duplicate cell.
-    public init(_ db: Database, sourceKey: Int64, sumDuplicates: Bool = false) throws {
+    public init(_ db: Database, sourceKey: Int64, sumDuplicates: Bool = false, batchSize: Int = StagingWriter.defaultBatchSize) throws {
+        precondition(batchSize >= 1)
         self.sourceKey = sourceKey
         self.db = db
+        self.batchSize = batchSize
+        self.sumDuplicates = sumDuplicates
         measureInsert = try Binder(db, sql: "INSERT INTO stg_measure(source_key, code) VALUES (?, ?)")
-        let conflict = sumDuplicates
-            ? "ON CONFLICT DO UPDATE SET value = CASE WHEN value IS NULL OR excluded.value IS NULL THEN NULL ELSE value + excluded.value END, status = CASE WHEN value IS NULL OR excluded.value IS NULL THEN coalesce(status, excluded.status) ELSE status END"
-            : "ON CONFLICT DO NOTHING"
-        binder = try Binder(db, sql: """
-            INSERT INTO stg_observation(source_key, measure_key, region, period, breakdown, value, status, in_validity, line, col, path)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \(conflict)
-            """)
+        func sql(rows: Int, conflict: String) -> String {
+            let one = "(" + Array(repeating: "?", count: Int(StagingWriter.columnCount)).joined(separator: ", ") + ")"
+            return "INSERT INTO stg_observation\(StagingWriter.columns) VALUES " + Array(repeating: one, count: rows).joined(separator: ", ") + " " + conflict
+        }
+        let sum = "ON CONFLICT DO UPDATE SET value = CASE WHEN value IS NULL OR excluded.value IS NULL THEN NULL ELSE value + excluded.value END, status = CASE WHEN value IS NULL OR excluded.value IS NULL THEN coalesce(status, excluded.status) ELSE status END"
+        // Without an ON CONFLICT clause a duplicate aborts the statement and undoes its rows.
+        batch = try Binder(db, sql: sql(rows: batchSize, conflict: sumDuplicates ? sum : ""))
+        single = try Binder(db, sql: sql(rows: 1, conflict: sumDuplicates ? sum : "ON CONFLICT DO NOTHING"))
+        pending.reserveCapacity(batchSize)
+        arenaCapacity = 64 * 1024
+        arena = .allocate(capacity: arenaCapacity)
     }
 
-    /// Inserts one observation; false when the source already had a value for the same key (a
-    /// duplicate cell). Takes the parts rather than an `Observation` so the hot loop builds no
-    /// strings: the location is its line and column (text files) or path (JSON, XML).
-    public func insert(measure: String, region: String, period: String, breakdown: String, value: Double?, status: String?,
-                       inValidity: Bool, line: Int?, column: Int?, path: String?) throws -> Bool {
-        let mk: Int64
-        if let k = measureKeys[measure] { mk = k } else {
-            measureInsert.bind(1, sourceKey)
-            measureInsert.bind(2, measure)
-            try measureInsert.step()
-            mk = db.lastInsertedRowID
-            measureKeys[measure] = mk
+    deinit { arena.deallocate() }
+
+    /// The integer key of a measure code of this source, registered on first sight.
+    func measureKey(_ measure: String) throws -> Int64 {
+        if let mk = recentMeasures.value(for: measure) { return mk }
+        let k = ByteKey(measure)
+        if let mk = measureKeys[k] {
+            recentMeasures.store(mk, for: measure)
+            return mk
         }
-        binder.bind(1, sourceKey)
-        binder.bind(2, mk)
-        binder.bind(3, region)
-        binder.bind(4, period)
-        binder.bind(5, breakdown)
-        binder.bind(6, value)
-        binder.bind(7, status ?? (value == nil ? ".." : nil))
-        binder.bind(8, Int64(inValidity ? 1 : 0))
-        binder.bind(9, line.map(Int64.init))
-        binder.bind(10, column.map(Int64.init))
-        binder.bind(11, path)
-        let changed = try binder.step()
-        if changed == 0 { return false }
-        inserted += 1
-        return true
+        measureInsert.bind(1, sourceKey)
+        measureInsert.bind(2, measure)
+        try measureInsert.step()
+        let mk = db.lastInsertedRowID
+        measureKeys[k] = mk
+        recentMeasures.store(mk, for: measure)
+        return mk
+    }
+
+    /// Queues one row (its measure key is looked up here); the batch goes to SQLite when full.
+    public func insert(_ row: Row) throws {
+        var row = row
+        row.measureKey = try measureKey(row.measure)
+        pending.append(row)
+        if pending.count == batchSize { try flush() }
+    }
+
+    /// Sends the queued rows to SQLite. Call once after the last `insert`.
+    public func flush() throws {
+        guard !pending.isEmpty else { return }
+        defer { pending.removeAll(keepingCapacity: true) }
+        if pending.count == batchSize {
+            bindAll(batch, rows: pending[...])
+            let rc = sqlite3_step(batch.stmt)
+            sqlite3_reset(batch.stmt)
+            if rc == SQLITE_DONE {
+                inserted += pending.count
+                return
+            }
+            // A duplicate key aborted the statement, which undid its rows: find it row by row.
+            guard rc & 0xFF == SQLITE_CONSTRAINT, !sumDuplicates else {
+                throw WarehouseError("SQLite error \(rc) staging rows: \(String(cString: sqlite3_errmsg(db.sqliteConnection)))")
+            }
+        }
+        for i in pending.indices {
+            bindAll(single, rows: pending[i...i])
+            if try single.step() == 0 {
+                duplicates += 1
+                try onDuplicate?(pending[i])
+            } else {
+                inserted += 1
+            }
+        }
+    }
+
+    /// Binds rows in order, their texts copied into the arena and bound in place
+    /// (`SQLITE_STATIC`): the arena is not touched again until the statement has run.
+    private func bindAll(_ b: Binder, rows: ArraySlice<Row>) {
+        var needed = 0
+        for r in rows {
+            needed += r.region.utf8.count + r.period.utf8.count + r.breakdown.utf8.count + (r.status?.utf8.count ?? 0) + (r.location.path?.utf8.count ?? 0)
+        }
+        if needed > arenaCapacity {
+            arena.deallocate()
+            arenaCapacity = max(needed, arenaCapacity * 2)
+            arena = .allocate(capacity: arenaCapacity)
+        }
+        var used = 0
+        let stmt = b.stmt
+        func text(_ i: Int32, _ v: String?) {
+            guard var v else { sqlite3_bind_null(stmt, i); return }
+            v.withUTF8 { buf in
+                let start = arena + used
+                if let base = buf.baseAddress, buf.count > 0 { start.initialize(from: base, count: buf.count) }
+                used += buf.count
+                sqlite3_bind_text(stmt, i, UnsafeRawPointer(start).assumingMemoryBound(to: CChar.self), Int32(buf.count), nil)
+            }
+        }
+        var base: Int32 = 0
+        for r in rows {
+            sqlite3_bind_int64(stmt, base + 1, sourceKey)
+            sqlite3_bind_int64(stmt, base + 2, r.measureKey)
+            text(base + 3, r.region)
+            text(base + 4, r.period)
+            text(base + 5, r.breakdown)
+            if let v = r.value, v.isFinite { sqlite3_bind_double(stmt, base + 6, v) } else { sqlite3_bind_null(stmt, base + 6) }
+            text(base + 7, r.status)
+            sqlite3_bind_int64(stmt, base + 8, r.inValidity ? 1 : 0)
+            if let l = r.location.line { sqlite3_bind_int64(stmt, base + 9, Int64(l)) } else { sqlite3_bind_null(stmt, base + 9) }
+            if let c = r.location.column { sqlite3_bind_int64(stmt, base + 10, Int64(c)) } else { sqlite3_bind_null(stmt, base + 10) }
+            text(base + 11, r.location.path)
+            base += StagingWriter.columnCount
+        }
     }
 
     public func close() {
-        binder.finalize()
+        batch.finalize()
+        single.finalize()
         measureInsert.finalize()
     }
 
@@ -148,6 +297,34 @@ public enum Staging {
             let line: Int? = r[5], col: Int? = r[6], path: String? = r[7]
             let location = line.map { l in col.map { "\(l):\($0)" } ?? "\(l)" } ?? path ?? ""
             out.append(StagedRow(region: r[0], period: r[1], breakdown: r[2], value: r[3], status: r[4], location: location))
+        }
+        return out
+    }
+
+    /// Staged rows of several measures of one source in one pass over the source's rows
+    /// (which are keyed by region, not measure), by measure code. Codes the source does not
+    /// have get no entry.
+    public static func rows(_ db: Database, sourceId: String, measures: Set<String>) throws -> [String: [StagedRow]] {
+        var codes: [Int64: String] = [:]
+        var sourceKey: Int64 = 0
+        for r in try Row.fetchAll(db, sql: "SELECT m.measure_key, m.code, m.source_key FROM stg_measure m JOIN dim_source s USING (source_key) WHERE s.source_id = ?",
+                                  arguments: [sourceId]) {
+            let code: String = r[1]
+            sourceKey = r[2]
+            if measures.contains(code) { codes[r[0]] = code }
+        }
+        guard !codes.isEmpty else { return [:] }
+        let keys = codes.keys.sorted().map(String.init).joined(separator: ",")
+        let sql = """
+            SELECT o.measure_key, o.region, o.period, o.breakdown, o.value, o.status, o.line, o.col, o.path FROM stg_observation o
+            WHERE o.source_key = ? AND o.measure_key IN (\(keys))
+            """
+        var out: [String: [StagedRow]] = [:]
+        let cursor = try Row.fetchCursor(db, sql: sql, arguments: [sourceKey])
+        while let r = try cursor.next() {
+            let line: Int? = r[6], col: Int? = r[7], path: String? = r[8]
+            let location = line.map { l in col.map { "\(l):\($0)" } ?? "\(l)" } ?? path ?? ""
+            out[codes[r[0]]!, default: []].append(StagedRow(region: r[1], period: r[2], breakdown: r[3], value: r[4], status: r[5], location: location))
         }
         return out
     }
