@@ -76,7 +76,10 @@ let package = Package(
         ),
         .testTarget(name: "IngestTests", dependencies: ["Ingest"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "TransformTests", dependencies: ["Transform", "Ingest"], swiftSettings: strict),
-        .testTarget(name: "WarehouseTests", dependencies: ["Warehouse", "Transform", "Ingest"], swiftSettings: strict),
+        .testTarget(name: "WarehouseTests", dependencies: [
+            "Warehouse", "Transform", "Ingest",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ], swiftSettings: strict),
         .testTarget(name: "FetchTests", dependencies: [
             "Fetch", "Ingest", "Pipeline",
             .product(name: "GRDB", package: "GRDB.swift"),

@@ -1,0 +1,105 @@
+import Foundation
+import GRDB
+import Testing
+@testable import Pipeline
+
+/// Staging reads a file on one thread and writes it on another, a few thousand rows per
+/// hand-over. These tests use files of many hand-overs, so rejects, duplicates and errors
+/// fall in batches that were already written.
+@Suite struct ConcurrentStagingTests {
+    /// Rejected and duplicate rows far apart in a large file are all recorded with their lines,
+    /// and the source's counts add up to the rows of the file.
+    @Test func rejectsAndDuplicatesAcrossHandOversAreAllRecorded() throws {
+        let dir = try scratchWithPipelines()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let big = dir.appendingPathComponent("pipelines/sample/12209_kostra_nokkeltall.csv")
+        var bytes = try KillTests.enlarged(big, catalog: dir.appendingPathComponent("pipelines/kommuneendringer.csv"))
+        let linesBefore = bytes.split(separator: 0x0A, omittingEmptySubsequences: false).count - 1
+        // Line numbers of the three bad rows: after every row of the enlarged file.
+        bytes += KillTests.latin1("\"9999 Ukjent\";\"2020\";\"Plasser i institusjon (antall)\";5\r\n")            // no county 99
+        bytes += KillTests.latin1("\"0124 Askim (-2019)\";\"2015\";\"Tilleggsvariabel 1 (antall)\";1\r\n")      // a duplicate
+        bytes += KillTests.latin1("\"9998 Ukjent\";\"2021\";\"Plasser i institusjon (antall)\";6\r\n")
+        try Data(bytes).write(to: big)
+        let dataRows = linesBefore - 1 + 3  // minus the header line
+
+        let r = try etl(["run", "--max-rejects", "10"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(dataRows > 3 * StagingSink.opsPerMessage, "the file must span several hand-overs")
+        let db = try openWarehouse(dir.appendingPathComponent("warehouse/omsorg.sqlite"))
+        try db.read { db in
+            // A duplicate is found when its batch is written, so rejects are ordered by line here.
+            let rejects = try Row.fetchAll(db, sql: "SELECT location, error FROM etl_reject WHERE source_id = 'kostra_12209'")
+                .sorted { Int(($0[0] as String).split(separator: ":")[1])! < Int(($1[0] as String).split(separator: ":")[1])! }
+            let lines = rejects.map { Int(($0[0] as String).split(separator: ":")[1])! }
+            #expect(lines == [linesBefore + 1, linesBefore + 2, linesBefore + 3], "\(rejects)")
+            #expect((rejects[1][1] as String).hasPrefix("duplicate cell: 0124 2015 Tilleggsvariabel 1 (antall)"))
+            let counts = try Row.fetchOne(db, sql: "SELECT observations, rejected FROM dim_source WHERE source_id = 'kostra_12209'")!
+            #expect(counts[1] as Int == 3)
+            #expect(counts[0] as Int + 3 == dataRows)
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM stg_observation JOIN dim_source USING (source_key) WHERE source_id = 'kostra_12209'") == dataRows - 3)
+        }
+    }
+
+    /// A reader error after many rows were written fails the run with the reader's own message
+    /// and leaves the previous warehouse as it was.
+    @Test func anErrorLateInALargeFileLeavesThePreviousWarehouse() throws {
+        let dir = try scratchWithPipelines()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let first = try etl(["run"], in: dir)
+        #expect(first.status == 0, "\(first.stderr)")
+        let warehouse = dir.appendingPathComponent("warehouse/omsorg.sqlite")
+        func state() throws -> [String] {
+            try openWarehouse(warehouse).read { db in
+                [try String.fetchOne(db, sql: "SELECT count(*) || ' ' || total(value) FROM fact_indicator") ?? "",
+                 try String.fetchOne(db, sql: "SELECT count(*) || ' ' || total(value) FROM stg_observation") ?? "",
+                 try String.fetchOne(db, sql: "SELECT group_concat(status) FROM etl_run WHERE status <> 'failed'") ?? ""]
+            }
+        }
+        let before = try state()
+
+        let big = dir.appendingPathComponent("pipelines/sample/12209_kostra_nokkeltall.csv")
+        var bytes = try KillTests.enlarged(big, catalog: dir.appendingPathComponent("pipelines/kommuneendringer.csv"))
+        let brokenLine = bytes.split(separator: 0x0A, omittingEmptySubsequences: false).count
+        bytes += KillTests.latin1("\"0301 Oslo\";\"2016\";\"Plasser i institusjon (antall)\n")
+        try Data(bytes).write(to: big)
+        let r = try etl(["run"], in: dir)
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("12209_kostra_nokkeltall.csv:\(brokenLine):"), "\(r.stderr)")
+        #expect(r.stderr.contains("ends inside a quoted field"), "\(r.stderr)")
+        #expect(try state() == before)
+    }
+
+    /// When the writing side stops, a reader waiting to hand over is released with an error
+    /// instead of waiting for ever, and its last message still arrives.
+    @Test func cancellingTheChannelReleasesAWaitingReader() throws {
+        let channel = StagingChannel(capacity: 1)
+        let sent = ManagedCounter()
+        let thread = Thread {
+            do {
+                for _ in 0..<100 {
+                    try channel.send(.ops([]))
+                    sent.increment()
+                }
+                channel.finish(.failed(CancellationError()))
+            } catch {
+                channel.finish(.failed(error))
+            }
+        }
+        thread.start()
+        guard case .ops = channel.receive() else { Issue.record("expected a batch first"); return }
+        channel.cancel()
+        var last = channel.receive()
+        while case .ops = last { last = channel.receive() }
+        guard case .failed(let error) = last else { Issue.record("expected the reader's last message"); return }
+        #expect(error is CancellationError)
+        #expect(sent.value < 100)
+    }
+}
+
+/// A counter two threads may touch.
+final class ManagedCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func increment() { lock.lock(); count += 1; lock.unlock() }
+    var value: Int { lock.lock(); defer { lock.unlock() }; return count }
+}
