@@ -1,12 +1,33 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Maps the bytes of a repeated field (a region cell, a measure label) to the text decoded
 /// from them the first time, so a file with millions of rows decodes each distinct value
-/// once. Bounded: past `limit` distinct values it stops remembering new ones.
+/// once, and hands out one shared `String` per value (which `IdentityCache` relies on).
+/// Bounded: past `limit` distinct values it stops remembering new ones.
+///
+/// An open-addressing table keyed by the bytes' FNV-1a hash; the bytes of every entry are
+/// kept in one buffer and compared with `memcmp`.
 struct ByteInterner {
-    private var slots: [UInt64: [(bytes: [UInt8], value: String)]] = [:]
-    private(set) var count = 0
+    private struct Entry {
+        var hash: UInt64
+        var offset: Int
+        var length: Int
+        var value: String
+    }
+    private var table: [Int32]          // index into entries + 1; 0 is empty
+    private var entries: [Entry] = []
+    private var bytes: [UInt8] = []
+    var count: Int { entries.count }
     let limit: Int
 
-    init(limit: Int = 200_000) { self.limit = limit }
+    init(limit: Int = 200_000) {
+        self.limit = limit
+        table = Array(repeating: 0, count: 1024)
+    }
 
     @inline(__always)
     static func hash(_ b: UnsafeBufferPointer<UInt8>) -> UInt64 {
@@ -15,15 +36,42 @@ struct ByteInterner {
         return h
     }
 
+    @inline(__always)
+    static func equal(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        a.count == b.count && (a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
+    }
+
     func lookup(_ b: UnsafeBufferPointer<UInt8>, hash h: UInt64) -> String? {
-        guard let bucket = slots[h] else { return nil }
-        for e in bucket where e.bytes.count == b.count && e.bytes.withUnsafeBufferPointer({ $0.elementsEqual(b) }) { return e.value }
-        return nil
+        let mask = table.count - 1
+        var i = Int(truncatingIfNeeded: h) & mask
+        return bytes.withUnsafeBufferPointer { stored in
+            while true {
+                let slot = Int(table[i])
+                if slot == 0 { return nil }
+                let e = entries[slot - 1]
+                if e.hash == h && ByteInterner.equal(UnsafeBufferPointer(rebasing: stored[e.offset..<(e.offset + e.length)]), b) { return e.value }
+                i = (i + 1) & mask
+            }
+        }
     }
 
     mutating func insert(_ b: UnsafeBufferPointer<UInt8>, hash h: UInt64, value: String) {
-        guard count < limit else { return }
-        slots[h, default: []].append((Array(b), value))
-        count += 1
+        guard entries.count < limit, lookup(b, hash: h) == nil else { return }
+        if (entries.count + 1) * 2 > table.count { grow() }
+        entries.append(Entry(hash: h, offset: bytes.count, length: b.count, value: value))
+        bytes.append(contentsOf: b)
+        place(entries.count - 1)
+    }
+
+    private mutating func place(_ index: Int) {
+        let mask = table.count - 1
+        var i = Int(truncatingIfNeeded: entries[index].hash) & mask
+        while table[i] != 0 { i = (i + 1) & mask }
+        table[i] = Int32(index + 1)
+    }
+
+    private mutating func grow() {
+        table = Array(repeating: 0, count: table.count * 2)
+        for i in entries.indices { place(i) }
     }
 }

@@ -324,7 +324,7 @@ struct RowBuilder {
         coords.reserveCapacity(schema.dimensions.count)
         for (k, c) in dimColumns.enumerated() {
             let same = rec.withField(c) { f in
-                cache[k].withUnsafeBufferPointer { f.elementsEqual($0) }
+                cache[k].withUnsafeBufferPointer { ByteInterner.equal(f, $0) }
             }
             if same { coords.append(cacheValue[k]); continue }
             let known: String? = rec.withField(c) { f in interners[k].lookup(f, hash: ByteInterner.hash(f)) }

@@ -5,6 +5,11 @@ import Ingest
 import Transform
 import Warehouse
 
+#if os(Linux)
+/// glibc's `malloc_trim` (malloc.h is not in Swift's Glibc module): returns freed heap to the system.
+@_silgen_name("malloc_trim") private func glibcMallocTrim(_ pad: Int) -> Int32
+#endif
+
 /// Something that happened during a run, for the human summary and the JSON log.
 public enum RunEvent: Sendable {
     case sourceStarted(id: String, path: String)
@@ -163,6 +168,11 @@ public final class Runner {
                 summary.runId = runId
                 if !rerunOnly {
                     try stageSources(db, pipeline: pipeline, regions: regions, runId: runId, hashes: hashes, summary: &summary)
+                    #if os(Linux)
+                    // The reading thread's malloc arena keeps what it freed; give it back
+                    // before harmonising, so peak memory is the larger phase, not the sum.
+                    _ = glibcMallocTrim(0)
+                    #endif
                 } else {
                     summary.sourcesReused = try Int.fetchOne(db, sql: "SELECT count(*) FROM dim_source") ?? 0
                 }
@@ -244,7 +254,7 @@ public final class Runner {
                 let breakdown = row.breakdown.isEmpty ? "" : " [\(row.breakdown)]"
                 try Warehouse.reject(db, runId: runId, sourceId: s.id, location: row.location.description,
                                      error: "duplicate cell: \(row.region) \(row.period) \(row.measure)\(breakdown) appears earlier in the file",
-                                     raw: row.raw.joined(separator: ";"))
+                                     raw: ([row.region, row.period, row.measure] + (row.breakdown.isEmpty ? [] : [row.breakdown])).joined(separator: ";"))
             }
             let sink = StagingSink(sourceId: s.id, regions: regions, roleOverrides: s.dimensions ?? [:], backcast: s.backcast ?? false,
                                    channel: StagingChannel())

@@ -37,7 +37,7 @@ struct StagingSink: CellSink, Sendable {
     var rejected = 0
     var outOfValidity = 0
     var schemas: [DatasetSchema] = []
-    var ops: [StagingOp] = []
+    var encoder: StagingEncoder
     /// Validity verdicts per (code, year), cached: the same pairs repeat across measures.
     var validityCache = IdentityCache<Verdict>(capacity: 1 << 14)
     enum Verdict: Sendable { case valid, outOfValidity, noSuchCounty }
@@ -50,15 +50,13 @@ struct StagingSink: CellSink, Sendable {
         self.backcast = backcast
         self.channel = channel
         self.maxYear = Calendar(identifier: .gregorian).component(.year, from: Date()) + 1
-        ops.reserveCapacity(StagingSink.opsPerMessage)
+        encoder = StagingEncoder(file: sourceId, reserve: StagingSink.opsPerMessage)
     }
 
-    /// Hands the ops made so far to the writing thread; waits while it is behind.
-    mutating func send() throws {
-        guard !ops.isEmpty else { return }
-        try channel.send(.ops(ops))
-        ops = []
-        ops.reserveCapacity(StagingSink.opsPerMessage)
+    /// Hands the rows made so far to the writing thread; waits while it is behind.
+    mutating func send(nextFile: String? = nil) throws {
+        guard encoder.count > 0 else { return }
+        try channel.send(.batch(encoder.take(nextFile: nextFile)))
     }
 
     mutating func begin(_ schema: DatasetSchema) throws {
@@ -85,8 +83,24 @@ struct StagingSink: CellSink, Sendable {
 
     mutating func reject(_ error: ReadError, raw: String) throws {
         rejected += 1
-        ops.append(.reject(location: error.location.description, error: error.message, raw: raw))
-        if ops.count >= StagingSink.opsPerMessage { try send() }
+        encoder.reject(location: error.location.description, error: error.message, raw: raw)
+        if encoder.count >= StagingSink.opsPerMessage { try send() }
+    }
+
+    /// The year a period starts with (`2020`, `2020M01`, `2020K1`), read from its first four
+    /// bytes; nil when they are not digits.
+    static func leadingYear(_ period: String) -> Int? {
+        var p = period
+        return p.withUTF8 { u in
+            guard u.count >= 4 else { return nil }
+            var y = 0
+            for i in 0..<4 {
+                let d = Int(u[i]) - 0x30
+                guard d >= 0 && d <= 9 else { return nil }
+                y = y * 10 + d
+            }
+            return y
+        }
     }
 
     mutating func cell(_ cell: Cell, schema: DatasetSchema) throws {
@@ -97,7 +111,7 @@ struct StagingSink: CellSink, Sendable {
             try reject(ReadError(cell.location, "unknown region code \"\(region)\": expected a 4-digit kommune number, K-nnnn, a 2-digit fylke, EAK, EKAnn or EKGnn"), raw: cell.coordinates.joined(separator: ";"))
             return
         }
-        guard period.count >= 4, let year = Int(period.prefix(4)), (1800...2200).contains(year) else {
+        guard let year = StagingSink.leadingYear(period), (1800...2200).contains(year) else {
             try reject(ReadError(cell.location, "period \"\(period)\" is not a year (expected YYYY)"), raw: cell.coordinates.joined(separator: ";"))
             return
         }
@@ -114,7 +128,7 @@ struct StagingSink: CellSink, Sendable {
             breakdown = others.map { "\($0.id)=\(cell.coordinates[$0.index])" }.joined(separator: ";")
         }
         var inValidity = true
-        if level == .kommune && !region.hasPrefix("K-") {
+        if level == .kommune && region.utf8.count == 4 {  // not K-nnnn
             let verdict: Verdict
             if let v = validityCache.value(for: region, year) { verdict = v } else {
                 // The catalogue names only codes that changed; an unknown code must at least
@@ -136,17 +150,15 @@ struct StagingSink: CellSink, Sendable {
         var status = cell.status
         if cell.value == nil && status == nil { status = ".." }
         let measure = metric.map { cell.coordinates[$0] } ?? "value"
-        ops.append(.row(StagingWriter.Row(measure: measure, region: stagedRegion, period: period.count == 4 ? period : String(year), breakdown: breakdown,
-                                          value: cell.value, status: status, inValidity: inValidity, location: cell.location, raw: cell.coordinates)))
+        // Locations are written relative to the batch's file: a new file starts a new batch.
+        if cell.location.file != encoder.batch.file {
+            if encoder.count > 0 { try send(nextFile: cell.location.file) } else { _ = encoder.take(nextFile: cell.location.file) }
+        }
+        encoder.append(measure: measure, region: stagedRegion, period: period.utf8.count == 4 ? period : String(year), breakdown: breakdown,
+                       value: cell.value, status: status, inValidity: inValidity, location: cell.location)
         handed += 1
-        if ops.count >= StagingSink.opsPerMessage { try send() }
+        if encoder.count >= StagingSink.opsPerMessage { try send() }
     }
-}
-
-/// What the reading thread hands to the writing thread, in file order.
-enum StagingOp: Sendable {
-    case row(StagingWriter.Row)
-    case reject(location: String, error: String, raw: String)
 }
 
 /// The reading thread's last word on a file.
@@ -160,7 +172,7 @@ struct ReadOutcome: Sendable {
 }
 
 enum StagingMessage: Sendable {
-    case ops([StagingOp])
+    case batch(StagingBatch)
     case done(ReadOutcome)
     case failed(any Error)
 }
@@ -241,16 +253,12 @@ func stageFile(db: Database, runId: Int64, sourceId: String, path: String, optio
     var nextProgress = 50_000
     while true {
         switch channel.receive() {
-        case .ops(let ops):
+        case .batch(let batch):
             guard writeError == nil else { continue }  // drain until the reader has stopped
             do {
-                for op in ops {
-                    switch op {
-                    case .row(let row):
-                        try writer.insert(row)
-                    case .reject(let location, let error, let raw):
-                        try Warehouse.reject(db, runId: runId, sourceId: sourceId, location: location, error: error, raw: raw)
-                    }
+                try writer.write(batch)
+                for r in batch.rejects {
+                    try Warehouse.reject(db, runId: runId, sourceId: sourceId, location: r.location, error: r.error, raw: r.raw)
                 }
                 if writer.inserted >= nextProgress {
                     progress(writer.inserted)
@@ -262,7 +270,6 @@ func stageFile(db: Database, runId: Int64, sourceId: String, path: String, optio
             }
         case .done(let outcome):
             if let writeError { throw writeError }
-            try writer.flush()
             return outcome
         case .failed(let error):
             throw writeError ?? error

@@ -71,42 +71,136 @@ public struct ByteKey: Hashable, Sendable {
     }
 }
 
+/// Staged rows on their way from the reading thread to the writing thread, laid out for
+/// binding: every text of the batch in one byte buffer, and per row its offsets, value and
+/// location. The writer binds straight into the buffer, so it copies, allocates and
+/// reference-counts nothing per row; the reader, which has time to spare, does the encoding.
+public struct StagingBatch: Sendable {
+    /// Where a text lies in `text`.
+    public struct TextRef: Sendable {
+        var offset: UInt32
+        var length: UInt32
+    }
+
+    public struct Row: Sendable {
+        /// The measure's number in the source, in order of first sight (see `newMeasures`).
+        var measure: Int32
+        var column: Int32
+        var line: Int64
+        var value: Double
+        var region: TextRef
+        var period: TextRef
+        var breakdown: TextRef
+        var status: TextRef
+        var path: TextRef
+        var flags: UInt8
+        static let hasValue: UInt8 = 1, inValidity: UInt8 = 2, hasStatus: UInt8 = 4, hasPath: UInt8 = 8, hasLine: UInt8 = 16, hasColumn: UInt8 = 32
+    }
+
+    /// A row refused while reading, for `etl_reject`.
+    public struct Reject: Sendable {
+        public var location: String
+        public var error: String
+        public var raw: String
+    }
+
+    /// The file the rows were read from (the first part of their locations).
+    public var file: String
+    var text: [UInt8] = []
+    var rows: [Row] = []
+    /// Labels of the measures first seen in this batch, in the order of their numbers.
+    var newMeasures: [String] = []
+    public var rejects: [Reject] = []
+
+    public init(file: String) { self.file = file }
+
+    public var rowCount: Int { rows.count }
+}
+
+/// Builds `StagingBatch`es on the reading thread: numbers measures in order of first sight,
+/// copies texts into the batch and hands the batch over when asked.
+public struct StagingEncoder: Sendable {
+    var ordinals: [ByteKey: Int32] = [:]
+    var recent = IdentityCache<Int32>(capacity: 2048)
+    public private(set) var batch: StagingBatch
+    let reserve: Int
+
+    public init(file: String, reserve: Int = 4096) {
+        self.reserve = reserve
+        batch = StagingBatch(file: file)
+        batch.rows.reserveCapacity(reserve)
+        batch.text.reserveCapacity(reserve * 16)
+    }
+
+    /// Rows and rejects in the current batch.
+    public var count: Int { batch.rows.count + batch.rejects.count }
+
+    @inline(__always)
+    mutating func add(_ s: String) -> StagingBatch.TextRef {
+        var s = s
+        let offset = UInt32(batch.text.count)
+        s.withUTF8 { batch.text.append(contentsOf: $0) }
+        return StagingBatch.TextRef(offset: offset, length: UInt32(batch.text.count) - offset)
+    }
+
+    /// Adds a row; a missing value without a symbol gets `..`.
+    public mutating func append(measure: String, region: String, period: String, breakdown: String, value: Double?, status: String?,
+                                inValidity: Bool, location: SourceLocation) {
+        let m: Int32
+        if let k = recent.value(for: measure) { m = k } else {
+            let key = ByteKey(measure)
+            if let k = ordinals[key] { m = k } else {
+                m = Int32(ordinals.count)
+                ordinals[key] = m
+                batch.newMeasures.append(measure)
+            }
+            recent.store(m, for: measure)
+        }
+        var flags: UInt8 = 0
+        if value != nil { flags |= StagingBatch.Row.hasValue }
+        if inValidity { flags |= StagingBatch.Row.inValidity }
+        let status = status ?? (value == nil ? ".." : nil)
+        let empty = StagingBatch.TextRef(offset: 0, length: 0)
+        var statusRef = empty, pathRef = empty
+        if let status { flags |= StagingBatch.Row.hasStatus; statusRef = add(status) }
+        if let p = location.path { flags |= StagingBatch.Row.hasPath; pathRef = add(p) }
+        if location.line != nil { flags |= StagingBatch.Row.hasLine }
+        if location.column != nil { flags |= StagingBatch.Row.hasColumn }
+        let regionRef = add(region), periodRef = add(period)
+        let breakdownRef = breakdown.isEmpty ? empty : add(breakdown)
+        batch.rows.append(StagingBatch.Row(measure: m, column: Int32(truncatingIfNeeded: location.column ?? 0), line: Int64(location.line ?? 0),
+                                           value: value ?? 0, region: regionRef, period: periodRef, breakdown: breakdownRef,
+                                           status: statusRef, path: pathRef, flags: flags))
+    }
+
+    public mutating func reject(location: String, error: String, raw: String) {
+        batch.rejects.append(StagingBatch.Reject(location: location, error: error, raw: raw))
+    }
+
+    /// The batch so far; the encoder starts a new one (for the same file unless told otherwise).
+    public mutating func take(nextFile: String? = nil) -> StagingBatch {
+        let b = batch
+        batch = StagingBatch(file: nextFile ?? b.file)
+        batch.rows.reserveCapacity(reserve)
+        batch.text.reserveCapacity(reserve * 16)
+        return b
+    }
+}
+
 /// Bulk inserts of staged observations for one source, `batchSize` rows per multi-row
-/// `INSERT` on one reused prepared statement; the texts of a batch are copied once into a
-/// scratch arena and bound without a further copy.
+/// `INSERT` on one reused prepared statement, texts bound in place from the batch.
 ///
 /// A key the source already staged (a duplicate cell) makes the batch's statement fail and
-/// undo itself; the batch is then inserted row by row so each duplicate is found and
+/// undo itself; those rows are then inserted one by one so each duplicate is found and
 /// reported to `onDuplicate`. Duplicates are rare, so the fast path stays fast.
 public final class StagingWriter {
-    /// One row waiting for its batch.
-    public struct Row: Sendable {
-        public var measureKey: Int64 = 0
+    /// A row the source had already staged, decoded for its reject record.
+    public struct Duplicate: Sendable {
         public var measure: String
         public var region: String
         public var period: String
         public var breakdown: String
-        public var value: Double?
-        public var status: String?
-        public var inValidity: Bool
-        /// Where the cell stands in its file: line and column, or a JSON/XML path.
         public var location: SourceLocation
-        /// The cell's coordinates as read, for the reject record of a duplicate.
-        public var raw: [String]
-
-        /// A row of a published value; a missing value without a symbol gets `..`.
-        public init(measure: String, region: String, period: String, breakdown: String, value: Double?, status: String?,
-                    inValidity: Bool, location: SourceLocation, raw: [String]) {
-            self.measure = measure
-            self.region = region
-            self.period = period
-            self.breakdown = breakdown
-            self.value = value
-            self.status = status ?? (value == nil ? ".." : nil)
-            self.inValidity = inValidity
-            self.location = location
-            self.raw = raw
-        }
     }
 
     public static let defaultBatchSize = 64
@@ -121,18 +215,14 @@ public final class StagingWriter {
     /// The full batch's statement, and the one-row statement for the tail and for retries.
     let batch: Binder
     let single: Binder
-    /// Measure codes of this source by their integer key: the staging key stays short however
-    /// long the published label (`Andel innbyggere 80 år og over som …`).
-    var measureKeys: [ByteKey: Int64] = [:]
-    var recentMeasures = IdentityCache<Int64>(capacity: 2048)
-    var pending: [Row] = []
-    var arena: UnsafeMutablePointer<UInt8>
-    var arenaCapacity: Int
+    /// Measure keys and labels by the encoder's measure numbers.
+    var measureKeys: [Int64] = []
+    var measureLabels: [String] = []
     public private(set) var inserted = 0
     /// Rows refused because the source already staged their key.
     public private(set) var duplicates = 0
     /// Called for each row whose key the source already staged.
-    public var onDuplicate: ((Row) throws -> Void)?
+    public var onDuplicate: ((Duplicate) throws -> Void)?
 
     /// `sumDuplicates`: a repeated key adds to the staged value (registers with one row per
     /// project) instead of being refused as a duplicate cell.
@@ -151,105 +241,99 @@ public final class StagingWriter {
         // Without an ON CONFLICT clause a duplicate aborts the statement and undoes its rows.
         batch = try Binder(db, sql: sql(rows: batchSize, conflict: sumDuplicates ? sum : ""))
         single = try Binder(db, sql: sql(rows: 1, conflict: sumDuplicates ? sum : "ON CONFLICT DO NOTHING"))
-        pending.reserveCapacity(batchSize)
-        arenaCapacity = 64 * 1024
-        arena = .allocate(capacity: arenaCapacity)
     }
 
-    deinit { arena.deallocate() }
-
-    /// The integer key of a measure code of this source, registered on first sight.
-    func measureKey(_ measure: String) throws -> Int64 {
-        if let mk = recentMeasures.value(for: measure) { return mk }
-        let k = ByteKey(measure)
-        if let mk = measureKeys[k] {
-            recentMeasures.store(mk, for: measure)
-            return mk
+    /// Writes a batch: its new measures, then its rows, `batchSize` to a statement.
+    public func write(_ b: StagingBatch) throws {
+        for label in b.newMeasures {
+            measureInsert.bind(1, sourceKey)
+            measureInsert.bind(2, label)
+            try measureInsert.step()
+            measureKeys.append(db.lastInsertedRowID)
+            measureLabels.append(label)
         }
-        measureInsert.bind(1, sourceKey)
-        measureInsert.bind(2, measure)
-        try measureInsert.step()
-        let mk = db.lastInsertedRowID
-        measureKeys[k] = mk
-        recentMeasures.store(mk, for: measure)
-        return mk
-    }
-
-    /// Queues one row (its measure key is looked up here); the batch goes to SQLite when full.
-    public func insert(_ row: Row) throws {
-        var row = row
-        row.measureKey = try measureKey(row.measure)
-        pending.append(row)
-        if pending.count == batchSize { try flush() }
-    }
-
-    /// Sends the queued rows to SQLite. Call once after the last `insert`.
-    public func flush() throws {
-        guard !pending.isEmpty else { return }
-        defer { pending.removeAll(keepingCapacity: true) }
-        if pending.count == batchSize {
-            bindAll(batch, rows: pending[...])
-            let rc = sqlite3_step(batch.stmt)
-            sqlite3_reset(batch.stmt)
-            if rc == SQLITE_DONE {
-                inserted += pending.count
-                return
-            }
-            // A duplicate key aborted the statement, which undid its rows: find it row by row.
-            guard rc & 0xFF == SQLITE_CONSTRAINT, !sumDuplicates else {
-                throw WarehouseError("SQLite error \(rc) staging rows: \(String(cString: sqlite3_errmsg(db.sqliteConnection)))")
-            }
-        }
-        for i in pending.indices {
-            bindAll(single, rows: pending[i...i])
-            if try single.step() == 0 {
-                duplicates += 1
-                try onDuplicate?(pending[i])
-            } else {
-                inserted += 1
+        try b.text.withUnsafeBufferPointer { text in
+            let base = text.baseAddress
+            try b.rows.withUnsafeBufferPointer { rows in
+                var i = 0
+                while i + batchSize <= rows.count {
+                    bind(batch, rows: rows[i..<(i + batchSize)], text: base)
+                    let rc = sqlite3_step(batch.stmt)
+                    sqlite3_reset(batch.stmt)
+                    if rc == SQLITE_DONE {
+                        inserted += batchSize
+                        i += batchSize
+                        continue
+                    }
+                    // A duplicate key aborted the statement, which undid its rows: find it row by row.
+                    guard rc & 0xFF == SQLITE_CONSTRAINT, !sumDuplicates else {
+                        throw WarehouseError("SQLite error \(rc) staging rows: \(String(cString: sqlite3_errmsg(db.sqliteConnection)))")
+                    }
+                    for j in i..<(i + batchSize) { try one(rows[j], text: text, file: b.file) }
+                    i += batchSize
+                }
+                while i < rows.count {
+                    try one(rows[i], text: text, file: b.file)
+                    i += 1
+                }
             }
         }
     }
 
-    /// Binds rows in order, their texts copied into the arena and bound in place
-    /// (`SQLITE_STATIC`): the arena is not touched again until the statement has run.
-    private func bindAll(_ b: Binder, rows: ArraySlice<Row>) {
-        var needed = 0
-        for r in rows {
-            needed += r.region.utf8.count + r.period.utf8.count + r.breakdown.utf8.count + (r.status?.utf8.count ?? 0) + (r.location.path?.utf8.count ?? 0)
+    private func one(_ r: StagingBatch.Row, text: UnsafeBufferPointer<UInt8>, file: String) throws {
+        bind(single, rows: CollectionOfOne(r), text: text.baseAddress)
+        if try single.step() != 0 {
+            inserted += 1
+            return
         }
-        if needed > arenaCapacity {
-            arena.deallocate()
-            arenaCapacity = max(needed, arenaCapacity * 2)
-            arena = .allocate(capacity: arenaCapacity)
+        duplicates += 1
+        func string(_ t: StagingBatch.TextRef) -> String {
+            String(decoding: UnsafeBufferPointer(rebasing: text[Int(t.offset)..<Int(t.offset + t.length)]), as: UTF8.self)
         }
-        var used = 0
+        let f = r.flags
+        let location = SourceLocation(file: file, line: f & StagingBatch.Row.hasLine != 0 ? Int(r.line) : nil,
+                                      column: f & StagingBatch.Row.hasColumn != 0 ? Int(r.column) : nil,
+                                      path: f & StagingBatch.Row.hasPath != 0 ? string(r.path) : nil)
+        try onDuplicate?(Duplicate(measure: measureLabels[Int(r.measure)], region: string(r.region), period: string(r.period),
+                                   breakdown: string(r.breakdown), location: location))
+    }
+
+    /// Binds rows in order, texts in place (`SQLITE_STATIC`): the batch outlives the step.
+    @inline(__always)
+    private func bind<C: Collection>(_ b: Binder, rows: C, text: UnsafePointer<UInt8>?) where C.Element == StagingBatch.Row {
         let stmt = b.stmt
-        func text(_ i: Int32, _ v: String?) {
-            guard var v else { sqlite3_bind_null(stmt, i); return }
-            v.withUTF8 { buf in
-                let start = arena + used
-                if let base = buf.baseAddress, buf.count > 0 { start.initialize(from: base, count: buf.count) }
-                used += buf.count
-                sqlite3_bind_text(stmt, i, UnsafeRawPointer(start).assumingMemoryBound(to: CChar.self), Int32(buf.count), nil)
+        // A zero-length text still needs a non-null pointer, or SQLite binds NULL.
+        let emptyText: UnsafePointer<CChar> = StagingWriter.empty
+        @inline(__always) func bindText(_ i: Int32, _ t: StagingBatch.TextRef) {
+            if t.length == 0 || text == nil {
+                sqlite3_bind_text(stmt, i, emptyText, 0, nil)
+            } else {
+                sqlite3_bind_text(stmt, i, UnsafeRawPointer(text! + Int(t.offset)).assumingMemoryBound(to: CChar.self), Int32(t.length), nil)
             }
         }
-        var base: Int32 = 0
+        var p: Int32 = 0
         for r in rows {
-            sqlite3_bind_int64(stmt, base + 1, sourceKey)
-            sqlite3_bind_int64(stmt, base + 2, r.measureKey)
-            text(base + 3, r.region)
-            text(base + 4, r.period)
-            text(base + 5, r.breakdown)
-            if let v = r.value, v.isFinite { sqlite3_bind_double(stmt, base + 6, v) } else { sqlite3_bind_null(stmt, base + 6) }
-            text(base + 7, r.status)
-            sqlite3_bind_int64(stmt, base + 8, r.inValidity ? 1 : 0)
-            if let l = r.location.line { sqlite3_bind_int64(stmt, base + 9, Int64(l)) } else { sqlite3_bind_null(stmt, base + 9) }
-            if let c = r.location.column { sqlite3_bind_int64(stmt, base + 10, Int64(c)) } else { sqlite3_bind_null(stmt, base + 10) }
-            text(base + 11, r.location.path)
-            base += StagingWriter.columnCount
+            let f = r.flags
+            sqlite3_bind_int64(stmt, p + 1, sourceKey)
+            sqlite3_bind_int64(stmt, p + 2, measureKeys[Int(r.measure)])
+            bindText(p + 3, r.region)
+            bindText(p + 4, r.period)
+            bindText(p + 5, r.breakdown)
+            if f & StagingBatch.Row.hasValue != 0 { sqlite3_bind_double(stmt, p + 6, r.value) } else { sqlite3_bind_null(stmt, p + 6) }
+            if f & StagingBatch.Row.hasStatus != 0 { bindText(p + 7, r.status) } else { sqlite3_bind_null(stmt, p + 7) }
+            sqlite3_bind_int64(stmt, p + 8, f & StagingBatch.Row.inValidity != 0 ? 1 : 0)
+            if f & StagingBatch.Row.hasLine != 0 { sqlite3_bind_int64(stmt, p + 9, r.line) } else { sqlite3_bind_null(stmt, p + 9) }
+            if f & StagingBatch.Row.hasColumn != 0 { sqlite3_bind_int64(stmt, p + 10, Int64(r.column)) } else { sqlite3_bind_null(stmt, p + 10) }
+            if f & StagingBatch.Row.hasPath != 0 { bindText(p + 11, r.path) } else { sqlite3_bind_null(stmt, p + 11) }
+            p += StagingWriter.columnCount
         }
     }
+
+    nonisolated(unsafe) static let empty: UnsafePointer<CChar> = {
+        let p = UnsafeMutablePointer<CChar>.allocate(capacity: 1)
+        p.initialize(to: 0)
+        return UnsafePointer(p)
+    }()
 
     public func close() {
         batch.finalize()

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Testing
 @testable import Pipeline
+import Warehouse
 
 /// Staging reads a file on one thread and writes it on another, a few thousand rows per
 /// hand-over. These tests use files of many hand-overs, so rejects, duplicates and errors
@@ -77,7 +78,7 @@ import Testing
         let thread = Thread {
             do {
                 for _ in 0..<100 {
-                    try channel.send(.ops([]))
+                    try channel.send(.batch(StagingBatch(file: "t.csv")))
                     sent.increment()
                 }
                 channel.finish(.failed(CancellationError()))
@@ -86,10 +87,10 @@ import Testing
             }
         }
         thread.start()
-        guard case .ops = channel.receive() else { Issue.record("expected a batch first"); return }
+        guard case .batch = channel.receive() else { Issue.record("expected a batch first"); return }
         channel.cancel()
         var last = channel.receive()
-        while case .ops = last { last = channel.receive() }
+        while case .batch = last { last = channel.receive() }
         guard case .failed(let error) = last else { Issue.record("expected the reader's last message"); return }
         #expect(error is CancellationError)
         #expect(sent.value < 100)

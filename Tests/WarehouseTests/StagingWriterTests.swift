@@ -16,9 +16,24 @@ private func source(_ db: Database, id: String = "s") throws -> Int64 {
     return try Warehouse.replaceSource(db, Warehouse.SourceRecord(id: id, path: "\(id).csv", format: "csv", tableId: nil, contentHash: "h", origin: nil), runId: run)
 }
 
-private func row(_ region: String, _ year: Int, _ value: Double?, line: Int, measure: String = "Plasser i institusjon (antall)", status: String? = nil) -> StagingWriter.Row {
-    StagingWriter.Row(measure: measure, region: region, period: String(year), breakdown: "", value: value, status: status, inValidity: true,
-                      location: SourceLocation(file: "s.csv", line: line, column: 4), raw: [region, String(year), measure])
+/// One row as the reading thread describes it.
+private struct R {
+    var region: String, year: Int, value: Double?, line: Int, measure: String, status: String?
+}
+
+private func row(_ region: String, _ year: Int, _ value: Double?, line: Int, measure: String = "Plasser i institusjon (antall)", status: String? = nil) -> R {
+    R(region: region, year: year, value: value, line: line, measure: measure, status: status)
+}
+
+/// Encodes rows as the reading thread does, `perBatch` to a hand-over, and writes them.
+private func stage(_ rows: [R], into writer: StagingWriter, perBatch: Int) throws {
+    var encoder = StagingEncoder(file: "s.csv")
+    for (i, r) in rows.enumerated() {
+        encoder.append(measure: r.measure, region: r.region, period: String(r.year), breakdown: "", value: r.value, status: r.status,
+                       inValidity: true, location: SourceLocation(file: "s.csv", line: r.line, column: 4))
+        if (i + 1) % perBatch == 0 { try writer.write(encoder.take()) }
+    }
+    try writer.write(encoder.take())
 }
 
 @Suite struct StagingWriterTests {
@@ -30,15 +45,20 @@ private func row(_ region: String, _ year: Int, _ value: Double?, line: Int, mea
                 let writer = try StagingWriter(db, sourceKey: try source(db), batchSize: 4)
                 defer { writer.close() }
                 var found: [Int] = []
-                writer.onDuplicate = { found.append($0.location.line!) }
+                var described: [String] = []
+                writer.onDuplicate = {
+                    found.append($0.location.line!)
+                    described.append("\($0.region) \($0.period) \($0.measure) [\($0.breakdown)] \($0.location)")
+                }
                 let rows = [
                     row("0301", 2020, 1, line: 2), row("0301", 2021, 2, line: 3), row("0301", 2020, 99, line: 4), row("0301", 2022, 3, line: 5),
                     row("1103", 2020, 4, line: 6), row("1103", 2021, 5, line: 7), row("0301", 2021, 98, line: 8), row("1103", 2022, 6, line: 9),
                     row("5001", 2020, 7, line: 10), row("5001", 2020, 97, line: 11),
                 ]
-                for r in rows { try writer.insert(r) }
-                try writer.flush()
+                // Hand-overs of 9 rows: two full statements of 4, then one row on its own.
+                try stage(rows, into: writer, perBatch: 9)
                 #expect(found == [4, 8, 11])
+                #expect(described.first == "0301 2020 Plasser i institusjon (antall) [] s.csv:4:4")
                 #expect(writer.inserted == 7)
                 #expect(writer.duplicates == 3)
                 let staged = try Row.fetchAll(db, sql: "SELECT region, period, value, line FROM stg_observation ORDER BY region, period")
@@ -61,8 +81,7 @@ private func row(_ region: String, _ year: Int, _ value: Double?, line: Int, mea
                     row("0301", 2020, 2.5, line: 5), row("1103", 2020, nil, line: 6, status: ":"), row("1103", 2020, 7, line: 7),
                     row("5001", 2020, 3, line: 8),
                 ]
-                for r in rows { try writer.insert(r) }
-                try writer.flush()
+                try stage(rows, into: writer, perBatch: 7)
                 let staged = try Row.fetchAll(db, sql: "SELECT region, value, status FROM stg_observation ORDER BY region")
                 #expect(staged.count == 3)
                 #expect(staged[0][0] as String == "0301" && staged[0][1] as Double? == 17.5 && staged[0][2] as String? == nil)
@@ -84,10 +103,9 @@ private func row(_ region: String, _ year: Int, _ value: Double?, line: Int, mea
                 let decomposed = "Beboere i bolig med heldøgns omsorg, 80 a\u{30A}r og over (antall)"
                 #expect(Array(composed.utf8) != Array(decomposed.utf8))
                 // The last one is equal text in storage of its own.
-                for (i, m) in [composed, decomposed, composed, String(decoding: Array(composed.utf8), as: UTF8.self)].enumerated() {
-                    try writer.insert(row("0301", 2015 + i, Double(i), line: i + 2, measure: m))
-                }
-                try writer.flush()
+                let labels = [composed, decomposed, composed, String(decoding: Array(composed.utf8), as: UTF8.self)]
+                try stage(labels.enumerated().map { row("0301", 2015 + $0.offset, Double($0.offset), line: $0.offset + 2, measure: $0.element) },
+                          into: writer, perBatch: 1)
                 let counts = try Row.fetchAll(db, sql: "SELECT m.code, count(*) FROM stg_observation o JOIN stg_measure m USING (measure_key) GROUP BY m.measure_key ORDER BY 2 DESC")
                 #expect(counts.count == 2)
                 #expect(Array((counts[0][0] as String).utf8) == Array(composed.utf8) && counts[0][1] as Int == 3)
@@ -102,8 +120,7 @@ private func row(_ region: String, _ year: Int, _ value: Double?, line: Int, mea
             try wh.transaction { db in
                 for id in ["a", "b"] {
                     let writer = try StagingWriter(db, sourceKey: try source(db, id: id))
-                    for y in 2015...2024 { try writer.insert(row("0301", y, Double(y), line: y)) }
-                    try writer.flush()
+                    try stage((2015...2024).map { row("0301", $0, Double($0), line: $0) }, into: writer, perBatch: 100)
                     writer.close()
                 }
                 #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM stg_observation") == 20)
