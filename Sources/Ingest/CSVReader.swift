@@ -246,6 +246,7 @@ struct RowBuilder {
     var cache: [[UInt8]]
     var cacheValue: [String]
     var interners: [ByteInterner]
+    var coordsBuffer: [String] = []
     let headerNames: [String]
 
     init(header: borrowing CSVRecord, dialect: CSVDialect, file: String, roles: [String: DimensionRole]) throws {
@@ -320,8 +321,12 @@ struct RowBuilder {
             try sink.reject(ReadError(SourceLocation(file: file, line: rec.line), "expected \(width) fields as in the header, found \(rec.count)"), raw: rawText(rec))
             return
         }
-        var coords: [String] = []
-        coords.reserveCapacity(schema.dimensions.count)
+        // One buffer for every row's coordinates: cells are gone when the sink returns, so
+        // appending again does not copy.
+        var coords = coordsBuffer
+        coordsBuffer = []
+        coords.removeAll(keepingCapacity: true)
+        defer { coordsBuffer = coords }
         for (k, c) in dimColumns.enumerated() {
             let same = rec.withField(c) { f in
                 cache[k].withUnsafeBufferPointer { ByteInterner.equal(f, $0) }

@@ -201,6 +201,11 @@ final class SDMXParseState {
     @exclusivity(unchecked) private var seriesAttrs: [(String, String)] = []
     @exclusivity(unchecked) private var seriesPath = ""
     @exclusivity(unchecked) private var obsInSeries = 0
+    /// `Series[n]/Obs[` as bytes: an observation's path is this, its number and `]`.
+    @exclusivity(unchecked) private var seriesObsPrefix: [UInt8] = []
+    /// Categories of the observation-level dimensions already recorded (by code and dimension).
+    @exclusivity(unchecked) private var seenCategories = IdentityCache<Bool>(capacity: 256)
+    @exclusivity(unchecked) private var coordsBuffer: [String] = []
 
     // Current observation.
     @exclusivity(unchecked) private var obsLine = 0
@@ -531,6 +536,7 @@ final class SDMXParseState {
         flatObsCount = 0
         dataSetMeta = [:]
         schema = nil
+        seenCategories = IdentityCache(capacity: 256)
         keyConcepts = nil
         keyIndex = [:]
         obsConcepts = nil
@@ -552,6 +558,7 @@ final class SDMXParseState {
         guard let s = schema else { return }
         do { try sink.end(s) } catch { fail(error) }
         schema = nil
+        seenCategories = IdentityCache(capacity: 256)
     }
 
     private func startSeries() {
@@ -562,6 +569,7 @@ final class SDMXParseState {
         curValues.removeAll(keepingCapacity: true)
         seriesAttrs.removeAll(keepingCapacity: true)
         seriesPath = "\(dataSetPrefix)Series[\(seriesCount)]"
+        seriesObsPrefix = Array((seriesPath + "/Obs[").utf8)
         obsInSeries = 0
     }
 
@@ -650,7 +658,7 @@ final class SDMXParseState {
                 completeSeriesKey()
             }
             obsInSeries += 1
-            obsPath = "\(seriesPath)/Obs[\(obsInSeries)]"
+            obsPath = SDMXParseState.path(prefix: seriesObsPrefix, index: obsInSeries)
         }
         obsLine = currentLine
         obsTime = nil
@@ -705,12 +713,23 @@ final class SDMXParseState {
             if failure != nil { return }
         }
 
-        var coords: [String] = []
-        coords.reserveCapacity(seriesCoords.count + max(1, obsKeyValues.count))
+        // One buffer for every observation's coordinates: the cell is gone when the sink
+        // returns, so appending again does not copy.
+        var coords = coordsBuffer
+        coordsBuffer = []
+        coords.removeAll(keepingCapacity: true)
         coords.append(contentsOf: seriesCoords)
         let first = coords.count
         if let t = obsTime { coords.append(t) } else { coords.append(contentsOf: obsKeyValues) }
-        addCategories(coords, from: first)
+        defer { coordsBuffer = coords }
+        var i = first
+        while i < coords.count {
+            if seenCategories.value(for: coords[i], i) == nil {
+                addCategories(coords, from: i, to: i + 1)
+                seenCategories.store(true, for: coords[i], i)
+            }
+            i += 1
+        }
 
         let location = SourceLocation(file: file, line: obsLine, path: obsPath)
         let status = obsStatus
@@ -763,15 +782,40 @@ final class SDMXParseState {
 
     /// Records category codes not seen before (codes only: SDMX generic data has no labels).
     @inline(__always)
-    private func addCategories(_ coords: [String], from start: Int) {
+    private func addCategories(_ coords: [String], from start: Int, to end: Int = .max) {
         guard schema != nil else { return }
-        let n = min(coords.count, schema!.dimensions.count)
+        let n = min(coords.count, schema!.dimensions.count, end)
         var i = start
         while i < n {
             if schema!.dimensions[i].categories[coords[i]] == nil {
                 schema!.dimensions[i].categories[coords[i]] = CategoryLabel(name: coords[i])
             }
             i += 1
+        }
+    }
+
+    /// `prefix` followed by `index` in decimal and `]`, built without string interpolation
+    /// (this runs once per observation).
+    static func path(prefix: [UInt8], index: Int) -> String {
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        return withUnsafeMutableBytes(of: &digits) { d in
+            var n = index.magnitude
+            var k = d.count
+            repeat {
+                k -= 1
+                d[k] = UInt8(truncatingIfNeeded: n % 10) + 0x30
+                n /= 10
+            } while n > 0 && k > 1
+            if index < 0 { k -= 1; d[k] = 0x2D }
+            let count = prefix.count + (d.count - k) + 1
+            return String(unsafeUninitializedCapacity: count) { out in
+                var i = 0
+                for b in prefix { out[i] = b; i += 1 }
+                for j in k..<d.count { out[i] = d[j]; i += 1 }
+                out[i] = 0x5D
+                return count
+            }
         }
     }
 

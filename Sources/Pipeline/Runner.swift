@@ -190,14 +190,22 @@ public final class Runner {
                     deriver.done(with: def)
                 }
                 // Comparison groups over the municipal values of the target structure.
-                let allValues = computed.flatMap(\.1)
-                let years = Array(Set(allValues.map(\.key.year))).sorted()
+                // Walked in place rather than gathered into one array: a copy of every value
+                // was the largest allocation of the run.
+                var yearSet = Set<Int>()
+                for (_, values) in computed { for v in values { yearSet.insert(v.key.year) } }
+                let years = yearSet.sorted()
                 var groups = try GroupLoader.groups(pipeline.definition.groups, pipeline: pipeline, regions: regions, structureYear: structureYear, years: years)
                 if !groups.isEmpty {
-                    let municipal = allValues.filter { RegionLevel.of($0.key.region) == .kommune && $0.method != .notComputable && !$0.key.region.hasPrefix("K-") }
-                    groups = GroupLoader.withCountyMembers(groups, codes: Set(municipal.map(\.key.region)))
+                    var codes = Set<String>()
                     var national: [Int: Set<String>] = [:]
-                    for v in municipal where v.value != nil { national[v.key.year, default: []].insert(v.key.region) }
+                    for (_, values) in computed {
+                        for v in values where RegionLevel.of(v.key.region) == .kommune && v.method != .notComputable && !v.key.region.hasPrefix("K-") {
+                            codes.insert(v.key.region)
+                            if v.value != nil { national[v.key.year, default: []].insert(v.key.region) }
+                        }
+                    }
+                    groups = GroupLoader.withCountyMembers(groups, codes: codes)
                     try writer.writeGroups(groups, years: years, nationalMembers: national)
                     for (def, values) in computed {
                         for g in GroupEngine.aggregate(def, values: values, groups: groups) { try writer.write(g) }

@@ -211,6 +211,28 @@ private let generic21 = """
 
 @Suite("SDMX-ML reader")
 struct SDMXTests {
+    /// Observation paths are built byte by byte (once per observation); they must read as
+    /// the interpolated form did.
+    @Test func observationPathsAreTheSeriesPathAndTheObservationNumber() {
+        let prefix = Array("DataSet[2]/Series[17]/Obs[".utf8)
+        #expect(SDMXParseState.path(prefix: prefix, index: 1) == "DataSet[2]/Series[17]/Obs[1]")
+        #expect(SDMXParseState.path(prefix: prefix, index: 1_234_567) == "DataSet[2]/Series[17]/Obs[1234567]")
+        #expect(SDMXParseState.path(prefix: [], index: 0) == "0]")
+        #expect(SDMXParseState.path(prefix: prefix, index: Int.max) == "DataSet[2]/Series[17]/Obs[\(Int.max)]")
+    }
+
+    /// Each data set records its own time categories, and a cell's path names its series.
+    @Test func aSecondDataSetRecordsItsOwnCategories() throws {
+        let two = pxWebGenericData.replacingOccurrences(of: "</message:DataSet>\n</message:GenericData>",
+                                                       with: "</message:DataSet>\n" + pxWebGenericData.components(separatedBy: "</message:Header>")[1]
+                                                           .replacingOccurrences(of: "</message:GenericData>", with: "")
+                                                           .replacingOccurrences(of: ">2019<", with: ">2018<") + "</message:GenericData>")
+        let r = try readSDMX(two)
+        #expect(r.ended.count == 2)
+        #expect(Set(r.ended[0].dimensions[3].categories.keys) == ["2019", "2020", "2021"])
+        #expect(Set(r.ended[1].dimensions[3].categories.keys) == ["2018", "2020", "2021"])
+    }
+
     @Test func pxWebGenericDataGivesDimensionsValuesAndStatuses() throws {
         let r = try readSDMX(pxWebGenericData)
         #expect(r.begun.count == 1)
