@@ -21,11 +21,14 @@ struct Deriver {
     /// measure the indicators need. A code's rows are dropped once its last user has read them.
     var prefetched: [String: [String: [StagedRow]]] = [:]
     var pendingUses: [String: [String: Int]] = [:]
+    /// Rows kept by the staging writer of sources staged in this run (see `captureSelections`).
+    var preloaded: [String: [String: [StagedRow]]]
     /// Indicators not yet computed (the pipeline computes them in order).
     var remainingIndicators: Int
 
-    init(db: Database, pipeline: Pipeline, regions: RegionCatalog, structureYear: Int) throws {
+    init(db: Database, pipeline: Pipeline, regions: RegionCatalog, structureYear: Int, preloaded: [String: [String: [StagedRow]]] = [:]) throws {
         self.db = db
+        self.preloaded = preloaded
         self.pipeline = pipeline
         self.regions = regions
         self.structureYear = structureYear
@@ -132,15 +135,7 @@ struct Deriver {
     /// measures read each. Measures that cannot be resolved are left out here: `raw` reports them.
     mutating func planReads() throws {
         let d = pipeline.definition
-        var used = Set<String>()
-        func use(_ name: String?) {
-            guard let name, !used.contains(name), let m = d.measures[name] else { return }
-            used.insert(name)
-            if m.combine == "weighted_mean" { use(m.weight) }
-        }
-        for i in pipeline.indicators { i.measures.forEach(use) }
-        use(d.harmonisation?.split_key)
-        for name in used {
+        for name in Deriver.usedMeasures(pipeline) {
             guard let m = d.measures[name] else { continue }
             let available = try measureCodes[m.source] ?? Staging.measures(db, sourceId: m.source)
             measureCodes[m.source] = available
@@ -149,13 +144,44 @@ struct Deriver {
         }
     }
 
+    /// The measures the pipeline's indicators read (with the weights of weighted means and
+    /// the split key).
+    static func usedMeasures(_ pipeline: Pipeline) -> Set<String> {
+        let d = pipeline.definition
+        var used = Set<String>()
+        func use(_ name: String?) {
+            guard let name, !used.contains(name), let m = d.measures[name] else { return }
+            used.insert(name)
+            if m.combine == "weighted_mean" { use(m.weight) }
+        }
+        for i in pipeline.indicators { i.measures.forEach(use) }
+        use(d.harmonisation?.split_key)
+        return used
+    }
+
+    /// Per source, the selections of measure codes the indicators read: while staging a
+    /// source the writer keeps those rows in memory, and harmonising skips a pass over the
+    /// source. A source with a used measure that names no `contents` is left out (it is read
+    /// back from the table as before).
+    static func captureSelections(_ pipeline: Pipeline) -> [String: [Selection]] {
+        var out: [String: [Selection]] = [:]
+        var unselected = Set<String>()
+        for name in usedMeasures(pipeline) {
+            guard let m = pipeline.definition.measures[name] else { continue }
+            if let sel = m.contents { out[m.source, default: []].append(sel) } else { unselected.insert(m.source) }
+        }
+        for s in unselected { out[s] = nil }
+        return out
+    }
+
     /// A measure code's staged rows: from the read-ahead when planned, else read on their own.
     mutating func staged(source: String, code: String) throws -> [StagedRow] {
         guard let uses = pendingUses[source]?[code], uses > 0 else {
             return try Staging.rows(db, sourceId: source, measure: code)
         }
         if prefetched[source] == nil {
-            prefetched[source] = try Staging.rows(db, sourceId: source, measures: Set(pendingUses[source]!.keys))
+            prefetched[source] = try preloaded.removeValue(forKey: source)
+                ?? Staging.rows(db, sourceId: source, measures: Set(pendingUses[source]!.keys))
         }
         let rows = prefetched[source]?[code] ?? []
         pendingUses[source]![code] = uses - 1

@@ -166,8 +166,9 @@ public final class Runner {
             try warehouse.transaction { db in
                 let runId = try Warehouse.startRun(db, pipeline: pipeline.definition.name, command: options.command, structureYear: structureYear)
                 summary.runId = runId
+                var preloaded: [String: [String: [StagedRow]]] = [:]
                 if !rerunOnly {
-                    try stageSources(db, pipeline: pipeline, regions: regions, runId: runId, hashes: hashes, summary: &summary)
+                    preloaded = try stageSources(db, pipeline: pipeline, regions: regions, runId: runId, hashes: hashes, summary: &summary)
                     #if os(Linux)
                     // The reading thread's malloc arena keeps what it freed; give it back
                     // before harmonising, so peak memory is the larger phase, not the sum.
@@ -178,7 +179,8 @@ public final class Runner {
                 }
                 try Runner.injectedFailure("harmonise")
                 let t0 = Date()
-                var deriver = try Deriver(db: db, pipeline: pipeline, regions: regions, structureYear: structureYear)
+                var deriver = try Deriver(db: db, pipeline: pipeline, regions: regions, structureYear: structureYear, preloaded: preloaded)
+                preloaded = [:]
                 let writer = try FactWriter(db, runId: runId, structureYear: structureYear, regions: regions, indicators: pipeline.indicators)
                 defer { writer.close() }
                 var computed: [(IndicatorDefinition, [IndicatorValue])] = []
@@ -240,8 +242,13 @@ public final class Runner {
         return summary
     }
 
-    private func stageSources(_ db: Database, pipeline: Pipeline, regions: RegionCatalog, runId: Int64, hashes: [String: String], summary: inout RunSummary) throws {
+    /// Stages the sources that changed; returns the rows of the measures the indicators read
+    /// from them, kept by the writer on the way (see `Deriver.captureSelections`).
+    private func stageSources(_ db: Database, pipeline: Pipeline, regions: RegionCatalog, runId: Int64, hashes: [String: String],
+                              summary: inout RunSummary) throws -> [String: [String: [StagedRow]]] {
         _ = try Warehouse.removeSources(db, notIn: pipeline.definition.sources.map(\.id))
+        let captures = Deriver.captureSelections(pipeline)
+        var preloaded: [String: [String: [StagedRow]]] = [:]
         for s in pipeline.definition.sources {
             let path = pipeline.sourcePath(s)
             let hash = hashes[s.id]!
@@ -258,6 +265,7 @@ public final class Runner {
                                                                               contentHash: hash, origin: readSidecar(path)), runId: runId)
             let writer = try StagingWriter(db, sourceKey: key, sumDuplicates: s.sum_duplicates ?? (format == .husbanken))
             defer { writer.close() }
+            if let selections = captures[s.id] { writer.capture = { code in selections.contains { $0.matches(code) } } }
             writer.onDuplicate = { [db] row in
                 let breakdown = row.breakdown.isEmpty ? "" : " [\(row.breakdown)]"
                 try Warehouse.reject(db, runId: runId, sourceId: s.id, location: row.location.description,
@@ -292,7 +300,9 @@ public final class Runner {
             observe(.sourceDone(id: s.id, staged: staged, rejected: rejected, outOfValidity: outcome.outOfValidity, dialect: outcome.info.dialect))
             summary.steps.append(.init(step: "stage \(s.id)", status: "ok", seconds: Date().timeIntervalSince(t0), rows: staged,
                                        detail: rejected > 0 ? "\(rejected) rejected" : nil))
+            if writer.capture != nil && !writer.sumDuplicates { preloaded[s.id] = writer.takeCaptured() }
         }
+        return preloaded
     }
 
     /// A run that fails before its transaction (a source missing or unreadable) still leaves a

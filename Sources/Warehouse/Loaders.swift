@@ -210,7 +210,7 @@ public final class StagingWriter {
     let db: Database
     let sourceKey: Int64
     let batchSize: Int
-    let sumDuplicates: Bool
+    public let sumDuplicates: Bool
     let measureInsert: Binder
     /// The full batch's statement, and the one-row statement for the tail and for retries.
     let batch: Binder
@@ -223,6 +223,13 @@ public final class StagingWriter {
     public private(set) var duplicates = 0
     /// Called for each row whose key the source already staged.
     public var onDuplicate: ((Duplicate) throws -> Void)?
+    /// Measures whose staged rows are also kept in memory as they are written (`captured`),
+    /// so harmonising a source staged in this run needs no second pass over it. Not used
+    /// when duplicates are summed: the staged value is then known only in the table.
+    public var capture: (@Sendable (String) -> Bool)?
+    var captureOrdinal: [Bool] = []
+    /// Staged rows of the captured measures, by measure code, in file order.
+    public private(set) var captured: [String: [StagedRow]] = [:]
 
     /// `sumDuplicates`: a repeated key adds to the staged value (registers with one row per
     /// project) instead of being refused as a duplicate cell.
@@ -251,6 +258,7 @@ public final class StagingWriter {
             try measureInsert.step()
             measureKeys.append(db.lastInsertedRowID)
             measureLabels.append(label)
+            captureOrdinal.append(!sumDuplicates && capture?(label) == true)
         }
         try b.text.withUnsafeBufferPointer { text in
             let base = text.baseAddress
@@ -262,6 +270,7 @@ public final class StagingWriter {
                     sqlite3_reset(batch.stmt)
                     if rc == SQLITE_DONE {
                         inserted += batchSize
+                        for j in i..<(i + batchSize) where captureOrdinal[Int(rows[j].measure)] { keep(rows[j], text: text, file: b.file) }
                         i += batchSize
                         continue
                     }
@@ -284,6 +293,7 @@ public final class StagingWriter {
         bind(single, rows: CollectionOfOne(r), text: text.baseAddress)
         if try single.step() != 0 {
             inserted += 1
+            if captureOrdinal[Int(r.measure)] { keep(r, text: text, file: file) }
             return
         }
         duplicates += 1
@@ -296,6 +306,41 @@ public final class StagingWriter {
                                       path: f & StagingBatch.Row.hasPath != 0 ? string(r.path) : nil)
         try onDuplicate?(Duplicate(measure: measureLabels[Int(r.measure)], region: string(r.region), period: string(r.period),
                                    breakdown: string(r.breakdown), location: location))
+    }
+
+    /// Keeps a staged row of a captured measure, as `Staging.rows` would read it back.
+    private func keep(_ r: StagingBatch.Row, text: UnsafeBufferPointer<UInt8>, file: String) {
+        func string(_ t: StagingBatch.TextRef) -> String {
+            String(decoding: UnsafeBufferPointer(rebasing: text[Int(t.offset)..<Int(t.offset + t.length)]), as: UTF8.self)
+        }
+        let f = r.flags
+        let location: String
+        if f & StagingBatch.Row.hasLine != 0 {
+            location = f & StagingBatch.Row.hasColumn != 0 ? "\(r.line):\(r.column)" : "\(r.line)"
+        } else {
+            location = f & StagingBatch.Row.hasPath != 0 ? string(r.path) : ""
+        }
+        captured[measureLabels[Int(r.measure)], default: []].append(StagedRow(
+            region: string(r.region), period: string(r.period), breakdown: string(r.breakdown),
+            value: f & StagingBatch.Row.hasValue != 0 ? r.value : nil, status: f & StagingBatch.Row.hasStatus != 0 ? string(r.status) : nil,
+            location: location))
+    }
+
+    /// The captured rows of each measure in the order the table keeps them (region, period,
+    /// breakdown), so sums come out exactly as from a scan; the writer lets go of them.
+    public func takeCaptured() -> [String: [StagedRow]] {
+        var out = captured
+        captured = [:]
+        for k in out.keys {
+            out[k]!.sort { a, b in
+                let r = Staging.compare(a.region, b.region)
+                if r != 0 { return r < 0 }
+                let p = Staging.compare(a.period, b.period)
+                if p != 0 { return p < 0 }
+                return Staging.compare(a.breakdown, b.breakdown) < 0
+            }
+        }
+        return out
     }
 
     /// Binds rows in order, texts in place (`SQLITE_STATIC`): the batch outlives the step.
@@ -367,6 +412,18 @@ public struct StagedRow: Sendable {
 }
 
 public enum Staging {
+    /// SQLite's BINARY collation: the byte order of the UTF-8 text (negative, 0, positive).
+    static func compare(_ a: String, _ b: String) -> Int {
+        var a = a, b = b
+        return a.withUTF8 { x in
+            b.withUTF8 { y in
+                let n = min(x.count, y.count)
+                let c = n == 0 ? 0 : Int(memcmp(x.baseAddress!, y.baseAddress!, n))
+                return c != 0 ? c : x.count - y.count
+            }
+        }
+    }
+
     /// Staged rows of one measure of one source. Rows outside their code's validity are
     /// returned too: the harmoniser decides validity with the catalogue of the (re)run, which
     /// may not be the one the rows were staged with (`etl rerun --catalog`).
