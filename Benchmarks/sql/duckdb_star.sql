@@ -38,7 +38,7 @@ CREATE TABLE fact_observation (
     period_key INTEGER NOT NULL REFERENCES dim_period(period_key),
     value DOUBLE,
     status VARCHAR,
-    PRIMARY KEY (measure_key, region_key, period_key),
+    PRIMARY KEY (region_key, period_key, measure_key),
     CHECK (value IS NOT NULL OR status IS NOT NULL)
 );
 INSERT INTO fact_observation

@@ -117,25 +117,39 @@ public final class Runner {
         let maxRejects = options.maxRejects ?? pipeline.definition.max_rejects ?? 0
 
         // Hash sources before the transaction; a missing file fails the run before anything is
-        // written, and the failure is still recorded in etl_run and the run record.
+        // written, and the failure is still recorded in etl_run and the run record. A source
+        // the warehouse has never staged will be staged whatever its hash, so it is only
+        // checked to be readable here and hashed on a second thread while it is staged.
         var hashes: [String: String] = [:]
+        var deferred = Set<String>()
         let startedAt = Warehouse.now()
         do {
             if !rerunOnly {
+                let known = Runner.stagedSourceIds(warehousePath: pipeline.warehousePath)
                 for s in pipeline.definition.sources {
                     let p = pipeline.sourcePath(s)
                     guard FileManager.default.fileExists(atPath: p) else { throw RunFailure("\(p): error: source file not found (source \(s.id))") }
-                    do { hashes[s.id] = try contentHash(path: p) }
-                    catch let e as ReadError { throw RunFailure("\(p): error: cannot read source \(s.id): \(e.message)") }
+                    do {
+                        if let known, !known.contains(s.id), !options.fullRefresh {
+                            _ = try ChunkedFile(path: p)
+                            deferred.insert(s.id)
+                        } else {
+                            hashes[s.id] = try contentHash(path: p)
+                        }
+                    } catch let e as ReadError { throw RunFailure("\(p): error: cannot read source \(s.id): \(e.message)") }
                 }
             }
         } catch {
             recordEarlyFailure(pipeline: pipeline, structureYear: structureYear, startedAt: startedAt, started: started, error: error)
             throw error
         }
-        let fingerprint = sha256(pipeline.definitionBytes + [catalogData]
-            + hashes.sorted { $0.key < $1.key }.map { Data("\($0.key)=\($0.value)".utf8) }
-            + [Data("structure=\(structureYear);v=\(Runner.derivationVersion)".utf8)])
+        func fingerprintOf(_ hashes: [String: String]) -> String {
+            sha256(pipeline.definitionBytes + [catalogData]
+                + hashes.sorted { $0.key < $1.key }.map { Data("\($0.key)=\($0.value)".utf8) }
+                + [Data("structure=\(structureYear);v=\(Runner.derivationVersion)".utf8)])
+        }
+        // With a source never staged the run cannot be a no-op; the fingerprint waits for its hash.
+        var fingerprint = fingerprintOf(hashes)
 
         let warehouse = try Warehouse(path: pipeline.warehousePath)
         var summary = RunSummary(status: .success, runId: nil, pipeline: pipeline.definition.name, warehouse: pipeline.warehousePath, structureYear: structureYear)
@@ -144,7 +158,7 @@ public final class Runner {
             summary.warnings.append("source \(f.source) is stale: \(f.reason ?? "the download failed"); using the previous file")
         }
 
-        if !rerunOnly && !options.fullRefresh,
+        if !rerunOnly && !options.fullRefresh && deferred.isEmpty,
            let last = try warehouse.queue.read({ try Warehouse.lastSuccessfulFingerprint($0) }), last == fingerprint {
             // Nothing changed since the last good run: record it and publish nothing new.
             try warehouse.transaction { db in
@@ -168,7 +182,9 @@ public final class Runner {
                 summary.runId = runId
                 var preloaded: [String: [String: [StagedRow]]] = [:]
                 if !rerunOnly {
-                    preloaded = try stageSources(db, pipeline: pipeline, regions: regions, runId: runId, hashes: hashes, summary: &summary)
+                    preloaded = try stageSources(db, pipeline: pipeline, regions: regions, runId: runId, hashes: &hashes, deferred: deferred,
+                                                 summary: &summary)
+                    if !deferred.isEmpty { fingerprint = fingerprintOf(hashes) }
                     #if os(Linux)
                     // The reading thread's malloc arena keeps what it freed; give it back
                     // before harmonising, so peak memory is the larger phase, not the sum.
@@ -244,15 +260,17 @@ public final class Runner {
 
     /// Stages the sources that changed; returns the rows of the measures the indicators read
     /// from them, kept by the writer on the way (see `Deriver.captureSelections`).
-    private func stageSources(_ db: Database, pipeline: Pipeline, regions: RegionCatalog, runId: Int64, hashes: [String: String],
-                              summary: inout RunSummary) throws -> [String: [String: [StagedRow]]] {
+    private func stageSources(_ db: Database, pipeline: Pipeline, regions: RegionCatalog, runId: Int64, hashes: inout [String: String],
+                              deferred: Set<String>, summary: inout RunSummary) throws -> [String: [String: [StagedRow]]] {
         _ = try Warehouse.removeSources(db, notIn: pipeline.definition.sources.map(\.id))
         let captures = Deriver.captureSelections(pipeline)
         var preloaded: [String: [String: [StagedRow]]] = [:]
         for s in pipeline.definition.sources {
             let path = pipeline.sourcePath(s)
-            let hash = hashes[s.id]!
-            if !options.fullRefresh, try Warehouse.stagedHash(db, sourceId: s.id) == hash {
+            // A source never staged before is hashed on its own thread while it is staged.
+            let pendingHash = deferred.contains(s.id) ? BackgroundHash(path: path) : nil
+            let hash = hashes[s.id] ?? "pending"
+            if pendingHash == nil, !options.fullRefresh, try Warehouse.stagedHash(db, sourceId: s.id) == hash {
                 summary.sourcesReused += 1
                 observe(.sourceReused(id: s.id))
                 summary.steps.append(.init(step: "stage \(s.id)", status: "reused", seconds: 0, rows: 0, detail: "content unchanged"))
@@ -301,8 +319,22 @@ public final class Runner {
             summary.steps.append(.init(step: "stage \(s.id)", status: "ok", seconds: Date().timeIntervalSince(t0), rows: staged,
                                        detail: rejected > 0 ? "\(rejected) rejected" : nil))
             if writer.capture != nil && !writer.sumDuplicates { preloaded[s.id] = writer.takeCaptured() }
+            if let pendingHash {
+                let h = try pendingHash.wait()
+                hashes[s.id] = h
+                try db.execute(sql: "UPDATE dim_source SET content_hash = ? WHERE source_key = ?", arguments: [h, key])
+            }
         }
         return preloaded
+    }
+
+    /// The sources a warehouse has staged, or nil when that cannot be told (then every
+    /// source is hashed before the run, as for a warehouse that has staged them all).
+    static func stagedSourceIds(warehousePath: String) -> Set<String>? {
+        guard FileManager.default.fileExists(atPath: warehousePath) else { return [] }
+        guard let q = try? Warehouse.openReadOnly(path: warehousePath),
+              let ids = try? q.read({ try String.fetchAll($0, sql: "SELECT source_id FROM dim_source") }) else { return nil }
+        return Set(ids)
     }
 
     /// A run that fails before its transaction (a source missing or unreadable) still leaves a
@@ -340,5 +372,27 @@ public final class Runner {
         let data = try enc.encode(summary)
         try data.write(to: URL(fileURLWithPath: "\(runs)/run-\(summary.runId ?? 0).json"), options: .atomic)
         try data.write(to: URL(fileURLWithPath: "\(runs)/last-run.json"), options: .atomic)
+    }
+}
+
+/// A file's SHA-256 computed on its own thread (see `contentHash`).
+final class BackgroundHash: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var result: Result<String, any Error> = .failure(CancellationError())
+
+    init(path: String) {
+        let thread = Thread { [self] in
+            do { result = .success(try contentHash(path: path)) } catch { result = .failure(error) }
+            done.signal()
+        }
+        thread.name = "etl-hash"
+        thread.start()
+    }
+
+    /// The hash, once the thread has finished; rethrows its error.
+    func wait() throws -> String {
+        done.wait()
+        done.signal()
+        return try result.get()
     }
 }

@@ -51,6 +51,33 @@ func contentDump(_ url: URL) throws -> [String] {
         #expect(runs == ["success", "success"])
     }
 
+    /// Sources a warehouse has never staged are hashed while they are staged, not before:
+    /// the recorded hashes must still be the files' SHA-256 (checked with coreutils), and the
+    /// next run must see nothing changed.
+    @Test func sourcesHashedWhileStagedRecordTheirTrueHashes() throws {
+        let dir = try scratchWithPipelines()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(try etl(["run"], in: dir).status == 0)
+        let recorded = try openWarehouse(warehouse(dir)).read { db in
+            try Row.fetchAll(db, sql: "SELECT path, content_hash FROM dim_source ORDER BY source_id").map { ($0[0] as String, $0[1] as String) }
+        }
+        #expect(recorded.count == 5)
+        for (path, hash) in recorded {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = ["sha256sum", path]
+            p.currentDirectoryURL = dir
+            let out = Pipe()
+            p.standardOutput = out
+            try p.run()
+            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            #expect(text.split(separator: " ").first.map(String.init) == hash, "\(path)")
+        }
+        let again = try etl(["run"], in: dir)
+        #expect(again.stderr.contains("nothing changed since the last successful run"), "\(again.stderr)")
+    }
+
     @Test func aChangedSourceIsTheOnlyOneParsedAgain() throws {
         let dir = try scratchWithPipelines()
         defer { try? FileManager.default.removeItem(at: dir) }
