@@ -21,6 +21,9 @@ struct ByteInterner {
     private var table: [Int32]          // index into entries + 1; 0 is empty
     private var entries: [Entry] = []
     private var bytes: [UInt8] = []
+    /// The entry found last: files repeat their labels in the same order (every region and
+    /// year lists the measures alike), so the one after it is tried before hashing.
+    private var last = -1
     var count: Int { entries.count }
     let limit: Int
 
@@ -41,7 +44,24 @@ struct ByteInterner {
         a.count == b.count && (a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
     }
 
+    /// The text for these bytes, trying the entry after the last one found first.
+    mutating func find(_ b: UnsafeBufferPointer<UInt8>) -> String? {
+        let next = last + 1
+        if next < entries.count {
+            let e = entries[next]
+            let hit = bytes.withUnsafeBufferPointer { ByteInterner.equal(UnsafeBufferPointer(rebasing: $0[e.offset..<(e.offset + e.length)]), b) }
+            if hit { last = next; return e.value }
+        }
+        guard let (index, value) = locate(b, hash: ByteInterner.hash(b)) else { return nil }
+        last = index
+        return value
+    }
+
     func lookup(_ b: UnsafeBufferPointer<UInt8>, hash h: UInt64) -> String? {
+        locate(b, hash: h)?.value
+    }
+
+    private func locate(_ b: UnsafeBufferPointer<UInt8>, hash h: UInt64) -> (index: Int, value: String)? {
         let mask = table.count - 1
         var i = Int(truncatingIfNeeded: h) & mask
         return bytes.withUnsafeBufferPointer { stored in
@@ -49,7 +69,7 @@ struct ByteInterner {
                 let slot = Int(table[i])
                 if slot == 0 { return nil }
                 let e = entries[slot - 1]
-                if e.hash == h && ByteInterner.equal(UnsafeBufferPointer(rebasing: stored[e.offset..<(e.offset + e.length)]), b) { return e.value }
+                if e.hash == h && ByteInterner.equal(UnsafeBufferPointer(rebasing: stored[e.offset..<(e.offset + e.length)]), b) { return (slot - 1, e.value) }
                 i = (i + 1) & mask
             }
         }
@@ -61,6 +81,7 @@ struct ByteInterner {
         entries.append(Entry(hash: h, offset: bytes.count, length: b.count, value: value))
         bytes.append(contentsOf: b)
         place(entries.count - 1)
+        last = entries.count - 1
     }
 
     private mutating func place(_ index: Int) {

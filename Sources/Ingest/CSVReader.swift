@@ -332,7 +332,7 @@ struct RowBuilder {
                 cache[k].withUnsafeBufferPointer { ByteInterner.equal(f, $0) }
             }
             if same { coords.append(cacheValue[k]); continue }
-            let known: String? = rec.withField(c) { f in interners[k].lookup(f, hash: ByteInterner.hash(f)) }
+            let known: String? = rec.withField(c) { f in interners[k].find(f) }
             if let known {
                 rec.withField(c) { f in cache[k].removeAll(keepingCapacity: true); cache[k].append(contentsOf: f) }
                 cacheValue[k] = known

@@ -203,7 +203,7 @@ public final class StagingWriter {
         public var location: SourceLocation
     }
 
-    public static let defaultBatchSize = 64
+    public static let defaultBatchSize = 256
     static let columns = "(source_key, measure_key, region, period, breakdown, value, status, in_validity, line, col, path)"
     static let columnCount: Int32 = 11
 

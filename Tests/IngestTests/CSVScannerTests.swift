@@ -82,3 +82,29 @@ import Testing
         for k in keys { #expect(small.value(for: k) == nil || small.value(for: k) == k) }
     }
 }
+
+@Suite struct ByteInternerTests {
+    /// `find` tries the entry after the last one found before hashing: whatever the order of
+    /// lookups, it returns the text of exactly these bytes, or nil.
+    @Test func findReturnsTheTextOfTheseBytesInAnyOrder() {
+        var interner = ByteInterner()
+        let labels = ["Befolkning per 1.1. (personer)", "Innbyggere 80 år og over (personer)", "Plasser i institusjon (antall)", "0301", ""]
+        for l in labels {
+            let b = Array(l.utf8)
+            b.withUnsafeBufferPointer { interner.insert($0, hash: ByteInterner.hash($0), value: l) }
+        }
+        let order = [0, 1, 2, 3, 4, 0, 1, 2, 2, 4, 3, 1, 0, 0, 3]
+        for i in order {
+            let b = Array(labels[i].utf8)
+            #expect(b.withUnsafeBufferPointer { interner.find($0) } == labels[i])
+        }
+        for unknown in ["Plasser i institusjon (antall", "Befolkning per 1.1. (personer) ", "0302"] {
+            let b = Array(unknown.utf8)
+            #expect(b.withUnsafeBufferPointer { interner.find($0) } == nil)
+        }
+        // Inserting an entry twice keeps one.
+        let again = Array(labels[0].utf8)
+        again.withUnsafeBufferPointer { interner.insert($0, hash: ByteInterner.hash($0), value: labels[0]) }
+        #expect(interner.count == labels.count)
+    }
+}
