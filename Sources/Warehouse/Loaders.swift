@@ -443,8 +443,9 @@ public enum Staging {
     }
 
     /// Staged rows of several measures of one source in one pass over the source's rows
-    /// (which are keyed by region, not measure), by measure code. Codes the source does not
-    /// have get no entry.
+    /// (which are keyed by region, not measure), by measure code, each in the table's key order
+    /// (the order of the primary key after the source, so SQLite needs no sort; the writer's
+    /// `takeCaptured` gives the same order). Codes the source does not have get no entry.
     public static func rows(_ db: Database, sourceId: String, measures: Set<String>) throws -> [String: [StagedRow]] {
         var codes: [Int64: String] = [:]
         var sourceKey: Int64 = 0
@@ -459,6 +460,7 @@ public enum Staging {
         let sql = """
             SELECT o.measure_key, o.region, o.period, o.breakdown, o.value, o.status, o.line, o.col, o.path FROM stg_observation o
             WHERE o.source_key = ? AND o.measure_key IN (\(keys))
+            ORDER BY o.region, o.period, o.measure_key, o.breakdown
             """
         var out: [String: [StagedRow]] = [:]
         let cursor = try Row.fetchCursor(db, sql: sql, arguments: [sourceKey])
