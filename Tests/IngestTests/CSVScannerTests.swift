@@ -64,12 +64,15 @@ import Testing
 
 @Suite struct IdentityCacheTests {
     @Test func aHitIsAlwaysTheSameTextAndANewStringIsAtWorstAMiss() {
+        // The cache is direct-mapped: a store may evict another key (which slot a heap
+        // string takes depends on its address), so only what was just stored must hit.
         var cache = IdentityCache<Int>(capacity: 8)
         let label = String(decoding: Array("Plasser i institusjon (antall), heldøgns".utf8), as: UTF8.self)
         cache.store(1, for: label)
-        cache.store(2, for: "0301", 2020)
         #expect(cache.value(for: label) == 1)
+        cache.store(2, for: "0301", 2020)
         #expect(cache.value(for: "0301", 2020) == 2)
+        #expect(cache.value(for: label) == nil || cache.value(for: label) == 1)
         #expect(cache.value(for: "0301", 2021) == nil)
         #expect(cache.value(for: "0302", 2020) == nil)
         // Equal text in other storage may miss, but never finds another value.
