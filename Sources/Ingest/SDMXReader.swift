@@ -201,6 +201,8 @@ final class SDMXParseState {
     @exclusivity(unchecked) private var seriesAttrs: [(String, String)] = []
     @exclusivity(unchecked) private var seriesPath = ""
     @exclusivity(unchecked) private var obsInSeries = 0
+    /// Between a DataSet's start and end tags.
+    @exclusivity(unchecked) private var dataSetOpen = false
     /// `Series[n]/Obs[` as bytes: an observation's path is this, its number and `]`.
     @exclusivity(unchecked) private var seriesObsPrefix: [UInt8] = []
     /// Categories of the observation-level dimensions already recorded (by code and dimension).
@@ -390,6 +392,12 @@ final class SDMXParseState {
         }
         let kind = classify(name)
         let parent = stack[stack.count - 1]
+        // Data outside a DataSet (a Series after one has closed, under an element we do not
+        // know) has no schema to belong to: refuse the file rather than guess.
+        if !dataSetOpen && (kind == .series || kind == .obs) {
+            fail("<\(String(cString: name))> outside a DataSet (after DataSet[\(dataSetCount)] closed); expected DataSet/Series/Obs")
+            return
+        }
         switch kind {
         case .name where parent == .header, .id where parent == .header, .prepared where parent == .header,
              .keyFamilyRef where parent == .dataSet, .time where parent == .obs:
@@ -500,6 +508,7 @@ final class SDMXParseState {
             inSeries = false
         case .dataSet:
             endDataSet()
+            dataSetOpen = false
         case .root:
             if dataSetCount == 0 {
                 fail("unknown SDMX structure: expected \(rootName) with DataSet/Series, found root <\(rootName)> without a DataSet")
@@ -530,6 +539,7 @@ final class SDMXParseState {
     // MARK: Data sets and series
 
     private func startDataSet() {
+        dataSetOpen = true
         dataSetCount += 1
         dataSetPrefix = dataSetCount > 1 ? "DataSet[\(dataSetCount)]/" : ""
         seriesCount = 0
