@@ -23,8 +23,6 @@ struct Deriver {
     var pendingUses: [String: [String: Int]] = [:]
     /// Rows kept by the staging writer of sources staged in this run (see `captureSelections`).
     var preloaded: [String: [String: [StagedRow]]]
-    /// Indicators not yet computed (the pipeline computes them in order).
-    var remainingIndicators: Int
 
     init(db: Database, pipeline: Pipeline, regions: RegionCatalog, structureYear: Int, preloaded: [String: [String: [StagedRow]]] = [:]) throws {
         self.db = db
@@ -32,7 +30,6 @@ struct Deriver {
         self.pipeline = pipeline
         self.regions = regions
         self.structureYear = structureYear
-        self.remainingIndicators = pipeline.indicators.count
         let h = pipeline.definition.harmonisation
         let shares = (h?.split_shares ?? []).map { SplitShare(oldCode: $0.old, newCode: $0.new, year: $0.year, share: $0.share, basis: $0.basis) }
         harmoniser = Harmoniser(regions: regions, target: structureYear, splitShares: shares)
@@ -116,17 +113,10 @@ struct Deriver {
         return out
     }
 
-    /// Forgets the measures no indicator after `def` needs, so memory holds the measures of
-    /// the indicators still to come rather than of all of them.
-    mutating func done(with def: IndicatorDefinition) {
-        remainingIndicators -= 1
-        var needed = Set<String>()
-        func need(_ name: String?) {
-            guard let name, !needed.contains(name) else { return }
-            needed.insert(name)
-            if let m = pipeline.definition.measures[name], m.combine == "weighted_mean" { need(m.weight) }
-        }
-        for later in pipeline.indicators.suffix(remainingIndicators) { later.measures.forEach(need) }
+    /// Forgets the cached measures none of `later` reads, so memory holds the measures of the
+    /// indicators still to come rather than of all of them.
+    mutating func keepOnly(measuresOf later: ArraySlice<IndicatorDefinition>) {
+        let needed = Deriver.measuresRead(by: later, pipeline)
         for name in rawCache.keys where !needed.contains(name) { rawCache[name] = nil }
         for name in harmonisedCache.keys where !needed.contains(name) { harmonisedCache[name] = nil }
     }
@@ -147,6 +137,11 @@ struct Deriver {
     /// The measures the pipeline's indicators read (with the weights of weighted means and
     /// the split key).
     static func usedMeasures(_ pipeline: Pipeline) -> Set<String> {
+        measuresRead(by: pipeline.indicators[...], pipeline, also: pipeline.definition.harmonisation?.split_key)
+    }
+
+    /// The measures these indicators read, with the weights of weighted means (and `also`).
+    static func measuresRead(by indicators: ArraySlice<IndicatorDefinition>, _ pipeline: Pipeline, also extra: String? = nil) -> Set<String> {
         let d = pipeline.definition
         var used = Set<String>()
         func use(_ name: String?) {
@@ -154,8 +149,8 @@ struct Deriver {
             used.insert(name)
             if m.combine == "weighted_mean" { use(m.weight) }
         }
-        for i in pipeline.indicators { i.measures.forEach(use) }
-        use(d.harmonisation?.split_key)
+        for i in indicators { i.measures.forEach(use) }
+        use(extra)
         return used
     }
 

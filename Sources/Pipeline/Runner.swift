@@ -200,12 +200,12 @@ public final class Runner {
                 let writer = try FactWriter(db, runId: runId, structureYear: structureYear, regions: regions, indicators: pipeline.indicators)
                 defer { writer.close() }
                 var computed: [(IndicatorDefinition, [IndicatorValue])] = []
-                for def in pipeline.indicators {
+                for (i, def) in pipeline.indicators.enumerated() {
                     let values = try deriver.indicator(def)
                     for v in values { try writer.write(v) }
                     // Groups need the values, not their lineage and notes, which are written.
                     computed.append((def, values.map { v in var v = v; v.lineage = []; v.note = nil; return v }))
-                    deriver.done(with: def)
+                    deriver.keepOnly(measuresOf: pipeline.indicators[(i + 1)...])
                 }
                 // Comparison groups over the municipal values of the target structure.
                 // Walked in place rather than gathered into one array: a copy of every value
@@ -318,7 +318,7 @@ public final class Runner {
             observe(.sourceDone(id: s.id, staged: staged, rejected: rejected, outOfValidity: outcome.outOfValidity, dialect: outcome.info.dialect))
             summary.steps.append(.init(step: "stage \(s.id)", status: "ok", seconds: Date().timeIntervalSince(t0), rows: staged,
                                        detail: rejected > 0 ? "\(rejected) rejected" : nil))
-            if writer.capture != nil && !writer.sumDuplicates { preloaded[s.id] = writer.takeCaptured() }
+            if let kept = writer.takeCaptured() { preloaded[s.id] = kept }
             if let pendingHash {
                 let h = try pendingHash.wait()
                 hashes[s.id] = h

@@ -56,13 +56,7 @@ public struct ByteKey: Hashable, Sendable {
     public init(_ string: String) { self.string = string }
 
     public static func == (a: ByteKey, b: ByteKey) -> Bool {
-        let x = a.string.utf8, y = b.string.utf8
-        guard x.count == y.count else { return false }
-        let fast = x.withContiguousStorageIfAvailable { p in
-            y.withContiguousStorageIfAvailable { q in p.count == 0 || memcmp(p.baseAddress!, q.baseAddress!, p.count) == 0 }
-        }
-        if let fast, let equal = fast { return equal }
-        return x.elementsEqual(y)
+        a.string.utf8.count == b.string.utf8.count && Staging.compare(a.string, b.string) == 0
     }
 
     public func hash(into hasher: inout Hasher) {
@@ -297,38 +291,41 @@ public final class StagingWriter {
             return
         }
         duplicates += 1
-        func string(_ t: StagingBatch.TextRef) -> String {
-            String(decoding: UnsafeBufferPointer(rebasing: text[Int(t.offset)..<Int(t.offset + t.length)]), as: UTF8.self)
-        }
+        try onDuplicate?(Duplicate(measure: measureLabels[Int(r.measure)], region: StagingWriter.string(r.region, in: text),
+                                   period: StagingWriter.string(r.period, in: text), breakdown: StagingWriter.string(r.breakdown, in: text),
+                                   location: StagingWriter.location(r, text: text, file: file)))
+    }
+
+    /// A text of a batch, decoded.
+    private static func string(_ t: StagingBatch.TextRef, in text: UnsafeBufferPointer<UInt8>) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: text[Int(t.offset)..<Int(t.offset + t.length)]), as: UTF8.self)
+    }
+
+    /// Where a row of a batch stands in its file.
+    private static func location(_ r: StagingBatch.Row, text: UnsafeBufferPointer<UInt8>, file: String) -> SourceLocation {
         let f = r.flags
-        let location = SourceLocation(file: file, line: f & StagingBatch.Row.hasLine != 0 ? Int(r.line) : nil,
-                                      column: f & StagingBatch.Row.hasColumn != 0 ? Int(r.column) : nil,
-                                      path: f & StagingBatch.Row.hasPath != 0 ? string(r.path) : nil)
-        try onDuplicate?(Duplicate(measure: measureLabels[Int(r.measure)], region: string(r.region), period: string(r.period),
-                                   breakdown: string(r.breakdown), location: location))
+        return SourceLocation(file: file, line: f & StagingBatch.Row.hasLine != 0 ? Int(r.line) : nil,
+                              column: f & StagingBatch.Row.hasColumn != 0 ? Int(r.column) : nil,
+                              path: f & StagingBatch.Row.hasPath != 0 ? string(r.path, in: text) : nil)
     }
 
     /// Keeps a staged row of a captured measure, as `Staging.rows` would read it back.
     private func keep(_ r: StagingBatch.Row, text: UnsafeBufferPointer<UInt8>, file: String) {
-        func string(_ t: StagingBatch.TextRef) -> String {
-            String(decoding: UnsafeBufferPointer(rebasing: text[Int(t.offset)..<Int(t.offset + t.length)]), as: UTF8.self)
-        }
         let f = r.flags
-        let location: String
-        if f & StagingBatch.Row.hasLine != 0 {
-            location = f & StagingBatch.Row.hasColumn != 0 ? "\(r.line):\(r.column)" : "\(r.line)"
-        } else {
-            location = f & StagingBatch.Row.hasPath != 0 ? string(r.path) : ""
-        }
+        let at = StagingWriter.location(r, text: text, file: file)
         captured[measureLabels[Int(r.measure)], default: []].append(StagedRow(
-            region: string(r.region), period: string(r.period), breakdown: string(r.breakdown),
-            value: f & StagingBatch.Row.hasValue != 0 ? r.value : nil, status: f & StagingBatch.Row.hasStatus != 0 ? string(r.status) : nil,
-            location: location))
+            region: StagingWriter.string(r.region, in: text), period: StagingWriter.string(r.period, in: text),
+            breakdown: StagingWriter.string(r.breakdown, in: text),
+            value: f & StagingBatch.Row.hasValue != 0 ? r.value : nil,
+            status: f & StagingBatch.Row.hasStatus != 0 ? StagingWriter.string(r.status, in: text) : nil,
+            location: StagedRow.locationText(line: at.line, column: at.column, path: at.path)))
     }
 
     /// The captured rows of each measure in the order the table keeps them (region, period,
-    /// breakdown), so sums come out exactly as from a scan; the writer lets go of them.
-    public func takeCaptured() -> [String: [StagedRow]] {
+    /// breakdown), so sums come out exactly as from a scan; the writer lets go of them. Nil
+    /// when this writer kept nothing to stand in for a scan (no `capture`, or summed duplicates).
+    public func takeCaptured() -> [String: [StagedRow]]? {
+        guard capture != nil && !sumDuplicates else { return nil }
         var out = captured
         captured = [:]
         for k in out.keys {
@@ -409,6 +406,11 @@ public struct StagedRow: Sendable {
     public var status: String?
     /// Where the value stands in its file: `line:column` or a JSON/XML path.
     public var location: String
+
+    /// `line:column`, `line`, the path, or empty.
+    static func locationText(line: Int?, column: Int?, path: String?) -> String {
+        line.map { l in column.map { "\(l):\($0)" } ?? "\(l)" } ?? path ?? ""
+    }
 }
 
 public enum Staging {
@@ -428,18 +430,7 @@ public enum Staging {
     /// returned too: the harmoniser decides validity with the catalogue of the (re)run, which
     /// may not be the one the rows were staged with (`etl rerun --catalog`).
     public static func rows(_ db: Database, sourceId: String, measure: String) throws -> [StagedRow] {
-        let sql = """
-            SELECT o.region, o.period, o.breakdown, o.value, o.status, o.line, o.col, o.path FROM stg_observation o
-            WHERE o.measure_key = (SELECT m.measure_key FROM stg_measure m JOIN dim_source s USING (source_key) WHERE s.source_id = ? AND m.code = ?)
-            """
-        var out: [StagedRow] = []
-        let cursor = try Row.fetchCursor(db, sql: sql, arguments: [sourceId, measure])
-        while let r = try cursor.next() {
-            let line: Int? = r[5], col: Int? = r[6], path: String? = r[7]
-            let location = line.map { l in col.map { "\(l):\($0)" } ?? "\(l)" } ?? path ?? ""
-            out.append(StagedRow(region: r[0], period: r[1], breakdown: r[2], value: r[3], status: r[4], location: location))
-        }
-        return out
+        try rows(db, sourceId: sourceId, measures: [measure])[measure] ?? []
     }
 
     /// Staged rows of several measures of one source in one pass over the source's rows
@@ -465,9 +456,8 @@ public enum Staging {
         var out: [String: [StagedRow]] = [:]
         let cursor = try Row.fetchCursor(db, sql: sql, arguments: [sourceKey])
         while let r = try cursor.next() {
-            let line: Int? = r[6], col: Int? = r[7], path: String? = r[8]
-            let location = line.map { l in col.map { "\(l):\($0)" } ?? "\(l)" } ?? path ?? ""
-            out[codes[r[0]]!, default: []].append(StagedRow(region: r[1], period: r[2], breakdown: r[3], value: r[4], status: r[5], location: location))
+            out[codes[r[0]]!, default: []].append(StagedRow(region: r[1], period: r[2], breakdown: r[3], value: r[4], status: r[5],
+                                                             location: StagedRow.locationText(line: r[6], column: r[7], path: r[8])))
         }
         return out
     }
