@@ -23,6 +23,10 @@ struct Deriver {
     var pendingUses: [String: [String: Int]] = [:]
     /// Rows kept by the staging writer of sources staged in this run (see `captureSelections`).
     var preloaded: [String: [String: [StagedRow]]]
+    /// Each source's dimensions and categories, as staged (`stg_label`).
+    var dimensions: [String: [SourceDimension]] = [:]
+    /// Where each measure's values stand in their files (`FILE:LINE`), for warnings.
+    var places: [String: [SeriesKey: String]] = [:]
 
     init(db: Database, pipeline: Pipeline, regions: RegionCatalog, structureYear: Int, preloaded: [String: [String: [StagedRow]]] = [:]) throws {
         self.db = db
@@ -34,6 +38,14 @@ struct Deriver {
         let shares = (h?.split_shares ?? []).map { SplitShare(oldCode: $0.old, newCode: $0.new, year: $0.year, share: $0.share, basis: $0.basis) }
         harmoniser = Harmoniser(regions: regions, target: structureYear, splitShares: shares)
         if let tol = h?.tolerance { harmoniser.tolerance = tol }
+        // Every selection must match its source's categories before anything is derived.
+        var problems: [String] = []
+        for s in pipeline.definition.sources {
+            let dims = SourceDimension.from(rows: try Staging.categories(db, sourceId: s.id), roleOverrides: s.dimensions ?? [:])
+            dimensions[s.id] = dims
+            problems += SelectionCheck.problems(pipeline, sourceId: s.id, dimensions: dims, file: pipeline.sourcePath(s))
+        }
+        if !problems.isEmpty { throw DefinitionError(problems) }
         try planReads()
         if let key = h?.split_key {
             // The key is a measure like any other; it can be read only once self is set up.
@@ -67,30 +79,35 @@ struct Deriver {
             }
         }
         var sums: [SeriesKey: (value: Double, status: String?, missing: Bool, n: Int)] = [:]
-        var combos = Set<String>()
+        var place: [SeriesKey: String] = [:]
+        let file = pipeline.definition.sources.first { $0.id == def.source }.map { pipeline.sourcePath($0) } ?? def.source
+        // How many cells each sum adds up: every selected category, as the source lists them.
+        // A region and year with fewer is missing, never too small (docs/PIPELINE.md).
+        var expected = contents.count
+        let dims = dimensions[def.source] ?? []
+        for (dim, sel) in select {
+            expected *= max(1, dims.first { $0.id == dim }?.codes.filter { sel.matches($0) }.count ?? 1)
+        }
         for r in rows {
             guard let year = Int(r.period) else { continue }
             var keep: [Substring] = []
-            var chosen: [Substring] = []
             var ok = true
             if !r.breakdown.isEmpty {
                 for pair in r.breakdown.split(separator: ";") {
                     let kv = pair.split(separator: "=", maxSplits: 1)
                     let dim = String(kv[0]), code = kv.count > 1 ? String(kv[1]) : ""
-                    if dim == "\u{1}measure" { chosen.append(pair); continue }
+                    if dim == "\u{1}measure" { continue }
                     if let sel = select[dim] {
                         if !sel.matches(code) { ok = false; break }
-                        chosen.append(pair)
                     } else { keep.append(pair) }
                 }
             }
             guard ok else { continue }
-            combos.insert(chosen.joined(separator: ";"))
-            if let v = r.value, v < 0, def.combine != "weighted_mean" {
-                let file = pipeline.definition.sources.first { $0.id == def.source }.map { pipeline.sourcePath($0) } ?? def.source
+            if let v = r.value, v < 0, def.rule == .sum {
                 warnings.append("\(name): negative count \(v) for \(r.region) \(r.period) at \(file):\(r.location); a count cannot be below zero")
             }
             let key = SeriesKey(r.region, year, keep.joined(separator: ";"))
+            if place[key] == nil { place[key] = "\(file):\(r.location)" }
             var acc = sums[key] ?? (0, nil, false, 0)
             acc.n += 1
             acc.status = Symbols.strongest(acc.status, r.status)
@@ -98,17 +115,22 @@ struct Deriver {
             sums[key] = acc
         }
         var out: [SeriesKey: StatValue] = [:]
-        let expected = combos.count
         for (k, a) in sums {
             if a.missing || Symbols.isMissing(a.status) {
                 out[k] = StatValue(nil, status: Symbols.isMissing(a.status) ? a.status : "..")
-            } else if a.n < expected && def.absent != "zero" {
+            } else if a.n < expected && !def.absentIsZero {
                 // Some selected categories are absent for this region and year: the sum would be too small.
                 out[k] = StatValue(nil, status: "..")
             } else {
                 out[k] = StatValue(a.value, status: a.n == 1 ? a.status : (a.status == "-" ? nil : a.status))
             }
         }
+        if out.isEmpty {
+            warnings.append("measure \(name): source \(def.source) (\(file)) has no cells for it; every indicator using it is empty")
+        } else if !out.values.contains(where: { $0.value != nil }) {
+            warnings.append("measure \(name): all \(out.count) values are missing (`..`, `:` or `.`) in \(file); check its selection")
+        }
+        places[name] = place
         rawCache[name] = out
         return out
     }
@@ -147,7 +169,7 @@ struct Deriver {
         func use(_ name: String?) {
             guard let name, !used.contains(name), let m = d.measures[name] else { return }
             used.insert(name)
-            if m.combine == "weighted_mean" { use(m.weight) }
+            if m.rule == .weightedMean { use(m.weight) }
         }
         for i in indicators { i.measures.forEach(use) }
         use(extra)
@@ -189,11 +211,11 @@ struct Deriver {
         guard let def = pipeline.definition.measures[name] else { throw DefinitionError(["unknown measure \(name)"]) }
         let values = try raw(name)
         let result: HarmoniseResult
-        if def.combine == "weighted_mean" {
+        if def.rule == .weightedMean {
             let w = try raw(def.weight!)
             result = harmoniser.harmonise(values, rule: .weightedMean, weights: w)
         } else {
-            result = harmoniser.harmonise(values, rule: .sum, absentIsZero: def.absent == "zero")
+            result = harmoniser.harmonise(values, rule: .sum, absentIsZero: def.absentIsZero)
         }
         for w in result.warnings { warnings.append("\(name): \(w)") }
         outOfValidity = max(outOfValidity, result.outOfValidity)
@@ -202,23 +224,103 @@ struct Deriver {
     }
 
     mutating func indicator(_ def: IndicatorDefinition) throws -> [IndicatorValue] {
+        let values: [IndicatorValue]
         switch def.kind {
         case .ratio:
-            let absentZero = pipeline.definition.measures[def.numerator!]?.absent == "zero"
-            let values = IndicatorEngine.ratio(def, numerator: try harmonised(def.numerator!), denominator: try harmonised(def.denominator!),
-                                               numeratorAbsentIsZero: absentZero)
-            // A share is a part of a whole: a numerator above its denominator is worth a look.
-            if def.unit == "prosent" && def.scale == 100 {
-                for v in values {
-                    guard let n = v.numerator, let d = v.denominatorValue, d > 0, n > d else { continue }
-                    warnings.append("\(def.code) \(v.key.region) \(v.key.year): numerator \(n) is above denominator \(d) (\(String(format: "%.1f", n / d * 100)) %)")
+            let absentZero = pipeline.definition.measures[def.numerator!]?.absentIsZero ?? false
+            let numerator = try harmonised(def.numerator!), denominator = try harmonised(def.denominator!)
+            try checkAligned(def, numerator: (def.numerator!, numerator), denominator: (def.denominator!, denominator), exact: false)
+            values = IndicatorEngine.ratio(def, numerator: numerator, denominator: denominator, numeratorAbsentIsZero: absentZero)
+        case .rate:
+            let measure = try harmonised(def.measure!)
+            if let w = def.weight { try checkAligned(def, numerator: (def.measure!, measure), denominator: (w, try harmonised(w)), exact: false) }
+            values = IndicatorEngine.direct(def, measure: measure)
+        case .count:
+            values = IndicatorEngine.direct(def, measure: try harmonised(def.measure!))
+        case .difference:
+            let measure = try harmonised(def.measure!), minus = try harmonised(def.minus!)
+            try checkAligned(def, numerator: (def.measure!, measure), denominator: (def.minus!, minus), exact: true)
+            values = IndicatorEngine.difference(def, measure: measure, minus: minus)
+        }
+        plausibility(def, values)
+        return values
+    }
+
+    /// The breakdown dimensions of a measure's values (`Kjonn`, `art`).
+    static func breakdownDimensions(_ values: [Harmonised]) -> Set<String> {
+        var seen = Set<String>(), dims = Set<String>()
+        for v in values where !v.key.breakdown.isEmpty && seen.insert(v.key.breakdown).inserted {
+            for pair in v.key.breakdown.split(separator: ";") { dims.insert(String(pair.split(separator: "=", maxSplits: 1)[0])) }
+        }
+        return dims
+    }
+
+    /// A ratio's denominator (a rate's weight, a difference's subtrahend) must not be broken
+    /// down by a dimension its numerator is not: its values would match no numerator and every
+    /// value would be missing. A forgotten dimension in a `select` is the usual cause.
+    func checkAligned(_ def: IndicatorDefinition, numerator: (name: String, values: [Harmonised]), denominator: (name: String, values: [Harmonised]),
+                      exact: Bool) throws {
+        let n = Deriver.breakdownDimensions(numerator.values), d = Deriver.breakdownDimensions(denominator.values)
+        var problems: [String] = []
+        for dim in d.subtracting(n).sorted() {
+            problems.append("\(pipeline.place("measures.\(denominator.name)")): error: indicator \(def.code): \(denominator.name) is broken down by `\(dim)`, "
+                + "which \(numerator.name) is not, so no value would line up; add `\(dim)` to measures.\(denominator.name).select (the categories to add up) "
+                + "or to measures.\(numerator.name).select")
+        }
+        if exact {
+            for dim in n.subtracting(d).sorted() {
+                problems.append("\(pipeline.place("measures.\(numerator.name)")): error: indicator \(def.code): \(numerator.name) is broken down by `\(dim)`, "
+                    + "which \(denominator.name) is not; select the same dimensions in both")
+            }
+        }
+        if !problems.isEmpty { throw DefinitionError(problems) }
+    }
+
+    /// Warnings people expect (docs/PIPELINE.md, "Plausibility warnings"): a value all missing,
+    /// a per cent above 100, a jump between years above the indicator's `max_jump`. Each names
+    /// the region, the year and where the value comes from.
+    mutating func plausibility(_ def: IndicatorDefinition, _ values: [IndicatorValue]) {
+        if values.isEmpty {
+            warnings.append("indicator \(def.code): no values at all; check the measures it reads (\(def.measures.joined(separator: ", ")))")
+            return
+        }
+        if !values.contains(where: { $0.value != nil }) {
+            warnings.append("indicator \(def.code): all \(values.count) values are missing; check the measures it reads (\(def.measures.joined(separator: ", ")))")
+        }
+        let primary = def.numerator ?? def.measure ?? ""
+        func whereFrom(_ v: IndicatorValue) -> String {
+            let measures = [primary] + (def.kind == .ratio ? [def.denominator ?? ""] : [])
+            var parts: [String] = []
+            for m in measures {
+                guard let map = places[m] else { continue }
+                let own = map[SeriesKey(v.key.region, v.key.year, v.key.breakdown)] ?? map[SeriesKey(v.key.region, v.key.year)]
+                if let own { parts.append("\(m) at \(own)"); continue }
+                // A merged or renumbered value: the places of its parts.
+                let from = v.lineage.compactMap { l in map[SeriesKey(l.code, l.year, v.key.breakdown)] ?? map[SeriesKey(l.code, l.year)] }
+                if !from.isEmpty { parts.append("\(m) from " + from.prefix(5).joined(separator: ", ") + (from.count > 5 ? ", …" : "")) }
+            }
+            return parts.isEmpty ? "" : " (\(parts.joined(separator: "; ")))"
+        }
+        if def.unit.lowercased() == "prosent" || def.unit == "%" {
+            for v in values {
+                guard let x = v.value, x > 100 + 1e-9 else { continue }
+                warnings.append("\(def.code) \(v.key.region) \(v.key.year)\(v.key.breakdown.isEmpty ? "" : " [\(v.key.breakdown)]"): "
+                    + "\(String(format: "%.1f", x)) per cent is above 100\(whereFrom(v))")
+            }
+        }
+        if let factor = def.maxJump, factor > 0 {
+            var series: [String: [(year: Int, value: Double, v: IndicatorValue)]] = [:]
+            for v in values { if let x = v.value { series["\(v.key.region)\u{1}\(v.key.breakdown)", default: []].append((v.key.year, x, v)) } }
+            for (_, points) in series.sorted(by: { $0.key < $1.key }) {
+                let sorted = points.sorted { $0.year < $1.year }
+                for (a, b) in zip(sorted, sorted.dropFirst()) where b.year == a.year + 1 && a.value > 0 && b.value > 0 {
+                    let ratio = b.value / a.value
+                    guard ratio > factor || ratio < 1 / factor else { continue }
+                    warnings.append("\(def.code) \(b.v.key.region) \(b.year)\(b.v.key.breakdown.isEmpty ? "" : " [\(b.v.key.breakdown)]"): "
+                        + "\(String(format: "%g", a.value)) in \(a.year) → \(String(format: "%g", b.value)) in \(b.year), a change by a factor of "
+                        + "\(String(format: "%.2f", max(ratio, 1 / ratio))), more than max_jump \(String(format: "%g", factor))\(whereFrom(b.v))")
                 }
             }
-            return values
-        case .rate, .count:
-            return IndicatorEngine.direct(def, measure: try harmonised(def.measure!))
-        case .difference:
-            return IndicatorEngine.difference(def, measure: try harmonised(def.measure!), minus: try harmonised(def.minus!))
         }
     }
 }

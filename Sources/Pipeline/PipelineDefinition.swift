@@ -15,8 +15,8 @@ public struct DefinitionError: Error, CustomStringConvertible, Sendable {
 public struct SourceDefinition: Codable, Sendable {
     public var id: String
     public var path: String
-    /// csv, jsonstat, sdmx, px; guessed from the extension when omitted.
-    public var format: String?
+    /// csv, jsonstat, sdmx, px, husbanken; sniffed from the extension and first bytes when omitted.
+    public var format: SourceFormat?
     public var table: String?
     public var encoding: String?
     public var delimiter: String?
@@ -91,17 +91,59 @@ public struct MeasureDefinition: Codable, Sendable {
     /// Other dimensions: the categories to keep; several are summed.
     public var select: [String: Selection]?
     /// sum (counts) or weighted_mean (rates published without parts).
-    public var combine: String?
+    public var combine: CombineRule?
     /// For weighted_mean: the measure whose values weight the parts.
     public var weight: String?
     /// `zero`: a municipality with no row counts as zero (registers listing only non-zero
     /// counts, such as grants); default `missing`.
-    public var absent: String?
+    public var absent: AbsentRule?
+
+    public var rule: CombineRule { combine ?? .sum }
+    public var absentIsZero: Bool { absent == .zero }
+}
+
+/// How a measure combines across municipalities (docs/PIPELINE.md, `measures`).
+public enum CombineRule: String, Codable, Sendable, CaseIterable {
+    /// Counts: parts are added up.
+    case sum
+    /// Rates published without their parts: a mean weighted by another measure.
+    case weightedMean = "weighted_mean"
+}
+
+/// What a municipality with no row means for a measure.
+public enum AbsentRule: String, Codable, Sendable, CaseIterable {
+    /// None: registers that list only non-zero counts.
+    case zero
+    /// Not known: a merged value with a part missing is missing.
+    case missing
+}
+
+/// The municipality structure a pipeline harmonises to.
+public enum StructureYearSetting: Codable, Sendable, Equatable {
+    case latest
+    case year(Int)
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let y = try? c.decode(Int.self) { self = .year(y); return }
+        let s = try c.decode(String.self)
+        if s == "latest" { self = .latest } else if let y = Int(s) { self = .year(y) } else {
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "expected `latest` or a year")
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .latest: try c.encode("latest")
+        case .year(let y): try c.encode(y)
+        }
+    }
 }
 
 public struct HarmonisationSettings: Codable, Sendable {
     /// `latest` (default) or a year.
-    public var structure_year: String?
+    public var structure_year: StructureYearSetting?
     public var split_key: String?
     public var split_shares: [SplitShareEntry]?
     public var border_exceptions: [BorderExceptionEntry]?
@@ -143,11 +185,13 @@ public struct IndicatorEntry: Codable, Sendable {
     public var population: String?
     public var source_tables: [String]?
     public var definition: String
+    /// A value that changes by more than this factor from one year to the next is warned about.
+    public var max_jump: Double?
 
     public var definitionValue: IndicatorDefinition {
         IndicatorDefinition(code: code, name: name, nameEn: name_en, unit: unit, kind: kind, numerator: numerator, denominator: denominator,
                             measure: measure, weight: weight, minus: minus, scale: scale ?? 1, decimals: decimals ?? 1, population: population,
-                            sourceTables: source_tables ?? [], definition: definition)
+                            sourceTables: source_tables ?? [], definition: definition, maxJump: max_jump)
     }
 }
 
@@ -177,6 +221,14 @@ public struct Pipeline: Sendable {
     public var warehousePath: String
     /// The raw bytes of everything that defines the derived layer, for change detection.
     public var definitionBytes: [Data]
+    /// Line and column of each key path of the pipeline file (`measures.x.select.Kjonn`).
+    public var positions: [String: LinePosition] = [:]
+
+    /// `FILE:LINE:COLUMN` of a key path of the pipeline file, for messages (the file alone when unknown).
+    public func place(_ keyPath: String) -> String {
+        guard let p = positions[keyPath] else { return path }
+        return "\(path):\(p.line):\(p.column)"
+    }
 
     public static let defaultWarehouse = "warehouse/omsorg.sqlite"
 
@@ -188,9 +240,7 @@ public struct Pipeline: Sendable {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw DefinitionError(["\(path): error: cannot read the pipeline file as UTF-8 text"])
         }
-        let def: PipelineDefinition
-        do { def = try YAMLDecoder().decode(PipelineDefinition.self, from: text) }
-        catch { throw DefinitionError(["\(path): error: \(describe(error))"]) }
+        let (def, root): (PipelineDefinition, Node) = try decodeStrict(text, file: path, shape: LanguageSchema.pipeline)
         let folder = (path as NSString).deletingLastPathComponent
         var problems: [String] = []
         var bytes: [Data] = [data]
@@ -214,13 +264,21 @@ public struct Pipeline: Sendable {
             indicatorsPath = full
             if let d = FileManager.default.contents(atPath: full), let t = String(data: d, encoding: .utf8) {
                 bytes.append(d)
-                do { indicators = try YAMLDecoder().decode(IndicatorCatalogFile.self, from: t).indicators.map(\.definitionValue) }
-                catch { problems.append("\(full): error: \(describe(error))") }
+                do {
+                    let (file, _): (IndicatorCatalogFile, Node) = try decodeStrict(t, file: full, shape: LanguageSchema.catalogue)
+                    indicators = file.indicators.map(\.definitionValue)
+                } catch let e as DefinitionError { problems += e.problems }
             } else {
                 problems.append("\(path): error: indicators: file not found: \(full)")
             }
         } else if def.indicators == nil {
             problems.append("\(path): error: no `indicators:` catalogue named; expected a path such as indicators.yml")
+        }
+        // Group files decide the published groups: they are part of what "nothing changed" compares.
+        for (key, file) in [("groups.counties", def.groups?.counties), ("groups.kostragrupper", def.groups?.kostragrupper)] {
+            guard let file, let full = resolve(file, what: key) else { continue }
+            if let d = FileManager.default.contents(atPath: full) { bytes.append(d) }
+            else if checkFiles { problems.append("\(path): error: \(key): file not found: \(full)") }
         }
         // Sources.
         var ids = Set<String>()
@@ -229,59 +287,100 @@ public struct Pipeline: Sendable {
             if let full = resolve(s.path, what: "sources[\(i)] (\(s.id))"), checkFiles, !FileManager.default.fileExists(atPath: full) {
                 problems.append("\(path): error: sources[\(i)] (\(s.id)): file not found: \(full)")
             }
-            if let f = s.format, SourceFormat(rawValue: f) == nil {
-                problems.append("\(path): error: sources[\(i)] (\(s.id)): unknown format \"\(f)\"; expected one of \(SourceFormat.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
             problems += s.fetch?.problems(at: "\(path): error: sources[\(i)] (\(s.id))") ?? []
-            if s.format == "husbanken" && s.mapping == nil {
+            if s.format == .husbanken && s.mapping == nil {
                 problems.append("\(path): error: sources[\(i)] (\(s.id)): format husbanken needs a `mapping:` of its columns (municipality, year, kind, stage, places, …)")
             }
-            if let e = s.encoding, TextEncoding(name: e) == nil {
-                problems.append("\(path): error: sources[\(i)] (\(s.id)): unknown encoding \"\(e)\"; expected utf-8, windows-1252 or iso-8859-1")
+            if s.mapping != nil && s.format != .husbanken {
+                problems.append("\(path): error: sources[\(i)] (\(s.id)): `mapping:` applies only to `format: husbanken`")
             }
         }
         // Measures.
+        let measureNames = def.measures.keys.sorted()
         for (name, m) in def.measures.sorted(by: { $0.key < $1.key }) {
-            if !ids.contains(m.source) { problems.append("\(path): error: measures.\(name): unknown source \"\(m.source)\"; declared sources are \(ids.sorted().joined(separator: ", "))") }
-            if let a = m.absent, a != "zero" && a != "missing" {
-                problems.append("\(path): error: measures.\(name): absent \"\(a)\" is not one of zero, missing")
+            if !ids.contains(m.source) {
+                problems.append("\(path): error: measures.\(name): unknown source \"\(m.source)\"\(didYouMean(m.source, among: ids.sorted())); declared sources are \(ids.sorted().joined(separator: ", "))")
             }
-            let combine = m.combine ?? "sum"
-            switch combine {
-            case "sum": break
-            case "weighted_mean":
+            switch m.rule {
+            case .sum:
+                if m.weight != nil { problems.append("\(path): error: measures.\(name): `weight:` applies only to `combine: weighted_mean`") }
+            case .weightedMean:
                 if let w = m.weight {
-                    if def.measures[w] == nil { problems.append("\(path): error: measures.\(name): weight refers to unknown measure \"\(w)\"") }
+                    if def.measures[w] == nil { problems.append("\(path): error: measures.\(name): weight refers to unknown measure \"\(w)\"\(didYouMean(w, among: measureNames))") }
                 } else {
                     problems.append("\(path): error: measures.\(name): combine weighted_mean needs a `weight:` measure")
                 }
                 if let sel = m.select, sel.values.contains(where: { !$0.isSingle }) || !(m.contents?.isSingle ?? true) {
                     problems.append("\(path): error: measures.\(name): a weighted_mean measure cannot sum several categories; select one code per dimension")
                 }
-            default:
-                problems.append("\(path): error: measures.\(name): combine \"\(combine)\" is not one of sum, weighted_mean")
+                if m.absentIsZero { problems.append("\(path): error: measures.\(name): `absent: zero` applies to counts (`combine: sum`), not to a weighted mean") }
             }
         }
         if let key = def.harmonisation?.split_key, def.measures[key] == nil {
-            problems.append("\(path): error: harmonisation.split_key refers to unknown measure \"\(key)\"")
-        }
-        if let y = def.harmonisation?.structure_year, y != "latest", Int(y) == nil {
-            problems.append("\(path): error: harmonisation.structure_year \"\(y)\" is not `latest` or a year")
+            problems.append("\(path): error: harmonisation.split_key refers to unknown measure \"\(key)\"\(didYouMean(key, among: measureNames))")
         }
         // Indicators against measures: every problem, not the first.
         let known = Set(def.measures.keys)
         var codes = Set<String>()
         for ind in indicators {
             if !codes.insert(ind.code).inserted { problems.append("\(indicatorsPath ?? path): error: duplicate indicator code \"\(ind.code)\"") }
-            for p in ind.problems(knownMeasures: known) { problems.append("\(indicatorsPath ?? path): error: \(p)") }
-            if ind.kind == .rate, let m = ind.measure, let w = ind.weight, let md = def.measures[m], md.combine == "weighted_mean", md.weight != w {
+            for p in ind.problems(knownMeasures: known) {
+                var hint = ""
+                if let m = ind.measures.first(where: { !known.contains($0) }), p.contains("\"\(m)\"") { hint = didYouMean(m, among: measureNames) }
+                problems.append("\(indicatorsPath ?? path): error: \(p)\(hint)")
+            }
+            if ind.kind == .rate, let m = ind.measure, let md = def.measures[m], md.rule != .weightedMean {
+                problems.append("\(indicatorsPath ?? path): error: indicator \(ind.code): kind rate needs measure \(m) to be declared `combine: weighted_mean` with its weight")
+            }
+            if ind.kind == .rate, let m = ind.measure, let w = ind.weight, let md = def.measures[m], md.rule == .weightedMean, md.weight != w {
                 problems.append("\(indicatorsPath ?? path): error: indicator \(ind.code): weight \(w) differs from measure \(m)'s weight \(md.weight ?? "")")
+            }
+            if ind.kind != .rate {
+                for m in ind.measures where def.measures[m]?.rule == .weightedMean {
+                    problems.append("\(indicatorsPath ?? path): error: indicator \(ind.code): measure \(m) is a weighted mean (a rate); kind \(ind.kind.rawValue) adds up counts and cannot use it")
+                }
             }
         }
         if !problems.isEmpty { throw DefinitionError(problems) }
-        let warehouse = warehouseOverride ?? def.warehouse ?? defaultWarehouse
+        // A relative warehouse path is relative to the pipeline's folder, like every other
+        // path, so a cron job that does not `cd` writes where the pipeline says.
+        let warehouse = warehouseOverride ?? resolveOutput(def.warehouse ?? defaultWarehouse, folder: folder)
         return Pipeline(path: path, folder: folder, definition: def, indicators: indicators, catalogPath: catalogPath,
-                        indicatorsPath: indicatorsPath, warehousePath: warehouse, definitionBytes: bytes)
+                        indicatorsPath: indicatorsPath, warehousePath: warehouse, definitionBytes: bytes,
+                        positions: LanguageSchema.positions(root))
+    }
+
+    /// An output path from a pipeline: relative to its folder (`..` allowed: it names where to write, not what to read).
+    static func resolveOutput(_ p: String, folder: String) -> String {
+        if p.hasPrefix("/") || folder.isEmpty { return p }
+        var parts: [Substring] = []
+        for c in "\(folder)/\(p)".split(separator: "/", omittingEmptySubsequences: false) {
+            if c == "." || (c.isEmpty && !parts.isEmpty) { continue }
+            if c == "..", let last = parts.last, last != "..", !last.isEmpty { parts.removeLast() } else { parts.append(c) }
+        }
+        return parts.isEmpty ? "." : parts.joined(separator: "/")
+    }
+
+    /// Decodes YAML strictly: syntax errors and every key or value the language does not
+    /// have are reported with their line and column before anything is decoded.
+    static func decodeStrict<T: Decodable>(_ text: String, file: String, shape: Shape) throws -> (T, Node) {
+        let node = try LanguageSchema.compose(text, file: file)
+        let problems = LanguageSchema.check(node, shape)
+        if !problems.isEmpty {
+            throw DefinitionError(problems.sorted { ($0.line, $0.column) < ($1.line, $1.column) }.map { $0.render(file: file) })
+        }
+        do { return (try YAMLDecoder().decode(T.self, from: node), node) }
+        catch let e as DecodingError {
+            var codingPath: [any CodingKey] = []
+            switch e {
+            case .keyNotFound(_, let c), .typeMismatch(_, let c), .valueNotFound(_, let c), .dataCorrupted(let c): codingPath = c.codingPath
+            @unknown default: break
+            }
+            let mark = LanguageSchema.mark(of: codingPath, in: node)
+            throw DefinitionError(["\(file):\(mark.map { "\($0.line):\($0.column):" } ?? "") error: \(describe(e))"])
+        } catch let e as YamlError {
+            throw DefinitionError([LanguageSchema.describe(e, file: file)])
+        }
     }
 
     public func sourcePath(_ s: SourceDefinition) -> String {
@@ -303,7 +402,7 @@ public struct Pipeline: Sendable {
     }
 }
 
-public enum SourceFormat: String, CaseIterable, Sendable {
+public enum SourceFormat: String, CaseIterable, Sendable, Codable {
     case csv, jsonstat, sdmx, px, husbanken
 
     public static func guess(path: String) -> SourceFormat {

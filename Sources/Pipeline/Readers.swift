@@ -27,7 +27,7 @@ public struct ReaderOptions: Sendable {
     }
 
     public init(source s: SourceDefinition, displayName: String) {
-        format = s.format.flatMap(SourceFormat.init(rawValue:))
+        format = s.format
         encoding = s.encoding.flatMap(TextEncoding.init(name:))
         delimiter = s.delimiter.flatMap { d in d == "tab" || d == "\\t" ? 0x09 : d.utf8.first }
         decimalComma = s.decimal.map { $0 == "," || $0 == "comma" }

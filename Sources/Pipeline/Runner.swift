@@ -113,7 +113,7 @@ public final class Runner {
         let regions = RegionCatalog(catalog: catalog, exceptions: exceptions)
         var structureYear = regions.newestYear
         if let y = options.structureYear { structureYear = y }
-        else if let s = pipeline.definition.harmonisation?.structure_year, let y = Int(s) { structureYear = y }
+        else if case .year(let y) = pipeline.definition.harmonisation?.structure_year { structureYear = y }
         let maxRejects = options.maxRejects ?? pipeline.definition.max_rejects ?? 0
 
         // Hash sources before the transaction; a missing file fails the run before anything is
@@ -278,7 +278,7 @@ public final class Runner {
             }
             let t0 = Date()
             observe(.sourceStarted(id: s.id, path: path))
-            let format = s.format.flatMap(SourceFormat.init(rawValue:)) ?? sniffFormat(path: path)
+            let format = s.format ?? sniffFormat(path: path)
             let key = try Warehouse.replaceSource(db, Warehouse.SourceRecord(id: s.id, path: path, format: format.rawValue, tableId: s.table,
                                                                               contentHash: hash, origin: readSidecar(path)), runId: runId)
             let writer = try StagingWriter(db, sourceKey: key, sumDuplicates: s.sum_duplicates ?? (format == .husbanken))

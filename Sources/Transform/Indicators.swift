@@ -2,7 +2,7 @@ import Foundation
 import Ingest
 
 /// How an indicator is computed and how it combines across municipalities (INDICATORS.md).
-public enum IndicatorKind: String, Sendable, Codable {
+public enum IndicatorKind: String, Sendable, Codable, CaseIterable {
     /// A count: summed across municipalities.
     case count
     /// A ratio with stored numerator and denominator: both summed, then divided.
@@ -34,10 +34,13 @@ public struct IndicatorDefinition: Sendable, Codable, Equatable {
     public var population: String?
     public var sourceTables: [String]
     public var definition: String
+    /// Optional plausibility bound: a value more than this factor above or below the
+    /// previous year's is warned about (docs/PIPELINE.md).
+    public var maxJump: Double?
 
     public init(code: String, name: String, nameEn: String? = nil, unit: String, kind: IndicatorKind, numerator: String? = nil, denominator: String? = nil,
                 measure: String? = nil, weight: String? = nil, minus: String? = nil, scale: Double = 1, decimals: Int = 1, population: String? = nil,
-                sourceTables: [String] = [], definition: String) {
+                sourceTables: [String] = [], definition: String, maxJump: Double? = nil) {
         self.code = code
         self.name = name
         self.nameEn = nameEn
@@ -53,6 +56,7 @@ public struct IndicatorDefinition: Sendable, Codable, Equatable {
         self.population = population
         self.sourceTables = sourceTables
         self.definition = definition
+        self.maxJump = maxJump
     }
 
     /// The measures this indicator needs.

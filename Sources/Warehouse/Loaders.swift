@@ -467,6 +467,15 @@ public enum Staging {
         try String.fetchAll(db, sql: "SELECT code FROM stg_measure JOIN dim_source USING (source_key) WHERE source_id = ? ORDER BY 1", arguments: [sourceId])
     }
 
+    /// A source's dimensions as its reader described them: id, role, and each category's
+    /// code and label, in code order (`stg_label`).
+    public static func categories(_ db: Database, sourceId: String) throws -> [(dimension: String, role: String, code: String, label: String)] {
+        try Row.fetchAll(db, sql: """
+            SELECT l.dimension, l.role, l.code, l.label FROM stg_label l JOIN dim_source s USING (source_key)
+            WHERE s.source_id = ? ORDER BY l.dimension, l.code
+            """, arguments: [sourceId]).map { ($0[0], $0[1], $0[2], $0[3]) }
+    }
+
     /// Region labels seen in all sources (code → label, validity).
     public static func regionLabels(_ db: Database) throws -> [(code: String, name: String, from: Int?, to: Int?)] {
         try Row.fetchAll(db, sql: "SELECT code, label, valid_from, valid_to FROM stg_label WHERE role = 'geo' GROUP BY code, ifnull(valid_from, 0) ORDER BY code")

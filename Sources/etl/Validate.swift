@@ -20,12 +20,16 @@ struct Validate: ParsableCommand {
         if let d = FileManager.default.contents(atPath: p.catalogPath) {
             do { _ = try ChangeCatalog.parseCSV(String(decoding: d, as: UTF8.self), file: p.catalogPath) } catch { problems.append("\(error)") }
         }
-        // Every source must at least open and show a header/structure its reader accepts.
+        // Every source must open, and every selection must match the categories it has
+        // (its readers list them; cells are read but not kept).
         for s in p.definition.sources {
             let path = p.sourcePath(s)
-            var sink = HeadSink()
-            do { _ = try readFile(path: path, options: ReaderOptions(source: s, displayName: path), into: &sink) }
-            catch is HeadSink.Enough {}
+            var sink = CategorySink()
+            do {
+                _ = try readFile(path: path, options: ReaderOptions(source: s, displayName: path), into: &sink)
+                let dims = SourceDimension.from(schemas: sink.schemas, roleOverrides: s.dimensions ?? [:])
+                problems += SelectionCheck.problems(p, sourceId: s.id, dimensions: dims, file: path)
+            }
             catch let e as ReadError { problems.append(e.description) }
             catch { problems.append("\(path): error: \(error)") }
         }
@@ -33,15 +37,4 @@ struct Validate: ParsableCommand {
         if !problems.isEmpty { eprint("\(problems.count) problem\(problems.count == 1 ? "" : "s") found"); throw Exit.usage }
         eprint("\(path): ok (\(p.definition.sources.count) sources, \(p.definition.measures.count) measures, \(p.indicators.count) indicators)")
     }
-}
-
-/// Reads just far enough to see that a file opens and has cells.
-struct HeadSink: CellSink {
-    struct Enough: Error {}
-    var n = 0
-    mutating func cell(_ cell: Cell, schema: DatasetSchema) throws {
-        n += 1
-        if n >= 100 { throw Enough() }
-    }
-    mutating func reject(_ error: ReadError, raw: String) throws {}
 }
