@@ -226,7 +226,11 @@ public final class Runner {
                     groups = GroupLoader.withCountyMembers(groups, codes: codes)
                     try writer.writeGroups(groups, years: years, nationalMembers: national)
                     for (def, values) in computed {
-                        for g in GroupEngine.aggregate(def, values: values, groups: groups) { try writer.write(g) }
+                        // A count of a register listing only non-zero rows: members without a row count as 0.
+                        let absentZero = def.kind == .count && (def.measure.flatMap { pipeline.definition.measures[$0] }?.absentIsZero ?? false)
+                        for g in GroupEngine.aggregate(def, values: values, groups: groups, absentIsZero: absentZero, nationalMembers: national) {
+                            try writer.write(g)
+                        }
                     }
                 }
                 summary.facts = writer.written

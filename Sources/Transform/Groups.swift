@@ -40,7 +40,11 @@ public struct GroupValue: Sendable, Equatable {
 /// Aggregates municipal indicator values over comparison groups (INDICATORS.md, "Comparison
 /// groups"). Members without a value are left out of every statistic and the count says so.
 public enum GroupEngine {
-    public static func aggregate(_ def: IndicatorDefinition, values: [IndicatorValue], groups: [ComparisonGroup]) -> [GroupValue] {
+    /// `absentIsZero`: the indicator counts a register that lists only non-zero rows, so a
+    /// member with no row is a member with 0 (in the mean, median, minimum and count), and
+    /// the national group's members are `nationalMembers` of the year, not only those with a row.
+    public static func aggregate(_ def: IndicatorDefinition, values: [IndicatorValue], groups: [ComparisonGroup], absentIsZero: Bool = false,
+                                 nationalMembers: [Int: Set<String>] = [:]) -> [GroupValue] {
         // Municipal values only, by (year, breakdown).
         var byKey: [String: [String: IndicatorValue]] = [:]
         for v in values where RegionLevel.of(v.key.region) == .kommune && !v.key.region.hasPrefix("K-") {
@@ -51,9 +55,15 @@ public enum GroupEngine {
             let parts = k.split(separator: "\u{1}", omittingEmptySubsequences: false)
             let year = Int(parts[0])!, breakdown = parts.count > 1 ? String(parts[1]) : ""
             for g in groups {
-                let members = g.kind == .national ? Set(regionValues.keys) : g.members(in: year)
+                var members = g.kind == .national ? Set(regionValues.keys) : g.members(in: year)
+                if absentIsZero && g.kind == .national { members.formUnion(nationalMembers[year] ?? []) }
                 if members.isEmpty { continue }
-                let present = members.sorted().compactMap { regionValues[$0] }.filter { $0.value != nil && $0.method != .notComputable }
+                let present = members.sorted().compactMap { code -> IndicatorValue? in
+                    if let v = regionValues[code] { return v }
+                    guard absentIsZero else { return nil }
+                    return IndicatorValue(indicator: def.code, key: SeriesKey(code, year, breakdown), value: 0, numerator: 0, denominatorValue: nil,
+                                          weight: nil, status: nil, method: .asPublished, note: "no row in the register: zero", lineage: [])
+                }.filter { $0.value != nil && $0.method != .notComputable }
                 let xs = present.map { $0.value! }.sorted()
                 var gv = GroupValue(group: g.code, indicator: def.code, year: year, breakdown: breakdown, mean: nil, weighted: nil,
                                     median: nil, min: xs.first, max: xs.last, count: xs.count,
