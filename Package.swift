@@ -87,6 +87,7 @@ let package = Package(
         .testTarget(name: "EndToEndTests", dependencies: [
             "Pipeline", "Warehouse", "Transform", "Ingest",
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Yams", package: "Yams"),
         ], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

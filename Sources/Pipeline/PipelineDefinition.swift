@@ -244,17 +244,24 @@ public struct Pipeline: Sendable {
         let folder = (path as NSString).deletingLastPathComponent
         var problems: [String] = []
         var bytes: [Data] = [data]
+        let positions = LanguageSchema.positions(root)
+        /// `FILE:LINE:COLUMN` of a key path (the first of several that exists).
+        func at(_ keyPaths: String...) -> String {
+            for k in keyPaths { if let p = positions[k] { return "\(path):\(p.line):\(p.column)" } }
+            return path
+        }
+        var catalogPositions: [String: LinePosition] = [:]
 
         func resolve(_ p: String, what: String) -> String? {
             switch safePath(p, folder: folder) {
             case .success(let full): return full
-            case .failure(let e): problems.append("\(path): error: \(what): \(e.description)"); return nil
+            case .failure(let e): problems.append("\(at(what)): error: \(what): \(e.description)"); return nil
             }
         }
         // The change catalogue.
         let catalogPath = resolve(def.catalog ?? "kommuneendringer.csv", what: "catalog") ?? ""
         if checkFiles, !catalogPath.isEmpty, !FileManager.default.fileExists(atPath: catalogPath) {
-            problems.append("\(path): error: catalog: file not found: \(catalogPath)")
+            problems.append("\(at("catalog")): error: catalog: file not found: \(catalogPath)")
         }
         if let d = FileManager.default.contents(atPath: catalogPath) { bytes.append(d) }
         // The indicator catalogue.
@@ -265,11 +272,12 @@ public struct Pipeline: Sendable {
             if let d = FileManager.default.contents(atPath: full), let t = String(data: d, encoding: .utf8) {
                 bytes.append(d)
                 do {
-                    let (file, _): (IndicatorCatalogFile, Node) = try decodeStrict(t, file: full, shape: LanguageSchema.catalogue)
+                    let (file, node): (IndicatorCatalogFile, Node) = try decodeStrict(t, file: full, shape: LanguageSchema.catalogue)
                     indicators = file.indicators.map(\.definitionValue)
+                    catalogPositions = LanguageSchema.positions(node)
                 } catch let e as DefinitionError { problems += e.problems }
             } else {
-                problems.append("\(path): error: indicators: file not found: \(full)")
+                problems.append("\(at("indicators")): error: indicators: file not found: \(full)")
             }
         } else if def.indicators == nil {
             problems.append("\(path): error: no `indicators:` catalogue named; expected a path such as indicators.yml")
@@ -278,66 +286,76 @@ public struct Pipeline: Sendable {
         for (key, file) in [("groups.counties", def.groups?.counties), ("groups.kostragrupper", def.groups?.kostragrupper)] {
             guard let file, let full = resolve(file, what: key) else { continue }
             if let d = FileManager.default.contents(atPath: full) { bytes.append(d) }
-            else if checkFiles { problems.append("\(path): error: \(key): file not found: \(full)") }
+            else if checkFiles { problems.append("\(at(key)): error: \(key): file not found: \(full)") }
         }
         // Sources.
         var ids = Set<String>()
         for (i, s) in def.sources.enumerated() {
-            if !ids.insert(s.id).inserted { problems.append("\(path): error: sources[\(i)]: duplicate source id \"\(s.id)\"") }
+            if !ids.insert(s.id).inserted { problems.append("\(at("sources[\(i)].id")): error: sources[\(i)]: duplicate source id \"\(s.id)\"") }
             if let full = resolve(s.path, what: "sources[\(i)] (\(s.id))"), checkFiles, !FileManager.default.fileExists(atPath: full) {
-                problems.append("\(path): error: sources[\(i)] (\(s.id)): file not found: \(full)")
+                problems.append("\(at("sources[\(i)].path")): error: sources[\(i)] (\(s.id)): file not found: \(full)")
             }
-            problems += s.fetch?.problems(at: "\(path): error: sources[\(i)] (\(s.id))") ?? []
+            problems += s.fetch?.problems(at: "\(at("sources[\(i)].fetch")): error: sources[\(i)] (\(s.id))") ?? []
             if s.format == .husbanken && s.mapping == nil {
-                problems.append("\(path): error: sources[\(i)] (\(s.id)): format husbanken needs a `mapping:` of its columns (municipality, year, kind, stage, places, …)")
+                problems.append("\(at("sources[\(i)].format")): error: sources[\(i)] (\(s.id)): format husbanken needs a `mapping:` of its columns (municipality, year, kind, stage, places, …)")
             }
             if s.mapping != nil && s.format != .husbanken {
-                problems.append("\(path): error: sources[\(i)] (\(s.id)): `mapping:` applies only to `format: husbanken`")
+                problems.append("\(at("sources[\(i)].mapping")): error: sources[\(i)] (\(s.id)): `mapping:` applies only to `format: husbanken`")
             }
         }
         // Measures.
         let measureNames = def.measures.keys.sorted()
         for (name, m) in def.measures.sorted(by: { $0.key < $1.key }) {
             if !ids.contains(m.source) {
-                problems.append("\(path): error: measures.\(name): unknown source \"\(m.source)\"\(didYouMean(m.source, among: ids.sorted())); declared sources are \(ids.sorted().joined(separator: ", "))")
+                problems.append("\(at("measures.\(name).source")): error: measures.\(name): unknown source \"\(m.source)\"\(didYouMean(m.source, among: ids.sorted())); declared sources are \(ids.sorted().joined(separator: ", "))")
             }
             switch m.rule {
             case .sum:
-                if m.weight != nil { problems.append("\(path): error: measures.\(name): `weight:` applies only to `combine: weighted_mean`") }
+                if m.weight != nil { problems.append("\(at("measures.\(name).weight")): error: measures.\(name): `weight:` applies only to `combine: weighted_mean`") }
             case .weightedMean:
                 if let w = m.weight {
-                    if def.measures[w] == nil { problems.append("\(path): error: measures.\(name): weight refers to unknown measure \"\(w)\"\(didYouMean(w, among: measureNames))") }
+                    if def.measures[w] == nil { problems.append("\(at("measures.\(name).weight")): error: measures.\(name): weight refers to unknown measure \"\(w)\"\(didYouMean(w, among: measureNames))") }
                 } else {
-                    problems.append("\(path): error: measures.\(name): combine weighted_mean needs a `weight:` measure")
+                    problems.append("\(at("measures.\(name).combine")): error: measures.\(name): combine weighted_mean needs a `weight:` measure")
                 }
                 if let sel = m.select, sel.values.contains(where: { !$0.isSingle }) || !(m.contents?.isSingle ?? true) {
-                    problems.append("\(path): error: measures.\(name): a weighted_mean measure cannot sum several categories; select one code per dimension")
+                    problems.append("\(at("measures.\(name).select", "measures.\(name).contents")): error: measures.\(name): a weighted_mean measure cannot sum several categories; select one code per dimension")
                 }
-                if m.absentIsZero { problems.append("\(path): error: measures.\(name): `absent: zero` applies to counts (`combine: sum`), not to a weighted mean") }
+                if m.absentIsZero { problems.append("\(at("measures.\(name).absent")): error: measures.\(name): `absent: zero` applies to counts (`combine: sum`), not to a weighted mean") }
             }
         }
         if let key = def.harmonisation?.split_key, def.measures[key] == nil {
-            problems.append("\(path): error: harmonisation.split_key refers to unknown measure \"\(key)\"\(didYouMean(key, among: measureNames))")
+            problems.append("\(at("harmonisation.split_key")): error: harmonisation.split_key refers to unknown measure \"\(key)\"\(didYouMean(key, among: measureNames))")
         }
         // Indicators against measures: every problem, not the first.
         let known = Set(def.measures.keys)
         var codes = Set<String>()
-        for ind in indicators {
-            if !codes.insert(ind.code).inserted { problems.append("\(indicatorsPath ?? path): error: duplicate indicator code \"\(ind.code)\"") }
+        let catalogFile = indicatorsPath ?? path
+        for (i, ind) in indicators.enumerated() {
+            /// `FILE:LINE:COLUMN` of a key of this indicator in the catalogue.
+            func place(_ key: String) -> String {
+                guard let p = catalogPositions["indicators[\(i)].\(key)"] ?? catalogPositions["indicators[\(i)]"] else { return catalogFile }
+                return "\(catalogFile):\(p.line):\(p.column)"
+            }
+            if !codes.insert(ind.code).inserted { problems.append("\(place("code")): error: duplicate indicator code \"\(ind.code)\"") }
             for p in ind.problems(knownMeasures: known) {
-                var hint = ""
-                if let m = ind.measures.first(where: { !known.contains($0) }), p.contains("\"\(m)\"") { hint = didYouMean(m, among: measureNames) }
-                problems.append("\(indicatorsPath ?? path): error: \(p)\(hint)")
+                var hint = "", key = "kind"
+                if let m = ind.measures.first(where: { !known.contains($0) && p.contains("\"\($0)\"") }) {
+                    hint = didYouMean(m, among: measureNames)
+                    let refs = [("numerator", ind.numerator), ("denominator", ind.denominator), ("measure", ind.measure), ("weight", ind.weight), ("minus", ind.minus)]
+                    key = refs.first { $0.1 == m }?.0 ?? "kind"
+                }
+                problems.append("\(place(key)): error: \(p)\(hint)")
             }
             if ind.kind == .rate, let m = ind.measure, let md = def.measures[m], md.rule != .weightedMean {
-                problems.append("\(indicatorsPath ?? path): error: indicator \(ind.code): kind rate needs measure \(m) to be declared `combine: weighted_mean` with its weight")
+                problems.append("\(place("measure")): error: indicator \(ind.code): kind rate needs measure \(m) to be declared `combine: weighted_mean` with its weight")
             }
             if ind.kind == .rate, let m = ind.measure, let w = ind.weight, let md = def.measures[m], md.rule == .weightedMean, md.weight != w {
-                problems.append("\(indicatorsPath ?? path): error: indicator \(ind.code): weight \(w) differs from measure \(m)'s weight \(md.weight ?? "")")
+                problems.append("\(place("weight")): error: indicator \(ind.code): weight \(w) differs from measure \(m)'s weight \(md.weight ?? "")")
             }
             if ind.kind != .rate {
                 for m in ind.measures where def.measures[m]?.rule == .weightedMean {
-                    problems.append("\(indicatorsPath ?? path): error: indicator \(ind.code): measure \(m) is a weighted mean (a rate); kind \(ind.kind.rawValue) adds up counts and cannot use it")
+                    problems.append("\(place("kind")): error: indicator \(ind.code): measure \(m) is a weighted mean (a rate); kind \(ind.kind.rawValue) adds up counts and cannot use it")
                 }
             }
         }
@@ -347,7 +365,7 @@ public struct Pipeline: Sendable {
         let warehouse = warehouseOverride ?? resolveOutput(def.warehouse ?? defaultWarehouse, folder: folder)
         return Pipeline(path: path, folder: folder, definition: def, indicators: indicators, catalogPath: catalogPath,
                         indicatorsPath: indicatorsPath, warehousePath: warehouse, definitionBytes: bytes,
-                        positions: LanguageSchema.positions(root))
+                        positions: positions)
     }
 
     /// An output path from a pipeline: relative to its folder (`..` allowed: it names where to write, not what to read).

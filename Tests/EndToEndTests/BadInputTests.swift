@@ -91,7 +91,7 @@ struct SmallPipeline {
                         extraYAML: String = "") throws {
         var y = """
             name: bad
-            warehouse: warehouse/bad.sqlite
+            warehouse: ../warehouse/bad.sqlite
             catalog: kommuneendringer.csv
             indicators: \(indicators)
             max_rejects: \(maxRejects)
@@ -735,7 +735,7 @@ extension BadInputTests {
         try p.definePipeline([.init(id: "data", file: "good.csv")], indicators: "typo-indicators.yml")
         let r = try p.run()
         #expect(r.status == 2, "\(r.stderr)")
-        #expect(r.stderr.contains("pipelines/typo-indicators.yml: error: indicator andel_korttid: refers to unknown measure \"korttidsplasser\""), "\(r.stderr)")
+        #expect(r.stderr.contains("pipelines/typo-indicators.yml:6:5: error: indicator andel_korttid: refers to unknown measure \"korttidsplasser\""), "\(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: p.warehouse.path))
     }
 
@@ -764,7 +764,7 @@ extension BadInputTests {
         try p.definePipeline([.init(id: "data", file: "good.csv", extra: ["format: xls"])])
         let r = try p.run()
         #expect(r.status == 2, "\(r.stderr)")
-        #expect(r.stderr.contains("sources[0] (data): unknown format \"xls\"; expected one of csv, jsonstat, sdmx, px"), "\(r.stderr)")
+        #expect(r.stderr.contains("sources[0].format: unknown value `xls`; expected one of `csv`, `jsonstat`, `sdmx`, `px`, `husbanken`"), "\(r.stderr)")
     }
 
     @Test func measureMatchingNothingInItsSourceFailsTheRun() throws {
@@ -774,9 +774,11 @@ extension BadInputTests {
         try p.write(csvText().replacingOccurrences(of: "Befolkning per 1.1. (personer)", with: "Personer per 1.1."), "data.csv")
         try p.definePipeline([.init(id: "data", file: "data.csv")])
         let r = try p.run()
-        #expect(r.status == 1, "\(r.stderr)")
-        #expect(r.stderr.contains("measures.befolkning: source data has no measure matching"), "\(r.stderr)")
-        #expect(r.stderr.contains("\"Personer per 1.1.\""), "the message lists what the source has")
+        // A definition that the data contradicts: exit 2, naming the pipeline's line.
+        #expect(r.status == 2, "\(r.stderr)")
+        #expect(r.stderr.contains(".yml:"), "\(r.stderr)")
+        #expect(r.stderr.contains("measures.befolkning.contents: `Befolkning per 1.1. (personer)` is not a measure"), "\(r.stderr)")
+        #expect(r.stderr.contains("`Personer per 1.1.`"), "the message lists what the source has")
     }
 }
 

@@ -40,8 +40,9 @@ import Testing
           - code: kino_avstand
             name: Avstand til kino
             unit: prosent
-            kind: count
+            kind: rate
             measure: kino
+            weight: kino
             definition: Share of the population by distance to the nearest cinema.
         """.write(toFile: h.path("indicators.yml"), atomically: true, encoding: .utf8)
         return h.path("pipeline.yml")
