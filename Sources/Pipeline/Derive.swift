@@ -224,23 +224,24 @@ struct Deriver {
     }
 
     mutating func indicator(_ def: IndicatorDefinition) throws -> [IndicatorValue] {
+        guard let formula = def.formula else { throw DefinitionError(def.problems(knownMeasures: Set(pipeline.definition.measures.keys))) }
         let values: [IndicatorValue]
-        switch def.kind {
-        case .ratio:
-            let absentZero = pipeline.definition.measures[def.numerator!]?.absentIsZero ?? false
-            let numerator = try harmonised(def.numerator!), denominator = try harmonised(def.denominator!)
-            try checkAligned(def, numerator: (def.numerator!, numerator), denominator: (def.denominator!, denominator), exact: false)
+        switch formula {
+        case .ratio(let n, let d):
+            let absentZero = pipeline.definition.measures[n]?.absentIsZero ?? false
+            let numerator = try harmonised(n), denominator = try harmonised(d)
+            try checkAligned(def, numerator: (n, numerator), denominator: (d, denominator), exact: false)
             values = IndicatorEngine.ratio(def, numerator: numerator, denominator: denominator, numeratorAbsentIsZero: absentZero)
-        case .rate:
-            let measure = try harmonised(def.measure!)
-            if let w = def.weight { try checkAligned(def, numerator: (def.measure!, measure), denominator: (w, try harmonised(w)), exact: false) }
+        case .rate(let m, let w):
+            let measure = try harmonised(m)
+            try checkAligned(def, numerator: (m, measure), denominator: (w, try harmonised(w)), exact: false)
             values = IndicatorEngine.direct(def, measure: measure)
-        case .count:
-            values = IndicatorEngine.direct(def, measure: try harmonised(def.measure!))
-        case .difference:
-            let measure = try harmonised(def.measure!), minus = try harmonised(def.minus!)
-            try checkAligned(def, numerator: (def.measure!, measure), denominator: (def.minus!, minus), exact: true)
-            values = IndicatorEngine.difference(def, measure: measure, minus: minus)
+        case .count(let m):
+            values = IndicatorEngine.direct(def, measure: try harmonised(m))
+        case .difference(let m, let minus):
+            let measure = try harmonised(m), subtrahend = try harmonised(minus)
+            try checkAligned(def, numerator: (m, measure), denominator: (minus, subtrahend), exact: true)
+            values = IndicatorEngine.difference(def, measure: measure, minus: subtrahend)
         }
         plausibility(def, values)
         return values

@@ -13,6 +13,19 @@ public enum IndicatorKind: String, Sendable, Codable, CaseIterable {
     case difference
 }
 
+/// How an indicator is computed from measures: one case per kind, each with exactly the
+/// measures that kind reads (docs/PIPELINE.md, "The indicator catalogue").
+public enum Formula: Sendable, Equatable {
+    /// Numerator and denominator harmonised as counts, then divided and scaled.
+    case ratio(numerator: String, denominator: String)
+    /// A published rate, combined across municipalities with its weight.
+    case rate(measure: String, weight: String)
+    /// A count, summed across municipalities.
+    case count(measure: String)
+    /// One count minus another.
+    case difference(measure: String, minus: String)
+}
+
 /// One catalogued indicator.
 public struct IndicatorDefinition: Sendable, Codable, Equatable {
     public var code: String
@@ -61,6 +74,16 @@ public struct IndicatorDefinition: Sendable, Codable, Equatable {
 
     /// The measures this indicator needs.
     public var measures: [String] { [numerator, denominator, measure, weight, minus].compactMap { $0 } }
+
+    /// The formula of its kind, with every measure it needs; nil when one is missing (see `problems`).
+    public var formula: Formula? {
+        switch kind {
+        case .ratio: return numerator.flatMap { n in denominator.map { .ratio(numerator: n, denominator: $0) } }
+        case .rate: return measure.flatMap { m in weight.map { .rate(measure: m, weight: $0) } }
+        case .count: return measure.map { .count(measure: $0) }
+        case .difference: return measure.flatMap { m in minus.map { .difference(measure: m, minus: $0) } }
+        }
+    }
 
     /// Problems with the definition itself, given the declared measure names (every one, not the first).
     public func problems(knownMeasures: Set<String>) -> [String] {
