@@ -104,23 +104,35 @@ struct StagingSink: CellSink, Sendable {
     }
 
     mutating func cell(_ cell: Cell, schema: DatasetSchema) throws {
+        try self.cell(cell, schema: schema, original: { cell.coordinates.joined(separator: ";") })
+    }
+
+    /// The cell's place, at the column of dimension `d` where the reader knows it (docs/bad-input.md).
+    static func location(_ cell: Cell, dimension d: Int, _ schema: DatasetSchema) -> SourceLocation {
+        var l = cell.location
+        if d < schema.dimensionColumns.count, let c = schema.dimensionColumns[d] { l.column = c }
+        return l
+    }
+
+    /// Checks a cell and hands it on; a refused cell keeps the row's `original` text in `etl_reject.raw`.
+    mutating func cell(_ cell: Cell, schema: DatasetSchema, original: () -> String) throws {
         let region = cell.coordinates[geo]
         let period = cell.coordinates[time]
         let level = RegionLevel.of(region)
         if level == .annet {
-            try reject(ReadError(cell.location, "unknown region code \"\(region)\": expected a 4-digit kommune number, K-nnnn, a 2-digit fylke, EAK, EKAnn or EKGnn"), raw: cell.coordinates.joined(separator: ";"))
+            try reject(ReadError(StagingSink.location(cell, dimension: geo, schema), "unknown region code \"\(region)\": expected a 4-digit kommune number, K-nnnn, a 2-digit fylke, EAK, EKAnn or EKGnn"), raw: original())
             return
         }
         guard let year = StagingSink.leadingYear(period), (1800...2200).contains(year) else {
-            try reject(ReadError(cell.location, "period \"\(period)\" is not a year (expected YYYY)"), raw: cell.coordinates.joined(separator: ";"))
+            try reject(ReadError(StagingSink.location(cell, dimension: time, schema), "period \"\(period)\" is not a year (expected YYYY)"), raw: original())
             return
         }
         if year > maxYear {
-            try reject(ReadError(cell.location, "year \(year) is in the future"), raw: cell.coordinates.joined(separator: ";"))
+            try reject(ReadError(StagingSink.location(cell, dimension: time, schema), "year \(year) is in the future"), raw: original())
             return
         }
         if let v = cell.value, !v.isFinite {
-            try reject(ReadError(cell.location, "value is not a finite number"), raw: cell.coordinates.joined(separator: ";"))
+            try reject(ReadError(cell.location, "value is not a finite number"), raw: original())
             return
         }
         var breakdown = ""
@@ -139,8 +151,8 @@ struct StagingSink: CellSink, Sendable {
             }
             inValidity = verdict == .valid
             if verdict == .noSuchCounty {
-                try reject(ReadError(cell.location, "unknown region code \"\(region)\": no county \(region.prefix(2)) existed in \(year), so no municipality had this number"),
-                           raw: cell.coordinates.joined(separator: ";"))
+                try reject(ReadError(StagingSink.location(cell, dimension: geo, schema), "unknown region code \"\(region)\": no county \(region.prefix(2)) existed in \(year), so no municipality had this number"),
+                           raw: original())
                 return
             }
         }
