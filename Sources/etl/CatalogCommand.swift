@@ -60,7 +60,7 @@ struct Catalog: ParsableCommand {
             if FileManager.default.fileExists(atPath: output) {
                 guard let d = FileManager.default.contents(atPath: output) else { eprint("\(output): error: cannot read the catalogue to merge into"); throw Exit.failure }
                 do { existing = try ChangeCatalog.parseCSV(String(decoding: d, as: UTF8.self), file: output) }
-                catch { eprint("\(error)"); throw Exit.failure }
+                catch { eprint(errorLine("\(error)")); throw Exit.failure }
             }
             let merge = CatalogMerge.merge(changes, into: existing, prefer: prefer)
             let counts = "\(merge.added.count) added, \(merge.present.count) already present, \(merge.conflicts.count) conflicting"
@@ -106,7 +106,7 @@ struct Catalog: ParsableCommand {
         func run() throws {
             guard let d = FileManager.default.contents(atPath: catalog) else { eprint("\(catalog): error: change catalogue not found"); throw Exit.failure }
             let cat: ChangeCatalog
-            do { cat = try ChangeCatalog.parseCSV(String(decoding: d, as: UTF8.self), file: catalog) } catch { eprint("\(error)"); throw Exit.failure }
+            do { cat = try ChangeCatalog.parseCSV(String(decoding: d, as: UTF8.self), file: catalog) } catch { eprint(errorLine("\(error)")); throw Exit.failure }
             let regions = RegionCatalog(catalog: cat)
             for line in CatalogHistory.describe(code: code, regions: regions) { out(line) }
         }
