@@ -306,6 +306,7 @@ public final class Runner {
                 outcome = try stageFile(db: db, runId: runId, sourceId: s.id, path: path, options: options, sink: sink, writer: writer) {
                     observe(.progress(step: "staging \(s.id)", rows: $0, done: false))
                 }
+                if writer.duplicates > 0 && format == .csv { try fillDuplicateLines(db, runId: runId, sourceId: s.id, path: path, options: options) }
             } catch let e as ReadError {
                 throw RunFailure(e.location.file == s.id ? "\(path): error: \(e.message)" : e.description)
             }
