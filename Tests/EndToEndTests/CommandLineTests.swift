@@ -171,4 +171,15 @@ import Testing
             #expect(oneErrorPerLine(r.stderr), "\(args): \(r.stderr)")
         }
     }
+
+    @Test func helpDocumentsExitStatus4() throws {
+        let dir = FileManager.default.temporaryDirectory
+        let help = try etl(["--help"], in: dir)
+        #expect(help.status == 0)
+        #expect(help.stdout.contains("4  published, but `run --fetch` used a stale source"), "\(help.stdout)")
+        let run = try etl(["run", "--help"], in: dir)
+        #expect(run.stdout.contains("--allow-stale"), "\(run.stdout)")
+        // ArgumentParser wraps the discussion to the terminal's width; compare without line breaks.
+        #expect(run.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ").contains("4 published with a stale source"), "\(run.stdout)")
+    }
 }
