@@ -235,6 +235,9 @@ struct RowBuilder {
     let dialect: CSVDialect
     let file: String
     let width: Int
+    /// Long layout: the column holding the value (the last one, or the one before `etl export`'s
+    /// trailing `method`, `status`, `note` columns, which say how a value was obtained and are not read).
+    let valueColumn: Int
     /// Long layout: the column index of each dimension; wide: of each stub dimension.
     let dimColumns: [Int]
     let geoDim: Int?
@@ -274,13 +277,16 @@ struct RowBuilder {
         var dims: [Dimension] = []
         switch dialect.layout {
         case .long:
-            dimColumns = Array(0..<(names.count - 1))
+            let annotated = names.count > 4 && Array(names.suffix(3)) == ["method", "status", "note"]
+            valueColumn = names.count - 1 - (annotated ? 3 : 0)
+            dimColumns = Array(0..<valueColumn)
             for c in dimColumns { dims.append(Dimension(id: names[c], role: roleOf(names[c]))) }
             wideColumns = []
             wideMetricDim = nil
             wideTimeDim = nil
-            schema = DatasetSchema(dimensions: dims, label: names.last)
+            schema = DatasetSchema(dimensions: dims, label: names[valueColumn])
         case .wide:
+            valueColumn = names.count - 1
             let cols = CSVReader.wideColumns(names)
             guard let first = cols.first else {
                 throw ReadError(SourceLocation(file: file, line: header.line), "wide layout needs header columns ending in a year (\"… 2019\"); found none")
@@ -310,6 +316,8 @@ struct RowBuilder {
             }
         }
         if let t = dialect.titleLines.first(where: { !$0.isEmpty }) { schema.label = t }
+        let columns = dimColumns
+        schema.dimensionColumns = schema.dimensions.indices.map { $0 < columns.count ? columns[$0] + 1 : nil }
         geoDim = schema.dimensions.firstIndex { $0.role == .geo }
         cache = Array(repeating: [0xFF, 0xFE], count: dimColumns.count)
         cacheValue = Array(repeating: "", count: dimColumns.count)
@@ -340,7 +348,7 @@ struct RowBuilder {
                 continue
             }
             guard let text = rec.withField(c, { dialect.encoding.decode($0) }) else {
-                try sink.reject(ReadError(SourceLocation(file: file, line: rec.line, column: c + 1), "field \(c + 1) is not valid \(dialect.encoding.rawValue) text; declare the file's encoding (`encoding:` in the pipeline, --encoding for inspect)"), raw: String(decoding: rec.bytes.prefix(500), as: UTF8.self))
+                try sink.reject(ReadError(SourceLocation(file: file, line: rec.line, column: c + 1), "field \(c + 1) is not valid \(dialect.encoding.rawValue) text; declare the file's encoding (`encoding:` in the pipeline, --encoding for inspect)"), raw: rawText(rec))
                 return
             }
             let code: String
@@ -366,7 +374,7 @@ struct RowBuilder {
         }
         switch dialect.layout {
         case .long:
-            let c = width - 1
+            let c = valueColumn
             let parsed = rec.withField(c) { NumberParser.parse($0, decimalComma: dialect.decimalComma) }
             try emitCell(parsed, coords: coords, rec: rec, column: c, into: &sink)
         case .wide:
@@ -380,13 +388,20 @@ struct RowBuilder {
         }
     }
 
-    /// The row as it was, fields joined by the file's delimiter (quotes are not restored).
+    /// The row as it is in the file: fields joined by the file's delimiter, a quoted field in
+    /// its quotes with its quotes doubled (RFC 4180), at most about 2 000 bytes. Only a field
+    /// quoted in part, or blanks outside a field's quotes, are not given back exactly.
     private func rawText(_ rec: borrowing CSVRecord) -> String {
         var bytes: [UInt8] = []
         for i in 0..<rec.count {
             if i > 0 { bytes.append(dialect.delimiter) }
-            rec.withField(i) { bytes.append(contentsOf: $0) }
-            if bytes.count > 500 { break }
+            let quoted = rec.quoted[i]
+            if quoted { bytes.append(0x22) }
+            rec.withField(i) { f in
+                if quoted { for b in f { bytes.append(b); if b == 0x22 { bytes.append(0x22) } } } else { bytes.append(contentsOf: f) }
+            }
+            if quoted { bytes.append(0x22) }
+            if bytes.count > 2000 { break }
         }
         return dialect.encoding.decode(bytes) ?? String(decoding: bytes, as: UTF8.self)
     }
@@ -395,12 +410,12 @@ struct RowBuilder {
         let loc = SourceLocation(file: file, line: rec.line, column: c + 1)
         switch parsed {
         case .number(let v, let status):
-            try sink.cell(Cell(coordinates: coords, value: v, status: status, location: loc), schema: schema)
+            try sink.cell(Cell(coordinates: coords, value: v, status: status, location: loc), schema: schema, original: { rawText(rec) })
         case .symbol(let s):
-            try sink.cell(Cell(coordinates: coords, value: nil, status: s, location: loc), schema: schema)
+            try sink.cell(Cell(coordinates: coords, value: nil, status: s, location: loc), schema: schema, original: { rawText(rec) })
         case .empty:
             // An empty cell is missing data; SSB writes `..` for that, so record it as such.
-            try sink.cell(Cell(coordinates: coords, value: nil, status: "..", location: loc), schema: schema)
+            try sink.cell(Cell(coordinates: coords, value: nil, status: "..", location: loc), schema: schema, original: { rawText(rec) })
         case .invalid:
             let text = rec.withField(c) { dialect.encoding.decode($0) } ?? "?"
             try sink.reject(ReadError(loc, "field \(c + 1) (\(headerNames[c])): expected a number (decimal \(dialect.decimalComma ? "comma" : "point")) or one of the symbols . .. ... : - *, found \"\(text)\""), raw: rawText(rec))

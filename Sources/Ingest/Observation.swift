@@ -80,6 +80,9 @@ public struct DatasetSchema: Sendable {
     public var source: String?
     /// Free-form metadata kept as published (`note`, `extension.px`, units), as JSON text or plain text.
     public var metadata: [String: String]
+    /// The column (1-based) each dimension is read from, where the reader knows it (a CSV's
+    /// dimension columns); nil or missing otherwise. A rejected cell's location points there.
+    public var dimensionColumns: [Int?] = []
 
     public init(dimensions: [Dimension], label: String? = nil, updated: String? = nil, source: String? = nil, metadata: [String: String] = [:]) {
         self.dimensions = dimensions
@@ -141,6 +144,10 @@ public struct Observation: Sendable, Hashable {
 public protocol CellSink {
     mutating func begin(_ schema: DatasetSchema) throws
     mutating func cell(_ cell: Cell, schema: DatasetSchema) throws
+    /// A cell from a reader that has the row's original text (a CSV line, quotes and
+    /// delimiters as in the file), for a sink that rejects the cell to keep it in `etl_reject.raw`.
+    /// `original` is called only when needed. By default the same as `cell(_:schema:)`.
+    mutating func cell(_ cell: Cell, schema: DatasetSchema, original: () -> String) throws
     mutating func end(_ schema: DatasetSchema) throws
     /// A row-level problem (a ragged row, a cell that is not a number). A pipeline records it
     /// and goes on under its reject limit; by default it stops the read.
@@ -150,5 +157,6 @@ public protocol CellSink {
 extension CellSink {
     public mutating func begin(_ schema: DatasetSchema) throws {}
     public mutating func end(_ schema: DatasetSchema) throws {}
+    public mutating func cell(_ cell: Cell, schema: DatasetSchema, original: () -> String) throws { try self.cell(cell, schema: schema) }
     public mutating func reject(_ error: ReadError, raw: String) throws { throw error }
 }

@@ -114,6 +114,12 @@ public final class Runner {
         var structureYear = regions.newestYear
         if let y = options.structureYear { structureYear = y }
         else if case .year(let y) = pipeline.definition.harmonisation?.structure_year { structureYear = y }
+        // A structure year the catalogue cannot express is refused (docs/bad-input.md): from
+        // the year before its first change to the year of its newest change.
+        if let first = catalog.changeYears.first, !((first - 1)...catalog.newestYear).contains(structureYear) {
+            let given = options.structureYear != nil ? "--structure \(structureYear)" : "harmonisation.structure_year \(structureYear)"
+            throw DefinitionError(["error: \(given) is outside the years the change catalogue \(catalogPath) covers: \(first - 1)–\(catalog.newestYear) (its changes span \(first)–\(catalog.newestYear)); import a newer KLASS change list or choose a year in that range"])
+        }
         let maxRejects = options.maxRejects ?? pipeline.definition.max_rejects ?? 0
 
         // Hash sources before the transaction; a missing file fails the run before anything is
@@ -304,6 +310,7 @@ public final class Runner {
                 outcome = try stageFile(db: db, runId: runId, sourceId: s.id, path: path, options: options, sink: sink, writer: writer) {
                     observe(.progress(step: "staging \(s.id)", rows: $0, done: false))
                 }
+                if writer.duplicates > 0 && format == .csv { try fillDuplicateLines(db, runId: runId, sourceId: s.id, path: path, options: options) }
             } catch let e as ReadError {
                 throw RunFailure(e.location.file == s.id ? "\(path): error: \(e.message)" : e.description)
             }

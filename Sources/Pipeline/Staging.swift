@@ -104,23 +104,35 @@ struct StagingSink: CellSink, Sendable {
     }
 
     mutating func cell(_ cell: Cell, schema: DatasetSchema) throws {
+        try self.cell(cell, schema: schema, original: { cell.coordinates.joined(separator: ";") })
+    }
+
+    /// The cell's place, at the column of dimension `d` where the reader knows it (docs/bad-input.md).
+    static func location(_ cell: Cell, dimension d: Int, _ schema: DatasetSchema) -> SourceLocation {
+        var l = cell.location
+        if d < schema.dimensionColumns.count, let c = schema.dimensionColumns[d] { l.column = c }
+        return l
+    }
+
+    /// Checks a cell and hands it on; a refused cell keeps the row's `original` text in `etl_reject.raw`.
+    mutating func cell(_ cell: Cell, schema: DatasetSchema, original: () -> String) throws {
         let region = cell.coordinates[geo]
         let period = cell.coordinates[time]
         let level = RegionLevel.of(region)
         if level == .annet {
-            try reject(ReadError(cell.location, "unknown region code \"\(region)\": expected a 4-digit kommune number, K-nnnn, a 2-digit fylke, EAK, EKAnn or EKGnn"), raw: cell.coordinates.joined(separator: ";"))
+            try reject(ReadError(StagingSink.location(cell, dimension: geo, schema), "unknown region code \"\(region)\": expected a 4-digit kommune number, K-nnnn, a 2-digit fylke, EAK, EKAnn or EKGnn"), raw: original())
             return
         }
         guard let year = StagingSink.leadingYear(period), (1800...2200).contains(year) else {
-            try reject(ReadError(cell.location, "period \"\(period)\" is not a year (expected YYYY)"), raw: cell.coordinates.joined(separator: ";"))
+            try reject(ReadError(StagingSink.location(cell, dimension: time, schema), "period \"\(period)\" is not a year (expected YYYY)"), raw: original())
             return
         }
         if year > maxYear {
-            try reject(ReadError(cell.location, "year \(year) is in the future"), raw: cell.coordinates.joined(separator: ";"))
+            try reject(ReadError(StagingSink.location(cell, dimension: time, schema), "year \(year) is in the future"), raw: original())
             return
         }
         if let v = cell.value, !v.isFinite {
-            try reject(ReadError(cell.location, "value is not a finite number"), raw: cell.coordinates.joined(separator: ";"))
+            try reject(ReadError(cell.location, "value is not a finite number"), raw: original())
             return
         }
         var breakdown = ""
@@ -139,8 +151,8 @@ struct StagingSink: CellSink, Sendable {
             }
             inValidity = verdict == .valid
             if verdict == .noSuchCounty {
-                try reject(ReadError(cell.location, "unknown region code \"\(region)\": no county \(region.prefix(2)) existed in \(year), so no municipality had this number"),
-                           raw: cell.coordinates.joined(separator: ";"))
+                try reject(ReadError(StagingSink.location(cell, dimension: geo, schema), "unknown region code \"\(region)\": no county \(region.prefix(2)) existed in \(year), so no municipality had this number"),
+                           raw: original())
                 return
             }
         }
@@ -273,6 +285,40 @@ func stageFile(db: Database, runId: Int64, sourceId: String, path: String, optio
             return outcome
         case .failed(let error):
             throw writeError ?? error
+        }
+    }
+}
+
+/// Gives the duplicate cells just rejected for a CSV source their line as it is in the file in
+/// `etl_reject.raw` (docs/bad-input.md). A duplicate is found where rows are written, which has
+/// only the cell's coordinates, so the file is read once more, only when it had duplicates.
+func fillDuplicateLines(_ db: Database, runId: Int64, sourceId: String, path: String, options: ReaderOptions) throws {
+    let rows = try Row.fetchAll(db, sql: "SELECT reject_id, location FROM etl_reject WHERE run_id = ? AND source_id = ? AND error LIKE 'duplicate cell:%'",
+                                arguments: [runId, sourceId])
+    var byLine: [Int: [Int64]] = [:]
+    for r in rows {
+        // FILE:LINE:COLUMN; the file name may itself hold colons, so read from the right.
+        let parts = (r["location"] as String).split(separator: ":")
+        if parts.count >= 3, let line = Int(parts[parts.count - 2]) { byLine[line, default: []].append(r["reject_id"]) }
+    }
+    guard !byLine.isEmpty else { return }
+    struct LineSink: CellSink {
+        var wanted: Set<Int>
+        var found: [Int: String] = [:]
+        struct Done: Error {}
+        mutating func cell(_ cell: Cell, schema: DatasetSchema) throws {}
+        mutating func cell(_ cell: Cell, schema: DatasetSchema, original: () -> String) throws {
+            guard let line = cell.location.line, wanted.contains(line), found[line] == nil else { return }
+            found[line] = original()
+            if found.count == wanted.count { throw Done() }
+        }
+        mutating func reject(_ error: ReadError, raw: String) throws {}
+    }
+    var sink = LineSink(wanted: Set(byLine.keys))
+    do { _ = try readFile(path: path, options: options, into: &sink) } catch is LineSink.Done {}
+    for (line, text) in sink.found {
+        for id in byLine[line] ?? [] {
+            try db.execute(sql: "UPDATE etl_reject SET raw = ? WHERE reject_id = ?", arguments: [text, id])
         }
     }
 }

@@ -26,6 +26,7 @@ public enum Exporter {
         var method: String
         var unit: String
         var decimals: Int
+        var note: String?
     }
 
     static func rows(_ db: Database, _ o: Options) throws -> [Row_] {
@@ -34,12 +35,12 @@ public enum Exporter {
         if !o.indicators.isEmpty { clauses.append("indicator IN (\(o.indicators.map { _ in "?" }.joined(separator: ",")))"); args += o.indicators }
         if !o.regions.isEmpty { clauses.append("region IN (\(o.regions.map { _ in "?" }.joined(separator: ",")))"); args += o.regions }
         let sql = """
-            SELECT indicator, indicator_name, region, region_name, year, breakdown, value, status, method, unit, decimals FROM v_indicator
+            SELECT indicator, indicator_name, region, region_name, year, breakdown, value, status, method, unit, decimals, note FROM v_indicator
             \(clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")) ORDER BY region, year, indicator, breakdown
             """
         return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map {
             Row_(indicator: $0[0], indicatorName: $0[1], region: $0[2], regionName: $0[3], year: $0[4], breakdown: $0[5], value: $0[6],
-                 status: $0[7], method: $0[8], unit: $0[9], decimals: $0[10])
+                 status: $0[7], method: $0[8], unit: $0[9], decimals: $0[10], note: $0[11])
         }
     }
 
@@ -59,13 +60,26 @@ public enum Exporter {
         return "\(v)"
     }
 
-    /// SSB's v0 dataset dialect: `;`, decimal comma, quoted header and labels; UTF-8.
+    /// The names of the columns after the value that say how each value was obtained. The CSV
+    /// reader knows them and reads the column before them as the value (README, "Querying").
+    public static let annotationColumns = ["method", "status", "note"]
+
+    /// A quoted CSV field on one line.
+    static func quoted(_ s: String) -> String {
+        "\"" + s.replacingOccurrences(of: "\"", with: "\"\"").replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(of: "\n", with: " ")
+            .replacingOccurrences(of: "\r", with: " ") + "\""
+    }
+
+    /// SSB's v0 dataset dialect: `;`, decimal comma, quoted header and labels; UTF-8. After the
+    /// value, each value's method (`split_allocated` is an estimate), status symbol and note.
     public static func csv(_ db: Database, to path: String, options: Options = Options()) throws -> Int {
         let rows = try rows(db, options)
-        var out = "\"region\";\"år\";\"statistikkvariabel\";\"breakdown\";\"Harmoniserte indikatorer\"\r\n"
+        var out = "\"region\";\"år\";\"statistikkvariabel\";\"breakdown\";\"Harmoniserte indikatorer\";"
+            + annotationColumns.map(quoted).joined(separator: ";") + "\r\n"
         for r in rows {
             let label = "\(r.region) \(r.regionName)".replacingOccurrences(of: "\"", with: "\"\"")
-            out += "\"\(label)\";\"\(r.year)\";\"\(r.indicator)\";\"\(r.breakdown.isEmpty ? "I alt" : r.breakdown)\";\(cell(r))\r\n"
+            out += "\"\(label)\";\"\(r.year)\";\"\(r.indicator)\";\"\(r.breakdown.isEmpty ? "I alt" : r.breakdown)\";\(cell(r));"
+                + "\(quoted(r.method));\(quoted(r.status ?? ""));\(quoted(r.note ?? ""))\r\n"
         }
         try Data(out.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
         return rows.count
@@ -87,6 +101,7 @@ public enum Exporter {
         let n = regions.count * indicators.count * breakdowns.count * years.count
         var values: [Any] = Array(repeating: NSNull(), count: n)
         var status: [String: String] = [:]
+        var methods: [String: String] = [:], notes: [String: String] = [:]
         var regionLabels: [String: String] = [:], indicatorLabels: [String: String] = [:], units: [String: Any] = [:]
         for r in rows {
             regionLabels[r.region] = r.regionName
@@ -94,6 +109,8 @@ public enum Exporter {
             units[r.indicator] = ["base": r.unit, "decimals": r.decimals]
             let b = r.breakdown.isEmpty ? "0" : r.breakdown
             let i = ((rp[r.region]! * indicators.count + ip[r.indicator]!) * breakdowns.count + bp[b]!) * years.count + yp[String(r.year)]!
+            methods[String(i)] = r.method
+            if let n = r.note, !n.isEmpty { notes[String(i)] = n }
             if r.status == "-" && (r.value ?? 0) == 0 { status[String(i)] = "-"; continue }
             if let v = r.value { values[i] = v; if r.status == "*" { status[String(i)] = "*" } }
             else { status[String(i)] = r.status.flatMap { Symbols.isMissing($0) ? $0 : nil } ?? ".." }
@@ -115,6 +132,9 @@ public enum Exporter {
             ],
             "value": values,
             "status": status,
+            // How each value was obtained, by cell index as `status` is: `split_allocated` is an
+            // estimate, not a published count; `note` says why a value is missing or estimated.
+            "extension": ["method": methods, "note": notes],
         ]
         let data = try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys])
         try data.write(to: URL(fileURLWithPath: path), options: .atomic)

@@ -16,6 +16,8 @@ struct ETL: ParsableCommand {
           1  failure: nothing was published, the previous warehouse is intact
           2  usage or pipeline-definition error
           3  published, but more rows were rejected than --max-rejects allows
+          4  published, but `run --fetch` used a stale source (its download failed; the previous
+             file was used); --allow-stale makes such a run exit 0. Status 3 wins over 4.
         """,
         subcommands: [Run.self, Rerun.self, FetchCommand.self, Inspect.self, Query.self, Export.self, Validate.self, Status.self, Catalog.self, Generate.self, BenchInsert.self],
         defaultSubcommand: nil
@@ -49,6 +51,7 @@ enum Exit {
     static let failure = ExitCode(1)
     static let usage = ExitCode(2)
     static let rejects = ExitCode(3)
+    static let stale = ExitCode(4)
 }
 
 /// The bundled sample pipeline, found beside the working directory or the executable.
@@ -81,10 +84,10 @@ func execute(options: RunOptions, common: CommonRunOptions, rerunOnly: Bool) thr
     do {
         warehousePath = try options.warehouse ?? (Pipeline.load(path: options.pipelinePath, checkFiles: false).warehousePath)
     } catch let e as DefinitionError {
-        for p in e.problems { eprint(p) }
+        for p in e.problems { eprint(errorLine(p)) }
         throw Exit.usage
     } catch {
-        eprint("\(error)")
+        eprint(errorLine("\(error)"))
         throw Exit.failure
     }
     let lock: RunLock
@@ -98,7 +101,7 @@ func execute(options: RunOptions, common: CommonRunOptions, rerunOnly: Bool) thr
         log.summary(summary)
         if summary.status == .rejectsOverLimit { throw Exit.rejects }
     } catch let e as DefinitionError {
-        for p in e.problems { eprint(p) }
+        for p in e.problems { eprint(errorLine(p)) }
         throw Exit.usage
     } catch let e as ExitCode {
         throw e
@@ -111,7 +114,7 @@ func execute(options: RunOptions, common: CommonRunOptions, rerunOnly: Bool) thr
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a pipeline: stage changed sources, harmonise, compute indicators, publish atomically.",
-        discussion: "Exit statuses: 0 success, 1 failure (nothing published), 2 usage or definition error, 3 published with rejects over --max-rejects.")
+        discussion: "Exit statuses: 0 success, 1 failure (nothing published), 2 usage or definition error, 3 published with rejects over --max-rejects, 4 published with a stale source after a failed --fetch (0 with --allow-stale).")
 
     @Argument(help: "Pipeline definition (default: pipelines/sample.yml).")
     var pipeline: String?
@@ -124,8 +127,11 @@ struct Run: ParsableCommand {
     @Flag(name: .long, help: "Parse every source again even if its content is unchanged.")
     var fullRefresh = false
 
-    @Flag(name: .long, help: "First fetch the sources that declare `fetch:` (a failed download keeps the previous file, flagged stale).")
+    @Flag(name: .long, help: "First fetch the sources that declare `fetch:` (a failed download keeps the previous file, flagged stale; the run then exits 4).")
     var fetch = false
+
+    @Flag(name: .long, help: "With --fetch: a run that used a stale source (its download failed) exits 0 instead of 4.")
+    var allowStale = false
 
     func run() throws {
         var opts = RunOptions(pipelinePath: pipeline ?? defaultPipeline(), warehouse: common.warehouse, structureYear: structure,
@@ -139,10 +145,10 @@ struct Run: ParsableCommand {
                     if !quiet { eprint(event.description) }
                 }
             } catch let e as DefinitionError {
-                for p in e.problems { eprint(p) }
+                for p in e.problems { eprint(errorLine(p)) }
                 throw Exit.usage
             } catch {
-                eprint("error: fetch: \(error)")
+                eprint(errorLine("fetch: \(error)"))
                 throw Exit.failure
             }
             for r in opts.fetched where !common.quiet { eprint(r.summary) }
@@ -152,6 +158,13 @@ struct Run: ParsableCommand {
             }
         }
         try execute(options: opts, common: common, rerunOnly: false)
+        // Published, but not with today's data: a distinct status, so a nightly job notices (README, exit statuses).
+        let stale = opts.fetched.filter { $0.status == .stale }
+        if !stale.isEmpty && !allowStale {
+            let names = stale.map { "\($0.source) (\($0.reason ?? "the download failed"))" }.joined(separator: ", ")
+            eprint("error: published with \(stale.count == 1 ? "a stale source" : "\(stale.count) stale sources"), the previous file used: \(names); pass --allow-stale to accept (exit status 4)")
+            throw Exit.stale
+        }
     }
 }
 

@@ -62,22 +62,22 @@ struct FetchCommand: ParsableCommand {
             // A pipeline: its sources that declare `fetch:` land at their `path`.
             let pipeline: Pipeline
             do { pipeline = try Pipeline.load(path: file, checkFiles: false) }
-            catch let e as DefinitionError { for p in e.problems { eprint(p) }; throw Exit.usage }
-            catch { eprint("\(error)"); throw Exit.failure }
+            catch let e as DefinitionError { for p in e.problems { eprint(errorLine(p)) }; throw Exit.usage }
+            catch { eprint(errorLine("\(error)")); throw Exit.failure }
             let specs = pipeline.definition.sources.compactMap { s -> FetchSpec? in
                 guard var f = s.fetch else { return nil }
                 f.id = s.id
                 f.path = pipeline.sourcePath(s)
                 return f
             }
-            if specs.isEmpty { eprint("\(file): no source declares `fetch:`; nothing to fetch") ; return }
+            if specs.isEmpty { if !quiet { eprint("\(file): no source declares `fetch:`; nothing to fetch") }; return }
             spec = FetchFile(sources: specs, pxwebBase: pipeline.definition.fetch?.pxweb_base, klassBase: pipeline.definition.fetch?.klass_base)
             spec.requests_per_minute = pipeline.definition.fetch?.requests_per_minute
             spec.max_cells = pipeline.definition.fetch?.max_cells
         } else {
             do { spec = try FetchFile.load(path: file) }
             catch let e as FetchSpecError {
-                for p in e.problems { eprint(p) }
+                for p in e.problems { eprint(errorLine(p)) }
                 throw Exit.usage
             }
         }
@@ -96,7 +96,7 @@ struct FetchCommand: ParsableCommand {
             settings = try FetchSettings(pxwebBase: pxwebBase ?? spec.pxweb_base ?? FetchSettings.defaultPxWebBase,
                                          klassBase: klassBase ?? spec.klass_base ?? FetchSettings.defaultKlassBase)
         } catch let e as FetchSpecError {
-            for p in e.problems { eprint("error: \(p)") }
+            for p in e.problems { eprint(errorLine(p)) }
             throw Exit.usage
         }
         if let m = maxCells ?? spec.max_cells {
@@ -131,7 +131,7 @@ struct FetchCommand: ParsableCommand {
             for p in plans {
                 out("\(p.source) -> \(p.path)")
                 for l in p.lookups { out("  looked up  \(l)") }
-                if let e = p.error { out("  error: \(e)"); failed = true; continue }
+                if let e = p.error { out("  " + errorLine(e)); failed = true; continue }
                 for r in p.requests { out("  GET \(r.url)" + (r.cells.map { "  (\(Self.grouped($0)) cells)" } ?? "")) }
                 var line = "  \(p.requests.count) data request\(p.requests.count == 1 ? "" : "s")"
                 if let t = p.totalCells { line += ", \(Self.grouped(t)) cells" }
@@ -147,7 +147,7 @@ struct FetchCommand: ParsableCommand {
         for r in results {
             switch r.status {
             case .fetched, .unchanged: if !quiet { out(r.summary) }
-            case .stale, .failed: eprint("error: " + r.summary)
+            case .stale, .failed: eprint(errorLine(r.summary))
             }
         }
         if results.contains(where: { $0.status == .stale || $0.status == .failed }) { throw Exit.failure }

@@ -47,7 +47,7 @@ struct Inspect: ParsableCommand {
         }
         var opts = ReaderOptions(displayName: file)
         if let m = mapping {
-            do { opts.mapping = try loadHusbankenMapping(path: m) } catch { eprint("\(error)"); throw Exit.usage }
+            do { opts.mapping = try loadHusbankenMapping(path: m) } catch { eprint(errorLine("\(error)")); throw Exit.usage }
             if format == nil { opts.format = .husbanken }
         }
         if let f = format {

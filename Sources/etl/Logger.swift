@@ -72,6 +72,11 @@ final class Logger {
 
     func summary(_ s: RunSummary) {
         if quiet && s.status != .rejectsOverLimit { return }
+        if quiet && format == .text {
+            // Quiet is nothing but errors: only the line that explains exit status 3.
+            eprint(rejectsOverLimitMessage(s))
+            return
+        }
         switch format {
         case .json:
             json(["event": "summary", "status": s.status.rawValue, "run_id": s.runId ?? 0, "sources_read": s.sourcesRead, "sources_reused": s.sourcesReused,
@@ -87,7 +92,11 @@ final class Logger {
               warnings            \(s.warnings.count)
               warehouse           \(s.warehouse)
             """)
-            if s.status == .rejectsOverLimit { eprint("error: \(s.rejected) rows rejected, more than --max-rejects allows (exit status 3)") }
+            if s.status == .rejectsOverLimit { eprint(rejectsOverLimitMessage(s)) }
         }
+    }
+
+    private func rejectsOverLimitMessage(_ s: RunSummary) -> String {
+        "error: \(s.rejected) rows rejected, more than --max-rejects allows (exit status 3)"
     }
 }

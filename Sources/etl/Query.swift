@@ -44,9 +44,17 @@ struct Query: ParsableCommand {
     var format: OutputFormat = .table
 
     func run() throws {
-        let queue: DatabaseQueue
-        do { queue = try Warehouse.openReadOnly(path: warehouse) }
-        catch { eprint("error: \(error)"); throw Exit.failure }
+        let queue = try openWarehouseForReading(warehouse)
+        if sql == nil {
+            // A name the warehouse does not have gives an empty table; say so, with the closest names.
+            let unknown: [String]
+            do {
+                unknown = try queue.read { db in
+                    try unknownNames(db, indicators: indicator.map { [$0] } ?? [], regions: region, groups: group.map { [$0] } ?? [])
+                }
+            } catch let e as DatabaseError { eprint(damagedWarehouseLine(warehouse, e)); throw Exit.failure }
+            if !unknown.isEmpty { for line in unknown { eprint(line) }; throw Exit.usage }
+        }
         var text: String
         var args: [(any DatabaseValueConvertible)?] = []
         if let change {
@@ -117,6 +125,8 @@ struct Query: ParsableCommand {
             render(columns: columns, rows: rows, format: format)
         } catch let e as QueryRefused {
             eprint("error: \(e.message)"); throw Exit.usage
+        } catch let e as DatabaseError where isDamagedDatabase(e) {
+            eprint(damagedWarehouseLine(warehouse, e)); throw Exit.failure
         } catch let e as DatabaseError {
             eprint("error: \(e.message ?? "\(e)")\(sql != nil ? " in: \(text)" : "")"); throw Exit.usage
         }
@@ -184,9 +194,8 @@ struct Status: ParsableCommand {
     var runs: Int = 10
 
     func run() throws {
-        let queue: DatabaseQueue
-        do { queue = try Warehouse.openReadOnly(path: warehouse) } catch { eprint("error: \(error)"); throw Exit.failure }
-        try queue.read { db in
+        let queue = try openWarehouseForReading(warehouse)
+        do { try queue.read { db in
             let r = try Row.fetchAll(db, sql: """
                 SELECT run_id, command, started_at, finished_at, status, structure_year, sources_read, sources_reused,
                        observations_staged AS staged, rows_rejected AS rejected, facts_written AS facts, warnings, message
@@ -200,6 +209,8 @@ struct Status: ParsableCommand {
                 """)
             out("\nSources")
             render(columns: s.first?.columnNames.map { $0 } ?? [], rows: s.map { Array($0.databaseValues) }, format: .table)
+        } } catch let e as DatabaseError {
+            eprint(isDamagedDatabase(e) ? damagedWarehouseLine(warehouse, e) : errorLine(e.message ?? "\(e)")); throw Exit.failure
         }
     }
 }

@@ -16,7 +16,8 @@ struct Validate: ParsableCommand {
         var problems: [String] = []
         let p: Pipeline
         do { p = try Pipeline.load(path: path) }
-        catch let e as DefinitionError { for x in e.problems { eprint(x) }; eprint("\(e.problems.count) problem\(e.problems.count == 1 ? "" : "s") found"); throw Exit.usage }
+        catch let e as DefinitionError { for x in e.problems { eprint(errorLine(x)) }; eprint("\(e.problems.count) problem\(e.problems.count == 1 ? "" : "s") found"); throw Exit.usage }
+        catch { eprint(errorLine("\(error)")); throw Exit.failure }
         if let d = FileManager.default.contents(atPath: p.catalogPath) {
             do { _ = try ChangeCatalog.parseCSV(String(decoding: d, as: UTF8.self), file: p.catalogPath) } catch { problems.append("\(error)") }
         }
@@ -31,9 +32,9 @@ struct Validate: ParsableCommand {
                 problems += SelectionCheck.problems(p, sourceId: s.id, dimensions: dims, file: path)
             }
             catch let e as ReadError { problems.append(e.description) }
-            catch { problems.append("\(path): error: \(error)") }
+            catch { problems.append("\(error)".contains("error:") ? "\(error)" : "\(path): error: \(error)") }
         }
-        for x in problems { eprint(x) }
+        for x in problems { eprint(errorLine(x)) }
         if !problems.isEmpty { eprint("\(problems.count) problem\(problems.count == 1 ? "" : "s") found"); throw Exit.usage }
         eprint("\(path): ok (\(p.definition.sources.count) sources, \(p.definition.measures.count) measures, \(p.indicators.count) indicators)")
     }

@@ -46,4 +46,90 @@ import Testing
         #expect(r.stderr.contains("Unknown option '--no-such-option'"))
         #expect(try etl(["--help"], in: dir).status == 0)
     }
+
+    /// A KLASS list as JSON (`codeChanges`), one change per tuple.
+    func klassJSON(_ rows: [(String, String, String, String, String)], to url: URL) throws {
+        let changes = rows.map { ["oldCode": $0.0, "oldName": $0.1, "oldShortName": "", "newCode": $0.2, "newName": $0.3, "newShortName": "", "changeOccurred": $0.4] }
+        try JSONSerialization.data(withJSONObject: ["codeChanges": changes]).write(to: url)
+    }
+
+    @Test func importMergesIntoTheCatalogueAndReportsWhatItAdded() throws {
+        let dir = try scratchWithPipelines()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let catalogue = dir.appendingPathComponent("pipelines/kommuneendringer.csv")
+        let shipped = try String(contentsOf: catalogue, encoding: .utf8)
+        // One change the catalogue has (part of the 2020 Indre Østfold merge) and one it lacks.
+        try klassJSON([("0124", "Askim", "3014", "Indre Østfold", "2020-01-01"),
+                       ("3905", "Tønsberg", "3911", "Færder", "2026-01-01")], to: dir.appendingPathComponent("klass.json"))
+        let r = try etl(["catalog", "import", "klass.json", "-o", "pipelines/kommuneendringer.csv"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("1 added, 1 already present, 0 conflicting; wrote 507 changes (2017, 2018, 2019, 2020, 2022, 2023, 2024, 2026) to pipelines/kommuneendringer.csv"), "\(r.stderr)")
+        let merged = try String(contentsOf: catalogue, encoding: .utf8)
+        // The shipped rows stay as they were, the new one is appended in date order, same format.
+        #expect(merged == shipped + "3905,Tønsberg,3911,Færder,2026-01-01,renumber\n")
+    }
+
+    @Test func importOfNothingNewLeavesTheCatalogueByteIdentical() throws {
+        let dir = try scratchWithPipelines()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let catalogue = dir.appendingPathComponent("pipelines/kommuneendringer.csv")
+        let before = try Data(contentsOf: catalogue)
+        try klassJSON([("0124", "Askim", "3014", "Indre Østfold", "2020-01-01")], to: dir.appendingPathComponent("klass.json"))
+        let r = try etl(["catalog", "import", "klass.json", "-o", "pipelines/kommuneendringer.csv"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("0 added, 1 already present, 0 conflicting; pipelines/kommuneendringer.csv left unchanged"), "\(r.stderr)")
+        #expect(try Data(contentsOf: catalogue) == before)
+    }
+
+    @Test func conflictingImportIsRefusedUnlessASideIsChosen() throws {
+        let dir = try scratchWithPipelines()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let catalogue = dir.appendingPathComponent("pipelines/kommuneendringer.csv")
+        let before = try Data(contentsOf: catalogue)
+        // Askim to another new code in 2020: same old code and year, another new code.
+        try klassJSON([("0124", "Askim", "3099", "Askim", "2020-01-01")], to: dir.appendingPathComponent("klass.json"))
+        let refused = try etl(["catalog", "import", "klass.json", "-o", "pipelines/kommuneendringer.csv"], in: dir)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("conflict: 0124 in 2020: pipelines/kommuneendringer.csv has 0124 Askim → 3014 Indre Østfold (merge, 2020-01-01); klass.json has 0124 Askim → 3099 Askim (renumber, 2020-01-01)"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("error: 1 conflicting change between klass.json and pipelines/kommuneendringer.csv (0 added, 0 already present, 1 conflicting); nothing written: choose with --prefer klass or --prefer catalogue, or replace the whole catalogue with --replace"), "\(refused.stderr)")
+        #expect(refused.stderr.components(separatedBy: "error:").count == 2)
+        #expect(try Data(contentsOf: catalogue) == before)
+
+        let keep = try etl(["catalog", "import", "klass.json", "-o", "pipelines/kommuneendringer.csv", "--prefer", "catalogue"], in: dir)
+        #expect(keep.status == 0, "\(keep.stderr)")
+        #expect(try Data(contentsOf: catalogue) == before)
+
+        let theirs = try etl(["catalog", "import", "klass.json", "-o", "pipelines/kommuneendringer.csv", "--prefer", "klass"], in: dir)
+        #expect(theirs.status == 0, "\(theirs.stderr)")
+        let merged = try String(contentsOf: catalogue, encoding: .utf8)
+        #expect(merged.contains("0124,Askim,3099,Askim,2020-01-01,renumber\n"))
+        #expect(!merged.contains("0124,Askim,3014,"))
+        #expect(merged.split(separator: "\n").count == 507)
+    }
+
+    @Test func replaceWritesTheKlassListAlone() throws {
+        let dir = try scratchWithPipelines()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try klassJSON([("0124", "Askim", "3014", "Indre Østfold", "2020-01-01")], to: dir.appendingPathComponent("klass.json"))
+        let r = try etl(["catalog", "import", "klass.json", "-o", "pipelines/kommuneendringer.csv", "--replace"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try String(contentsOf: dir.appendingPathComponent("pipelines/kommuneendringer.csv"), encoding: .utf8)
+                == "oldCode,oldName,newCode,newName,changeOccurred,kind\n0124,Askim,3014,Indre Østfold,2020-01-01,renumber\n")
+        #expect(try etl(["catalog", "import", "klass.json", "--replace"], in: dir).status == 2)
+    }
+
+    @Test func structureYearOutsideTheCatalogueIsRefused() throws {
+        let dir = try scratchWithPipelines()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let late = try etl(["run", "--structure", "2030"], in: dir)
+        #expect(late.status == 2)
+        #expect(late.stderr == "error: --structure 2030 is outside the years the change catalogue pipelines/kommuneendringer.csv covers: 2016–2024 (its changes span 2017–2024); import a newer KLASS change list or choose a year in that range\n", "\(late.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("warehouse/omsorg.sqlite").path))
+        let early = try etl(["rerun", "--structure", "2015"], in: dir)
+        #expect(early.status == 2)
+        #expect(early.stderr.contains("error: --structure 2015 is outside the years the change catalogue pipelines/kommuneendringer.csv covers: 2016–2024"), "\(early.stderr)")
+        // The bounds themselves are accepted.
+        #expect(try etl(["run", "--structure", "2016", "--quiet"], in: dir).status == 0)
+        #expect(try etl(["rerun", "--structure", "2024", "--quiet"], in: dir).status == 0)
+    }
 }

@@ -1,0 +1,61 @@
+import Foundation
+import GRDB
+import Transform
+import Warehouse
+
+/// One message, exactly one `error:` in it: a message that already names its place and says
+/// `error:` (`FILE:LINE: error: …`) is kept as it is, any other gets the prefix (README, exit statuses).
+func errorLine(_ message: String) -> String {
+    message.contains("error:") ? message : "error: " + message
+}
+
+/// Whether a SQLite error means the warehouse file itself is damaged or unreadable (exit 1),
+/// as opposed to a mistake in the statement asked for (exit 2).
+func isDamagedDatabase(_ e: DatabaseError) -> Bool {
+    switch e.resultCode {
+    case .SQLITE_CORRUPT, .SQLITE_NOTADB, .SQLITE_IOERR, .SQLITE_CANTOPEN, .SQLITE_FORMAT, .SQLITE_PERM, .SQLITE_FULL, .SQLITE_NOMEM:
+        return true
+    default:
+        return false
+    }
+}
+
+/// The one line for a warehouse that cannot be read: names the file and what SQLite said.
+func damagedWarehouseLine(_ path: String, _ error: any Error) -> String {
+    if let e = error as? DatabaseError {
+        return "error: \(path): the warehouse cannot be read: \(e.message ?? "SQLite error \(e.resultCode.rawValue)") (SQLite error \(e.resultCode.rawValue)); restore it or run `etl run --full-refresh` into a new file"
+    }
+    return errorLine("\(error)")
+}
+
+/// Opens the warehouse read-only, or prints one line and exits 1.
+func openWarehouseForReading(_ path: String) throws -> DatabaseQueue {
+    do { return try Warehouse.openReadOnly(path: path) }
+    catch let e as DatabaseError { eprint(damagedWarehouseLine(path, e)); throw Exit.failure }
+    catch { eprint(errorLine("\(error)")); throw Exit.failure }
+}
+
+/// Checks `--indicator`, `--region` and `--group` values against the warehouse. Each unknown
+/// one gives a line naming it and the closest valid names (docs/bad-input.md); empty when all are known.
+func unknownNames(_ db: Database, indicators: [String], regions: [String], groups: [String]) throws -> [String] {
+    var lines: [String] = []
+    func check(_ given: [String], what: String, table: String) throws {
+        guard !given.isEmpty else { return }
+        let known = try String.fetchAll(db, sql: "SELECT DISTINCT code FROM \(table) ORDER BY code")
+        let set = Set(known)
+        for g in given where !set.contains(g) {
+            let near = closestNames(to: g, among: known)
+            let hint: String
+            switch near.count {
+            case 0: hint = "no \(what) in the warehouse has a similar name (`etl query --sql \"SELECT code FROM \(table)\"` lists them)"
+            case 1: hint = "did you mean `\(near[0])`?"
+            default: hint = "did you mean " + near.dropLast().map { "`\($0)`" }.joined(separator: ", ") + " or `\(near.last!)`?"
+            }
+            lines.append("error: unknown \(what) `\(g)`; \(hint)")
+        }
+    }
+    try check(indicators, what: "indicator", table: "dim_indicator")
+    try check(regions, what: "region", table: "dim_region")
+    try check(groups, what: "group", table: "dim_group")
+    return lines
+}
