@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Ingest
 import Pipeline
 import Transform
@@ -16,6 +19,7 @@ struct ETL: ParsableCommand {
           1  failure: nothing was published, the previous warehouse is intact
           2  usage or pipeline-definition error
           3  published, but more rows were rejected than --max-rejects allows
+          130, 143  a run stopped by SIGINT / SIGTERM: nothing published, recorded as interrupted
         """,
         subcommands: [Run.self, Rerun.self, FetchCommand.self, Inspect.self, Query.self, Export.self, Validate.self, Status.self, Catalog.self, Generate.self, BenchInsert.self],
         defaultSubcommand: nil
@@ -23,6 +27,9 @@ struct ETL: ParsableCommand {
 
     /// Command-line mistakes exit with 2, as documented (ArgumentParser's own code is 64).
     static func main() {
+        // A reader that goes away (`etl query … | head -1`) must not kill a run: writes to a
+        // closed pipe fail with EPIPE instead, and eprint/out ignore that.
+        signal(SIGPIPE, SIG_IGN)
         do {
             var command = try parseAsRoot()
             try command.run()
@@ -36,13 +43,26 @@ struct ETL: ParsableCommand {
     }
 }
 
-/// Writes to standard error (standard error is shared state; go through FileHandle).
+/// Writes to standard error with write(2): a closed pipe (EPIPE) is ignored, where
+/// FileHandle.write would trap.
 func eprint(_ s: String) {
-    FileHandle.standardError.write(Data((s + "\n").utf8))
+    writeAll(2, s + "\n")
 }
 
 func out(_ s: String) {
-    FileHandle.standardOutput.write(Data((s + "\n").utf8))
+    writeAll(1, s + "\n")
+}
+
+/// Writes all of `s` to a file descriptor; gives up silently on an error other than EINTR.
+private func writeAll(_ fd: Int32, _ s: String) {
+    var bytes = Array(s.utf8)
+    bytes.withUnsafeMutableBytes { buf in
+        var offset = 0
+        while offset < buf.count {
+            let n = write(fd, buf.baseAddress! + offset, buf.count - offset)
+            if n > 0 { offset += n } else if n < 0 && errno == EINTR { continue } else { return }
+        }
+    }
 }
 
 enum Exit {
@@ -76,6 +96,7 @@ enum LogFormat: String, ExpressibleByArgument, Sendable { case text, json }
 
 /// Runs a pipeline with a lock, prints the summary, and maps the outcome to an exit status.
 func execute(options: RunOptions, common: CommonRunOptions, rerunOnly: Bool) throws {
+    Interrupt.install()
     let log = Logger(format: common.logFormat, quiet: common.quiet)
     let warehousePath: String
     do {
@@ -100,6 +121,12 @@ func execute(options: RunOptions, common: CommonRunOptions, rerunOnly: Bool) thr
     } catch let e as DefinitionError {
         for p in e.problems { eprint(p) }
         throw Exit.usage
+    } catch let e as WarehouseRefusal {
+        eprint(e.description)
+        throw ExitCode(e.exitStatus)
+    } catch let e as Interrupted {
+        log.failure("error: \(e); the run is recorded as interrupted")
+        throw ExitCode(e.exitStatus)
     } catch let e as ExitCode {
         throw e
     } catch {
@@ -111,7 +138,7 @@ func execute(options: RunOptions, common: CommonRunOptions, rerunOnly: Bool) thr
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a pipeline: stage changed sources, harmonise, compute indicators, publish atomically.",
-        discussion: "Exit statuses: 0 success, 1 failure (nothing published), 2 usage or definition error, 3 published with rejects over --max-rejects.")
+        discussion: "Exit statuses: 0 success, 1 failure (nothing published), 2 usage or definition error (or a warehouse that is not this pipeline's), 3 published with rejects over --max-rejects, 130/143 stopped by SIGINT/SIGTERM (nothing published).")
 
     @Argument(help: "Pipeline definition (default: pipelines/sample.yml).")
     var pipeline: String?
@@ -127,9 +154,13 @@ struct Run: ParsableCommand {
     @Flag(name: .long, help: "First fetch the sources that declare `fetch:` (a failed download keeps the previous file, flagged stale).")
     var fetch = false
 
+    @Flag(name: .long, help: "Take over a warehouse another pipeline published: its sources and facts are replaced (a full refresh).")
+    var replace = false
+
     func run() throws {
         var opts = RunOptions(pipelinePath: pipeline ?? defaultPipeline(), warehouse: common.warehouse, structureYear: structure,
-                              fullRefresh: fullRefresh, maxRejects: common.maxRejects, command: "run")
+                              fullRefresh: fullRefresh || replace, maxRejects: common.maxRejects, command: "run")
+        opts.replace = replace
         if fetch {
             let quiet = common.quiet
             do {
