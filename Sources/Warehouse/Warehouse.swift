@@ -158,6 +158,11 @@ public final class Warehouse {
         let copyPath = target + ".publishing"
         Warehouse.removeDatabaseFiles(copyPath)
         defer { Warehouse.removeDatabaseFiles(copyPath) }
+        // Created empty (an empty SQLite database) with the warehouse's permissions, so the copy
+        // is never readable by more people than the warehouse is.
+        let mode = (try? FileManager.default.attributesOfItem(atPath: target)[.posixPermissions] as? NSNumber)?.uint16Value ?? 0o644
+        let fd = open(copyPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode_t(mode))
+        if fd >= 0 { close(fd) }
         var result: T? = nil
         let copy = try DatabaseQueue(path: copyPath, configuration: configuration)
         try queue.backup(to: copy)

@@ -285,6 +285,25 @@ enum Unprivileged {
     }
 }
 
+extension ReadOnlyReaderTests {
+    /// A run publishes a copy renamed over the warehouse: the file keeps the permissions its
+    /// owner gave it (a warehouse readable by its group only stays so).
+    @Test func publishingKeepsTheWarehousesPermissions() throws {
+        let dir = try scratchWithPipelines()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let warehouse = dir.appendingPathComponent("warehouse/omsorg.sqlite")
+        #expect(try etl(["run"], in: dir).status == 0)
+        #expect(chmod(warehouse.path, 0o640) == 0)
+        let inode = try FileManager.default.attributesOfItem(atPath: warehouse.path)[.systemFileNumber] as? NSNumber
+        let r = try etl(["run", "--full-refresh"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        let attributes = try FileManager.default.attributesOfItem(atPath: warehouse.path)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.uint16Value == 0o640)
+        #expect(attributes[.systemFileNumber] as? NSNumber != inode, "the run was expected to publish a new file")
+        #expect(!FileManager.default.fileExists(atPath: warehouse.path + ".publishing"))
+    }
+}
+
 // MARK: - Every run leaves a trace
 
 /// What a reader of the warehouse sees, cheap enough for a million staged rows: every
