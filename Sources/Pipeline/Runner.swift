@@ -29,6 +29,8 @@ public struct RunOptions: Sendable {
     public var structureYear: Int?
     public var catalogPath: String?
     public var fullRefresh = false
+    /// Take over a warehouse another pipeline published (`etl run --replace`); implies a full refresh.
+    public var replace = false
     public var maxRejects: Int?
     public var command = "run"
     /// Results of fetching remote sources before the run, to be recorded with it.
@@ -47,7 +49,7 @@ public struct RunOptions: Sendable {
 }
 
 public struct RunSummary: Sendable, Codable {
-    public enum Status: String, Sendable, Codable { case success, rejectsOverLimit = "rejects_over_limit", noChange = "no_change", failed }
+    public enum Status: String, Sendable, Codable { case success, rejectsOverLimit = "rejects_over_limit", noChange = "no_change", failed, interrupted }
     public var status: Status
     /// Why a failed run failed.
     public var message: String? = nil
@@ -133,6 +135,7 @@ public final class Runner {
             if !rerunOnly {
                 let known = Runner.stagedSourceIds(warehousePath: pipeline.warehousePath)
                 for s in pipeline.definition.sources {
+                    try Interrupt.check()
                     let p = pipeline.sourcePath(s)
                     guard FileManager.default.fileExists(atPath: p) else { throw RunFailure("\(p): error: source file not found (source \(s.id))") }
                     do {
@@ -146,8 +149,7 @@ public final class Runner {
                 }
             }
         } catch {
-            recordEarlyFailure(pipeline: pipeline, structureYear: structureYear, startedAt: startedAt, started: started, error: error)
-            throw error
+            throw recordEarlyFailure(pipeline: pipeline, structureYear: structureYear, startedAt: startedAt, started: started, error: error)
         }
         func fingerprintOf(_ hashes: [String: String]) -> String {
             sha256(pipeline.definitionBytes + [catalogData]
@@ -157,7 +159,7 @@ public final class Runner {
         // With a source never staged the run cannot be a no-op; the fingerprint waits for its hash.
         var fingerprint = fingerprintOf(hashes)
 
-        let warehouse = try Warehouse(path: pipeline.warehousePath)
+        let warehouse = try Warehouse(path: pipeline.warehousePath, pipeline: pipeline.definition.name, takeOver: options.replace)
         var summary = RunSummary(status: .success, runId: nil, pipeline: pipeline.definition.name, warehouse: pipeline.warehousePath, structureYear: structureYear)
         summary.fetch = options.fetched
         for f in options.fetched where f.status == .stale {
@@ -167,12 +169,16 @@ public final class Runner {
         if !rerunOnly && !options.fullRefresh && deferred.isEmpty,
            let last = try warehouse.queue.read({ try Warehouse.lastSuccessfulFingerprint($0) }), last == fingerprint {
             // Nothing changed since the last good run: record it and publish nothing new.
-            try warehouse.transaction { db in
-                let id = try Warehouse.startRun(db, pipeline: pipeline.definition.name, command: options.command, structureYear: structureYear)
-                var c = Warehouse.RunCounts()
-                c.sourcesReused = pipeline.definition.sources.count
-                summary.runId = id
-                try Warehouse.finishRun(db, runId: id, status: "success", counts: c, fingerprint: fingerprint, message: "no change since the last successful run")
+            do {
+                try warehouse.update { db in
+                    let id = try Warehouse.startRun(db, pipeline: pipeline.definition.name, command: options.command, structureYear: structureYear)
+                    var c = Warehouse.RunCounts()
+                    c.sourcesReused = pipeline.definition.sources.count
+                    summary.runId = id
+                    try Warehouse.finishRun(db, runId: id, status: "success", counts: c, fingerprint: fingerprint, message: "no change since the last successful run")
+                }
+            } catch {
+                throw recordEarlyFailure(pipeline: pipeline, structureYear: structureYear, startedAt: startedAt, started: started, error: error)
             }
             summary.status = .noChange
             summary.sourcesReused = pipeline.definition.sources.count
@@ -207,6 +213,7 @@ public final class Runner {
                 defer { writer.close() }
                 var computed: [(IndicatorDefinition, [IndicatorValue])] = []
                 for (i, def) in pipeline.indicators.enumerated() {
+                    try Interrupt.check()
                     let values = try deriver.indicator(def)
                     for v in values { try writer.write(v) }
                     // Groups need the values, not their lineage and notes, which are written.
@@ -232,6 +239,7 @@ public final class Runner {
                     groups = GroupLoader.withCountyMembers(groups, codes: codes)
                     try writer.writeGroups(groups, years: years, nationalMembers: national)
                     for (def, values) in computed {
+                        try Interrupt.check()
                         // A count of a register listing only non-zero rows: members without a row count as 0.
                         let absentZero = def.kind == .count && (def.measure.flatMap { pipeline.definition.measures[$0] }?.absentIsZero ?? false)
                         for g in GroupEngine.aggregate(def, values: values, groups: groups, absentIsZero: absentZero, nationalMembers: national) {
@@ -255,12 +263,7 @@ public final class Runner {
                                         message: summary.rejected > 0 ? "\(summary.rejected) rows rejected; see etl_reject where run_id = \(runId)" : nil)
             }
         } catch {
-            warehouse.recordFailure(pipeline: pipeline.definition.name, command: options.command, startedAt: startedAt, message: "\(error)")
-            var failed = RunSummary(status: .failed, runId: nil, pipeline: pipeline.definition.name, warehouse: pipeline.warehousePath, structureYear: structureYear)
-            failed.message = "\(error)"
-            failed.elapsedSeconds = Date().timeIntervalSince(started)
-            try? writeRunRecord(failed, warehousePath: pipeline.warehousePath)
-            throw error
+            throw recordEarlyFailure(pipeline: pipeline, structureYear: structureYear, startedAt: startedAt, started: started, error: error, warehouse: warehouse)
         }
         observe(.published(warehouse: pipeline.warehousePath, runId: summary.runId ?? 0))
         summary.elapsedSeconds = Date().timeIntervalSince(started)
@@ -348,16 +351,23 @@ public final class Runner {
         return Set(ids)
     }
 
-    /// A run that fails before its transaction (a source missing or unreadable) still leaves a
-    /// `failed` row in etl_run and a run record, so `etl status` shows last night's failure.
-    func recordEarlyFailure(pipeline: Pipeline, structureYear: Int, startedAt: String, started: Date, error: any Error) {
-        if let warehouse = try? Warehouse(path: pipeline.warehousePath) {
-            warehouse.recordFailure(pipeline: pipeline.definition.name, command: options.command, startedAt: startedAt, message: "\(error)")
+    /// A run that fails (even before its transaction: a source missing or unreadable) leaves a
+    /// `failed` row in etl_run and a run record, so `etl status` shows last night's failure; a
+    /// run stopped by a signal leaves an `interrupted` one. Returns the error to throw.
+    func recordEarlyFailure(pipeline: Pipeline, structureYear: Int, startedAt: String, started: Date, error: any Error,
+                            warehouse: Warehouse? = nil) -> any Error {
+        let interrupted = Interrupt.received.map { Interrupted(signal: $0) }
+        let message = interrupted.map { "\($0)" } ?? "\(error)"
+        if let warehouse = warehouse ?? (try? Warehouse(path: pipeline.warehousePath, pipeline: pipeline.definition.name, takeOver: options.replace)) {
+            warehouse.recordFailure(pipeline: pipeline.definition.name, command: options.command, startedAt: startedAt, message: message,
+                                    status: interrupted == nil ? "failed" : "interrupted")
         }
-        var failed = RunSummary(status: .failed, runId: nil, pipeline: pipeline.definition.name, warehouse: pipeline.warehousePath, structureYear: structureYear)
-        failed.message = "\(error)"
+        var failed = RunSummary(status: interrupted == nil ? .failed : .interrupted, runId: nil, pipeline: pipeline.definition.name,
+                                warehouse: pipeline.warehousePath, structureYear: structureYear)
+        failed.message = message
         failed.elapsedSeconds = Date().timeIntervalSince(started)
         try? writeRunRecord(failed, warehousePath: pipeline.warehousePath)
+        return interrupted ?? error
     }
 
     /// Test hook: `ETL_TEST_FAIL_AT=STEP` makes a run fail at that step (after staging, before

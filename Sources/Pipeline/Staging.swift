@@ -268,6 +268,7 @@ func stageFile(db: Database, runId: Int64, sourceId: String, path: String, optio
         case .batch(let batch):
             guard writeError == nil else { continue }  // drain until the reader has stopped
             do {
+                try Interrupt.check()
                 try writer.write(batch)
                 for r in batch.rejects {
                     try Warehouse.reject(db, runId: runId, sourceId: sourceId, location: r.location, error: r.error, raw: r.raw)

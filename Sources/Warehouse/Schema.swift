@@ -11,11 +11,14 @@ public enum Schema {
         m.registerMigration("v2_staging_in_file_order") { db in
             try db.execute(sql: v2)
         }
+        m.registerMigration("v3_interrupted_runs") { db in
+            try db.execute(sql: v3)
+        }
         return m
     }
 
     /// The newest migration's identifier, recorded in `etl_meta` for readers that do not use GRDB.
-    public static let version = "v2_staging_in_file_order"
+    public static let version = "v3_interrupted_runs"
 
     static let v1 = """
     CREATE TABLE etl_run (
@@ -288,5 +291,32 @@ public enum Schema {
     SELECT s.source_id AS source, m.code AS measure, o.region, o.period, o.breakdown, o.value, o.status, o.in_validity,
            s.path || ifnull(':' || o.line, '') || ifnull(':' || o.col, '') || ifnull(' ' || o.path, '') AS location
     FROM stg_observation o JOIN dim_source s USING (source_key) JOIN stg_measure m USING (measure_key);
+    """
+
+    /// A run ended by SIGINT or SIGTERM is recorded as `interrupted` (README, "Safety for
+    /// nightly runs"). SQLite cannot change a CHECK constraint in place, so `etl_run` is
+    /// rebuilt; the migrator turns foreign keys off while it runs and checks them afterwards.
+    static let v3 = """
+    CREATE TABLE etl_run_v3 (
+        run_id INTEGER PRIMARY KEY,
+        pipeline TEXT NOT NULL,
+        command TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        status TEXT NOT NULL CHECK (status IN ('running', 'success', 'failed', 'rejects_over_limit', 'interrupted')),
+        structure_year INTEGER,
+        sources_read INTEGER NOT NULL DEFAULT 0,
+        sources_reused INTEGER NOT NULL DEFAULT 0,
+        observations_staged INTEGER NOT NULL DEFAULT 0,
+        rows_rejected INTEGER NOT NULL DEFAULT 0,
+        facts_written INTEGER NOT NULL DEFAULT 0,
+        warnings INTEGER NOT NULL DEFAULT 0,
+        fingerprint TEXT,
+        message TEXT
+    );
+    INSERT INTO etl_run_v3 SELECT run_id, pipeline, command, started_at, finished_at, status, structure_year, sources_read, sources_reused,
+        observations_staged, rows_rejected, facts_written, warnings, fingerprint, message FROM etl_run;
+    DROP TABLE etl_run;
+    ALTER TABLE etl_run_v3 RENAME TO etl_run;
     """
 }

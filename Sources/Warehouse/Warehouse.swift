@@ -12,30 +12,126 @@ public struct WarehouseError: Error, CustomStringConvertible, Sendable {
     public init(_ d: String) { description = d }
 }
 
-/// The warehouse file. Every write happens in one immediate transaction, so a run that fails
-/// or is killed leaves the previous state, and readers (WAL mode) see the previous complete
-/// state while a run is going on.
+/// A file at the warehouse path that a run must not write to: not an etl warehouse, another
+/// pipeline's warehouse, or a damaged one (docs/bad-input.md, "Warehouse refusals"). Nothing
+/// has been written to it.
+public struct WarehouseRefusal: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    /// 2 for a file that is not this pipeline's warehouse (a usage error), 1 for a damaged warehouse.
+    public var exitStatus: Int32
+    public init(_ description: String, exitStatus: Int32) {
+        self.description = description
+        self.exitStatus = exitStatus
+    }
+}
+
+/// The warehouse file, always in rollback-journal mode, so a reader needs no `-wal` or `-shm`
+/// file and no write access to its folder (README, "Safety for nightly runs"). A run works in
+/// one transaction on a copy beside it (`WAREHOUSE.publishing`) and publishes by renaming the
+/// finished copy over it: a run that fails, is interrupted or is killed leaves the previous
+/// file untouched, and readers see the previous complete warehouse until the rename.
 public final class Warehouse {
     public let path: String
-    public let queue: DatabaseQueue
+    public private(set) var queue: DatabaseQueue
+    let configuration: Configuration
 
     /// Opens (creating if needed) a warehouse for writing and brings its schema up to date.
-    public init(path: String) throws {
+    /// A file that is not an etl warehouse, a damaged one, or (given `pipeline`) one another
+    /// pipeline published is refused with `WarehouseRefusal` before anything is written to it,
+    /// unless `takeOver` lets `pipeline` replace the other pipeline's content.
+    public init(path: String, pipeline: String? = nil, takeOver: Bool = false) throws {
         self.path = path
+        if let owner = try Warehouse.inspect(path: path), let pipeline, owner != pipeline, !takeOver {
+            throw WarehouseRefusal("\(path): error: this warehouse belongs to pipeline \"\(owner)\", not \"\(pipeline)\"; give --warehouse another file, or take it over with `etl run --replace` (replaces \"\(owner)\"'s sources and facts)", exitStatus: 2)
+        }
         let dir = (path as NSString).deletingLastPathComponent
         if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
         var config = Configuration()
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -8192")
+            try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -8192")
+            Interrupt.installProgressHandler(db.sqliteConnection)
         }
+        configuration = config
         do {
             queue = try DatabaseQueue(path: path, configuration: config)
             try Schema.migrator.migrate(queue)
-            try queue.write { db in
-                try db.execute(sql: "INSERT OR REPLACE INTO etl_meta(key, value) VALUES ('schema_version', ?)", arguments: [Schema.version])
+            // Written only when it changes: a write in place makes readers wait.
+            if try queue.read({ try String.fetchOne($0, sql: "SELECT value FROM etl_meta WHERE key = 'schema_version'") }) != Schema.version {
+                try queue.write { db in
+                    try db.execute(sql: "INSERT OR REPLACE INTO etl_meta(key, value) VALUES ('schema_version', ?)", arguments: [Schema.version])
+                }
             }
+        } catch let e as DatabaseError {
+            throw WarehouseError("\(path): cannot open the warehouse: \(e.message ?? e.description)")
+        }
+        // A warehouse written by an older version is in WAL mode: readers without write access need rollback-journal mode.
+        _ = try? queue.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+            try db.execute(sql: "PRAGMA journal_mode = DELETE")
+        }
+    }
+
+    /// Looks at an existing file before it is opened for writing, without writing to it:
+    /// refuses a file that is not an SQLite database, an SQLite database of something else,
+    /// and a damaged warehouse. Returns the pipeline that owns the warehouse: the one recorded
+    /// in `etl_meta`, else (a warehouse from before that was recorded) the pipeline of the last
+    /// successful run; nil for a new or empty file.
+    static func inspect(path: String) throws -> String? {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return nil }
+        if isDirectory.boolValue {
+            throw WarehouseRefusal("\(path): error: is a directory, not an etl warehouse; give --warehouse a file name", exitStatus: 2)
+        }
+        // An empty file is an empty SQLite database (SQLite itself treats it so).
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        let header = (try? handle.read(upToCount: 16)) ?? Data()
+        try? handle.close()
+        if header.isEmpty { return nil }
+        guard header == Data("SQLite format 3\0".utf8) else {
+            throw WarehouseRefusal("\(path): error: not an etl warehouse (not an SQLite database); it was left as it is: give --warehouse a new file or an etl warehouse", exitStatus: 2)
+        }
+        let damaged = { (what: String) in
+            WarehouseRefusal("\(path): error: the warehouse is damaged (\(what)); it was left as it is: run `etl run --full-refresh --warehouse NEW` into a new file, or restore a copy", exitStatus: 1)
+        }
+        var config = Configuration()
+        config.readonly = true
+        config.busyMode = .timeout(10)
+        do {
+            // A process that died while writing in place (a no-op or failure record) can leave a
+            // hot journal, which only a writing connection rolls back, as any SQLite writer would.
+            do { _ = try DatabaseQueue(path: path, configuration: config).read { try Int.fetchOne($0, sql: "SELECT count(*) FROM sqlite_master") } }
+            catch let e as DatabaseError where e.resultCode == .SQLITE_READONLY {
+                var recover = Configuration()
+                recover.busyMode = .timeout(10)
+                let w = try DatabaseQueue(path: path, configuration: recover)
+                _ = try w.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM sqlite_master") }
+                try w.close()
+            }
+            let q = try DatabaseQueue(path: path, configuration: config)
+            defer { try? q.close() }
+            return try q.read { db -> String? in
+                let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+                let isWarehouse = tables.contains("etl_meta") || tables.contains("etl_run")
+                if !tables.isEmpty && !isWarehouse {
+                    let shown = tables.prefix(3).joined(separator: ", ") + (tables.count > 3 ? ", …" : "")
+                    throw WarehouseRefusal("\(path): error: not an etl warehouse (an SQLite database with tables \(shown) and no etl_meta or etl_run); it was left as it is: give --warehouse a new file or an etl warehouse", exitStatus: 2)
+                }
+                let check = try String.fetchAll(db, sql: "PRAGMA quick_check(1)")
+                if check != ["ok"] {
+                    // The answer may start with a heading ("*** in database main ***"); name the first problem.
+                    let lines = check.flatMap { $0.split(separator: "\n") }.map(String.init).filter { !$0.hasPrefix("***") }
+                    throw damaged("PRAGMA quick_check: \(lines.first ?? "no answer")")
+                }
+                if tables.contains("etl_meta"), let owner = try String.fetchOne(db, sql: "SELECT value FROM etl_meta WHERE key = 'pipeline'") {
+                    return owner
+                }
+                guard tables.contains("etl_run") else { return nil }
+                return try String.fetchOne(db, sql: "SELECT pipeline FROM etl_run WHERE status IN ('success', 'rejects_over_limit') ORDER BY run_id DESC LIMIT 1")
+            }
+        } catch let e as DatabaseError where e.resultCode == .SQLITE_CORRUPT || e.resultCode == .SQLITE_NOTADB {
+            throw damaged(e.message ?? e.description)
         } catch let e as DatabaseError {
             throw WarehouseError("\(path): cannot open the warehouse: \(e.message ?? e.description)")
         }
@@ -53,17 +149,72 @@ public final class Warehouse {
         return try DatabaseQueue(path: path, configuration: config)
     }
 
-    /// Runs `body` in one immediate transaction: all of it is published, or none.
+    /// Runs `body` in one immediate transaction on a copy of the warehouse and publishes the
+    /// copy by renaming it over the warehouse: all of it is published, or none. A signal
+    /// (`Interrupt`) before the commit rolls it back and throws `Interrupted`. The copy is in
+    /// WAL mode while the body runs, and put back in rollback-journal mode before the rename.
     public func transaction<T>(_ body: (Database) throws -> T) throws -> T {
+        let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        let copyPath = target + ".publishing"
+        Warehouse.removeDatabaseFiles(copyPath)
+        defer { Warehouse.removeDatabaseFiles(copyPath) }
+        // Created empty (an empty SQLite database) with the warehouse's permissions, so the copy
+        // is never readable by more people than the warehouse is.
+        let mode = (try? FileManager.default.attributesOfItem(atPath: target)[.posixPermissions] as? NSNumber)?.uint16Value ?? 0o644
+        let fd = open(copyPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode_t(mode))
+        if fd >= 0 { close(fd) }
         var result: T? = nil
-        try queue.writeWithoutTransaction { db in
+        let copy = try DatabaseQueue(path: copyPath, configuration: configuration)
+        try queue.backup(to: copy)
+        try copy.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
+            Interrupt.arm(true)
+            defer { Interrupt.arm(false) }
             try db.inTransaction(.immediate) {
                 result = try body(db)
+                try Interrupt.check()
+                Interrupt.arm(false)  // from here the run publishes whatever comes
                 return .commit
             }
+            try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+            let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode = DELETE")
+            guard mode == "delete" else { throw WarehouseError("\(copyPath): cannot leave WAL mode (journal_mode is \(mode ?? "unknown"))") }
         }
-        try? queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        try copy.close()
+        try Warehouse.rename(copyPath, over: target)
+        try? queue.close()
+        queue = try DatabaseQueue(path: path, configuration: configuration)
         return result!
+    }
+
+    /// Runs `body` in one transaction in place, for small records (a run that changed nothing,
+    /// a failed run): the rollback journal keeps it atomic.
+    public func update<T>(_ body: (Database) throws -> T) throws -> T {
+        try queue.write { try body($0) }
+    }
+
+    /// Makes the finished copy the warehouse: same permissions and owner, on disk before the
+    /// rename, and the rename itself on disk.
+    static func rename(_ copy: String, over target: String) throws {
+        if let attributes = try? FileManager.default.attributesOfItem(atPath: target) {
+            if let mode = attributes[.posixPermissions] as? NSNumber { _ = chmod(copy, mode_t(mode.uint16Value)) }
+            if let uid = attributes[.ownerAccountID] as? NSNumber, let gid = attributes[.groupOwnerAccountID] as? NSNumber {
+                _ = chown(copy, uid_t(uid.uint32Value), gid_t(gid.uint32Value))
+            }
+        }
+        let fd = open(copy, O_RDONLY | O_CLOEXEC)
+        if fd >= 0 { _ = fsync(fd); close(fd) }
+        guard Foundation.rename(copy, target) == 0 else {
+            throw WarehouseError("\(target): cannot publish the finished copy \(copy): \(String(cString: strerror(errno)))")
+        }
+        let dir = (target as NSString).deletingLastPathComponent
+        let dfd = open(dir.isEmpty ? "." : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dfd >= 0 { _ = fsync(dfd); close(dfd) }
+    }
+
+    /// Removes a database file and the files SQLite keeps beside it (a copy left by a killed run).
+    static func removeDatabaseFiles(_ path: String) {
+        for suffix in ["", "-wal", "-shm", "-journal"] { unlink(path + suffix) }
     }
 
     // MARK: Runs
@@ -84,7 +235,12 @@ public final class Warehouse {
         public init() {}
     }
 
+    /// Ends a run; a successful one also records its pipeline as the warehouse's owner
+    /// (`etl_meta.pipeline`), which other pipelines are refused against.
     public static func finishRun(_ db: Database, runId: Int64, status: String, counts: RunCounts, fingerprint: String?, message: String?) throws {
+        if status == "success" || status == "rejects_over_limit" {
+            try db.execute(sql: "INSERT OR REPLACE INTO etl_meta(key, value) SELECT 'pipeline', pipeline FROM etl_run WHERE run_id = ?", arguments: [runId])
+        }
         try db.execute(sql: """
             UPDATE etl_run SET finished_at = ?, status = ?, sources_read = ?, sources_reused = ?, observations_staged = ?,
                 rows_rejected = ?, facts_written = ?, warnings = ?, fingerprint = ?, message = ? WHERE run_id = ?
@@ -92,11 +248,11 @@ public final class Warehouse {
                              counts.facts, counts.warnings, fingerprint, message, runId])
     }
 
-    /// Records a failed run in its own small transaction, after the run's own was rolled back.
-    public func recordFailure(pipeline: String, command: String, startedAt: String, message: String) {
+    /// Records a failed (or `interrupted`) run in its own small transaction, after the run's own was rolled back.
+    public func recordFailure(pipeline: String, command: String, startedAt: String, message: String, status: String = "failed") {
         try? queue.write { db in
-            try db.execute(sql: "INSERT INTO etl_run(pipeline, command, started_at, finished_at, status, message) VALUES (?, ?, ?, ?, 'failed', ?)",
-                           arguments: [pipeline, command, startedAt, Self.now(), message])
+            try db.execute(sql: "INSERT INTO etl_run(pipeline, command, started_at, finished_at, status, message) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [pipeline, command, startedAt, Self.now(), status, message])
         }
     }
 

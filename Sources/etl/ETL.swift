@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Ingest
 import Pipeline
 import Transform
@@ -18,6 +21,7 @@ struct ETL: ParsableCommand {
           3  published, but more rows were rejected than --max-rejects allows
           4  published, but `run --fetch` used a stale source (its download failed; the previous
              file was used); --allow-stale makes such a run exit 0. Status 3 wins over 4.
+          130, 143  a run stopped by SIGINT / SIGTERM: nothing published, recorded as interrupted
         """,
         subcommands: [Run.self, Rerun.self, FetchCommand.self, Inspect.self, Query.self, Export.self, Validate.self, Status.self, Catalog.self, Generate.self, BenchInsert.self],
         defaultSubcommand: nil
@@ -25,6 +29,9 @@ struct ETL: ParsableCommand {
 
     /// Command-line mistakes exit with 2, as documented (ArgumentParser's own code is 64).
     static func main() {
+        // A reader that goes away (`etl query … | head -1`) must not kill a run: writes to a
+        // closed pipe fail with EPIPE instead, and eprint/out ignore that.
+        signal(SIGPIPE, SIG_IGN)
         do {
             var command = try parseAsRoot()
             try command.run()
@@ -38,13 +45,26 @@ struct ETL: ParsableCommand {
     }
 }
 
-/// Writes to standard error (standard error is shared state; go through FileHandle).
+/// Writes to standard error with write(2): a closed pipe (EPIPE) is ignored, where
+/// FileHandle.write would trap.
 func eprint(_ s: String) {
-    FileHandle.standardError.write(Data((s + "\n").utf8))
+    writeAll(2, s + "\n")
 }
 
 func out(_ s: String) {
-    FileHandle.standardOutput.write(Data((s + "\n").utf8))
+    writeAll(1, s + "\n")
+}
+
+/// Writes all of `s` to a file descriptor; gives up silently on an error other than EINTR.
+private func writeAll(_ fd: Int32, _ s: String) {
+    var bytes = Array(s.utf8)
+    bytes.withUnsafeMutableBytes { buf in
+        var offset = 0
+        while offset < buf.count {
+            let n = write(fd, buf.baseAddress! + offset, buf.count - offset)
+            if n > 0 { offset += n } else if n < 0 && errno == EINTR { continue } else { return }
+        }
+    }
 }
 
 enum Exit {
@@ -79,6 +99,7 @@ enum LogFormat: String, ExpressibleByArgument, Sendable { case text, json }
 
 /// Runs a pipeline with a lock, prints the summary, and maps the outcome to an exit status.
 func execute(options: RunOptions, common: CommonRunOptions, rerunOnly: Bool) throws {
+    Interrupt.install()
     let log = Logger(format: common.logFormat, quiet: common.quiet)
     let warehousePath: String
     do {
@@ -103,6 +124,12 @@ func execute(options: RunOptions, common: CommonRunOptions, rerunOnly: Bool) thr
     } catch let e as DefinitionError {
         for p in e.problems { eprint(errorLine(p)) }
         throw Exit.usage
+    } catch let e as WarehouseRefusal {
+        eprint(e.description)
+        throw ExitCode(e.exitStatus)
+    } catch let e as Interrupted {
+        log.failure("error: \(e); the run is recorded as interrupted")
+        throw ExitCode(e.exitStatus)
     } catch let e as ExitCode {
         throw e
     } catch {
@@ -114,7 +141,7 @@ func execute(options: RunOptions, common: CommonRunOptions, rerunOnly: Bool) thr
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a pipeline: stage changed sources, harmonise, compute indicators, publish atomically.",
-        discussion: "Exit statuses: 0 success, 1 failure (nothing published), 2 usage or definition error, 3 published with rejects over --max-rejects, 4 published with a stale source after a failed --fetch (0 with --allow-stale).")
+        discussion: "Exit statuses: 0 success, 1 failure (nothing published), 2 usage or definition error (or a warehouse that is not this pipeline's), 3 published with rejects over --max-rejects, 4 published with a stale source after a failed --fetch (0 with --allow-stale), 130/143 stopped by SIGINT/SIGTERM (nothing published).")
 
     @Argument(help: "Pipeline definition (default: pipelines/sample.yml).")
     var pipeline: String?
@@ -133,9 +160,13 @@ struct Run: ParsableCommand {
     @Flag(name: .long, help: "With --fetch: a run that used a stale source (its download failed) exits 0 instead of 4.")
     var allowStale = false
 
+    @Flag(name: .long, help: "Take over a warehouse another pipeline published: its sources and facts are replaced (a full refresh).")
+    var replace = false
+
     func run() throws {
         var opts = RunOptions(pipelinePath: pipeline ?? defaultPipeline(), warehouse: common.warehouse, structureYear: structure,
-                              fullRefresh: fullRefresh, maxRejects: common.maxRejects, command: "run")
+                              fullRefresh: fullRefresh || replace, maxRejects: common.maxRejects, command: "run")
+        opts.replace = replace
         if fetch {
             let quiet = common.quiet
             do {
