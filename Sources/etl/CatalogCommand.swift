@@ -47,7 +47,7 @@ struct Catalog: ParsableCommand {
             let changes = rows.map { CodeChange(oldCode: $0.oldCode, oldName: $0.oldName, newCode: $0.newCode, newName: $0.newName,
                                                 date: String($0.changeOccurred.prefix(10)), kind: .renumber) }
             guard let output else {
-                FileHandle.standardOutput.write(Data(ChangeCatalog(changes: ChangeCatalog.deriveKinds(changes)).csv().utf8))
+                writeAll(1, ChangeCatalog(changes: ChangeCatalog.deriveKinds(changes)).csv())
                 return
             }
             if replace {

@@ -56,7 +56,7 @@ func out(_ s: String) {
 }
 
 /// Writes all of `s` to a file descriptor; gives up silently on an error other than EINTR.
-private func writeAll(_ fd: Int32, _ s: String) {
+func writeAll(_ fd: Int32, _ s: String) {
     var bytes = Array(s.utf8)
     bytes.withUnsafeMutableBytes { buf in
         var offset = 0

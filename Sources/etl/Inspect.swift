@@ -98,7 +98,7 @@ struct InspectSink: CellSink {
     }
 
     mutating func flush() {
-        if !buffer.isEmpty { FileHandle.standardOutput.write(Data(buffer.utf8)); buffer = "" }
+        if !buffer.isEmpty { writeAll(1, buffer); buffer = "" }
     }
 
     /// Shortest text that reads back as the same number, with '.' as decimal.

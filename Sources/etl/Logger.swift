@@ -19,7 +19,8 @@ final class Logger {
         var f = fields
         f["time"] = ISO8601DateFormatter().string(from: Date())
         if let d = try? JSONSerialization.data(withJSONObject: f, options: [.sortedKeys]) {
-            FileHandle.standardError.write(d + Data("\n".utf8))
+            // Not FileHandle.write: it traps on a closed pipe (`etl run --log-format json | head -1`).
+            eprint(String(decoding: d, as: UTF8.self))
         }
     }
 
@@ -54,7 +55,7 @@ final class Logger {
                 stepStarted[step] = start
                 let secs = max(Date().timeIntervalSince(start), 0.001)
                 let line = "\r\(step): \(rows) rows, \(Int(Double(rows) / secs)) rows/s" + (done ? "\n" : "")
-                FileHandle.standardError.write(Data(line.utf8))
+                writeAll(2, line)
             }
         }
     }

@@ -437,5 +437,10 @@ private func publishedState(_ url: URL) throws -> [String] {
         #expect(query.status == 0, "etl query … | head -1 exited \(query.status): \(query.stderr)")
         #expect(query.stdout.split(separator: "\n").count == 1)
         #expect(query.stderr.isEmpty, "\(query.stderr)")
+        // The JSON log and `inspect` write through the same EPIPE-tolerant path.
+        let json = try bash("\(binary) run --full-refresh --log-format json 2>&1 | head -1; exit ${PIPESTATUS[0]}", in: dir)
+        #expect(json.status == 0, "etl run --log-format json 2>&1 | head -1 exited \(json.status): \(json.stderr)")
+        let inspect = try bash("\(binary) inspect pipelines/sample/12209_kostra_nokkeltall.csv | head -1; exit ${PIPESTATUS[0]}", in: dir)
+        #expect(inspect.status == 0, "etl inspect … | head -1 exited \(inspect.status): \(inspect.stderr)")
     }
 }
