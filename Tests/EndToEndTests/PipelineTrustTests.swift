@@ -189,6 +189,33 @@ struct PipelineTrustTests {
         #expect(with.warnings.contains { $0.hasPrefix("andel_80_hjemmetjenester 0301 2018:") && $0.contains("in 2017 →") }, "the fall back is a jump too: \(with.warnings)")
     }
 
+    // MARK: 4. What decides "nothing changed", and where the warehouse goes
+
+    @Test(arguments: ["fylker.csv", "kostragrupper.csv", "indicators.yml", "kommuneendringer.csv"])
+    func aChangedGroupFileOrCatalogueIsNotANoOp(_ file: String) throws {
+        let s = try SampleCopy()
+        defer { s.remove() }
+        try s.run()
+        #expect(try s.run().status == .noChange)
+        let url = s.pipelines.appendingPathComponent(file)
+        let text = try String(contentsOf: url, encoding: .utf8)
+        // A byte more that changes no value: a trailing newline (the readers skip blank lines).
+        try (text + "\n").write(to: url, atomically: true, encoding: .utf8)
+        #expect(try s.run().status == .success, "a change to \(file) was taken for no change")
+    }
+
+    @Test func aRelativeWarehouseIsBesideThePipelineWhateverTheWorkingDirectory() throws {
+        let s = try SampleCopy()
+        defer { s.remove() }
+        let elsewhere = s.dir.appendingPathComponent("elsewhere")
+        try FileManager.default.createDirectory(at: elsewhere, withIntermediateDirectories: true)
+        let r = try etl(["run", s.samplePath], in: elsewhere)
+        #expect(r.status == 0, "\(r.stderr)")
+        // The sample says `../warehouse/omsorg.sqlite`, relative to pipelines/.
+        #expect(FileManager.default.fileExists(atPath: s.dir.appendingPathComponent("warehouse/omsorg.sqlite").path))
+        #expect(!FileManager.default.fileExists(atPath: elsewhere.appendingPathComponent("warehouse").path))
+    }
+
     // MARK: 9. Group means follow the measure's rule
 
     @Test func groupMeansOfARegisterCountIncludeMembersWithoutARowAsZero() throws {
