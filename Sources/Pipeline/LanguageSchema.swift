@@ -71,12 +71,14 @@ enum LanguageSchema {
     ], required: ["source"])
 
     static let pipeline: Shape = .map([
-        "name": .string, "description": .string, "warehouse": .string, "catalog": .string, "indicators": .string, "max_rejects": .int,
+        "name": .string, "description": .string, "warehouse": .string, "catalog": .string, "register": .string, "indicators": .string, "max_rejects": .int,
         "harmonisation": .map([
             "structure_year": .structureYear, "split_key": .string, "tolerance": .number,
             "split_shares": .list(.map(["old": .string, "new": .string, "year": .int, "share": .number, "basis": .string],
                                        required: ["old", "new", "year", "share"])),
             "border_exceptions": .list(.map(["old": .string, "new": .string, "year": .int, "note": .string], required: ["old", "new", "year"])),
+            "reestablished": .list(.map(["code": .string, "from": .int, "same_as": .string, "same_as_to": .int, "note": .string],
+                                        required: ["code", "from", "same_as", "same_as_to"])),
         ]),
         "groups": .map([
             "national": .bool, "counties": .string, "kostragrupper": .string,

@@ -60,6 +60,10 @@ public struct RunSummary: Sendable, Codable {
     public var staged = 0
     public var rejected = 0
     public var outOfValidity = 0
+    /// Cells of codes that are no kommune of any structure (Svalbard, `9999`, `0716u`), set aside.
+    public var special = 0
+    /// Consistency gates that failed: harmonised municipalities against published totals.
+    public var gates: [String] = []
     public var indicators = 0
     public var facts = 0
     public var warnings: [String] = []
@@ -110,10 +114,21 @@ public final class Runner {
         for e in pipeline.definition.harmonisation?.border_exceptions ?? [] {
             exceptions.append(BorderException(oldCode: e.old, newCode: e.new, year: e.year, note: e.note))
         }
-        let regions = RegionCatalog(catalog: catalog, exceptions: exceptions)
+        let (register, registerData) = try pipeline.loadRegister()
+        let reestablished = (pipeline.definition.harmonisation?.reestablished ?? []).map {
+            Reestablishment(code: $0.code, from: $0.from, sameAs: $0.same_as, sameAsTo: $0.same_as_to, note: $0.note)
+        }
+        let regions = RegionCatalog(catalog: catalog, exceptions: exceptions, register: register, reestablished: reestablished)
+        if let register {
+            let problems = register.disagreements(with: catalog)
+            if !problems.isEmpty {
+                throw DefinitionError(problems.prefix(20).map { "\(catalogPath): error: the change catalogue disagrees with the register (\(pipeline.registerPath ?? "")): \($0)" })
+            }
+        }
         var structureYear = regions.newestYear
         if let y = options.structureYear { structureYear = y }
         else if case .year(let y) = pipeline.definition.harmonisation?.structure_year { structureYear = y }
+        if let problem = regions.structureProblem(structureYear) { throw DefinitionError(["error: \(problem)"]) }
         let maxRejects = options.maxRejects ?? pipeline.definition.max_rejects ?? 0
 
         // Hash sources before the transaction; a missing file fails the run before anything is
@@ -144,7 +159,7 @@ public final class Runner {
             throw error
         }
         func fingerprintOf(_ hashes: [String: String]) -> String {
-            sha256(pipeline.definitionBytes + [catalogData]
+            sha256(pipeline.definitionBytes + [catalogData] + registerData
                 + hashes.sorted { $0.key < $1.key }.map { Data("\($0.key)=\($0.value)".utf8) }
                 + [Data("structure=\(structureYear);v=\(Runner.derivationVersion)".utf8)])
         }
@@ -236,7 +251,12 @@ public final class Runner {
                 summary.facts = writer.written
                 summary.indicators = pipeline.indicators.count
                 summary.outOfValidity = try Staging.outOfValidityCount(db)
-                summary.warnings += deriver.warnings
+                summary.special = deriver.special
+                summary.gates = deriver.gates
+                summary.warnings += deriver.warnings + deriver.gates
+                if register == nil {
+                    summary.warnings.append("no municipality register (\(pipeline.registerPath ?? "register/")): codes the change catalogue does not name are taken as valid in every year")
+                }
                 for w in summary.warnings { try Warehouse.warn(db, runId: runId, w); observe(.warning(w)) }
                 summary.steps.append(.init(step: "harmonise", status: "ok", seconds: Date().timeIntervalSince(t0), rows: writer.written,
                                            detail: "structure year \(structureYear)"))

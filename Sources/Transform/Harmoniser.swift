@@ -88,6 +88,8 @@ public struct HarmoniseResult: Sendable {
     /// Cells of codes outside their validity (set aside, never harmonised).
     public var outOfValidity: Int
     public var warnings: [String]
+    /// Cells of codes that are no kommune of any structure (Svalbard, `9999`, `0716u`): set aside.
+    public var special: Int = 0
 }
 
 /// Harmonises series published for many structures to one target structure year
@@ -150,11 +152,22 @@ public struct Harmoniser: Sendable {
         var groups: [SeriesKey: [Contribution]] = [:]
         var out: [Harmonised] = []
         var outOfValidity = 0
+        var special = 0
         var warnings: [String] = []
         for (key, v) in values {
             let published = key.region
             var code = published
             var backcast = false
+            if regions.isSetAside(published) {
+                special += 1
+                continue
+            }
+            if let register = regions.register, published.utf8.count == 2, RegionLevel.of(published) == .fylke,
+               !register.isCountyValid(published, in: key.year) {
+                // A county code in a year it did not exist (07459 gives 0): not an observation.
+                outOfValidity += 1
+                continue
+            }
             guard RegionLevel.of(published) == .kommune else {
                 // Counties, the country and KOSTRA groups are kept as published.
                 out.append(Harmonised(key: key, value: v.value, status: v.status, method: .asPublished, weight: nil, note: nil,
@@ -169,6 +182,11 @@ public struct Harmoniser: Sendable {
                 else if let last = regions.validity[code]?.compactMap(\.to).max() { structureYear = last }
             } else if !regions.isValid(code, in: key.year) {
                 outOfValidity += 1
+                continue
+            } else if regions.register != nil && key.year < regions.firstDataYear {
+                out.append(Harmonised(key: SeriesKey(code, key.year, key.breakdown), value: nil, status: nil, method: .notComputable, weight: nil,
+                                      note: "\(published) \(key.year): the change catalogue starts with the changes of \(regions.firstDataYear + 1), so values before \(regions.firstDataYear) cannot be harmonised",
+                                      lineage: [LineagePart(code: published, year: key.year, share: 1)]))
                 continue
             }
             switch regions.map(code, year: structureYear, to: target) {
@@ -214,7 +232,9 @@ public struct Harmoniser: Sendable {
                 out.append(c)
             }
         }
-        return HarmoniseResult(values: out, outOfValidity: outOfValidity, warnings: warnings)
+        var result = HarmoniseResult(values: out, outOfValidity: outOfValidity, warnings: warnings)
+        result.special = special
+        return result
     }
 
     private mutating func expectedParts(_ region: String, year: Int) -> [String] {

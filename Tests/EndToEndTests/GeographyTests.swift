@@ -1,0 +1,98 @@
+import Foundation
+import GRDB
+import Testing
+
+/// The register of kommune and fylke codes in runs: validity, special codes, structure years,
+/// re-established municipalities and `etl inspect` (docs/PIPELINE.md, "The register").
+@Suite struct GeographyTests {
+    static let header = #""region";"år";"statistikkvariabel";"06913: Befolkning""#
+
+    /// Population rows, and the two other measures SmallPipeline's indicators read (for Oslo 2019).
+    static func csv(_ rows: [(String, Int, Double)]) -> String {
+        let others = [#""0301 Oslo";"2019";"Korttidsplasser i institusjon (antall)";120"#, #""0301 Oslo";"2019";"Plasser i institusjon (antall)";4000"#]
+        return ([header] + rows.map { "\"\($0.0)\";\"\($0.1)\";\"Befolkning per 1.1. (personer)\";\(Int($0.2))" } + others).joined(separator: "\n") + "\n"
+    }
+
+    /// The kommune codes the shipped register has valid in a year.
+    static func codes(validIn year: Int) throws -> [String] {
+        let text = try String(contentsOf: packageRoot.appendingPathComponent("pipelines/register/kommuner.csv"), encoding: .utf8)
+        var out = Set<String>()
+        for line in text.split(separator: "\n").dropFirst() {
+            let f = line.split(separator: ",", omittingEmptySubsequences: false)
+            if Int(f[2])! <= year && (f[3].isEmpty || Int(f[3])! >= year) { out.insert(String(f[0])) }
+        }
+        return out.sorted()
+    }
+
+    /// Like SSB's 07459: codes of every era with 0 for the years they did not exist, Svalbard,
+    /// unspecified and grouping codes. A correct national file has no reject.
+    @Test func codesOfOtherErasAndSpecialCodesAreSetAsideNotRejected() throws {
+        let p = try SmallPipeline()
+        defer { p.remove() }
+        try p.write(GeographyTests.csv([
+            ("0301 Oslo", 2019, 680_000), ("0102 Sarpsborg (-1991)", 2019, 0), ("0102 Sarpsborg (-1991)", 1990, 12_000),
+            ("2111 Longyearbyen", 2019, 2_100), ("0716u Re (2002-2019)", 2019, 9_000), ("9999 Uoppgitt", 2019, 3),
+            ("0399 Uoppgitt kommune Oslo", 2019, 2), ("3118 Indre Østfold", 2019, 0), ("3118 Indre Østfold", 2024, 46_000),
+        ]), "data.csv")
+        try p.definePipeline([.init(id: "data", file: "data.csv")], maxRejects: 0)
+        let r = try p.run()
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try p.rejects().isEmpty)
+        #expect(r.stderr.contains("special codes       4 "), "\(r.stderr)")
+        let staged = try p.staged()
+        for code in ["2111", "0716u", "9999", "0399", "0102"] {
+            #expect(staged.contains { $0.hasPrefix("\(code)|2019|") && $0.hasSuffix("|0") }, "\(code) staged, set aside: \(staged)")
+        }
+        let facts = try p.facts("befolkning")
+        #expect(!facts.contains { ["2111", "0716u", "9999", "0399"].contains(String($0.prefix { $0 != "|" })) }, "\(facts)")
+        #expect(facts.contains("0301|2019|680000.0||as_published"))
+        // 0102 in 1990 was valid, but the catalogue starts with 1994's changes.
+        #expect(facts.contains { $0.hasPrefix("0102|1990|null||not_computable") }, "\(facts)")
+        let record = try JSONSerialization.jsonObject(with: Data(contentsOf: p.dir.appendingPathComponent("warehouse/runs/last-run.json"))) as? [String: Any]
+        #expect(record?["special"] as? Int == 4)
+        #expect(record?["outOfValidity"] as? Int == 2)  // 0102 and 3118 in 2019
+    }
+
+    @Test func structureYearsOutsideTheRegisterAreRefused() throws {
+        let p = try SmallPipeline()
+        defer { p.remove() }
+        try p.write(GeographyTests.csv([("0301 Oslo", 2019, 1)]), "data.csv")
+        try p.definePipeline([.init(id: "data", file: "data.csv")])
+        for year in ["1990", "2030"] {
+            let r = try p.run(["--structure", year])
+            #expect(r.status == 2)
+            #expect(r.stderr.contains("error: structure year \(year) is outside the years the register and change catalogue cover (1994–2026)"), "\(r.stderr)")
+        }
+    }
+
+    /// A 2001–2024 series harmonised to the 2024 structure, then rerun to the 2005 structure:
+    /// Bodø and Skjerstad (2005), Harstad and Bjarkøy (2013).
+    @Test func aLongSeriesIsHarmonisedToThe2005Structure() throws {
+        let p = try SmallPipeline()
+        defer { p.remove() }
+        var rows: [(String, Int, Double)] = []
+        for y in 2001...2024 {
+            if y < 2005 { rows += [("1804 Bodø", y, 40_000), ("1842 Skjerstad", y, 1_000)] } else { rows.append(("1804 Bodø", y, 45_000)) }
+            if y < 2013 { rows += [("1901 Harstad", y, 23_000), ("1915 Bjarkøy", y, 500)] }
+            else if y < 2020 { rows.append(("1903 Harstad", y, 24_000)) }
+            else if y < 2024 { rows.append(("5402 Harstad", y, 24_500)) }
+            else { rows.append(("5503 Harstad", y, 25_000)) }
+        }
+        try p.write(GeographyTests.csv(rows), "data.csv")
+        try p.definePipeline([.init(id: "data", file: "data.csv")])
+        #expect(try p.run().status == 0)
+        var facts = try p.facts("befolkning")
+        #expect(facts.contains("1804|2003|41000.0||merged"))
+        #expect(facts.contains("5503|2003|23500.0||merged"))
+        #expect(facts.contains("5503|2015|24000.0||renumbered"))
+        let rerun = try etl(["rerun", p.pipelinePath, "--structure", "2005"], in: p.dir)
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        facts = try p.facts("befolkning")
+        #expect(facts.contains("1804|2003|41000.0||merged"))
+        #expect(facts.contains("1804|2010|45000.0||as_published"))
+        #expect(facts.contains("1901|2003|23000.0||as_published") && facts.contains("1915|2003|500.0||as_published"))
+        // Harstad after 2013 cannot be divided back into 1901 and 1915.
+        #expect(facts.contains { $0.hasPrefix("1903|2015|null||not_computable") }, "\(facts.filter { $0.hasPrefix("19") })")
+        #expect(try openWarehouse(p.warehouse).read { try Int.fetchOne($0, sql: "SELECT DISTINCT structure_year FROM fact_indicator") } == 2005)
+    }
+}
