@@ -249,6 +249,8 @@ public struct Register: Sendable {
         /// Codes not valid in the fitting years, with the years they are valid.
         public var before: [String]
         public var after: [String]
+        /// Codes valid in some of the fitting years only.
+        public var partly: [String]
         public var never: [String]
         public var special: [String]
 
@@ -263,6 +265,7 @@ public struct Register: Sendable {
                 parts.append(complete ? "codes fit \(span)" : "\(fitting) of \(known) codes fit \(span)")
                 if !before.isEmpty { parts.append("\(codes(before.count)) valid only before \(first.lowerBound): \(list(before))") }
                 if !after.isEmpty { parts.append("\(codes(after.count)) valid only after \(last.upperBound): \(list(after))") }
+                if !partly.isEmpty { parts.append("\(codes(partly.count)) valid in part of those years: \(list(partly))") }
             } else if known == 0 {
                 parts.append("no kommune code the register knows")
             }
@@ -277,24 +280,32 @@ public struct Register: Sendable {
         for c in codes.sorted() {
             if isKnown(c) { known.append(c) } else if Register.specialKind(c, name: names[c]) != nil { special.append(c) } else { never.append(c) }
         }
-        var counts: [(year: Int, n: Int)] = []
+        // The years in which the most codes are valid, in runs of years with the same valid
+        // codes; a file whose codes fit no year whole is described by the latest such run.
+        var sets: [(year: Int, valid: [String])] = []
         if firstYear > 0 && !known.isEmpty {
-            for y in firstYear...lastYear { counts.append((y, known.filter { isValid($0, in: y) }.count)) }
+            for y in firstYear...lastYear { sets.append((y, known.filter { isValid($0, in: y) })) }
         }
-        let best = counts.map(\.n).max() ?? 0
+        let best = sets.map(\.valid.count).max() ?? 0
         var runs: [ClosedRange<Int>] = []
-        for (y, n) in counts where n == best {
-            if let last = runs.last, last.upperBound == y - 1 { runs[runs.count - 1] = last.lowerBound...y } else { runs.append(y...y) }
+        var runSet: [String] = []
+        for (y, valid) in sets where valid.count == best {
+            if let last = runs.last, last.upperBound == y - 1, valid == runSet { runs[runs.count - 1] = last.lowerBound...y }
+            else if best == known.count, let last = runs.last, last.upperBound == y - 1 { runs[runs.count - 1] = last.lowerBound...y }
+            else { runs.append(y...y); runSet = valid }
         }
-        var before: [String] = [], after: [String] = []
+        if best < known.count, let last = runs.last { runs = [last] }
+        var before: [String] = [], after: [String] = [], partly: [String] = []
         if let first = runs.first?.lowerBound, let last = runs.last?.upperBound {
             for c in known where !isValid(c, in: first) || !isValid(c, in: last) {
-                let ends = kommuner[c]?.compactMap(\.to).max() ?? Int.max
-                if kommuner[c]?.contains(where: { $0.to == nil }) == false && ends < first { before.append(c) } else { after.append(c) }
+                let ps = kommuner[c] ?? []
+                let ends = ps.contains { $0.to == nil } ? Int.max : (ps.compactMap(\.to).max() ?? Int.max)
+                let starts = ps.contains { $0.from == nil } ? Int.min : (ps.compactMap(\.from).min() ?? Int.min)
+                if ends < first { before.append(c) } else if starts > last { after.append(c) } else { partly.append(c) }
             }
         }
         return Fit(years: runs, complete: best == known.count && !known.isEmpty, fitting: best, known: known.count,
-                   before: before, after: after, never: never, special: special)
+                   before: before, after: after, partly: partly, never: never, special: special)
     }
 
     /// The rows after adding one year's code list (KLASS `codesAt` 1 January of `year`, a year
