@@ -220,6 +220,8 @@ struct Deriver {
             result = harmoniser.harmonise(values, rule: .weightedMean, weights: w)
         } else {
             result = harmoniser.harmonise(values, rule: .sum, absentIsZero: def.absentIsZero)
+            // Counts: published county and national totals against their municipalities.
+            gates += ConsistencyGate.check(measure: name, published: values, harmonised: result.values, regions: regions, tolerance: harmoniser.tolerance)
         }
         for w in result.warnings { warnings.append("\(name): \(w)") }
         outOfValidity = max(outOfValidity, result.outOfValidity)

@@ -95,4 +95,19 @@ import Testing
         #expect(facts.contains { $0.hasPrefix("1903|2015|null||not_computable") }, "\(facts.filter { $0.hasPrefix("19") })")
         #expect(try openWarehouse(p.warehouse).read { try Int.fetchOne($0, sql: "SELECT DISTINCT structure_year FROM fact_indicator") } == 2005)
     }
+
+    /// A published county total that differs from its municipalities is a warning of the run,
+    /// listed in the run record; the run still publishes.
+    @Test func aCountyTotalDifferingFromItsMunicipalitiesIsAGateWarning() throws {
+        let p = try SmallPipeline()
+        defer { p.remove() }
+        try p.write(GeographyTests.csv([("0301 Oslo", 2019, 680_000), ("03 Oslo", 2019, 700_000), ("0301 Oslo", 2020, 690_000), ("03 Oslo", 2020, 690_000)]), "data.csv")
+        try p.definePipeline([.init(id: "data", file: "data.csv")])
+        let r = try p.run()
+        #expect(r.status == 0, "\(r.stderr)")
+        let message = "gate befolkning: county 03 2019: published 700000, its 1 municipalities sum to 680000 (difference 20000)"
+        #expect(try p.warnings() == [message])
+        let record = try JSONSerialization.jsonObject(with: Data(contentsOf: p.dir.appendingPathComponent("warehouse/runs/last-run.json"))) as? [String: Any]
+        #expect(record?["gates"] as? [String] == [message])
+    }
 }
