@@ -104,6 +104,9 @@ public struct Harmoniser: Sendable {
     public var tolerance: Double = 0.005
 
     private var partsCache: [Int: [String: [String]]] = [:]
+    /// Per data year: each county of that year → the target counties its municipalities end
+    /// up in (nil when a municipality cannot be mapped).
+    private var countyTargetCache: [Int: [String: Set<String>?]] = [:]
 
     public init(regions: RegionCatalog, target: Int, splitShares: [SplitShare] = [], splitKey: [SeriesKey: StatValue] = [:]) {
         self.regions = regions
@@ -154,6 +157,7 @@ public struct Harmoniser: Sendable {
         var outOfValidity = 0
         var special = 0
         var warnings: [String] = []
+        var countyCells: [(key: SeriesKey, value: StatValue)] = []
         for (key, v) in values {
             let published = key.region
             var code = published
@@ -168,8 +172,12 @@ public struct Harmoniser: Sendable {
                 outOfValidity += 1
                 continue
             }
+            if regions.register != nil, RegionLevel.of(published) == .fylke {
+                countyCells.append((key, v))
+                continue
+            }
             guard RegionLevel.of(published) == .kommune else {
-                // Counties, the country and KOSTRA groups are kept as published.
+                // The country and KOSTRA groups (and counties without a register) are kept as published.
                 out.append(Harmonised(key: key, value: v.value, status: v.status, method: .asPublished, weight: nil, note: nil,
                                       lineage: [LineagePart(code: published, year: key.year, share: 1)]))
                 continue
@@ -232,9 +240,133 @@ public struct Harmoniser: Sendable {
                 out.append(c)
             }
         }
+        if !countyCells.isEmpty { out += counties(countyCells, municipal: out, rule: rule, weights: weights) }
         var result = HarmoniseResult(values: out, outOfValidity: outOfValidity, warnings: warnings)
         result.special = special
         return result
+    }
+
+    /// The target counties of a county of `year`: where its municipalities end up.
+    mutating func countyTargets(year: Int) -> [String: Set<String>?] {
+        if let c = countyTargetCache[year] { return c }
+        var out: [String: Set<String>?] = [:]
+        guard let register = regions.register else { return [:] }
+        for county in register.counties(validIn: year) { out[county] = Set<String>() }
+        for code in register.codes(validIn: year) {
+            let county = String(code.prefix(2))
+            guard case .some(.some(var set)) = out[county] else { continue }
+            switch regions.map(code, year: year, to: target) {
+            case .notComputable: out[county] = .some(nil)
+            case .mapped(let parts):
+                for p in parts { set.insert(String(p.target.prefix(2))) }
+                out[county] = .some(set)
+            }
+        }
+        countyTargetCache[year] = out
+        return out
+    }
+
+    /// Counties harmonised like municipalities (docs/PIPELINE.md, "Counties"): a target county
+    /// made only of whole counties of the year combines their published values (copied,
+    /// renumbered or merged: counts summed, rates weighted); a target county touched by a
+    /// county that was divided (Viken 2023 → 31, 32, 33) is computed from the harmonised
+    /// municipalities that make it up.
+    mutating func counties(_ cells: [(key: SeriesKey, value: StatValue)], municipal: [Harmonised], rule: CombineRule,
+                           weights: [SeriesKey: StatValue]) -> [Harmonised] {
+        guard let register = regions.register else { return [] }
+        var byKommune: [SeriesKey: Harmonised] = [:]
+        for h in municipal where RegionLevel.of(h.key.region) == .kommune && !h.key.region.hasPrefix("K-") { byKommune[h.key] = h }
+        // Published county values by (style, target county, year, breakdown).
+        struct Group: Hashable, Comparable {
+            var prefix: String, county: String, year: Int, breakdown: String
+            static func < (a: Group, b: Group) -> Bool { (a.prefix, a.county, a.year, a.breakdown) < (b.prefix, b.county, b.year, b.breakdown) }
+        }
+        var groups: [Group: [String: (code: String, value: StatValue)]] = [:]
+        var out: [Harmonised] = []
+        for (key, v) in cells {
+            let prefix = key.region.hasPrefix("EKA") ? "EKA" : ""
+            let number = String(key.region.dropFirst(prefix.count))
+            guard register.isCountyValid(number, in: key.year) else { continue }  // set aside while staging
+            guard key.year >= regions.firstDataYear, case .some(.some(let targets)) = countyTargets(year: key.year)[number] else {
+                out.append(Harmonised(key: key, value: nil, status: nil, method: .notComputable, weight: nil,
+                                      note: "\(key.region) \(key.year): its municipalities cannot all be expressed in the \(target) structure",
+                                      lineage: [LineagePart(code: key.region, year: key.year, share: 1)]))
+                continue
+            }
+            for c in targets { groups[Group(prefix: prefix, county: c, year: key.year, breakdown: key.breakdown), default: [:]][number] = (key.region, v) }
+        }
+        for (g, published) in groups.sorted(by: { $0.key < $1.key }) {
+            let key = SeriesKey(g.prefix + g.county, g.year, g.breakdown)
+            let map = countyTargets(year: g.year)
+            // Every county of the year whose municipalities reach the target county.
+            let sources = map.filter { $0.value?.contains(g.county) == true }.keys.sorted()
+            let whole = sources.allSatisfy { (map[$0] ?? nil) == [g.county] }
+            if whole && sources.allSatisfy({ published[$0] != nil }) {
+                let parts = sources.map { published[$0]! }
+                let lineage = parts.map { LineagePart(code: $0.code, year: g.year, share: 1) }
+                let method: Method = sources.count > 1 ? .merged : (sources[0] == g.county ? .asPublished : .renumbered)
+                var status: String? = nil
+                for p in parts { status = Symbols.strongest(status, p.value.status) }
+                if Symbols.isMissing(status) || parts.contains(where: { $0.value.value == nil }) {
+                    out.append(Harmonised(key: key, value: nil, status: status ?? "..", method: method, weight: nil, note: parts.count > 1 ? "a part is \(status ?? "missing")" : nil, lineage: lineage))
+                    continue
+                }
+                switch rule {
+                case .sum:
+                    out.append(Harmonised(key: key, value: parts.reduce(0) { $0 + $1.value.value! }, status: status, method: method, weight: nil, note: nil, lineage: lineage))
+                case .weightedMean:
+                    func weight(_ code: String) -> Double? { weights[SeriesKey(code, g.year, g.breakdown)]?.value ?? weights[SeriesKey(code, g.year)]?.value }
+                    if parts.count == 1 {
+                        out.append(Harmonised(key: key, value: parts[0].value.value, status: status, method: method, weight: weight(parts[0].code), note: nil, lineage: lineage))
+                        continue
+                    }
+                    var num = 0.0, den = 0.0
+                    var missing: String? = nil
+                    for p in parts {
+                        guard let w = weight(p.code) else { missing = p.code; break }
+                        num += p.value.value! * w
+                        den += w
+                    }
+                    if let missing { out.append(Harmonised(key: key, value: nil, status: nil, method: .notComputable, weight: nil, note: "weight missing for \(missing) in \(g.year)", lineage: lineage)); continue }
+                    guard den > 0 else { out.append(Harmonised(key: key, value: nil, status: nil, method: .notComputable, weight: nil, note: "weights sum to zero in \(g.year)", lineage: lineage)); continue }
+                    out.append(Harmonised(key: key, value: num / den, status: status, method: method, weight: den, note: nil, lineage: lineage))
+                }
+                continue
+            }
+            // A county was divided: the target county from its harmonised municipalities.
+            let divided = sources.filter { (map[$0] ?? nil) != [g.county] }
+            let why = "computed from the harmonised municipalities of \(g.county) (county \(divided.joined(separator: ", ")) of \(g.year) was divided)"
+            let members = register.codes(validIn: target).filter { $0.hasPrefix(g.county) }
+            var values: [Harmonised] = []
+            var lacking: [String] = []
+            for m in members {
+                if let h = byKommune[SeriesKey(m, g.year, g.breakdown)], h.method != .notComputable { values.append(h) } else { lacking.append(m) }
+            }
+            var lineage: [LineagePart] = []
+            for h in values { lineage += h.lineage }
+            if !lacking.isEmpty {
+                out.append(Harmonised(key: key, value: nil, status: "..", method: .notComputable, weight: nil,
+                                      note: "\(why); no harmonised value for \(lacking.prefix(5).joined(separator: ", "))\(lacking.count > 5 ? ", …" : "")", lineage: lineage))
+                continue
+            }
+            var status: String? = nil
+            for h in values { status = Symbols.strongest(status, h.status) }
+            if Symbols.isMissing(status) || values.contains(where: { $0.value == nil }) {
+                out.append(Harmonised(key: key, value: nil, status: status ?? "..", method: .merged, weight: nil, note: "\(why); a part is \(status ?? "missing")", lineage: lineage))
+                continue
+            }
+            switch rule {
+            case .sum:
+                out.append(Harmonised(key: key, value: values.reduce(0) { $0 + $1.value! }, status: status, method: .merged, weight: nil, note: why, lineage: lineage))
+            case .weightedMean:
+                guard values.allSatisfy({ $0.weight != nil }), case let den = values.reduce(0, { $0 + $1.weight! }), den > 0 else {
+                    out.append(Harmonised(key: key, value: nil, status: nil, method: .notComputable, weight: nil, note: "\(why); a municipality has no weight", lineage: lineage))
+                    continue
+                }
+                out.append(Harmonised(key: key, value: values.reduce(0) { $0 + $1.value! * $1.weight! } / den, status: status, method: .merged, weight: den, note: why, lineage: lineage))
+            }
+        }
+        return out
     }
 
     private mutating func expectedParts(_ region: String, year: Int) -> [String] {

@@ -541,7 +541,18 @@ public final class FactWriter {
                                arguments: [code, p.name, p.from, p.to])
             }
         }
-        for (code, name) in labels.sorted(by: { $0.key < $1.key }) where !regions.isKnown(code) && !code.hasPrefix("K-") {
+        // Counties from the register, under both of SSB's forms (`31`, `EKA31`).
+        for (code, periods) in (regions.register?.fylker ?? [:]).sorted(by: { $0.key < $1.key }) {
+            for p in periods {
+                for c in [code, "EKA" + code] {
+                    try db.execute(sql: "INSERT INTO dim_region(code, name, level, valid_from, valid_to) VALUES (?, ?, 'fylke', ?, ?)",
+                                   arguments: [c, p.name, p.from, p.to])
+                }
+            }
+        }
+        let counties = regions.register?.fylker ?? [:]
+        for (code, name) in labels.sorted(by: { $0.key < $1.key }) where !regions.isKnown(code) && !code.hasPrefix("K-")
+            && counties[code] == nil && !(code.hasPrefix("EKA") && counties[String(code.dropFirst(3))] != nil) {
             try db.execute(sql: "INSERT OR IGNORE INTO dim_region(code, name, level) VALUES (?, ?, ?)", arguments: [code, name, RegionLevel.of(code).rawValue])
         }
     }

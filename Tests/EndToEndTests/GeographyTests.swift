@@ -109,5 +109,9 @@ import Testing
         #expect(try p.warnings() == [message])
         let record = try JSONSerialization.jsonObject(with: Data(contentsOf: p.dir.appendingPathComponent("warehouse/runs/last-run.json"))) as? [String: Any]
         #expect(record?["gates"] as? [String] == [message])
+        // The county itself is harmonised (Oslo is the same county in 2024) and named from the register.
+        #expect(try p.facts("befolkning").contains("03|2019|700000.0||as_published"))
+        let name = try openWarehouse(p.warehouse).read { try String.fetchOne($0, sql: "SELECT region_name FROM v_indicator WHERE region = '03' LIMIT 1") }
+        #expect(name == "Oslo")
     }
 }
