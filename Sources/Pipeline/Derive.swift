@@ -32,7 +32,8 @@ struct Deriver {
     /// Where each measure's values stand in their files (`FILE:LINE`), for warnings.
     var places: [String: [SeriesKey: String]] = [:]
 
-    init(db: Database, pipeline: Pipeline, regions: RegionCatalog, structureYear: Int, preloaded: [String: [String: [StagedRow]]] = [:]) throws {
+    init(db: Database, pipeline: Pipeline, regions: RegionCatalog, structureYear: Int, preloaded: [String: [String: [StagedRow]]] = [:],
+         stable: Bool = false) throws {
         self.db = db
         self.preloaded = preloaded
         self.pipeline = pipeline
@@ -50,6 +51,13 @@ struct Deriver {
             problems += SelectionCheck.problems(pipeline, sourceId: s.id, dimensions: dims, file: pipeline.sourcePath(s))
         }
         if !problems.isEmpty { throw DefinitionError(problems) }
+        if stable {
+            // Stable units over the years the sources cover (their time categories).
+            let years = dimensions.values.flatMap { $0 }.filter { $0.role == .time }.flatMap(\.codes).compactMap { StagingSink.leadingYear($0) }
+                .filter { $0 >= regions.firstDataYear && $0 <= regions.coveredYears.upperBound }
+            let span = (years.min() ?? structureYear)...(years.max() ?? structureYear)
+            harmoniser.stable = StableUnits(regions: regions, years: span)
+        }
         try planReads()
         if let key = h?.split_key {
             // The key is a measure like any other; it can be read only once self is set up.

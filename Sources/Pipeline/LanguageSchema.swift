@@ -205,9 +205,9 @@ enum LanguageSchema {
                 problem(node, path, "unknown value `\(s)`\(hint.isEmpty ? "; expected" : hint + " Expected") one of \(options.map { "`\($0)`" }.joined(separator: ", "))", into: &out)
             }
         case .structureYear:
-            guard let s = node.scalar?.string else { problem(node, path, "expected `latest` or a year, found \(kindName(node))", into: &out); return }
-            if s != "latest" && Int(s) == nil {
-                problem(node, path, "unknown value `\(s)`; expected `latest` or a year such as 2024\(didYouMean(s, among: ["latest"]))", into: &out)
+            guard let s = node.scalar?.string else { problem(node, path, "expected `latest`, `stable` or a year, found \(kindName(node))", into: &out); return }
+            if s != "latest" && s != "stable" && Int(s) == nil {
+                problem(node, path, "unknown value `\(s)`; expected `latest`, `stable` or a year such as 2024\(didYouMean(s, among: ["latest", "stable"]))", into: &out)
             }
         case .selection:
             switch node {

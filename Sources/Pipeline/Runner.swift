@@ -64,6 +64,8 @@ public struct RunSummary: Sendable, Codable {
     public var special = 0
     /// Consistency gates that failed: harmonised municipalities against published totals.
     public var gates: [String] = []
+    /// With `structure_year: stable`: how many stable units the values were harmonised to.
+    public var stableUnits: Int? = nil
     public var indicators = 0
     public var facts = 0
     public var warnings: [String] = []
@@ -129,6 +131,7 @@ public final class Runner {
         if let y = options.structureYear { structureYear = y }
         else if case .year(let y) = pipeline.definition.harmonisation?.structure_year { structureYear = y }
         if let problem = regions.structureProblem(structureYear) { throw DefinitionError(["error: \(problem)"]) }
+        let stable = options.structureYear == nil && pipeline.definition.harmonisation?.structure_year == .stable
         let maxRejects = options.maxRejects ?? pipeline.definition.max_rejects ?? 0
 
         // Hash sources before the transaction; a missing file fails the run before anything is
@@ -210,10 +213,14 @@ public final class Runner {
                 }
                 try Runner.injectedFailure("harmonise")
                 let t0 = Date()
-                var deriver = try Deriver(db: db, pipeline: pipeline, regions: regions, structureYear: structureYear, preloaded: preloaded)
+                var deriver = try Deriver(db: db, pipeline: pipeline, regions: regions, structureYear: structureYear, preloaded: preloaded, stable: stable)
                 preloaded = [:]
                 let writer = try FactWriter(db, runId: runId, structureYear: structureYear, regions: regions, indicators: pipeline.indicators)
                 defer { writer.close() }
+                if let units = deriver.harmoniser.stable {
+                    try writer.writeUnits(units)
+                    summary.stableUnits = units.units.count
+                }
                 var computed: [(IndicatorDefinition, [IndicatorValue])] = []
                 for (i, def) in pipeline.indicators.enumerated() {
                     let values = try deriver.indicator(def)

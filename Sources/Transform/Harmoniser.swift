@@ -102,6 +102,8 @@ public struct Harmoniser: Sendable {
     public var splitKey: [SeriesKey: StatValue]
     /// Relative tolerance between a published back-cast value and the one computed from parts.
     public var tolerance: Double = 0.005
+    /// Harmonise to stable units instead of a structure year (docs/PIPELINE.md, "Stable units").
+    public var stable: StableUnits? = nil
 
     private var partsCache: [Int: [String: [String]]] = [:]
     /// Per data year: each county of that year → the target counties its municipalities end
@@ -197,6 +199,20 @@ public struct Harmoniser: Sendable {
                                       lineage: [LineagePart(code: published, year: key.year, share: 1)]))
                 continue
             }
+            if let stable {
+                // A unit's value in a year is the sum of its members valid that year: exact.
+                guard let unit = stable.unit(of: code), stable.years.contains(key.year) else {
+                    out.append(Harmonised(key: SeriesKey(code, key.year, key.breakdown), value: nil, status: nil, method: .notComputable, weight: nil,
+                                          note: "\(published) \(key.year): outside the years the stable units cover (\(stable.years.lowerBound)–\(stable.years.upperBound))",
+                                          lineage: [LineagePart(code: published, year: key.year, share: 1)]))
+                    continue
+                }
+                let via: MappingPart.Via = unit.members.count == 1 ? .same
+                    : (stable.parts(of: unit.code, in: key.year).count > 1 ? .merged : .renumbered)
+                groups[SeriesKey(unit.code, key.year, key.breakdown), default: []].append(
+                    Contribution(code: code, sourceCode: published, share: 1, shareProblem: nil, via: via, value: v, backcast: backcast))
+                continue
+            }
             switch regions.map(code, year: structureYear, to: target) {
             case .notComputable(let reason):
                 out.append(Harmonised(key: SeriesKey(code, key.year, key.breakdown), value: nil, status: nil, method: .notComputable, weight: nil,
@@ -240,7 +256,15 @@ public struct Harmoniser: Sendable {
                 out.append(c)
             }
         }
-        if !countyCells.isEmpty { out += counties(countyCells, municipal: out, rule: rule, weights: weights) }
+        if stable != nil {
+            // Stable units are municipal: county values are kept as published.
+            for (key, v) in countyCells {
+                out.append(Harmonised(key: key, value: v.value, status: v.status, method: .asPublished, weight: nil, note: nil,
+                                      lineage: [LineagePart(code: key.region, year: key.year, share: 1)]))
+            }
+        } else if !countyCells.isEmpty {
+            out += counties(countyCells, municipal: out, rule: rule, weights: weights)
+        }
         var result = HarmoniseResult(values: out, outOfValidity: outOfValidity, warnings: warnings)
         result.special = special
         return result
@@ -370,6 +394,7 @@ public struct Harmoniser: Sendable {
     }
 
     private mutating func expectedParts(_ region: String, year: Int) -> [String] {
+        if let stable { return stable.parts(of: region, in: year) }
         if partsCache[year] == nil { partsCache[year] = regions.parts(year: year, target: target) }
         return partsCache[year]?[region] ?? [region]
     }

@@ -511,7 +511,7 @@ public final class FactWriter {
         self.regions = regions
         try db.execute(sql: """
             DELETE FROM fact_lineage; DELETE FROM fact_indicator; DELETE FROM fact_group_indicator; DELETE FROM dim_group_member;
-            DELETE FROM dim_group; DELETE FROM dim_indicator; DELETE FROM dim_region; DELETE FROM dim_breakdown;
+            DELETE FROM dim_group; DELETE FROM dim_indicator; DELETE FROM dim_region; DELETE FROM dim_breakdown; DELETE FROM dim_region_member;
             """)
         var labels: [String: String] = [:]
         for l in try Staging.regionLabels(db) where labels[l.code] == nil { labels[l.code] = l.name }
@@ -554,6 +554,18 @@ public final class FactWriter {
         for (code, name) in labels.sorted(by: { $0.key < $1.key }) where !regions.isKnown(code) && !code.hasPrefix("K-")
             && counties[code] == nil && !(code.hasPrefix("EKA") && counties[String(code.dropFirst(3))] != nil) {
             try db.execute(sql: "INSERT OR IGNORE INTO dim_region(code, name, level) VALUES (?, ?, ?)", arguments: [code, name, RegionLevel.of(code).rawValue])
+        }
+    }
+
+    /// Stable units (docs/PIPELINE.md, "Stable units"): one `dim_region` row per unit of
+    /// several codes (level `annet`), its members in `dim_region_member`.
+    public func writeUnits(_ units: StableUnits) throws {
+        for u in units.units.values.sorted(by: { $0.code < $1.code }) where u.members.count > 1 {
+            try db.execute(sql: "INSERT INTO dim_region(code, name, level, valid_from, valid_to) VALUES (?, ?, 'annet', ?, ?)",
+                           arguments: [u.code, u.name, units.years.lowerBound, units.years.upperBound])
+            for m in u.members {
+                try db.execute(sql: "INSERT INTO dim_region_member(unit_code, member_code) VALUES (?, ?)", arguments: [u.code, m])
+            }
         }
     }
 

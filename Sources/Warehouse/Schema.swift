@@ -11,11 +11,24 @@ public enum Schema {
         m.registerMigration("v2_staging_in_file_order") { db in
             try db.execute(sql: v2)
         }
+        m.registerMigration("v3_region_members") { db in
+            try db.execute(sql: v3)
+        }
         return m
     }
 
     /// The newest migration's identifier, recorded in `etl_meta` for readers that do not use GRDB.
-    public static let version = "v2_staging_in_file_order"
+    public static let version = "v3_region_members"
+
+    /// The members of a stable unit (docs/PIPELINE.md, "Stable units"): a region of `dim_region`
+    /// made of several kommune codes.
+    static let v3 = """
+    CREATE TABLE dim_region_member (
+        unit_code TEXT NOT NULL,
+        member_code TEXT NOT NULL,
+        PRIMARY KEY (unit_code, member_code)
+    ) WITHOUT ROWID;
+    """
 
     static let v1 = """
     CREATE TABLE etl_run (

@@ -31,3 +31,28 @@ import Testing
         }
     }
 }
+
+/// `structure_year: stable` on the sample: every value exact, units in dim_region with their members.
+@Suite struct StableUnitsRunTests {
+    @Test func theSampleHarmonisedToStableUnits() throws {
+        let dir = try scratchWithPipelines()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let yml = dir.appendingPathComponent("pipelines/sample.yml")
+        let text = try String(contentsOf: yml, encoding: .utf8)
+        try Data(text.replacingOccurrences(of: "structure_year: latest ", with: "structure_year: stable ").utf8).write(to: yml)
+        let r = try etl(["run"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        try openWarehouse(dir.appendingPathComponent("warehouse/omsorg.sqlite")).read { db in
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM fact_indicator WHERE method = 'split_allocated'") == 0)
+            let row = try Row.fetchOne(db, sql: "SELECT value, method, region_name FROM v_indicator WHERE indicator = 'innbyggere_80' AND region = 'S-1508+1580' AND year = 2021")
+            #expect(row?["method"] == "renumbered" && row?["region_name"] == "Ålesund + Haram")
+            let staged = try Double.fetchOne(db, sql: "SELECT sum(value) FROM v_staged WHERE source = 'bef_07459' AND region = '1507' AND period = '2021' AND in_validity = 1")
+            #expect(row?["value"] == staged)
+            let members = try String.fetchAll(db, sql: "SELECT member_code FROM dim_region_member WHERE unit_code = 'S-1508+1580' ORDER BY 1")
+            #expect(members == ["1504", "1507", "1508", "1523", "1529", "1534", "1546", "1580"])
+            #expect(try String.fetchOne(db, sql: "SELECT method FROM v_indicator WHERE indicator = 'innbyggere_80' AND region = 'S-1508+1580' AND year = 2019") == "merged")
+        }
+        let record = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("warehouse/runs/last-run.json"))) as? [String: Any]
+        #expect((record?["stableUnits"] as? Int ?? 0) > 0)
+    }
+}
