@@ -142,7 +142,9 @@ struct StagingSink: CellSink, Sendable {
         let region = cell.coordinates[geo]
         let period = cell.coordinates[time]
         var level = RegionLevel.of(region)
-        if level == .annet, regions.register != nil, Register.specialKind(region, name: schema.dimensions[geo].categories[region]?.name) != nil { level = .kommune }
+        // SSB's grouping codes (`0716u`) are special codes, not malformed ones.
+        let grouping = level == .annet && regions.register != nil && Register.specialKind(region, name: schema.dimensions[geo].categories[region]?.name) != nil
+        if grouping { level = .kommune }
         if level == .annet {
             try reject(ReadError(cell.location, "unknown region code \"\(region)\": expected a 4-digit kommune number, K-nnnn, a 2-digit fylke, EAK, EKAnn or EKGnn"), raw: cell.coordinates.joined(separator: ";"))
             return
@@ -165,7 +167,7 @@ struct StagingSink: CellSink, Sendable {
         }
         var inValidity = true
         var isSpecial = false
-        if (level == .kommune && !region.hasPrefix("K-")) || (level == .fylke && region.utf8.count == 2 && regions.register != nil) {
+        if (level == .kommune && (region.utf8.count == 4 || grouping)) || (level == .fylke && region.utf8.count == 2 && regions.register != nil) {  // not K-nnnn
             let verdict: Verdict
             if let v = validityCache.value(for: region, year) { verdict = v } else {
                 verdict = StagingSink.verdict(region, year: year, level: level, regions: regions, name: schema.dimensions[geo].categories[region]?.name)

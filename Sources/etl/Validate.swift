@@ -18,7 +18,19 @@ struct Validate: ParsableCommand {
         do { p = try Pipeline.load(path: path) }
         catch let e as DefinitionError { for x in e.problems { eprint(x) }; eprint("\(e.problems.count) problem\(e.problems.count == 1 ? "" : "s") found"); throw Exit.usage }
         if let d = FileManager.default.contents(atPath: p.catalogPath) {
-            do { _ = try ChangeCatalog.parseCSV(String(decoding: d, as: UTF8.self), file: p.catalogPath) } catch { problems.append("\(error)") }
+            do {
+                let catalog = try ChangeCatalog.parseCSV(String(decoding: d, as: UTF8.self), file: p.catalogPath)
+                // The register and the catalogue must agree (docs/PIPELINE.md, "The register").
+                if let register = try p.loadRegister().0 {
+                    problems += register.disagreements(with: catalog).map {
+                        "\(p.catalogPath): error: the change catalogue disagrees with the register (\(p.registerPath ?? "")): \($0)"
+                    }
+                    let regions = RegionCatalog(catalog: catalog, register: register)
+                    if case .year(let y) = p.definition.harmonisation?.structure_year, let problem = regions.structureProblem(y) {
+                        problems.append("\(p.place("harmonisation.structure_year")): error: \(problem)")
+                    }
+                }
+            } catch let e as DefinitionError { problems += e.problems } catch { problems.append("\(error)") }
         }
         // Every source must open, and every selection must match the categories it has
         // (its readers list them; cells are read but not kept).

@@ -114,4 +114,21 @@ import Testing
         let name = try openWarehouse(p.warehouse).read { try String.fetchOne($0, sql: "SELECT region_name FROM v_indicator WHERE region = '03' LIMIT 1") }
         #expect(name == "Oslo")
     }
+
+    /// A change catalogue that contradicts the register is refused by `validate` and `run`.
+    @Test func aCatalogueThatContradictsTheRegisterIsRefused() throws {
+        let p = try SmallPipeline()
+        defer { p.remove() }
+        try p.write(GeographyTests.csv([("0301 Oslo", 2019, 1)]), "data.csv")
+        try p.definePipeline([.init(id: "data", file: "data.csv")])
+        let catalog = p.dir.appendingPathComponent("pipelines/kommuneendringer.csv")
+        let text = try String(contentsOf: catalog, encoding: .utf8)
+        try Data((text + "0301,Oslo,3199,Nowhere,2020-01-01,renumber\n").utf8).write(to: catalog)
+        let message = "the change catalogue disagrees with the register (pipelines/register): 0301 Oslo → 3199 Nowhere (2020-01-01): 3199 is not valid in 2020 in the register (never)"
+        for command in ["validate", "run"] {
+            let r = try etl([command, p.pipelinePath], in: p.dir)
+            #expect(r.status == 2, "\(command): \(r.stderr)")
+            #expect(r.stderr.contains("pipelines/kommuneendringer.csv: error: " + message), "\(command): \(r.stderr)")
+        }
+    }
 }
