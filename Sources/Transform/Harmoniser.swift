@@ -160,6 +160,7 @@ public struct Harmoniser: Sendable {
         var special = 0
         var warnings: [String] = []
         var countyCells: [(key: SeriesKey, value: StatValue)] = []
+        var subtracted: [SeriesKey: Harmonised] = [:]
         for (key, v) in values {
             let published = key.region
             var code = published
@@ -197,6 +198,26 @@ public struct Harmoniser: Sendable {
                 out.append(Harmonised(key: SeriesKey(code, key.year, key.breakdown), value: nil, status: nil, method: .notComputable, weight: nil,
                                       note: "\(published) \(key.year): the change catalogue starts with the changes of \(regions.firstDataYear + 1), so values before \(regions.firstDataYear) cannot be harmonised",
                                       lineage: [LineagePart(code: published, year: key.year, share: 1)]))
+                continue
+            }
+            if backcast, stable == nil, let (re, rest) = regions.reestablishedRest(of: code, year: key.year, target: target) {
+                // A back-cast series of the merged municipality (K-1507) in a year the earlier
+                // code existed: the re-established code is that code's own value, and the rest
+                // is the merged value minus it (docs/PIPELINE.md, "Re-established municipalities").
+                let restKey = SeriesKey(rest, key.year, key.breakdown)
+                let lineage = [LineagePart(code: published, year: key.year, share: 1), LineagePart(code: re.sameAs, year: key.year, share: -1)]
+                let why = "\(published) minus \(re.sameAs) (\(re.code) is re-established on \(re.sameAs)'s territory)"
+                if rule == .sum, let own = values[SeriesKey(re.sameAs, key.year, key.breakdown)] {
+                    let status = Symbols.strongest(v.status, own.status)
+                    if let total = v.value, let x = own.value, !Symbols.isMissing(status) {
+                        subtracted[restKey] = Harmonised(key: restKey, value: total - x, status: status, method: .merged, weight: nil, note: why, lineage: lineage)
+                    } else {
+                        subtracted[restKey] = Harmonised(key: restKey, value: nil, status: status ?? "..", method: .merged, weight: nil, note: "\(why): a part is \(status ?? "missing")", lineage: lineage)
+                    }
+                } else {
+                    let reason = rule == .sum ? "no value for \(re.sameAs) in \(key.year)" : "a rate cannot be divided; it needs the parts of \(rest)"
+                    subtracted[restKey] = Harmonised(key: restKey, value: nil, status: nil, method: .notComputable, weight: nil, note: "\(why): \(reason)", lineage: lineage)
+                }
                 continue
             }
             if let stable {
@@ -254,6 +275,22 @@ public struct Harmoniser: Sendable {
                 out.append(h)
             } else if let c = computed {
                 out.append(c)
+            }
+        }
+        // The rest of a merged municipality from its back-cast value minus the re-established
+        // part, where its own parts gave no value.
+        if !subtracted.isEmpty {
+            var index: [SeriesKey: Int] = [:]
+            for (i, h) in out.enumerated() where subtracted[h.key] != nil { index[h.key] = i }
+            for (k, h) in subtracted.sorted(by: { $0.key < $1.key }) {
+                guard let i = index[k] else { out.append(h); continue }
+                if let a = out[i].value {
+                    if let b = h.value, abs(a - b) > tolerance * max(abs(b), 1e-9) {
+                        warnings.append("\(k.region) \(k.year)\(k.breakdown.isEmpty ? "" : " [\(k.breakdown)]"): \(h.note ?? "") gives \(b), its parts give \(a)")
+                    }
+                } else {
+                    out[i] = h
+                }
             }
         }
         if stable != nil {

@@ -218,6 +218,20 @@ public struct RegionCatalog: Sendable {
         reestablished.first { $0.code == code && $0.from == year }
     }
 
+    /// For a back-cast series of a merged municipality (K-1507) in a year when the earlier code
+    /// of a re-established one still existed (2019): the re-establishment and the target code of
+    /// the rest of the merged territory (1508), or nil.
+    public func reestablishedRest(of merged: String, year: Int, target: Int) -> (Reestablishment, String)? {
+        guard let formed = formation(of: merged) else { return nil }
+        for re in reestablished where year <= re.sameAsTo && target >= re.from && formed.from.contains(re.sameAs) {
+            guard let successors = forward[re.from]?[merged], successors.contains(re.code) else { continue }
+            let rest = successors.filter { $0 != re.code }
+            guard rest.count == 1, case .mapped(let parts) = map(rest[0], year: re.from, to: target), parts.count == 1 else { continue }
+            return (re, parts[0].target)
+        }
+        return nil
+    }
+
     /// The codes a municipality was formed from in the year it began (empty when it was not formed by a merge).
     func formation(of code: String) -> (year: Int, from: [String])? {
         for y in years.reversed() {

@@ -82,4 +82,38 @@ import Testing
         #expect(r.map("1523", year: 2019, to: 2024) == .mapped([MappingPart(target: "1508", splits: [], via: .merged)]))
         #expect(RegionCatalog(catalog: shippedCatalog.catalog).map("1534", year: 2019, to: 2024).mappedTargets.count == 2)
     }
+
+    /// A source that publishes 2015–2019 only as the merged municipality's back-cast series
+    /// (K-1507) and 1534 on its own: 1508 is the merged value minus 1534, with the
+    /// subtraction in its lineage; a rate cannot be divided that way.
+    @Test func theRestIsTheMergedValueMinusTheReestablishedPart() {
+        let input: [SeriesKey: StatValue] = [SeriesKey("K-1507", 2019): StatValue(11_272), SeriesKey("1534", 2019): StatValue(472)]
+        var h = Harmoniser(regions: registered, target: 2024)
+        let r = h.harmonise(input, rule: .sum)
+        let rest = value(r, "1508", 2019)
+        #expect(rest?.value == 10_800 && rest?.method == .merged)
+        #expect(rest?.lineage == [LineagePart(code: "K-1507", year: 2019, share: 1), LineagePart(code: "1534", year: 2019, share: -1)])
+        #expect(rest?.note == "K-1507 minus 1534 (1580 is re-established on 1534's territory)")
+        #expect(value(r, "1580", 2019)?.value == 472 && value(r, "1580", 2019)?.method == .renumbered)
+        // Without 1534's value there is nothing to subtract.
+        var h2 = Harmoniser(regions: registered, target: 2024)
+        let r2 = h2.harmonise([SeriesKey("K-1507", 2019): StatValue(11_272)], rule: .sum)
+        #expect(value(r2, "1508", 2019)?.method == .notComputable && value(r2, "1508", 2019)?.note?.contains("no value for 1534 in 2019") == true)
+        // A rate: recomputed from the parts when they exist, else not computable with a note.
+        var h3 = Harmoniser(regions: registered, target: 2024)
+        let rate = h3.harmonise([SeriesKey("K-1507", 2019): StatValue(25), SeriesKey("1534", 2019): StatValue(50)], rule: .weightedMean,
+                                weights: [SeriesKey("K-1507", 2019): StatValue(11_272), SeriesKey("1534", 2019): StatValue(472)])
+        #expect(value(rate, "1508", 2019)?.method == .notComputable)
+        #expect(value(rate, "1508", 2019)?.note?.contains("a rate cannot be divided; it needs the parts of 1508") == true)
+        // With the four parts present, their sum is kept.
+        var parts = input
+        for (c, v) in ReestablishedTests.fivePredecessors where c != "1534" { parts[SeriesKey(c, 2019)] = StatValue(v) }
+        var h4 = Harmoniser(regions: registered, target: 2024)
+        let r4 = h4.harmonise(parts, rule: .sum)
+        #expect(value(r4, "1508", 2019)?.lineage.map(\.code) == ["1504", "1523", "1529", "1546"])
+        #expect(r4.warnings == [])  // 11 272 − 472 = 9 000 + 700 + 800 + 300
+        parts[SeriesKey("K-1507", 2019)] = StatValue(12_000)
+        var h5 = Harmoniser(regions: registered, target: 2024)
+        #expect(h5.harmonise(parts, rule: .sum).warnings == ["1508 2019: K-1507 minus 1534 (1580 is re-established on 1534's territory) gives 11528.0, its parts give 10800.0"])
+    }
 }
