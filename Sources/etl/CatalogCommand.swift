@@ -93,7 +93,18 @@ struct Catalog: ParsableCommand {
             guard let d = FileManager.default.contents(atPath: catalog) else { eprint("\(catalog): error: change catalogue not found"); throw Exit.failure }
             let cat: ChangeCatalog
             do { cat = try ChangeCatalog.parseCSV(String(decoding: d, as: UTF8.self), file: catalog) } catch { eprint("\(error)"); throw Exit.failure }
-            let regions = RegionCatalog(catalog: cat)
+            // Validity and names from the register beside the catalogue, when there is one.
+            let folder = (catalog as NSString).deletingLastPathComponent
+            let dir = (folder.isEmpty ? "." : folder) + "/register"
+            var register: Register? = nil
+            if FileManager.default.fileExists(atPath: dir + "/kommuner.csv") {
+                do { register = try Pipeline.loadRegister(folder: dir).0 } catch { eprint("\(error)"); throw Exit.failure }
+            }
+            let regions = RegionCatalog(catalog: cat, register: register)
+            if let register, !register.isKnown(code), let kind = register.special(code) {
+                out("\(code): \(kind), not a kommune of any year")
+                return
+            }
             for line in CatalogHistory.describe(code: code, regions: regions) { out(line) }
         }
     }
