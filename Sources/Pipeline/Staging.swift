@@ -43,6 +43,8 @@ struct StagingSink: CellSink, Sendable {
     /// Validity verdicts per (code, year), cached: the same pairs repeat across measures.
     var validityCache = IdentityCache<Verdict>(capacity: 1 << 14)
     enum Verdict: Sendable { case valid, outOfValidity, noSuchCounty, neverValid, special }
+    /// Reject messages of codes valid in no year, per code and year: the nearest codes are looked up once.
+    var neverValidMessages: [String: String] = [:]
     static let opsPerMessage = 4096
 
     init(sourceId: String, regions: RegionCatalog, roleOverrides: [String: DimensionRole], backcast: Bool, channel: StagingChannel) {
@@ -182,8 +184,10 @@ struct StagingSink: CellSink, Sendable {
                            raw: cell.coordinates.joined(separator: ";"))
                 return
             case .neverValid:
-                try reject(ReadError(cell.location, StagingSink.neverValidMessage(region, year: year, name: schema.dimensions[geo].categories[region]?.name, regions: regions)),
-                           raw: cell.coordinates.joined(separator: ";"))
+                let cacheKey = "\(region)@\(year)"
+                let message = neverValidMessages[cacheKey] ?? StagingSink.neverValidMessage(region, year: year, name: schema.dimensions[geo].categories[region]?.name, regions: regions)
+                neverValidMessages[cacheKey] = message
+                try reject(ReadError(cell.location, message), raw: cell.coordinates.joined(separator: ";"))
                 return
             }
         }
