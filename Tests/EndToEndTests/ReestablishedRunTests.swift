@@ -4,7 +4,7 @@ import Testing
 
 /// Re-established municipalities in a run of the sample (docs/PIPELINE.md, "Re-established municipalities").
 @Suite struct ReestablishedRunTests {
-    /// HARMONISATION.md: 1580 Haram (2024) is 1534's territory, so its 2015–2019 values are 1534's own.
+    /// 1580 Haram (2024) is 1534's territory, so its 2015–2019 values are 1534's own (docs/PIPELINE.md, "Re-established municipalities").
     @Test func haramsSampleValuesBefore2020Are1534s() throws {
         let dir = try scratchWithPipelines()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -3,7 +3,7 @@ import Testing
 @testable import Transform
 
 /// 1580 Haram (2024) is re-established on exactly the territory of 1534 Haram (until 2019);
-/// 1508 Ålesund is the rest of 1507 (HARMONISATION.md; docs/PIPELINE.md, "Re-established municipalities").
+/// 1508 Ålesund is the rest of 1507 (docs/PIPELINE.md, "Re-established municipalities").
 @Suite struct ReestablishedTests {
     static let fivePredecessors: [(String, Double)] = [("1504", 9000), ("1523", 700), ("1529", 800), ("1534", 472), ("1546", 300)]
 
