@@ -395,6 +395,23 @@ public struct Pipeline: Sendable {
                         positions: positions)
     }
 
+    /// The region catalogue of a run: the change catalogue, the register (when the pipeline has
+    /// one) and the re-established municipalities it declares, with the register's bytes (for
+    /// change detection). A catalogue that disagrees with the register is a definition error.
+    public func regionCatalog(_ catalog: ChangeCatalog, catalogPath: String, exceptions: [BorderException]) throws -> (RegionCatalog, [Data]) {
+        let (register, data) = try loadRegister()
+        let reestablished = (definition.harmonisation?.reestablished ?? []).map {
+            Reestablishment(code: $0.code, from: $0.from, sameAs: $0.same_as, sameAsTo: $0.same_as_to, note: $0.note)
+        }
+        if let register {
+            let problems = register.disagreements(with: catalog)
+            if !problems.isEmpty {
+                throw DefinitionError(problems.prefix(20).map { "\(catalogPath): error: the change catalogue disagrees with the register (\(registerPath ?? "")): \($0)" })
+            }
+        }
+        return (RegionCatalog(catalog: catalog, exceptions: exceptions, register: register, reestablished: reestablished), data)
+    }
+
     /// Reads the register the pipeline uses (nil when it has none), with the bytes read (for change detection).
     public func loadRegister() throws -> (Register?, [Data]) {
         guard let dir = registerPath else { return (nil, []) }

@@ -116,17 +116,7 @@ public final class Runner {
         for e in pipeline.definition.harmonisation?.border_exceptions ?? [] {
             exceptions.append(BorderException(oldCode: e.old, newCode: e.new, year: e.year, note: e.note))
         }
-        let (register, registerData) = try pipeline.loadRegister()
-        let reestablished = (pipeline.definition.harmonisation?.reestablished ?? []).map {
-            Reestablishment(code: $0.code, from: $0.from, sameAs: $0.same_as, sameAsTo: $0.same_as_to, note: $0.note)
-        }
-        let regions = RegionCatalog(catalog: catalog, exceptions: exceptions, register: register, reestablished: reestablished)
-        if let register {
-            let problems = register.disagreements(with: catalog)
-            if !problems.isEmpty {
-                throw DefinitionError(problems.prefix(20).map { "\(catalogPath): error: the change catalogue disagrees with the register (\(pipeline.registerPath ?? "")): \($0)" })
-            }
-        }
+        let (regions, registerData) = try pipeline.regionCatalog(catalog, catalogPath: catalogPath, exceptions: exceptions)
         var structureYear = regions.newestYear
         if let y = options.structureYear { structureYear = y }
         else if case .year(let y) = pipeline.definition.harmonisation?.structure_year { structureYear = y }
@@ -261,7 +251,7 @@ public final class Runner {
                 summary.special = deriver.special
                 summary.gates = deriver.gates
                 summary.warnings += deriver.warnings + deriver.gates
-                if register == nil {
+                if regions.register == nil {
                     summary.warnings.append("no municipality register (\(pipeline.registerPath ?? "register/")): codes the change catalogue does not name are taken as valid in every year")
                 }
                 for w in summary.warnings { try Warehouse.warn(db, runId: runId, w); observe(.warning(w)) }

@@ -21,14 +21,9 @@ struct Validate: ParsableCommand {
             do {
                 let catalog = try ChangeCatalog.parseCSV(String(decoding: d, as: UTF8.self), file: p.catalogPath)
                 // The register and the catalogue must agree (docs/PIPELINE.md, "The register").
-                if let register = try p.loadRegister().0 {
-                    problems += register.disagreements(with: catalog).map {
-                        "\(p.catalogPath): error: the change catalogue disagrees with the register (\(p.registerPath ?? "")): \($0)"
-                    }
-                    let regions = RegionCatalog(catalog: catalog, register: register)
-                    if case .year(let y) = p.definition.harmonisation?.structure_year, let problem = regions.structureProblem(y) {
-                        problems.append("\(p.place("harmonisation.structure_year")): error: \(problem)")
-                    }
+                let (regions, _) = try p.regionCatalog(catalog, catalogPath: p.catalogPath, exceptions: BorderException.known)
+                if case .year(let y) = p.definition.harmonisation?.structure_year, let problem = regions.structureProblem(y) {
+                    problems.append("\(p.place("harmonisation.structure_year")): error: \(problem)")
                 }
             } catch let e as DefinitionError { problems += e.problems } catch { problems.append("\(error)") }
         }
