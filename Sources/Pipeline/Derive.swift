@@ -17,8 +17,6 @@ struct Deriver {
     var measureCodes: [String: [String]] = [:]
     var warnings: [String] = []
     var outOfValidity = 0
-    /// Cells of codes that are no kommune of any structure, in the measures read.
-    var special = 0
     /// Consistency gates that failed (docs/PIPELINE.md, "Consistency gates").
     var gates: [String] = []
     /// Staged rows read ahead, by source and measure code: one pass over a source reads every
@@ -233,7 +231,6 @@ struct Deriver {
         }
         for w in result.warnings { warnings.append("\(name): \(w)") }
         outOfValidity = max(outOfValidity, result.outOfValidity)
-        special = max(special, result.special)
         harmonisedCache[name] = result.values
         return result.values
     }

@@ -248,7 +248,7 @@ public final class Runner {
                 summary.facts = writer.written
                 summary.indicators = pipeline.indicators.count
                 summary.outOfValidity = try Staging.outOfValidityCount(db)
-                summary.special = deriver.special
+                summary.special = try Staging.specialCount(db)
                 summary.gates = deriver.gates
                 summary.warnings += deriver.warnings + deriver.gates
                 if regions.register == nil {
@@ -330,7 +330,7 @@ public final class Runner {
             try Runner.injectedFailure("staging \(s.id)")
             for schema in outcome.schemas { try StagingWriter.saveLabels(db, sourceKey: key, schema: schema) }
             let title = outcome.schemas.first?.label
-            try Warehouse.finishSource(db, key: key, observations: staged, rejected: rejected, outOfValidity: outcome.outOfValidity, title: title,
+            try Warehouse.finishSource(db, key: key, observations: staged, rejected: rejected, outOfValidity: outcome.outOfValidity, special: outcome.special, title: title,
                                        updated: outcome.schemas.first?.updated)
             try db.execute(sql: "UPDATE dim_source SET dialect = ? WHERE source_key = ?", arguments: [outcome.info.dialect, key])
             summary.sourcesRead += 1

@@ -109,7 +109,9 @@ struct StagingSink: CellSink, Sendable {
 
     /// Whether a published kommune (or, with a register, fylke) code is valid in a year
     /// (docs/PIPELINE.md, "The register"). Computed once per code and year.
-    static func verdict(_ region: String, year: Int, level: RegionLevel, regions: RegionCatalog, name: String?) -> Verdict {
+    /// `labelTo`: the end year SSB's label gives (`Sandar (-1967)`): a municipality that ended
+    /// before the register begins is a code of another year, not a code of no year.
+    static func verdict(_ region: String, year: Int, level: RegionLevel, regions: RegionCatalog, name: String?, labelTo: Int? = nil) -> Verdict {
         guard let register = regions.register else {
             // Without a register the catalogue names only codes that changed; an unknown code
             // must at least belong to a county of its year (9999 does not: county 99 never existed).
@@ -121,6 +123,7 @@ struct StagingSink: CellSink, Sendable {
             return Register.specialKind(region, name: name) != nil ? .special : .neverValid
         }
         if register.isKnown(region) { return register.isValid(region, in: year) ? .valid : .outOfValidity }
+        if let to = labelTo, to < register.firstYear { return .outOfValidity }
         return Register.specialKind(region, name: name) != nil ? .special : .neverValid
     }
 
@@ -172,7 +175,8 @@ struct StagingSink: CellSink, Sendable {
         if (level == .kommune && (region.utf8.count == 4 || grouping)) || (level == .fylke && region.utf8.count == 2 && regions.register != nil) {  // not K-nnnn
             let verdict: Verdict
             if let v = validityCache.value(for: region, year) { verdict = v } else {
-                verdict = StagingSink.verdict(region, year: year, level: level, regions: regions, name: schema.dimensions[geo].categories[region]?.name)
+                let label = schema.dimensions[geo].categories[region]
+                verdict = StagingSink.verdict(region, year: year, level: level, regions: regions, name: label?.name, labelTo: label?.validTo)
                 validityCache.store(verdict, for: region, year)
             }
             inValidity = verdict == .valid

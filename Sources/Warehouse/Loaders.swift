@@ -485,6 +485,11 @@ public enum Staging {
     public static func outOfValidityCount(_ db: Database) throws -> Int {
         try Int.fetchOne(db, sql: "SELECT ifnull(sum(out_of_validity), 0) FROM dim_source") ?? 0
     }
+
+    /// Cells of codes that are no kommune of any structure, staged and set aside, over all sources.
+    public static func specialCount(_ db: Database) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT ifnull(sum(special), 0) FROM dim_source") ?? 0
+    }
 }
 
 /// Writes dimensions and harmonised facts.

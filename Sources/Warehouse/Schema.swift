@@ -21,8 +21,11 @@ public enum Schema {
     public static let version = "v3_region_members"
 
     /// The members of a stable unit (docs/PIPELINE.md, "Stable units"): a region of `dim_region`
-    /// made of several kommune codes.
+    /// made of several kommune codes; and per source the cells of special codes (Svalbard,
+    /// `9999`, `0716u`) staged and set aside.
     static let v3 = """
+    ALTER TABLE dim_source ADD COLUMN special INTEGER NOT NULL DEFAULT 0 CHECK (special >= 0);
+
     CREATE TABLE dim_region_member (
         unit_code TEXT NOT NULL,
         member_code TEXT NOT NULL,

@@ -33,6 +33,7 @@ import Testing
             ("0301 Oslo", 2019, 680_000), ("0102 Sarpsborg (-1991)", 2019, 0), ("0102 Sarpsborg (-1991)", 1990, 12_000),
             ("2111 Longyearbyen", 2019, 2_100), ("0716u Re (2002-2019)", 2019, 9_000), ("9999 Uoppgitt", 2019, 3),
             ("0399 Uoppgitt kommune Oslo", 2019, 2), ("3118 Indre Østfold", 2019, 0), ("3118 Indre Østfold", 2024, 46_000),
+            ("0724 Sandar (-1967)", 2019, 0),  // ended before the register begins: another era, not no era
         ]), "data.csv")
         try p.definePipeline([.init(id: "data", file: "data.csv")], maxRejects: 0)
         let r = try p.run()
@@ -40,7 +41,7 @@ import Testing
         #expect(try p.rejects().isEmpty)
         #expect(r.stderr.contains("special codes       4 "), "\(r.stderr)")
         let staged = try p.staged()
-        for code in ["2111", "0716u", "9999", "0399", "0102"] {
+        for code in ["2111", "0716u", "9999", "0399", "0102", "0724"] {
             #expect(staged.contains { $0.hasPrefix("\(code)|2019|") && $0.hasSuffix("|0") }, "\(code) staged, set aside: \(staged)")
         }
         let facts = try p.facts("befolkning")
@@ -50,7 +51,10 @@ import Testing
         #expect(facts.contains { $0.hasPrefix("0102|1990|null||not_computable") }, "\(facts)")
         let record = try JSONSerialization.jsonObject(with: Data(contentsOf: p.dir.appendingPathComponent("warehouse/runs/last-run.json"))) as? [String: Any]
         #expect(record?["special"] as? Int == 4)
-        #expect(record?["outOfValidity"] as? Int == 2)  // 0102 and 3118 in 2019
+        #expect(record?["outOfValidity"] as? Int == 3)  // 0102, 3118 and 0724 in 2019
+        // A rerun, which reads no source, keeps the counts.
+        let again = try etl(["rerun", p.pipelinePath, "--structure", "2024"], in: p.dir)
+        #expect(again.stderr.contains("special codes       4 "), "\(again.stderr)")
     }
 
     @Test func structureYearsOutsideTheRegisterAreRefused() throws {
