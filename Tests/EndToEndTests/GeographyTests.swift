@@ -135,4 +135,28 @@ import Testing
             #expect(r.stderr.contains("pipelines/kommuneendringer.csv: error: " + message), "\(command): \(r.stderr)")
         }
     }
+
+    /// Every code of the register, in 2019 and 2023, as 07459 lists them (0 where the code did
+    /// not exist): no reject, and exactly the codes of other years are set aside.
+    @Test func aNationalFileWithCodesOfEveryEraHasNoReject() throws {
+        let p = try SmallPipeline()
+        defer { p.remove() }
+        let text = try String(contentsOf: packageRoot.appendingPathComponent("pipelines/register/kommuner.csv"), encoding: .utf8)
+        let all = Set(text.split(separator: "\n").dropFirst().map { String($0.prefix(4)) })
+        var rows: [(String, Int, Double)] = []
+        for y in [2019, 2023] {
+            let valid = Set(try GeographyTests.codes(validIn: y))
+            for code in all.sorted() { rows.append((code, y, valid.contains(code) ? 100 : 0)) }
+            rows.append(("2111 Longyearbyen", y, 2_000))
+        }
+        try p.write(GeographyTests.csv(rows), "data.csv")
+        try p.definePipeline([.init(id: "data", file: "data.csv")])
+        let r = try p.run()
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try p.rejects().isEmpty)
+        #expect(all.count == 895)
+        let record = try JSONSerialization.jsonObject(with: Data(contentsOf: p.dir.appendingPathComponent("warehouse/runs/last-run.json"))) as? [String: Any]
+        #expect(record?["outOfValidity"] as? Int == 2 * 895 - 422 - 356)
+        #expect(record?["special"] as? Int == 2)
+    }
 }
