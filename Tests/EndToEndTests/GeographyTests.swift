@@ -159,4 +159,24 @@ import Testing
         #expect(record?["outOfValidity"] as? Int == 2 * 895 - 422 - 356)
         #expect(record?["special"] as? Int == 2)
     }
+
+    /// A 2-digit code that was no fylke in any year is rejected like a kommune code; a fylke of
+    /// another year is set aside.
+    @Test func fylkeCodesAreCheckedAgainstTheRegister() throws {
+        let p = try SmallPipeline()
+        defer { p.remove() }
+        try p.write(GeographyTests.csv([("29 Nowhere", 2019, 5), ("30 Viken (2020-2023)", 2019, 0), ("01 Østfold (-2019)", 2019, 300_000)]), "data.csv")
+        try p.definePipeline([.init(id: "data", file: "data.csv")], maxRejects: 1)
+        let r = try p.run()
+        #expect(r.status == 0, "\(r.stderr)")
+        let rejects = try p.rejects()
+        #expect(rejects.count == 1)
+        #expect(rejects.first?.error.hasPrefix("unknown region code \"29\": no fylke had this code in any year 1971–2026; fylker valid in 2019: 01, 02, 03,") == true, "\(rejects)")
+        #expect(try p.staged().contains { $0.hasPrefix("30|2019|") && $0.hasSuffix("|0") })
+        let facts = try p.facts("befolkning")
+        #expect(!facts.contains { $0.hasPrefix("30|") || $0.hasPrefix("29|") })
+        // 01 Østfold (2019) was divided (0121 Rømskog went to Aurskog-Høland, now 32): 31 and 32
+        // come from their harmonised municipalities, which this file does not have.
+        #expect(facts == ["31|2019|null|..|not_computable", "32|2019|null|..|not_computable"], "\(facts)")
+    }
 }
