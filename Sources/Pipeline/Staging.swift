@@ -127,7 +127,7 @@ struct StagingSink: CellSink, Sendable {
         return Register.specialKind(region, name: name) != nil ? .special : .neverValid
     }
 
-    /// `unknown region code "0199": no kommune or fylke had this code in any year (1971–2026); nearest valid in 2019: …`
+    /// `unknown region code "0199": no kommune had this code in any year 1971–2026; nearest codes valid in 2019: …`
     static func neverValidMessage(_ region: String, year: Int, name: String?, regions: RegionCatalog) -> String {
         guard let register = regions.register else { return "unknown region code \"\(region)\"" }
         let what = region.utf8.count == 2 ? "fylke" : "kommune"
