@@ -29,6 +29,9 @@ public enum RegionLabel {
 
     /// A code is upper-case ASCII letters, digits and hyphens, with a digit or at least two letters.
     public static func isCodeLike(_ token: String) -> Bool {
+        // SSB's grouping codes: four digits and a lower-case letter (`0716u`).
+        let u = token.utf8
+        if u.count == 5, u.prefix(4).allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let last = u.last, last >= 0x61 && last <= 0x7A { return true }
         guard token.utf8.count >= 2 else { return token.utf8.count == 1 && token.utf8.first.map { $0 >= 0x30 && $0 <= 0x39 } == true }
         var digits = 0
         for b in token.utf8 {

@@ -17,6 +17,8 @@ struct Deriver {
     var measureCodes: [String: [String]] = [:]
     var warnings: [String] = []
     var outOfValidity = 0
+    /// Consistency gates that failed (docs/PIPELINE.md, "Consistency gates").
+    var gates: [String] = []
     /// Staged rows read ahead, by source and measure code: one pass over a source reads every
     /// measure the indicators need. A code's rows are dropped once its last user has read them.
     var prefetched: [String: [String: [StagedRow]]] = [:]
@@ -28,7 +30,8 @@ struct Deriver {
     /// Where each measure's values stand in their files (`FILE:LINE`), for warnings.
     var places: [String: [SeriesKey: String]] = [:]
 
-    init(db: Database, pipeline: Pipeline, regions: RegionCatalog, structureYear: Int, preloaded: [String: [String: [StagedRow]]] = [:]) throws {
+    init(db: Database, pipeline: Pipeline, regions: RegionCatalog, structureYear: Int, preloaded: [String: [String: [StagedRow]]] = [:],
+         stable: Bool = false) throws {
         self.db = db
         self.preloaded = preloaded
         self.pipeline = pipeline
@@ -46,6 +49,13 @@ struct Deriver {
             problems += SelectionCheck.problems(pipeline, sourceId: s.id, dimensions: dims, file: pipeline.sourcePath(s))
         }
         if !problems.isEmpty { throw DefinitionError(problems) }
+        if stable {
+            // Stable units over the years the sources cover (their time categories).
+            let years = dimensions.values.flatMap { $0 }.filter { $0.role == .time }.flatMap(\.codes).compactMap { StagingSink.leadingYear($0) }
+                .filter { $0 >= regions.firstDataYear && $0 <= regions.coveredYears.upperBound }
+            let span = (years.min() ?? structureYear)...(years.max() ?? structureYear)
+            harmoniser.stable = StableUnits(regions: regions, years: span)
+        }
         try planReads()
         if let key = h?.split_key {
             // The key is a measure like any other; it can be read only once self is set up.
@@ -216,6 +226,8 @@ struct Deriver {
             result = harmoniser.harmonise(values, rule: .weightedMean, weights: w)
         } else {
             result = harmoniser.harmonise(values, rule: .sum, absentIsZero: def.absentIsZero)
+            // Counts: published county and national totals against their municipalities.
+            gates += ConsistencyGate.check(measure: name, published: values, harmonised: result.values, regions: regions, tolerance: harmoniser.tolerance)
         }
         for w in result.warnings { warnings.append("\(name): \(w)") }
         outOfValidity = max(outOfValidity, result.outOfValidity)

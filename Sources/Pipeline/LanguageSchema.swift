@@ -71,12 +71,14 @@ enum LanguageSchema {
     ], required: ["source"])
 
     static let pipeline: Shape = .map([
-        "name": .string, "description": .string, "warehouse": .string, "catalog": .string, "indicators": .string, "max_rejects": .int,
+        "name": .string, "description": .string, "warehouse": .string, "catalog": .string, "register": .string, "indicators": .string, "max_rejects": .int,
         "harmonisation": .map([
             "structure_year": .structureYear, "split_key": .string, "tolerance": .number,
             "split_shares": .list(.map(["old": .string, "new": .string, "year": .int, "share": .number, "basis": .string],
                                        required: ["old", "new", "year", "share"])),
             "border_exceptions": .list(.map(["old": .string, "new": .string, "year": .int, "note": .string], required: ["old", "new", "year"])),
+            "reestablished": .list(.map(["code": .string, "from": .int, "same_as": .string, "same_as_to": .int, "note": .string],
+                                        required: ["code", "from", "same_as", "same_as_to"])),
         ]),
         "groups": .map([
             "national": .bool, "counties": .string, "kostragrupper": .string,
@@ -203,9 +205,9 @@ enum LanguageSchema {
                 problem(node, path, "unknown value `\(s)`\(hint.isEmpty ? "; expected" : hint + " Expected") one of \(options.map { "`\($0)`" }.joined(separator: ", "))", into: &out)
             }
         case .structureYear:
-            guard let s = node.scalar?.string else { problem(node, path, "expected `latest` or a year, found \(kindName(node))", into: &out); return }
-            if s != "latest" && Int(s) == nil {
-                problem(node, path, "unknown value `\(s)`; expected `latest` or a year such as 2024\(didYouMean(s, among: ["latest"]))", into: &out)
+            guard let s = node.scalar?.string else { problem(node, path, "expected `latest`, `stable` or a year, found \(kindName(node))", into: &out); return }
+            if s != "latest" && s != "stable" && Int(s) == nil {
+                problem(node, path, "unknown value `\(s)`; expected `latest`, `stable` or a year such as 2024\(didYouMean(s, among: ["latest", "stable"]))", into: &out)
             }
         case .selection:
             switch node {

@@ -122,13 +122,15 @@ public enum AbsentRule: String, Codable, Sendable, CaseIterable {
 public enum StructureYearSetting: Codable, Sendable, Equatable {
     case latest
     case year(Int)
+    /// Stable units instead of one year's structure (docs/PIPELINE.md, "Stable units").
+    case stable
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
         if let y = try? c.decode(Int.self) { self = .year(y); return }
         let s = try c.decode(String.self)
-        if s == "latest" { self = .latest } else if let y = Int(s) { self = .year(y) } else {
-            throw DecodingError.dataCorruptedError(in: c, debugDescription: "expected `latest` or a year")
+        if s == "latest" { self = .latest } else if s == "stable" { self = .stable } else if let y = Int(s) { self = .year(y) } else {
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "expected `latest`, `stable` or a year")
         }
     }
 
@@ -136,18 +138,29 @@ public enum StructureYearSetting: Codable, Sendable, Equatable {
         var c = encoder.singleValueContainer()
         switch self {
         case .latest: try c.encode("latest")
+        case .stable: try c.encode("stable")
         case .year(let y): try c.encode(y)
         }
     }
 }
 
 public struct HarmonisationSettings: Codable, Sendable {
-    /// `latest` (default) or a year.
+    /// `latest` (default), a year, or `stable` (stable units).
     public var structure_year: StructureYearSetting?
     public var split_key: String?
     public var split_shares: [SplitShareEntry]?
     public var border_exceptions: [BorderExceptionEntry]?
     public var tolerance: Double?
+    /// Municipalities re-established on an earlier code's territory, beyond the register's.
+    public var reestablished: [ReestablishedEntry]?
+
+    public struct ReestablishedEntry: Codable, Sendable {
+        public var code: String
+        public var from: Int
+        public var same_as: String
+        public var same_as_to: Int
+        public var note: String?
+    }
 
     public struct SplitShareEntry: Codable, Sendable {
         public var old: String
@@ -201,6 +214,8 @@ public struct PipelineDefinition: Codable, Sendable {
     public var description: String?
     public var warehouse: String?
     public var catalog: String?
+    /// The folder of the kommune and fylke register (`kommuner.csv`, `fylker.csv`, `reestablished.csv`).
+    public var register: String?
     public var indicators: String?
     public var max_rejects: Int?
     public var harmonisation: HarmonisationSettings?
@@ -217,6 +232,8 @@ public struct Pipeline: Sendable {
     public var definition: PipelineDefinition
     public var indicators: [IndicatorDefinition]
     public var catalogPath: String
+    /// The register folder, when the pipeline names one or `register/` exists beside it.
+    public var registerPath: String?
     public var indicatorsPath: String?
     public var warehousePath: String
     /// The raw bytes of everything that defines the derived layer, for change detection.
@@ -264,6 +281,16 @@ public struct Pipeline: Sendable {
             problems.append("\(at("catalog")): error: catalog: file not found: \(catalogPath)")
         }
         if let d = FileManager.default.contents(atPath: catalogPath) { bytes.append(d) }
+        // The register: named, or `register/` beside the pipeline when it exists.
+        var registerPath: String? = nil
+        if let r = def.register {
+            registerPath = resolve(r, what: "register")
+            if let rp = registerPath, !FileManager.default.fileExists(atPath: rp + "/kommuner.csv") {
+                problems.append("\(at("register")): error: register: no kommuner.csv in \(rp)")
+            }
+        } else if case .success(let rp) = safePath("register", folder: folder), FileManager.default.fileExists(atPath: rp + "/kommuner.csv") {
+            registerPath = rp
+        }
         // The indicator catalogue.
         var indicators: [IndicatorDefinition] = []
         var indicatorsPath: String? = nil
@@ -363,9 +390,46 @@ public struct Pipeline: Sendable {
         // A relative warehouse path is relative to the pipeline's folder, like every other
         // path, so a cron job that does not `cd` writes where the pipeline says.
         let warehouse = warehouseOverride ?? resolveOutput(def.warehouse ?? defaultWarehouse, folder: folder)
-        return Pipeline(path: path, folder: folder, definition: def, indicators: indicators, catalogPath: catalogPath,
+        return Pipeline(path: path, folder: folder, definition: def, indicators: indicators, catalogPath: catalogPath, registerPath: registerPath,
                         indicatorsPath: indicatorsPath, warehousePath: warehouse, definitionBytes: bytes,
                         positions: positions)
+    }
+
+    /// The region catalogue of a run: the change catalogue, the register (when the pipeline has
+    /// one) and the re-established municipalities it declares, with the register's bytes (for
+    /// change detection). A catalogue that disagrees with the register is a definition error.
+    public func regionCatalog(_ catalog: ChangeCatalog, catalogPath: String, exceptions: [BorderException]) throws -> (RegionCatalog, [Data]) {
+        let (register, data) = try loadRegister()
+        let reestablished = (definition.harmonisation?.reestablished ?? []).map {
+            Reestablishment(code: $0.code, from: $0.from, sameAs: $0.same_as, sameAsTo: $0.same_as_to, note: $0.note)
+        }
+        if let register {
+            let problems = register.disagreements(with: catalog)
+            if !problems.isEmpty {
+                throw DefinitionError(problems.prefix(20).map { "\(catalogPath): error: the change catalogue disagrees with the register (\(registerPath ?? "")): \($0)" })
+            }
+        }
+        return (RegionCatalog(catalog: catalog, exceptions: exceptions, register: register, reestablished: reestablished), data)
+    }
+
+    /// Reads the register the pipeline uses (nil when it has none), with the bytes read (for change detection).
+    public func loadRegister() throws -> (Register?, [Data]) {
+        guard let dir = registerPath else { return (nil, []) }
+        return try Pipeline.loadRegister(folder: dir)
+    }
+
+    /// Reads `kommuner.csv`, `fylker.csv` and (when present) `reestablished.csv` from a folder.
+    public static func loadRegister(folder dir: String) throws -> (Register?, [Data]) {
+        let k = dir + "/kommuner.csv", f = dir + "/fylker.csv", r = dir + "/reestablished.csv", c = dir + "/coverage.csv"
+        guard let kd = FileManager.default.contents(atPath: k) else { throw RunFailure("\(k): error: register file not found") }
+        guard let fd = FileManager.default.contents(atPath: f) else { throw RunFailure("\(f): error: register file not found") }
+        let rd = FileManager.default.contents(atPath: r), cd = FileManager.default.contents(atPath: c)
+        do {
+            let reg = try Register.parse(kommuner: String(decoding: kd, as: UTF8.self), kommunerFile: k, fylker: String(decoding: fd, as: UTF8.self), fylkerFile: f,
+                                         reestablished: rd.map { String(decoding: $0, as: UTF8.self) }, reestablishedFile: r,
+                                         coverage: cd.map { String(decoding: $0, as: UTF8.self) }, coverageFile: c)
+            return (reg, [kd, fd] + (rd.map { [$0] } ?? []) + (cd.map { [$0] } ?? []))
+        } catch { throw DefinitionError(["\(error)"]) }
     }
 
     /// An output path from a pipeline: relative to its folder (`..` allowed: it names where to write, not what to read).

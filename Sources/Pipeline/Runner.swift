@@ -62,6 +62,12 @@ public struct RunSummary: Sendable, Codable {
     public var staged = 0
     public var rejected = 0
     public var outOfValidity = 0
+    /// Cells of codes that are no kommune of any structure (Svalbard, `9999`, `0716u`), set aside.
+    public var special = 0
+    /// Consistency gates that failed: harmonised municipalities against published totals.
+    public var gates: [String] = []
+    /// With `structure_year: stable`: how many stable units the values were harmonised to.
+    public var stableUnits: Int? = nil
     public var indicators = 0
     public var facts = 0
     public var warnings: [String] = []
@@ -112,16 +118,12 @@ public final class Runner {
         for e in pipeline.definition.harmonisation?.border_exceptions ?? [] {
             exceptions.append(BorderException(oldCode: e.old, newCode: e.new, year: e.year, note: e.note))
         }
-        let regions = RegionCatalog(catalog: catalog, exceptions: exceptions)
+        let (regions, registerData) = try pipeline.regionCatalog(catalog, catalogPath: catalogPath, exceptions: exceptions)
         var structureYear = regions.newestYear
         if let y = options.structureYear { structureYear = y }
         else if case .year(let y) = pipeline.definition.harmonisation?.structure_year { structureYear = y }
-        // A structure year the catalogue cannot express is refused (docs/bad-input.md): from
-        // the year before its first change to the year of its newest change.
-        if let first = catalog.changeYears.first, !((first - 1)...catalog.newestYear).contains(structureYear) {
-            let given = options.structureYear != nil ? "--structure \(structureYear)" : "harmonisation.structure_year \(structureYear)"
-            throw DefinitionError(["error: \(given) is outside the years the change catalogue \(catalogPath) covers: \(first - 1)–\(catalog.newestYear) (its changes span \(first)–\(catalog.newestYear)); import a newer KLASS change list or choose a year in that range"])
-        }
+        if let problem = regions.structureProblem(structureYear) { throw DefinitionError(["error: \(problem)"]) }
+        let stable = options.structureYear == nil && pipeline.definition.harmonisation?.structure_year == .stable
         let maxRejects = options.maxRejects ?? pipeline.definition.max_rejects ?? 0
 
         // Hash sources before the transaction; a missing file fails the run before anything is
@@ -152,7 +154,7 @@ public final class Runner {
             throw recordEarlyFailure(pipeline: pipeline, structureYear: structureYear, startedAt: startedAt, started: started, error: error)
         }
         func fingerprintOf(_ hashes: [String: String]) -> String {
-            sha256(pipeline.definitionBytes + [catalogData]
+            sha256(pipeline.definitionBytes + [catalogData] + registerData
                 + hashes.sorted { $0.key < $1.key }.map { Data("\($0.key)=\($0.value)".utf8) }
                 + [Data("structure=\(structureYear);v=\(Runner.derivationVersion)".utf8)])
         }
@@ -207,10 +209,14 @@ public final class Runner {
                 }
                 try Runner.injectedFailure("harmonise")
                 let t0 = Date()
-                var deriver = try Deriver(db: db, pipeline: pipeline, regions: regions, structureYear: structureYear, preloaded: preloaded)
+                var deriver = try Deriver(db: db, pipeline: pipeline, regions: regions, structureYear: structureYear, preloaded: preloaded, stable: stable)
                 preloaded = [:]
                 let writer = try FactWriter(db, runId: runId, structureYear: structureYear, regions: regions, indicators: pipeline.indicators)
                 defer { writer.close() }
+                if let units = deriver.harmoniser.stable {
+                    try writer.writeUnits(units)
+                    summary.stableUnits = units.units.count
+                }
                 var computed: [(IndicatorDefinition, [IndicatorValue])] = []
                 for (i, def) in pipeline.indicators.enumerated() {
                     try Interrupt.check()
@@ -250,7 +256,12 @@ public final class Runner {
                 summary.facts = writer.written
                 summary.indicators = pipeline.indicators.count
                 summary.outOfValidity = try Staging.outOfValidityCount(db)
-                summary.warnings += deriver.warnings
+                summary.special = try Staging.specialCount(db)
+                summary.gates = deriver.gates
+                summary.warnings += deriver.warnings + deriver.gates
+                if regions.register == nil {
+                    summary.warnings.append("no municipality register (\(pipeline.registerPath ?? "register/")): codes the change catalogue does not name are taken as valid in every year")
+                }
                 for w in summary.warnings { try Warehouse.warn(db, runId: runId, w); observe(.warning(w)) }
                 summary.steps.append(.init(step: "harmonise", status: "ok", seconds: Date().timeIntervalSince(t0), rows: writer.written,
                                            detail: "structure year \(structureYear)"))
@@ -323,7 +334,7 @@ public final class Runner {
             try Runner.injectedFailure("staging \(s.id)")
             for schema in outcome.schemas { try StagingWriter.saveLabels(db, sourceKey: key, schema: schema) }
             let title = outcome.schemas.first?.label
-            try Warehouse.finishSource(db, key: key, observations: staged, rejected: rejected, outOfValidity: outcome.outOfValidity, title: title,
+            try Warehouse.finishSource(db, key: key, observations: staged, rejected: rejected, outOfValidity: outcome.outOfValidity, special: outcome.special, title: title,
                                        updated: outcome.schemas.first?.updated)
             try db.execute(sql: "UPDATE dim_source SET dialect = ? WHERE source_key = ?", arguments: [outcome.info.dialect, key])
             summary.sourcesRead += 1

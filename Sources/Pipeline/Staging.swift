@@ -36,11 +36,15 @@ struct StagingSink: CellSink, Sendable {
     var handed = 0
     var rejected = 0
     var outOfValidity = 0
+    /// Cells of codes that are no kommune of any structure (Svalbard, `9999`, `0716u`): staged, never harmonised.
+    var special = 0
     var schemas: [DatasetSchema] = []
     var encoder: StagingEncoder
     /// Validity verdicts per (code, year), cached: the same pairs repeat across measures.
     var validityCache = IdentityCache<Verdict>(capacity: 1 << 14)
-    enum Verdict: Sendable { case valid, outOfValidity, noSuchCounty }
+    enum Verdict: Sendable { case valid, outOfValidity, noSuchCounty, neverValid, special }
+    /// Reject messages of codes valid in no year, per code and year: the nearest codes are looked up once.
+    var neverValidMessages: [String: String] = [:]
     static let opsPerMessage = 4096
 
     init(sourceId: String, regions: RegionCatalog, roleOverrides: [String: DimensionRole], backcast: Bool, channel: StagingChannel) {
@@ -103,6 +107,42 @@ struct StagingSink: CellSink, Sendable {
         }
     }
 
+    /// Whether a published kommune (or, with a register, fylke) code is valid in a year
+    /// (docs/PIPELINE.md, "The register"). Computed once per code and year.
+    /// `labelTo`: the end year SSB's label gives (`Sandar (-1967)`): a municipality that ended
+    /// before the register begins is a code of another year, not a code of no year.
+    static func verdict(_ region: String, year: Int, level: RegionLevel, regions: RegionCatalog, name: String?, labelTo: Int? = nil) -> Verdict {
+        guard let register = regions.register else {
+            // Without a register the catalogue names only codes that changed; an unknown code
+            // must at least belong to a county of its year (9999 does not: county 99 never existed).
+            if !regions.isKnown(region) && !Counties.countyExists(forKommune: region, in: year) { return .noSuchCounty }
+            return regions.isValid(region, in: year) ? .valid : .outOfValidity
+        }
+        if level == .fylke {
+            if register.fylker[region] != nil { return register.isCountyValid(region, in: year) ? .valid : .outOfValidity }
+            return Register.specialKind(region, name: name) != nil ? .special : .neverValid
+        }
+        if register.isKnown(region) { return register.isValid(region, in: year) ? .valid : .outOfValidity }
+        if let to = labelTo, to < register.firstYear { return .outOfValidity }
+        return Register.specialKind(region, name: name) != nil ? .special : .neverValid
+    }
+
+    /// `unknown region code "0199": no kommune had this code in any year 1971–2026; nearest codes valid in 2019: …`
+    static func neverValidMessage(_ region: String, year: Int, name: String?, regions: RegionCatalog) -> String {
+        guard let register = regions.register else { return "unknown region code \"\(region)\"" }
+        let what = region.utf8.count == 2 ? "fylke" : "kommune"
+        var m = "unknown region code \"\(region)\": no \(what) had this code in any year \(register.firstYear)–\(register.lastYear)"
+        if what == "kommune" {
+            let s = register.suggestions(for: region, name: name, year: year)
+            if !s.byNumber.isEmpty { m += "; nearest codes valid in \(year): " + s.byNumber.joined(separator: ", ") }
+            if !s.byName.isEmpty { m += "; by name \"\(name ?? "")\": " + s.byName.joined(separator: ", ") }
+        } else {
+            let valid = register.fylker.filter { $0.value.contains { $0.contains(year) } }.keys.sorted()
+            m += "; fylker valid in \(year): " + valid.joined(separator: ", ")
+        }
+        return m
+    }
+
     mutating func cell(_ cell: Cell, schema: DatasetSchema) throws {
         try self.cell(cell, schema: schema, original: { cell.coordinates.joined(separator: ";") })
     }
@@ -118,7 +158,10 @@ struct StagingSink: CellSink, Sendable {
     mutating func cell(_ cell: Cell, schema: DatasetSchema, original: () -> String) throws {
         let region = cell.coordinates[geo]
         let period = cell.coordinates[time]
-        let level = RegionLevel.of(region)
+        var level = RegionLevel.of(region)
+        // SSB's grouping codes (`0716u`) are special codes, not malformed ones.
+        let grouping = level == .annet && regions.register != nil && Register.specialKind(region, name: schema.dimensions[geo].categories[region]?.name) != nil
+        if grouping { level = .kommune }
         if level == .annet {
             try reject(ReadError(StagingSink.location(cell, dimension: geo, schema), "unknown region code \"\(region)\": expected a 4-digit kommune number, K-nnnn, a 2-digit fylke, EAK, EKAnn or EKGnn"), raw: original())
             return
@@ -140,25 +183,35 @@ struct StagingSink: CellSink, Sendable {
             breakdown = others.map { "\($0.id)=\(cell.coordinates[$0.index])" }.joined(separator: ";")
         }
         var inValidity = true
-        if level == .kommune && region.utf8.count == 4 {  // not K-nnnn
+        var isSpecial = false
+        if (level == .kommune && (region.utf8.count == 4 || grouping)) || (level == .fylke && region.utf8.count == 2 && regions.register != nil) {  // not K-nnnn
             let verdict: Verdict
             if let v = validityCache.value(for: region, year) { verdict = v } else {
-                // The catalogue names only codes that changed; an unknown code must at least
-                // belong to a county of its year (9999 does not: county 99 never existed).
-                if !regions.isKnown(region) && !Counties.countyExists(forKommune: region, in: year) { verdict = .noSuchCounty }
-                else { verdict = regions.isValid(region, in: year) ? .valid : .outOfValidity }
+                let label = schema.dimensions[geo].categories[region]
+                verdict = StagingSink.verdict(region, year: year, level: level, regions: regions, name: label?.name, labelTo: label?.validTo)
                 validityCache.store(verdict, for: region, year)
             }
             inValidity = verdict == .valid
-            if verdict == .noSuchCounty {
+            switch verdict {
+            case .valid, .outOfValidity: break
+            case .special: special += 1; isSpecial = true
+            case .noSuchCounty:
                 try reject(ReadError(StagingSink.location(cell, dimension: geo, schema), "unknown region code \"\(region)\": no county \(region.prefix(2)) existed in \(year), so no municipality had this number"),
                            raw: original())
+                return
+            case .neverValid:
+                let cacheKey = "\(region)@\(year)"
+                let message = neverValidMessages[cacheKey] ?? StagingSink.neverValidMessage(region, year: year, name: schema.dimensions[geo].categories[region]?.name, regions: regions)
+                neverValidMessages[cacheKey] = message
+                try reject(ReadError(StagingSink.location(cell, dimension: geo, schema), message), raw: original())
                 return
             }
         }
         var stagedRegion = region
-        if !inValidity && backcast && cell.value != nil { stagedRegion = "K-\(region)"; inValidity = true }
-        if !inValidity { outOfValidity += 1 }
+        if !inValidity && backcast && cell.value != nil && !isSpecial && RegionLevel.of(region) == .kommune {
+            stagedRegion = "K-\(region)"; inValidity = true
+        }
+        if !inValidity && !isSpecial { outOfValidity += 1 }
         var status = cell.status
         if cell.value == nil && status == nil { status = ".." }
         let measure = metric.map { cell.coordinates[$0] } ?? "value"
@@ -181,6 +234,7 @@ struct ReadOutcome: Sendable {
     var handed: Int
     var rejected: Int
     var outOfValidity: Int
+    var special: Int
 }
 
 enum StagingMessage: Sendable {
@@ -252,7 +306,8 @@ func stageFile(db: Database, runId: Int64, sourceId: String, path: String, optio
         do {
             let info = try readFile(path: path, options: options, into: &sink)
             try sink.send()
-            channel.finish(.done(ReadOutcome(info: info, schemas: sink.schemas, handed: sink.handed, rejected: sink.rejected, outOfValidity: sink.outOfValidity)))
+            channel.finish(.done(ReadOutcome(info: info, schemas: sink.schemas, handed: sink.handed, rejected: sink.rejected, outOfValidity: sink.outOfValidity,
+                                             special: sink.special)))
         } catch {
             channel.finish(.failed(error))
         }

@@ -2,6 +2,9 @@
 public enum CatalogHistory {
     public static func describe(code: String, regions: RegionCatalog) -> [String] {
         guard let periods = regions.validity[code] else {
+            if let register = regions.register {
+                return ["\(code): valid in no year \(register.firstYear)–\(register.lastYear) in the register"]
+            }
             return ["\(code): not in the change catalogue (unchanged \(regions.catalog.changes.first.map { "since \($0.year - 1)" } ?? "") or unknown)"]
         }
         var lines: [String] = []
@@ -41,6 +44,13 @@ public enum CatalogHistory {
                 frontier = next
             }
             if chain != "\(code) \(p.name)" { lines.append(chain) }
+        }
+        // Re-established on this code's territory, or re-establishing an earlier one.
+        for re in regions.reestablished where re.sameAs == code {
+            lines.append("re-established \(re.from) as \(re.code) \(regions.name(of: re.code, in: re.from) ?? "") on exactly this territory: \(code)'s values up to \(re.sameAsTo) are \(re.code)'s")
+        }
+        for re in regions.reestablished where re.code == code {
+            lines.append("re-established \(re.from) on the territory of \(re.sameAs) \(regions.name(of: re.sameAs, in: re.sameAsTo) ?? "") (until \(re.sameAsTo))")
         }
         // Where the code came from.
         for p in periods {

@@ -88,6 +88,8 @@ public struct HarmoniseResult: Sendable {
     /// Cells of codes outside their validity (set aside, never harmonised).
     public var outOfValidity: Int
     public var warnings: [String]
+    /// Cells of codes that are no kommune of any structure (Svalbard, `9999`, `0716u`): set aside.
+    public var special: Int = 0
 }
 
 /// Harmonises series published for many structures to one target structure year
@@ -100,8 +102,13 @@ public struct Harmoniser: Sendable {
     public var splitKey: [SeriesKey: StatValue]
     /// Relative tolerance between a published back-cast value and the one computed from parts.
     public var tolerance: Double = 0.005
+    /// Harmonise to stable units instead of a structure year (docs/PIPELINE.md, "Stable units").
+    public var stable: StableUnits? = nil
 
     private var partsCache: [Int: [String: [String]]] = [:]
+    /// Per data year: each county of that year → the target counties its municipalities end
+    /// up in (nil when a municipality cannot be mapped).
+    private var countyTargetCache: [Int: [String: Set<String>?]] = [:]
 
     public init(regions: RegionCatalog, target: Int, splitShares: [SplitShare] = [], splitKey: [SeriesKey: StatValue] = [:]) {
         self.regions = regions
@@ -150,13 +157,30 @@ public struct Harmoniser: Sendable {
         var groups: [SeriesKey: [Contribution]] = [:]
         var out: [Harmonised] = []
         var outOfValidity = 0
+        var special = 0
         var warnings: [String] = []
+        var countyCells: [(key: SeriesKey, value: StatValue)] = []
+        var subtracted: [SeriesKey: Harmonised] = [:]
         for (key, v) in values {
             let published = key.region
             var code = published
             var backcast = false
+            if regions.isSetAside(published) {
+                special += 1
+                continue
+            }
+            if let register = regions.register, published.utf8.count == 2, RegionLevel.of(published) == .fylke,
+               !register.isCountyValid(published, in: key.year) {
+                // A county code in a year it did not exist (07459 gives 0): not an observation.
+                outOfValidity += 1
+                continue
+            }
+            if regions.register != nil, RegionLevel.of(published) == .fylke {
+                countyCells.append((key, v))
+                continue
+            }
             guard RegionLevel.of(published) == .kommune else {
-                // Counties, the country and KOSTRA groups are kept as published.
+                // The country and KOSTRA groups (and counties without a register) are kept as published.
                 out.append(Harmonised(key: key, value: v.value, status: v.status, method: .asPublished, weight: nil, note: nil,
                                       lineage: [LineagePart(code: published, year: key.year, share: 1)]))
                 continue
@@ -169,6 +193,45 @@ public struct Harmoniser: Sendable {
                 else if let last = regions.validity[code]?.compactMap(\.to).max() { structureYear = last }
             } else if !regions.isValid(code, in: key.year) {
                 outOfValidity += 1
+                continue
+            } else if regions.register != nil && key.year < regions.firstDataYear {
+                out.append(Harmonised(key: SeriesKey(code, key.year, key.breakdown), value: nil, status: nil, method: .notComputable, weight: nil,
+                                      note: "\(published) \(key.year): the change catalogue starts with the changes of \(regions.firstDataYear + 1), so values before \(regions.firstDataYear) cannot be harmonised",
+                                      lineage: [LineagePart(code: published, year: key.year, share: 1)]))
+                continue
+            }
+            if backcast, stable == nil, let (re, rest) = regions.reestablishedRest(of: code, year: key.year, target: target) {
+                // A back-cast series of the merged municipality (K-1507) in a year the earlier
+                // code existed: the re-established code is that code's own value, and the rest
+                // is the merged value minus it (docs/PIPELINE.md, "Re-established municipalities").
+                let restKey = SeriesKey(rest, key.year, key.breakdown)
+                let lineage = [LineagePart(code: published, year: key.year, share: 1), LineagePart(code: re.sameAs, year: key.year, share: -1)]
+                let why = "\(published) minus \(re.sameAs) (\(re.code) is re-established on \(re.sameAs)'s territory)"
+                if rule == .sum, let own = values[SeriesKey(re.sameAs, key.year, key.breakdown)] {
+                    let status = Symbols.strongest(v.status, own.status)
+                    if let total = v.value, let x = own.value, !Symbols.isMissing(status) {
+                        subtracted[restKey] = Harmonised(key: restKey, value: total - x, status: status, method: .merged, weight: nil, note: why, lineage: lineage)
+                    } else {
+                        subtracted[restKey] = Harmonised(key: restKey, value: nil, status: status ?? "..", method: .merged, weight: nil, note: "\(why): a part is \(status ?? "missing")", lineage: lineage)
+                    }
+                } else {
+                    let reason = rule == .sum ? "no value for \(re.sameAs) in \(key.year)" : "a rate cannot be divided; it needs the parts of \(rest)"
+                    subtracted[restKey] = Harmonised(key: restKey, value: nil, status: nil, method: .notComputable, weight: nil, note: "\(why): \(reason)", lineage: lineage)
+                }
+                continue
+            }
+            if let stable {
+                // A unit's value in a year is the sum of its members valid that year: exact.
+                guard let unit = stable.unit(of: code), stable.years.contains(key.year) else {
+                    out.append(Harmonised(key: SeriesKey(code, key.year, key.breakdown), value: nil, status: nil, method: .notComputable, weight: nil,
+                                          note: "\(published) \(key.year): outside the years the stable units cover (\(stable.years.lowerBound)–\(stable.years.upperBound))",
+                                          lineage: [LineagePart(code: published, year: key.year, share: 1)]))
+                    continue
+                }
+                let via: MappingPart.Via = unit.members.count == 1 ? .same
+                    : (stable.parts(of: unit.code, in: key.year).count > 1 ? .merged : .renumbered)
+                groups[SeriesKey(unit.code, key.year, key.breakdown), default: []].append(
+                    Contribution(code: code, sourceCode: published, share: 1, shareProblem: nil, via: via, value: v, backcast: backcast))
                 continue
             }
             switch regions.map(code, year: structureYear, to: target) {
@@ -214,10 +277,161 @@ public struct Harmoniser: Sendable {
                 out.append(c)
             }
         }
-        return HarmoniseResult(values: out, outOfValidity: outOfValidity, warnings: warnings)
+        // The rest of a merged municipality from its back-cast value minus the re-established
+        // part, where its own parts gave no value.
+        if !subtracted.isEmpty {
+            var index: [SeriesKey: Int] = [:]
+            for (i, h) in out.enumerated() where subtracted[h.key] != nil { index[h.key] = i }
+            for (k, h) in subtracted.sorted(by: { $0.key < $1.key }) {
+                guard let i = index[k] else { out.append(h); continue }
+                if let a = out[i].value {
+                    if let b = h.value, abs(a - b) > tolerance * max(abs(b), 1e-9) {
+                        warnings.append("\(k.region) \(k.year)\(k.breakdown.isEmpty ? "" : " [\(k.breakdown)]"): \(h.note ?? "") gives \(b), its parts give \(a)")
+                    }
+                } else {
+                    out[i] = h
+                }
+            }
+        }
+        if stable != nil {
+            // Stable units are municipal: county values are kept as published.
+            for (key, v) in countyCells {
+                out.append(Harmonised(key: key, value: v.value, status: v.status, method: .asPublished, weight: nil, note: nil,
+                                      lineage: [LineagePart(code: key.region, year: key.year, share: 1)]))
+            }
+        } else if !countyCells.isEmpty {
+            out += counties(countyCells, municipal: out, rule: rule, weights: weights)
+        }
+        var result = HarmoniseResult(values: out, outOfValidity: outOfValidity, warnings: warnings)
+        result.special = special
+        return result
+    }
+
+    /// The target counties of a county of `year`: where its municipalities end up.
+    mutating func countyTargets(year: Int) -> [String: Set<String>?] {
+        if let c = countyTargetCache[year] { return c }
+        var out: [String: Set<String>?] = [:]
+        guard let register = regions.register else { return [:] }
+        for county in register.counties(validIn: year) { out[county] = Set<String>() }
+        for code in register.codes(validIn: year) {
+            let county = String(code.prefix(2))
+            guard case .some(.some(var set)) = out[county] else { continue }
+            switch regions.map(code, year: year, to: target) {
+            case .notComputable: out[county] = .some(nil)
+            case .mapped(let parts):
+                for p in parts { set.insert(String(p.target.prefix(2))) }
+                out[county] = .some(set)
+            }
+        }
+        countyTargetCache[year] = out
+        return out
+    }
+
+    /// Counties harmonised like municipalities (docs/PIPELINE.md, "Counties"): a target county
+    /// made only of whole counties of the year combines their published values (copied,
+    /// renumbered or merged: counts summed, rates weighted); a target county touched by a
+    /// county that was divided (Viken 2023 → 31, 32, 33) is computed from the harmonised
+    /// municipalities that make it up.
+    mutating func counties(_ cells: [(key: SeriesKey, value: StatValue)], municipal: [Harmonised], rule: CombineRule,
+                           weights: [SeriesKey: StatValue]) -> [Harmonised] {
+        guard let register = regions.register else { return [] }
+        var byKommune: [SeriesKey: Harmonised] = [:]
+        for h in municipal where RegionLevel.of(h.key.region) == .kommune && !h.key.region.hasPrefix("K-") { byKommune[h.key] = h }
+        // Published county values by (style, target county, year, breakdown).
+        struct Group: Hashable, Comparable {
+            var prefix: String, county: String, year: Int, breakdown: String
+            static func < (a: Group, b: Group) -> Bool { (a.prefix, a.county, a.year, a.breakdown) < (b.prefix, b.county, b.year, b.breakdown) }
+        }
+        var groups: [Group: [String: (code: String, value: StatValue)]] = [:]
+        var out: [Harmonised] = []
+        for (key, v) in cells {
+            let prefix = key.region.hasPrefix("EKA") ? "EKA" : ""
+            let number = String(key.region.dropFirst(prefix.count))
+            guard register.isCountyValid(number, in: key.year) else { continue }  // set aside while staging
+            guard key.year >= regions.firstDataYear, case .some(.some(let targets)) = countyTargets(year: key.year)[number] else {
+                out.append(Harmonised(key: key, value: nil, status: nil, method: .notComputable, weight: nil,
+                                      note: "\(key.region) \(key.year): its municipalities cannot all be expressed in the \(target) structure",
+                                      lineage: [LineagePart(code: key.region, year: key.year, share: 1)]))
+                continue
+            }
+            for c in targets { groups[Group(prefix: prefix, county: c, year: key.year, breakdown: key.breakdown), default: [:]][number] = (key.region, v) }
+        }
+        for (g, published) in groups.sorted(by: { $0.key < $1.key }) {
+            let key = SeriesKey(g.prefix + g.county, g.year, g.breakdown)
+            let map = countyTargets(year: g.year)
+            // Every county of the year whose municipalities reach the target county.
+            let sources = map.filter { $0.value?.contains(g.county) == true }.keys.sorted()
+            let whole = sources.allSatisfy { (map[$0] ?? nil) == [g.county] }
+            if whole && sources.allSatisfy({ published[$0] != nil }) {
+                let parts = sources.map { published[$0]! }
+                let lineage = parts.map { LineagePart(code: $0.code, year: g.year, share: 1) }
+                let method: Method = sources.count > 1 ? .merged : (sources[0] == g.county ? .asPublished : .renumbered)
+                var status: String? = nil
+                for p in parts { status = Symbols.strongest(status, p.value.status) }
+                if Symbols.isMissing(status) || parts.contains(where: { $0.value.value == nil }) {
+                    out.append(Harmonised(key: key, value: nil, status: status ?? "..", method: method, weight: nil, note: parts.count > 1 ? "a part is \(status ?? "missing")" : nil, lineage: lineage))
+                    continue
+                }
+                switch rule {
+                case .sum:
+                    out.append(Harmonised(key: key, value: parts.reduce(0) { $0 + $1.value.value! }, status: status, method: method, weight: nil, note: nil, lineage: lineage))
+                case .weightedMean:
+                    func weight(_ code: String) -> Double? { weights[SeriesKey(code, g.year, g.breakdown)]?.value ?? weights[SeriesKey(code, g.year)]?.value }
+                    if parts.count == 1 {
+                        out.append(Harmonised(key: key, value: parts[0].value.value, status: status, method: method, weight: weight(parts[0].code), note: nil, lineage: lineage))
+                        continue
+                    }
+                    var num = 0.0, den = 0.0
+                    var missing: String? = nil
+                    for p in parts {
+                        guard let w = weight(p.code) else { missing = p.code; break }
+                        num += p.value.value! * w
+                        den += w
+                    }
+                    if let missing { out.append(Harmonised(key: key, value: nil, status: nil, method: .notComputable, weight: nil, note: "weight missing for \(missing) in \(g.year)", lineage: lineage)); continue }
+                    guard den > 0 else { out.append(Harmonised(key: key, value: nil, status: nil, method: .notComputable, weight: nil, note: "weights sum to zero in \(g.year)", lineage: lineage)); continue }
+                    out.append(Harmonised(key: key, value: num / den, status: status, method: method, weight: den, note: nil, lineage: lineage))
+                }
+                continue
+            }
+            // A county was divided: the target county from its harmonised municipalities.
+            let divided = sources.filter { (map[$0] ?? nil) != [g.county] }
+            let why = "computed from the harmonised municipalities of \(g.county) (county \(divided.joined(separator: ", ")) of \(g.year) was divided)"
+            let members = register.codes(validIn: target).filter { $0.hasPrefix(g.county) }
+            var values: [Harmonised] = []
+            var lacking: [String] = []
+            for m in members {
+                if let h = byKommune[SeriesKey(m, g.year, g.breakdown)], h.method != .notComputable { values.append(h) } else { lacking.append(m) }
+            }
+            var lineage: [LineagePart] = []
+            for h in values { lineage += h.lineage }
+            if !lacking.isEmpty {
+                out.append(Harmonised(key: key, value: nil, status: "..", method: .notComputable, weight: nil,
+                                      note: "\(why); no harmonised value for \(lacking.prefix(5).joined(separator: ", "))\(lacking.count > 5 ? ", …" : "")", lineage: lineage))
+                continue
+            }
+            var status: String? = nil
+            for h in values { status = Symbols.strongest(status, h.status) }
+            if Symbols.isMissing(status) || values.contains(where: { $0.value == nil }) {
+                out.append(Harmonised(key: key, value: nil, status: status ?? "..", method: .merged, weight: nil, note: "\(why); a part is \(status ?? "missing")", lineage: lineage))
+                continue
+            }
+            switch rule {
+            case .sum:
+                out.append(Harmonised(key: key, value: values.reduce(0) { $0 + $1.value! }, status: status, method: .merged, weight: nil, note: why, lineage: lineage))
+            case .weightedMean:
+                guard values.allSatisfy({ $0.weight != nil }), case let den = values.reduce(0, { $0 + $1.weight! }), den > 0 else {
+                    out.append(Harmonised(key: key, value: nil, status: nil, method: .notComputable, weight: nil, note: "\(why); a municipality has no weight", lineage: lineage))
+                    continue
+                }
+                out.append(Harmonised(key: key, value: values.reduce(0) { $0 + $1.value! * $1.weight! } / den, status: status, method: .merged, weight: den, note: why, lineage: lineage))
+            }
+        }
+        return out
     }
 
     private mutating func expectedParts(_ region: String, year: Int) -> [String] {
+        if let stable { return stable.parts(of: region, in: year) }
         if partsCache[year] == nil { partsCache[year] = regions.parts(year: year, target: target) }
         return partsCache[year]?[region] ?? [region]
     }

@@ -485,6 +485,11 @@ public enum Staging {
     public static func outOfValidityCount(_ db: Database) throws -> Int {
         try Int.fetchOne(db, sql: "SELECT ifnull(sum(out_of_validity), 0) FROM dim_source") ?? 0
     }
+
+    /// Cells of codes that are no kommune of any structure, staged and set aside, over all sources.
+    public static func specialCount(_ db: Database) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT ifnull(sum(special), 0) FROM dim_source") ?? 0
+    }
 }
 
 /// Writes dimensions and harmonised facts.
@@ -511,7 +516,7 @@ public final class FactWriter {
         self.regions = regions
         try db.execute(sql: """
             DELETE FROM fact_lineage; DELETE FROM fact_indicator; DELETE FROM fact_group_indicator; DELETE FROM dim_group_member;
-            DELETE FROM dim_group; DELETE FROM dim_indicator; DELETE FROM dim_region; DELETE FROM dim_breakdown;
+            DELETE FROM dim_group; DELETE FROM dim_indicator; DELETE FROM dim_region; DELETE FROM dim_breakdown; DELETE FROM dim_region_member;
             """)
         var labels: [String: String] = [:]
         for l in try Staging.regionLabels(db) where labels[l.code] == nil { labels[l.code] = l.name }
@@ -541,8 +546,31 @@ public final class FactWriter {
                                arguments: [code, p.name, p.from, p.to])
             }
         }
-        for (code, name) in labels.sorted(by: { $0.key < $1.key }) where !regions.isKnown(code) && !code.hasPrefix("K-") {
+        // Counties from the register, under both of SSB's forms (`31`, `EKA31`).
+        for (code, periods) in (regions.register?.fylker ?? [:]).sorted(by: { $0.key < $1.key }) {
+            for p in periods {
+                for c in [code, "EKA" + code] {
+                    try db.execute(sql: "INSERT INTO dim_region(code, name, level, valid_from, valid_to) VALUES (?, ?, 'fylke', ?, ?)",
+                                   arguments: [c, p.name, p.from, p.to])
+                }
+            }
+        }
+        let counties = regions.register?.fylker ?? [:]
+        for (code, name) in labels.sorted(by: { $0.key < $1.key }) where !regions.isKnown(code) && !code.hasPrefix("K-")
+            && counties[code] == nil && !(code.hasPrefix("EKA") && counties[String(code.dropFirst(3))] != nil) {
             try db.execute(sql: "INSERT OR IGNORE INTO dim_region(code, name, level) VALUES (?, ?, ?)", arguments: [code, name, RegionLevel.of(code).rawValue])
+        }
+    }
+
+    /// Stable units (docs/PIPELINE.md, "Stable units"): one `dim_region` row per unit of
+    /// several codes (level `annet`), its members in `dim_region_member`.
+    public func writeUnits(_ units: StableUnits) throws {
+        for u in units.units.values.sorted(by: { $0.code < $1.code }) where u.members.count > 1 {
+            try db.execute(sql: "INSERT INTO dim_region(code, name, level, valid_from, valid_to) VALUES (?, ?, 'annet', ?, ?)",
+                           arguments: [u.code, u.name, units.years.lowerBound, units.years.upperBound])
+            for m in u.members {
+                try db.execute(sql: "INSERT INTO dim_region_member(unit_code, member_code) VALUES (?, ?)", arguments: [u.code, m])
+            }
         }
     }
 

@@ -14,11 +14,27 @@ public enum Schema {
         m.registerMigration("v3_interrupted_runs") { db in
             try db.execute(sql: v3)
         }
+        m.registerMigration("v4_region_members") { db in
+            try db.execute(sql: v4)
+        }
         return m
     }
 
     /// The newest migration's identifier, recorded in `etl_meta` for readers that do not use GRDB.
-    public static let version = "v3_interrupted_runs"
+    public static let version = "v4_region_members"
+
+    /// The members of a stable unit (docs/PIPELINE.md, "Stable units"): a region of `dim_region`
+    /// made of several kommune codes; and per source the cells of special codes (Svalbard,
+    /// `9999`, `0716u`) staged and set aside.
+    static let v4 = """
+    ALTER TABLE dim_source ADD COLUMN special INTEGER NOT NULL DEFAULT 0 CHECK (special >= 0);
+
+    CREATE TABLE dim_region_member (
+        unit_code TEXT NOT NULL,
+        member_code TEXT NOT NULL,
+        PRIMARY KEY (unit_code, member_code)
+    ) WITHOUT ROWID;
+    """
 
     static let v1 = """
     CREATE TABLE etl_run (

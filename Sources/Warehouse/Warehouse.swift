@@ -307,7 +307,8 @@ public final class Warehouse {
         return db.lastInsertedRowID
     }
 
-    public static func finishSource(_ db: Database, key: Int64, observations: Int, rejected: Int, outOfValidity: Int, title: String?, updated: String?) throws {
+    public static func finishSource(_ db: Database, key: Int64, observations: Int, rejected: Int, outOfValidity: Int, special: Int = 0, title: String?, updated: String?) throws {
+        try db.execute(sql: "UPDATE dim_source SET special = ? WHERE source_key = ?", arguments: [special, key])
         try db.execute(sql: "UPDATE dim_source SET observations = ?, rejected = ?, out_of_validity = ?, title = coalesce(?, title), updated = coalesce(?, updated) WHERE source_key = ?",
                        arguments: [observations, rejected, outOfValidity, title, updated, key])
     }

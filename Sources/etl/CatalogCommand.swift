@@ -8,7 +8,48 @@ struct Catalog: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "catalog",
         abstract: "The municipality change catalogue.",
-        subcommands: [Show.self, Import.self])
+        subcommands: [Show.self, Import.self, ImportCodes.self])
+
+    /// Refreshes the register (docs/PIPELINE.md, "Refreshing the register and the catalogue from KLASS").
+    struct ImportCodes: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "import-codes",
+            abstract: "Add one year's KLASS code lists (131 kommuner, 104 fylker; JSON or CSV from `codesAt`) to the register.",
+            discussion: "Codes in the list go on into the year (a new name starts a new row), codes missing from it end the year before, new codes start in it. Then `etl validate` checks the change catalogue against the register.")
+
+        @Option(name: .long, help: "The year the lists are valid on 1 January of.")
+        var year: Int
+
+        @Option(name: .long, help: "KLASS 131 code list (kommuner).")
+        var kommuner: String
+
+        @Option(name: .long, help: "KLASS 104 code list (fylker).")
+        var fylker: String
+
+        @Option(name: .long, help: "The register folder to update.")
+        var register: String = "pipelines/register"
+
+        func run() throws {
+            let loaded: Register?
+            do { loaded = try Pipeline.loadRegister(folder: register).0 } catch { eprint("\(error)"); throw Exit.failure }
+            guard let reg = loaded else { throw Exit.failure }
+            guard year > reg.lastYear else {
+                eprint("error: the register already covers \(year) (\(reg.firstYear)–\(reg.lastYear)); give a later year"); throw Exit.usage
+            }
+            let k: [(code: String, name: String)], f: [(code: String, name: String)]
+            do {
+                k = try KlassCodes.read(path: kommuner, digits: 4)
+                f = try KlassCodes.read(path: fylker, digits: 2)
+            } catch { eprint("\(error)"); throw Exit.failure }
+            let kRows = Register.extend(reg.kommuneRows, year: year, with: k), fRows = Register.extend(reg.fylkeRows, year: year, with: f)
+            do {
+                try Data(Register.csv(kRows).utf8).write(to: URL(fileURLWithPath: register + "/kommuner.csv"), options: .atomic)
+                try Data(Register.csv(fRows).utf8).write(to: URL(fileURLWithPath: register + "/fylker.csv"), options: .atomic)
+                try Data("first,last\n\(reg.firstYear),\(year)\n".utf8).write(to: URL(fileURLWithPath: register + "/coverage.csv"), options: .atomic)
+            } catch { eprint("\(register): error: cannot write: \(error.localizedDescription)"); throw Exit.failure }
+            eprint("register \(register): \(k.count) kommuner and \(f.count) fylker valid in \(year); covers \(reg.firstYear)–\(year)")
+        }
+    }
 
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -107,10 +148,58 @@ struct Catalog: ParsableCommand {
             guard let d = FileManager.default.contents(atPath: catalog) else { eprint("\(catalog): error: change catalogue not found"); throw Exit.failure }
             let cat: ChangeCatalog
             do { cat = try ChangeCatalog.parseCSV(String(decoding: d, as: UTF8.self), file: catalog) } catch { eprint(errorLine("\(error)")); throw Exit.failure }
-            let regions = RegionCatalog(catalog: cat)
+            // Validity and names from the register beside the catalogue, when there is one.
+            let folder = (catalog as NSString).deletingLastPathComponent
+            let dir = (folder.isEmpty ? "." : folder) + "/register"
+            var register: Register? = nil
+            if FileManager.default.fileExists(atPath: dir + "/kommuner.csv") {
+                do { register = try Pipeline.loadRegister(folder: dir).0 } catch { eprint("\(error)"); throw Exit.failure }
+            }
+            let regions = RegionCatalog(catalog: cat, register: register)
+            if let register, !register.isKnown(code), let kind = register.special(code) {
+                out("\(code): \(kind), not a kommune of any year")
+                return
+            }
             for line in CatalogHistory.describe(code: code, regions: regions) { out(line) }
         }
     }
 }
 
 extension CatalogMerge.Preference: ExpressibleByArgument {}
+
+/// KLASS code lists (`/classifications/131/codesAt`, `/104/codesAt`) as JSON (`{"codes":[{"code","name",…}]}`)
+/// or CSV (`code` and `name` columns, `;` or `,`, quoted or not). SSB's codes that are no
+/// kommune or fylke (`9999`, `99` Uoppgitt) are left out, as the register leaves them out.
+enum KlassCodes {
+    static func read(path: String, digits: Int) throws -> [(code: String, name: String)] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw CatalogError("\(path): error: file not found") }
+        var out: [(code: String, name: String)] = []
+        let trimmed = data.drop { $0 == 0xEF || $0 == 0xBB || $0 == 0xBF || $0 == 0x20 || $0 == 0x0A || $0 == 0x0D }
+        if trimmed.first == UInt8(ascii: "{") {
+            guard let obj = try? JSONSerialization.jsonObject(with: Data(trimmed)) as? [String: Any], let codes = obj["codes"] as? [[String: Any]] else {
+                throw CatalogError("\(path): error: expected KLASS JSON {\"codes\": [{\"code\": …, \"name\": …}]}")
+            }
+            for c in codes { if let code = c["code"] as? String, let name = c["name"] as? String { out.append((code, name)) } }
+        } else {
+            let text = String(data: data, encoding: .utf8) ?? String(decoding: data.map { $0 }, as: UTF8.self)
+            var lines = text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map(String.init)
+            guard !lines.isEmpty else { throw CatalogError("\(path): error: empty code list") }
+            let header = lines.removeFirst()
+            let sep: Character = header.contains(";") ? ";" : ","
+            func fields(_ l: String) -> [String] { l.split(separator: sep, omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\" \u{FEFF}")) } }
+            let h = fields(header)
+            guard let ci = h.firstIndex(of: "code"), let ni = h.firstIndex(of: "name") else {
+                throw CatalogError("\(path):1: error: expected columns code and name, found \(h.joined(separator: ","))")
+            }
+            for (i, l) in lines.enumerated() {
+                let f = fields(l)
+                guard f.count > max(ci, ni) else { throw CatalogError("\(path):\(i + 2): error: expected \(h.count) fields, found \(f.count)") }
+                out.append((f[ci], f[ni]))
+            }
+        }
+        for (code, _) in out where !(code.count == digits && code.allSatisfy { $0.isASCII && $0.isNumber }) {
+            throw CatalogError("\(path): error: \"\(code)\" is not a \(digits)-digit code")
+        }
+        return out.filter { Register.specialKind($0.code, name: $0.name) == nil && !($0.code == "99") }
+    }
+}

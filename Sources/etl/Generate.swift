@@ -63,9 +63,12 @@ struct Generate: ParsableCommand {
             eprint("\(catalog): error: change catalogue not found; run from the repository root or pass --catalog FILE")
             throw Exit.usage
         }
-        let changes: ChangeCatalog
+        var changes: ChangeCatalog
         do { changes = try ChangeCatalog.parseCSV(String(decoding: catalogData, as: UTF8.self), file: catalog) }
         catch { eprint("\(error)"); throw Exit.usage }
+        // The workload is built from the changes of its years' era (2017 on), so it stays the
+        // same however far back the shipped catalogue goes.
+        changes = ChangeCatalog(changes: changes.changes.filter { $0.year >= 2017 })
 
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let w = Workload(catalog: RegionCatalog(catalog: changes), observations: observations, seed: seed)
@@ -74,7 +77,7 @@ struct Generate: ParsableCommand {
         if wanted.contains("csv") { files["csv"] = try w.writeCSV(path: out + "/bench.csv") }
         if wanted.contains("jsonstat") { files["jsonstat"] = try w.writeJSONStat(path: out + "/bench.json") }
         if wanted.contains("sdmx") { files["sdmx"] = try w.writeSDMX(path: out + "/bench.xml") }
-        try catalogData.write(to: URL(fileURLWithPath: out + "/kommuneendringer.csv"))
+        try Data(changes.csv().utf8).write(to: URL(fileURLWithPath: out + "/kommuneendringer.csv"))
         try Data(w.indicatorsYAML().utf8).write(to: URL(fileURLWithPath: out + "/indicators.yml"))
         if wanted.contains("csv") { try Data(w.pipelineYAML(format: "csv").utf8).write(to: URL(fileURLWithPath: out + "/pipeline.yml")) }
         if wanted.contains("jsonstat") { try Data(w.pipelineYAML(format: "jsonstat").utf8).write(to: URL(fileURLWithPath: out + "/pipeline-jsonstat.yml")) }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Ingest
 import Pipeline
+import Transform
 
 /// Prints what a reader sees in a file, one row per cell, so a statistician can check a
 /// file before adding it to a pipeline.
@@ -33,6 +34,9 @@ struct Inspect: ParsableCommand {
 
     @Option(name: .long, help: "Print at most this many rows (default: all).")
     var limit: Int?
+
+    @Option(name: .long, help: "The kommune register folder, for which years' structure the codes fit (default: pipelines/register when it exists).")
+    var register: String?
 
     func run() throws {
         if format == "klass" {
@@ -66,6 +70,7 @@ struct Inspect: ParsableCommand {
             let info = try readFile(path: file, options: opts, into: &sink)
             sink.flush()
             eprint("\(file): \(info.format.rawValue), \(info.dialect); \(sink.count) cells in \(sink.datasets) dataset\(sink.datasets == 1 ? "" : "s")")
+            try structureFit(sink.regions, names: sink.names)
         } catch let e as ReadError {
             sink.flush()
             eprint(e.description)
@@ -74,9 +79,30 @@ struct Inspect: ParsableCommand {
     }
 }
 
+extension Inspect {
+    /// Which years' municipality structure the file's codes fit (docs/PIPELINE.md, "Which structure is this file?").
+    func structureFit(_ codes: Set<String>, names: [String: String]) throws {
+        let dir = register ?? "pipelines/register"
+        guard register != nil || FileManager.default.fileExists(atPath: dir + "/kommuner.csv") else { return }
+        let reg: Register
+        do {
+            guard let r = try Pipeline.loadRegister(folder: dir).0 else { return }
+            reg = r
+        } catch { eprint("\(error)"); throw Exit.failure }
+        let kommuner = codes.filter { RegionLevel.of($0) == .kommune && !$0.hasPrefix("K-") || Register.specialKind($0) != nil }
+        guard !kommuner.isEmpty else { return }
+        eprint("\(file): \(reg.fit(codes: kommuner, names: names).summary)")
+    }
+}
+
 struct InspectSink: CellSink {
     let limit: Int?
     var count = 0
+    /// The region codes seen (of the geo dimension).
+    var regions = Set<String>()
+    /// Region labels by code, as the reader gave them.
+    var names: [String: String] = [:]
+    var geo: Int? = nil
     var datasets = 0
     var buffer = ""
 
@@ -84,13 +110,19 @@ struct InspectSink: CellSink {
 
     mutating func begin(_ schema: DatasetSchema) throws {
         datasets += 1
+        geo = schema.index(ofRole: .geo)
         flush()
         if datasets > 1 { buffer += "\n" }
         buffer += (schema.dimensions.map(\.id) + ["value", "status"]).joined(separator: "\t") + "\n"
     }
 
+    mutating func end(_ schema: DatasetSchema) throws {
+        if let g = schema.index(ofRole: .geo) { for (code, label) in schema.dimensions[g].categories { names[code] = label.name } }
+    }
+
     mutating func cell(_ cell: Cell, schema: DatasetSchema) throws {
         count += 1
+        if let geo, geo < cell.coordinates.count { regions.insert(cell.coordinates[geo]) }
         if let limit, count > limit { return }
         let v = cell.value.map(InspectSink.format) ?? ""
         buffer += (cell.coordinates + [v, cell.status ?? ""]).joined(separator: "\t") + "\n"

@@ -81,7 +81,7 @@ final class Logger {
         switch format {
         case .json:
             json(["event": "summary", "status": s.status.rawValue, "run_id": s.runId ?? 0, "sources_read": s.sourcesRead, "sources_reused": s.sourcesReused,
-                  "staged": s.staged, "rejected": s.rejected, "indicators": s.indicators, "facts": s.facts, "warnings": s.warnings.count,
+                  "staged": s.staged, "rejected": s.rejected, "out_of_validity": s.outOfValidity, "special_codes": s.special, "gate_warnings": s.gates.count, "indicators": s.indicators, "facts": s.facts, "warnings": s.warnings.count,
                   "warehouse": s.warehouse, "structure_year": s.structureYear, "elapsed_seconds": s.elapsedSeconds])
         case .text:
             eprint("""
@@ -89,6 +89,8 @@ final class Logger {
               sources read        \(s.sourcesRead) (\(s.sourcesReused) unchanged, reused)
               observations staged \(s.staged)
               rows rejected       \(s.rejected)\(s.rejected > 0 ? " (recorded in etl_reject, run_id = \(s.runId ?? 0))" : "")
+              outside validity    \(s.outOfValidity) (codes valid in another year; set aside)
+              special codes       \(s.special) (Svalbard, unspecified, groupings: no kommune; set aside)
               indicators computed \(s.indicators) (\(s.facts) values, structure year \(s.structureYear))
               warnings            \(s.warnings.count)
               warehouse           \(s.warehouse)

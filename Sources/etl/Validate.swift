@@ -19,7 +19,14 @@ struct Validate: ParsableCommand {
         catch let e as DefinitionError { for x in e.problems { eprint(errorLine(x)) }; eprint("\(e.problems.count) problem\(e.problems.count == 1 ? "" : "s") found"); throw Exit.usage }
         catch { eprint(errorLine("\(error)")); throw Exit.failure }
         if let d = FileManager.default.contents(atPath: p.catalogPath) {
-            do { _ = try ChangeCatalog.parseCSV(String(decoding: d, as: UTF8.self), file: p.catalogPath) } catch { problems.append("\(error)") }
+            do {
+                let catalog = try ChangeCatalog.parseCSV(String(decoding: d, as: UTF8.self), file: p.catalogPath)
+                // The register and the catalogue must agree (docs/PIPELINE.md, "The register").
+                let (regions, _) = try p.regionCatalog(catalog, catalogPath: p.catalogPath, exceptions: BorderException.known)
+                if case .year(let y) = p.definition.harmonisation?.structure_year, let problem = regions.structureProblem(y) {
+                    problems.append("\(p.place("harmonisation.structure_year")): error: \(problem)")
+                }
+            } catch let e as DefinitionError { problems += e.problems } catch { problems.append("\(error)") }
         }
         // Every source must open, and every selection must match the categories it has
         // (its readers list them; cells are read but not kept).

@@ -53,6 +53,8 @@ struct SmallPipeline {
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("pipelines/bad"), withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: packageRoot.appendingPathComponent("pipelines/kommuneendringer.csv"),
                                          to: dir.appendingPathComponent("pipelines/kommuneendringer.csv"))
+        try FileManager.default.copyItem(at: packageRoot.appendingPathComponent("pipelines/register"),
+                                         to: dir.appendingPathComponent("pipelines/register"))
         try Data("""
             indicators:
               - code: befolkning
@@ -923,21 +925,26 @@ extension BadInputTests {
         #expect(r.stderr.contains("UTF-16"), "\(r.stderr)")
     }
 
-    /// Codes of the right shape that never existed (9999, 0199) are published as municipalities.
-    /// Correct: a kommune code the region catalogue has never seen is rejected (or warned about)
-    /// with its location, as `XYZ` is.
+    /// Codes of the right shape that never existed (0199, 3199) are rejected with the nearest
+    /// codes valid in their year, by number and by name; they never become municipalities.
     @Test
     func nonExistentKommuneCodeIsRejected() throws {
         let p = try SmallPipeline()
         defer { p.remove() }
-        try p.write(csvText([#""9999 Atlantis";"2019";"Befolkning per 1.1. (personer)";5"#]), "data.csv")
+        try p.write(csvText([
+            #""0199 Nowhere";"2019";"Befolkning per 1.1. (personer)";5"#,
+            #""3199 Haldn";"2024";"Befolkning per 1.1. (personer)";6"#,
+        ]), "data.csv")
         try p.definePipeline([.init(id: "data", file: "data.csv")], maxRejects: 5)
         let r = try p.run()
         #expect(r.status == 0, "\(r.stderr)")
-        let flagged = try p.rejects().contains { $0.location == "pipelines/bad/data.csv:\(firstBadLine):1" && $0.error.contains("9999") }
-            || p.warnings().contains { $0.contains("9999") }
-        #expect(flagged)
-        #expect(try !p.facts("befolkning").contains { $0.hasPrefix("9999|") })
+        let rejects = try p.rejects()
+        #expect(rejects.count == 2, "\(rejects)")
+        #expect(rejects.first { $0.location == "pipelines/bad/data.csv:\(firstBadLine):1" }?.error
+            == "unknown region code \"0199\": no kommune had this code in any year 1971–2026; nearest codes valid in 2019: 0138 Hobøl, 0137 Våler (Østfold), 0136 Rygge")
+        #expect(rejects.first { $0.location == "pipelines/bad/data.csv:\(firstBadLine + 1):1" }?.error
+            == "unknown region code \"3199\": no kommune had this code in any year 1971–2026; nearest codes valid in 2024: 3124 Aremark, 3122 Marker, 3120 Rakkestad; by name \"Haldn\": 3101 Halden")
+        #expect(try !p.facts("befolkning").contains { $0.hasPrefix("0199|") || $0.hasPrefix("3199|") })
     }
 
     /// README: "Every run leaves a row in etl_run and a JSON run record in runs/". A run that

@@ -36,6 +36,10 @@ import Testing
         let stokke = try etl(["catalog", "show", "0720"], in: dir)
         #expect(stokke.stdout.contains("0710 Sandefjord (2017, merged with 0706, 0719)"))
         #expect(stokke.stdout.contains("border adjustment → 0704 ignored"))
+        // With the register beside the catalogue: re-established codes, codes of no year, special codes.
+        #expect(try etl(["catalog", "show", "1534"], in: dir).stdout.contains("re-established 2024 as 1580 Haram on exactly this territory: 1534's values up to 2019 are 1580's"))
+        #expect(try etl(["catalog", "show", "3199"], in: dir).stdout == "3199: valid in no year 1971–2026 in the register\n")
+        #expect(try etl(["catalog", "show", "2111"], in: dir).stdout == "2111: Svalbard, not a kommune of any year\n")
     }
 
     @Test func commandLineMistakesExitWith2() throws {
