@@ -45,6 +45,10 @@ struct Deriver {
         var problems: [String] = []
         for s in pipeline.definition.sources {
             let dims = SourceDimension.from(rows: try Staging.categories(db, sourceId: s.id), roleOverrides: s.dimensions ?? [:])
+            if dims.isEmpty {
+                // A rerun into a warehouse that never staged this source: its selections cannot be judged.
+                throw RunFailure("\(pipeline.sourcePath(s)): error: nothing is staged for source \(s.id) in this warehouse; `etl run` stages it (`etl rerun` reads only what is staged)")
+            }
             dimensions[s.id] = dims
             problems += SelectionCheck.problems(pipeline, sourceId: s.id, dimensions: dims, file: pipeline.sourcePath(s))
         }
