@@ -14,6 +14,8 @@ public struct ReaderOptions: Sendable {
     public var mapping: HusbankenMapping?
     /// Finds a municipality code from its name in a year (Husbanken exports without numbers).
     public var resolveName: (@Sendable (String, Int) -> Result<String, NameLookupError>)?
+    /// CSV region cells that lost a leading zero.
+    public var leadingZeros: LeadingZeros = .reject
 
     public init(format: SourceFormat? = nil, encoding: TextEncoding? = nil, delimiter: UInt8? = nil, decimalComma: Bool? = nil,
                 roles: [String: DimensionRole] = [:], lenientIndex: Bool = false, displayName: String? = nil) {
@@ -33,6 +35,7 @@ public struct ReaderOptions: Sendable {
         decimalComma = s.decimal.map { $0 == "," || $0 == "comma" }
         roles = s.dimensions ?? [:]
         lenientIndex = s.lenient_index ?? false
+        leadingZeros = s.leading_zeros ?? .reject
         mapping = s.mapping
         self.displayName = displayName
     }
@@ -51,8 +54,11 @@ public func readFile<S: CellSink>(path: String, options: ReaderOptions, into sin
     let name = options.displayName ?? path
     switch format {
     case .csv:
-        let r = try CSVReader(path: path, options: CSVOptions(delimiter: options.delimiter, decimalComma: options.decimalComma, encoding: options.encoding,
-                                                              roles: options.roles, displayName: name))
+        var csv = CSVOptions(delimiter: options.delimiter, decimalComma: options.decimalComma, encoding: options.encoding,
+                             roles: options.roles, displayName: name)
+        csv.resolveName = options.resolveName
+        csv.leadingZeros = options.leadingZeros
+        let r = try CSVReader(path: path, options: csv)
         try r.read(into: &sink)
         return ReadInfo(format: .csv, dialect: r.dialect.description)
     case .jsonstat:

@@ -300,7 +300,7 @@ public final class Runner {
             let outcome: ReadOutcome
             do {
                 var options = ReaderOptions(source: s, displayName: path)
-                if format == .husbanken { options.resolveName = try NameIndex(db: db, regions: regions).resolver() }
+                if format == .husbanken || format == .csv { options.resolveName = try NameIndex(db: db, regions: regions).resolver() }
                 outcome = try stageFile(db: db, runId: runId, sourceId: s.id, path: path, options: options, sink: sink, writer: writer) {
                     observe(.progress(step: "staging \(s.id)", rows: $0, done: false))
                 }

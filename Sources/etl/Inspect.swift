@@ -31,6 +31,12 @@ struct Inspect: ParsableCommand {
     @Flag(name: .long, help: "JSON-stat: re-rank gapped category positions instead of refusing the file.")
     var lenientIndex = false
 
+    @Option(name: .long, help: "CSV: kommune numbers that lost a leading zero (301): reject (default) or restore.")
+    var leadingZeros: String?
+
+    @Option(name: .long, help: "CSV and Husbanken: find codes for region names through this change catalogue (e.g. pipelines/kommuneendringer.csv).")
+    var catalog: String?
+
     @Option(name: .long, help: "Print at most this many rows (default: all).")
     var limit: Int?
 
@@ -61,6 +67,13 @@ struct Inspect: ParsableCommand {
         if let d = delimiter { opts.delimiter = d == "tab" || d == "\\t" ? 0x09 : d.utf8.first }
         if let d = decimal { opts.decimalComma = d == "comma" || d == "," }
         opts.lenientIndex = lenientIndex
+        if let z = leadingZeros {
+            guard let zz = LeadingZeros(rawValue: z) else { eprint("error: unknown --leading-zeros \"\(z)\"; expected reject or restore"); throw Exit.usage }
+            opts.leadingZeros = zz
+        }
+        if let c = catalog {
+            do { opts.resolveName = try NameIndex.resolver(catalogPath: c) } catch { eprint("\(error)"); throw Exit.usage }
+        }
         var sink = InspectSink(limit: limit)
         do {
             let info = try readFile(path: file, options: opts, into: &sink)

@@ -1,0 +1,72 @@
+import Foundation
+import Ingest
+import Testing
+
+/// Files as statisticians download them (docs/FORMATS.md), through `etl inspect` and as a
+/// pipeline source with no options beyond what the file cannot tell.
+struct DownloadedLayoutTests {
+    /// A statbank matrix: measures over years in two header rows, a name-only region, a code
+    /// that lost its leading zero, a footer.
+    static let matrix = """
+        sep=;
+        06913: Befolkning og plasser, etter region, statistikkvariabel og år;;;
+        ;;;
+        ;Befolkning per 1.1. (personer);Korttidsplasser i institusjon (antall);Plasser i institusjon (antall)
+        ;2019;2019;2019
+        0301 Oslo;"681 071";120;4000
+        Horten;27000;10;100
+        118 Aremark;1400;2;20
+
+        Kilde: Statistisk sentralbyr&#229;;;;
+        """
+
+    @Test func aMatrixCSVIsInspectedWithItsDialect() throws {
+        let p = try SmallPipeline()
+        defer { p.remove() }
+        try p.write(TextEncoding.windows1252.encode(Self.matrix.replacingOccurrences(of: "\n", with: "\r\n")), "matrix.csv")
+        let r = try p.inspect("matrix.csv", ["--catalog", "pipelines/kommuneendringer.csv", "--leading-zeros", "restore"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.hasPrefix("region\tstatistikkvariabel\tår\tvalue\tstatus\n"))
+        #expect(r.stdout.contains("0301\tBefolkning per 1.1. (personer)\t2019\t681071\t\n"))
+        #expect(r.stdout.contains("0701\tPlasser i institusjon (antall)\t2019\t100\t\n"))
+        #expect(r.stdout.contains("0118\tKorttidsplasser i institusjon (antall)\t2019\t2\t\n"))
+        #expect(r.stderr.contains("csv, delimiter=semicolon (sep= line) decimal=comma encoding=windows-1252 layout=matrix header-line=4 header-rows=2 stub-columns=1 footer-lines=1"), "\(r.stderr)")
+        #expect(r.stderr.contains("9 cells in 1 dataset"))
+
+        let strict = try p.inspect("matrix.csv")
+        #expect(strict.status == 1)
+        #expect(strict.stderr.contains("pipelines/bad/matrix.csv:8:1: error: region code \"118\" has 3 digits; a spreadsheet probably dropped a leading zero: did you mean \"0118\"?"), "\(strict.stderr)")
+    }
+
+    @Test func aMatrixCSVIsAPipelineSource() throws {
+        let p = try SmallPipeline()
+        defer { p.remove() }
+        try p.write(Self.matrix, "matrix.csv")
+        try p.definePipeline([.init(id: "data", file: "matrix.csv")])
+        let strict = try p.run()
+        #expect(strict.status == 3, "\(strict.stderr)")
+        let rejects = try p.rejects()
+        #expect(rejects.count == 1)
+        #expect(rejects.first?.location.hasSuffix("matrix.csv:8:1") == true, "\(rejects)")
+        #expect(rejects.first?.error.contains("did you mean \"0118\"?") == true)
+
+        try p.definePipeline([.init(id: "data", file: "matrix.csv", extra: ["leading_zeros: restore"])])
+        let restored = try p.run(["--full-refresh"])
+        #expect(restored.status == 0, "\(restored.stderr)")
+        let staged = try p.staged()
+        #expect(staged.contains("0301|2019|Befolkning per 1.1. (personer)|681071.0||1"), "\(staged)")
+        #expect(staged.contains("0701|2019|Plasser i institusjon (antall)|100.0||1"))
+        #expect(staged.contains("0118|2019|Korttidsplasser i institusjon (antall)|2.0||1"))
+        #expect(staged.count == 9)
+    }
+
+    @Test func aMisspeltLeadingZerosOptionIsRefused() throws {
+        let p = try SmallPipeline()
+        defer { p.remove() }
+        try p.write(Self.matrix, "matrix.csv")
+        try p.definePipeline([.init(id: "data", file: "matrix.csv", extra: ["leading_zeros: restor"])])
+        let r = try p.run()
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("sources[0].leading_zeros: unknown value `restor`; did you mean `restore`?"), "\(r.stderr)")
+    }
+}
