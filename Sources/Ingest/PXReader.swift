@@ -19,15 +19,20 @@ public final class PXReader {
     public let path: String
     public let displayName: String?
     public let encoding: TextEncoding?
+    /// The language to read (`LANGUAGES`); nil reads the default language.
+    public let language: String?
+    /// What the reader saw (language, encoding, keys), known after `read`.
+    public private(set) var dialect = "px"
     private var file: String { displayName ?? path }
 
     /// A keyword section larger than this is not a PX file (or has lost its `DATA=`).
     static let maxHeaderBytes = 256 << 20
 
-    public init(path: String, displayName: String? = nil, encoding: TextEncoding? = nil) throws {
+    public init(path: String, displayName: String? = nil, encoding: TextEncoding? = nil, language: String? = nil) throws {
         self.path = path
         self.displayName = displayName
         self.encoding = encoding
+        self.language = language
         // Opening now reports a missing file or a directory before any reading starts.
         _ = try ChunkedFile(path: path, chunkSize: 16)
     }
@@ -43,7 +48,8 @@ public final class PXReader {
             }
             guard let offset = try splitter.feed(chunk) else { return }
             let header = try PXHeader(bytes: splitter.header, bom: splitter.bom, dataLine: splitter.line,
-                                      file: file, forcedEncoding: encoding)
+                                      file: file, forcedEncoding: encoding, language: language)
+            dialect = header.dialect
             data = PXDataScanner(header: header, file: file, line: splitter.line, column: splitter.column)
             try sink.begin(header.schema)
             try data!.feed(UnsafeBufferPointer(rebasing: chunk[offset...]), into: &sink)
@@ -60,8 +66,9 @@ public final class PXReader {
 
 @inline(__always) private func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
 
+/// Keyword letters; legacy files write some keywords with dots (`LAST.UPDATED`).
 @inline(__always) private func isKeywordByte(_ b: UInt8) -> Bool {
-    (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) || b == 0x2D || b == 0x5F
+    (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) || b == 0x2D || b == 0x5F || b == 0x2E
 }
 
 // MARK: - Finding the end of the keyword section
@@ -238,7 +245,7 @@ enum PXKeywordParser {
             guard i > kStart else {
                 throw ReadError(SourceLocation(file: file, line: line), "expected a keyword (like STUB=), found \"\(snippet())\"")
             }
-            let keyword = String(decoding: h[kStart..<i], as: UTF8.self).uppercased()
+            let keyword = String(decoding: h[kStart..<i], as: UTF8.self).uppercased().replacingOccurrences(of: ".", with: "-")
             var language: String? = nil
             if i < n, h[i] == 0x5B {
                 let lStart = i + 1
@@ -320,6 +327,8 @@ enum PXKeywordParser {
 
 // MARK: - The keyword section, interpreted
 
+/// The keyword section read in named steps: choose the language, choose the encoding, read
+/// the variables and their categories, the symbols, the sparse-data keys and the metadata.
 struct PXHeader {
     var encoding: TextEncoding
     var schema: DatasetSchema
@@ -327,92 +336,176 @@ struct PXHeader {
     var codes: [[String]]
     /// Custom symbol strings (as bytes in the file's encoding) and the status each stands for.
     var symbols: [([UInt8], String)]
+    /// Status for data cells written as one to seven dots (`DATASYMBOL1`…`6`, `DATASYMBOLSUM`).
+    var dotStatus: [String]
+    /// Sparse files: how many leading stub variables are key columns, and each key's index by text.
+    var keyColumns = 0
+    var keyLookup: [[String: Int]] = []
+    /// What the reader saw, for the dialect line.
+    var dialect: String
 
-    init(bytes: [UInt8], bom: Bool, dataLine: Int, file: String, forcedEncoding: TextEncoding?) throws {
+    let file: String
+
+    init(bytes: [UInt8], bom: Bool, dataLine: Int, file: String, forcedEncoding: TextEncoding?, language: String? = nil) throws {
+        self.file = file
         let entries = try PXKeywordParser.parse(bytes, file: file)
-        // Only the default language; translations carry a [lang] suffix.
-        let main = entries.filter { $0.language == nil }
-        func first(_ k: String) -> PXEntry? { main.first { $0.keyword == k } }
-        func loc(_ line: Int) -> SourceLocation { SourceLocation(file: file, line: line) }
-
-        if let keys = first("KEYS") {
-            throw ReadError(loc(keys.line), "KEYS (a sparse PX file) is not supported; export the table without KEYS")
-        }
-
-        // Encoding.
-        var enc: TextEncoding
-        if let forced = forcedEncoding { enc = forced }
-        else if bom { enc = .utf8 }
-        else if let cp = first("CODEPAGE") {
-            let name = String(decoding: cp.items.first?.bytes ?? [], as: UTF8.self).trimmingCharacters(in: .whitespaces)
-            guard let e = TextEncoding(name: name) else {
-                throw ReadError(loc(cp.line), "CODEPAGE \"\(name)\" is not supported; expected utf-8, iso-8859-1 or windows-1252 (or force the encoding)")
-            }
-            enc = e
-        } else if let cs = first("CHARSET"), String(decoding: cs.items.first?.bytes ?? [], as: UTF8.self).uppercased() == "ANSI" {
-            enc = .windows1252
-        } else {
-            enc = bytes.withUnsafeBufferPointer { TextEncoding.sniff($0, isComplete: true).encoding }
-        }
+        let (enc, encodingNote) = try PXHeader.chooseEncoding(entries, bytes: bytes, bom: bom, forced: forcedEncoding, file: file)
         encoding = enc
-        let encodingName = enc.rawValue
-        func decode(_ b: [UInt8], _ line: Int, _ what: String) throws -> String {
-            guard let s = enc.decode(b) else {
-                throw ReadError(loc(line), "\(what) is not valid \(encodingName) text; check CODEPAGE or force the encoding")
-            }
-            return s
-        }
-        func strings(_ e: PXEntry) throws -> [String] {
-            try e.items.map { try decode($0.bytes, e.line, e.keyword) }
-        }
-        func param(_ e: PXEntry, _ k: Int) throws -> String? {
-            k < e.params.count ? try decode(e.params[k], e.line, "\(e.keyword)(…)") : nil
-        }
+        let decoder = PXText(encoding: enc, file: file)
+        let (main, languageNote) = try PXHeader.selectLanguage(entries, asked: language, decoder: decoder, dataLine: dataLine)
+        let variables = try PXHeader.readVariables(main, decoder: decoder, dataLine: dataLine)
+        codes = variables.codes
+        (symbols, dotStatus) = PXHeader.readSymbols(main)
+        let stubCount = try main.first { $0.keyword == "STUB" }.map { try decoder.strings($0) }?.count ?? 0
+        (keyColumns, keyLookup) = try PXHeader.readKeys(main, dimensions: variables.dimensions, codes: variables.codes, values: variables.values, stubCount: stubCount, decoder: decoder)
+        schema = try PXHeader.readMetadata(main, dimensions: variables.dimensions, decoder: decoder)
+        var d = "px \(languageNote) \(encodingNote)"
+        if keyColumns > 0 { d += " keys=\(keyColumns)" }
+        if let t = variables.timeScale { d += " timeval=\(t)" }
+        dialect = d
+    }
 
-        // Variables.
-        let stub = try first("STUB").map(strings) ?? []
-        let heading = try first("HEADING").map(strings) ?? []
+    private static func loc(_ file: String, _ line: Int) -> SourceLocation { SourceLocation(file: file, line: line) }
+
+    // MARK: Encoding
+
+    /// A forced encoding wins, then a BOM, then CODEPAGE or CHARSET="ANSI", unless the bytes
+    /// contradict them: valid UTF-8 with non-ASCII text is UTF-8 whatever is declared, and
+    /// bytes that cannot be UTF-8 are Windows-1252 even if UTF-8 is declared.
+    static func chooseEncoding(_ entries: [PXEntry], bytes: [UInt8], bom: Bool, forced: TextEncoding?, file: String) throws -> (TextEncoding, String) {
+        if let forced { return (forced, "encoding=\(forced.rawValue) (forced)") }
+        if bom { return (.utf8, "encoding=utf-8 (BOM)") }
+        let sniffed = bytes.withUnsafeBufferPointer { TextEncoding.sniff($0, isComplete: true).encoding }
+        let hasNonASCII = bytes.contains { $0 >= 0x80 }
+        if let cp = entries.first(where: { $0.keyword == "CODEPAGE" }) {
+            let name = String(decoding: cp.items.first?.bytes ?? [], as: UTF8.self).trimmingCharacters(in: .whitespaces)
+            let declared = TextEncoding(name: name)
+            if hasNonASCII && (declared ?? sniffed) != sniffed && (sniffed == .utf8 || declared == .utf8) {
+                return (sniffed, "encoding=\(sniffed.rawValue) (CODEPAGE says \(name), the bytes are \(sniffed.rawValue))")
+            }
+            guard let e = declared else {
+                throw ReadError(loc(file, cp.line), "CODEPAGE \"\(name)\" is not supported; expected utf-8, iso-8859-1, iso-8859-15 or windows-1252 (or force the encoding)")
+            }
+            return (e, "encoding=\(e.rawValue) (CODEPAGE)")
+        }
+        if let cs = entries.first(where: { $0.keyword == "CHARSET" }), String(decoding: cs.items.first?.bytes ?? [], as: UTF8.self).uppercased() == "ANSI" {
+            if hasNonASCII && sniffed == .utf8 { return (.utf8, "encoding=utf-8 (CHARSET says ANSI, the bytes are utf-8)") }
+            return (.windows1252, "encoding=windows-1252 (CHARSET=ANSI)")
+        }
+        return (sniffed, "encoding=\(sniffed.rawValue) (sniffed)")
+    }
+
+    // MARK: Language
+
+    /// The entries of one language, keyed as the default language's are (`KEYWORD` without
+    /// `[lang]`). The default language is LANGUAGE's (entries without a suffix or with its
+    /// suffix); another asked language takes its `[lang]` entries and the untranslated rest
+    /// (CODES, TIMEVAL, …) from the default language, with variable names translated.
+    static func selectLanguage(_ entries: [PXEntry], asked: String?, decoder: PXText, dataLine: Int) throws -> ([PXEntry], String) {
+        let defaultLanguage = try entries.first { $0.keyword == "LANGUAGE" && $0.language == nil }.flatMap { try decoder.strings($0).first }
+        let listed = try entries.first { $0.keyword == "LANGUAGES" && $0.language == nil }.map { try decoder.strings($0) } ?? []
+        var all = listed
+        if let d = defaultLanguage, !all.contains(d) { all.insert(d, at: 0) }
+        for e in entries { if let l = e.language, !all.contains(l) { all.append(l) } }
+        let base = entries.filter { $0.language == nil || $0.language == defaultLanguage }.map { e -> PXEntry in var c = e; c.language = nil; return c }
+        let of = all.isEmpty ? "" : " (of \(all.joined(separator: ", ")))"
+        guard let asked, asked != defaultLanguage else {
+            return (base, "language=\(defaultLanguage ?? "default")\(of)")
+        }
+        guard all.contains(asked) else {
+            let have = all.isEmpty ? "it has only its default language" : "it has \(all.joined(separator: ", "))"
+            throw ReadError(loc(decoder.file, 1), "the file has no language \"\(asked)\"; \(have)")
+        }
+        let translated = entries.filter { $0.language == asked }.map { e -> PXEntry in var c = e; c.language = nil; return c }
+        // Variable names: the default language's, position by position.
+        func names(_ from: [PXEntry], _ k: String) throws -> [String] { try from.first { $0.keyword == k }.map { try decoder.strings($0) } ?? [] }
+        var rename: [String: [UInt8]] = [:]
+        for k in ["STUB", "HEADING"] {
+            let d = try names(base, k), t = try names(translated, k)
+            if t.isEmpty { continue }
+            guard d.count == t.count else {
+                let line = translated.first { $0.keyword == k }?.line ?? dataLine
+                throw ReadError(loc(decoder.file, line), "\(k)[\(asked)] names \(t.count) variables but \(k) names \(d.count); expected one translation per variable")
+            }
+            for (x, y) in zip(d, t) { rename[x] = decoder.encoding.encode(y) }
+        }
+        func key(_ e: PXEntry) -> String { e.keyword + "|" + e.params.map { String(decoding: $0, as: UTF8.self) }.joined(separator: "|") }
+        let have = Set(translated.map(key))
+        var out = translated
+        for e in base {
+            var c = e
+            if let p = c.params.first, let d = try? decoder.decode(p, e.line, e.keyword), let r = rename[d] { c.params[0] = r }
+            if !have.contains(key(c)) { out.append(c) }
+        }
+        return (out, "language=\(asked)\(of)")
+    }
+
+    // MARK: Variables
+
+    struct Variables {
+        var dimensions: [Dimension]
+        var codes: [[String]]
+        /// The VALUES texts as written, per dimension.
+        var values: [[String]]
+        var timeScale: String?
+    }
+
+    static func readVariables(_ main: [PXEntry], decoder: PXText, dataLine: Int) throws -> Variables {
+        let file = decoder.file
+        func first(_ k: String) -> PXEntry? { main.first { $0.keyword == k } }
+        let stub = try first("STUB").map(decoder.strings) ?? []
+        let heading = try first("HEADING").map(decoder.strings) ?? []
         let variables = stub + heading
         if variables.isEmpty {
-            throw ReadError(loc(dataLine), "missing STUB and HEADING; expected the table's variables (STUB=\"region\"; HEADING=\"år\";) before DATA")
+            throw ReadError(loc(file, dataLine), "missing STUB and HEADING; expected the table's variables (STUB=\"region\"; HEADING=\"år\";) before DATA")
         }
         var seen = Set<String>()
         for v in variables where !seen.insert(v).inserted {
             let e = stub.contains(v) ? first("STUB")! : first("HEADING")!
-            throw ReadError(loc(e.line), "variable \"\(v)\" is named twice in STUB/HEADING")
+            throw ReadError(loc(file, e.line), "variable \"\(v)\" is named twice in STUB/HEADING")
         }
         var valuesBy: [String: PXEntry] = [:]
         var codesBy: [String: PXEntry] = [:]
-        var timeVariables = Set<String>()
+        var timevals: [String: PXEntry] = [:]
         var variableCodes: [String: String] = [:]
         for e in main {
             switch e.keyword {
-            case "VALUES": if let p = try param(e, 0) { valuesBy[p] = e }
-            case "CODES": if let p = try param(e, 0) { codesBy[p] = e }
-            case "TIMEVAL": if let p = try param(e, 0) { timeVariables.insert(p) }
-            case "VARIABLE-CODE": if let p = try param(e, 0), let c = try strings(e).first { variableCodes[p] = c }
+            case "VALUES": if let p = try decoder.param(e, 0) { valuesBy[p] = e }
+            case "CODES": if let p = try decoder.param(e, 0) { codesBy[p] = e }
+            case "TIMEVAL": if let p = try decoder.param(e, 0) { timevals[p] = e }
+            case "VARIABLE-CODE": if let p = try decoder.param(e, 0), let c = try decoder.strings(e).first { variableCodes[p] = c }
             default: break
             }
         }
-
         var dims: [Dimension] = []
         var allCodes: [[String]] = []
+        var allValues: [[String]] = []
+        var timeScale: String? = nil
         for v in variables {
             let declared = stub.contains(v) ? first("STUB")! : first("HEADING")!
-            guard let ve = valuesBy[v] else {
-                throw ReadError(loc(declared.line), "VALUES(\"\(v)\") is missing for variable \"\(v)\" named in \(declared.keyword)")
+            let timeval = try timevals[v].map { try PXTimeval.read($0, decoder: decoder) }
+            if let t = timeval { timeScale = t.scale }
+            let values: [String]
+            let valuesLine: Int
+            if let ve = valuesBy[v] {
+                values = try decoder.strings(ve)
+                valuesLine = ve.line
+            } else if let t = timeval, !t.values.isEmpty {
+                values = t.values
+                valuesLine = timevals[v]!.line
+            } else {
+                throw ReadError(loc(file, declared.line), "VALUES(\"\(v)\") is missing for variable \"\(v)\" named in \(declared.keyword)")
             }
-            let values = try strings(ve)
             if values.isEmpty {
-                throw ReadError(loc(ve.line), "VALUES(\"\(v)\") is empty; expected at least one value")
+                throw ReadError(loc(file, valuesLine), "VALUES(\"\(v)\") is empty; expected at least one value")
             }
-            let role = PXHeader.role(v, code: variableCodes[v], isTimeval: timeVariables.contains(v))
+            let role = PXHeader.role(v, code: variableCodes[v], isTimeval: timeval != nil)
             var codes: [String]
             var labels: [CategoryLabel]
             if let ce = codesBy[v] {
-                codes = try strings(ce).map { $0.trimmingCharacters(in: .whitespaces) }
+                codes = try decoder.strings(ce).map { $0.trimmingCharacters(in: .whitespaces) }
                 guard codes.count == values.count else {
-                    throw ReadError(loc(ce.line), "CODES(\"\(v)\") has \(codes.count) codes but VALUES(\"\(v)\") has \(values.count) values; expected one code per value")
+                    throw ReadError(loc(file, ce.line), "CODES(\"\(v)\") has \(codes.count) codes but VALUES(\"\(v)\") has \(values.count) values; expected one code per value")
                 }
                 labels = zip(codes, values).map { code, text in
                     if role == .geo {
@@ -434,49 +527,103 @@ struct PXHeader {
             var categories: [String: CategoryLabel] = [:]
             for (c, l) in zip(codes, labels) {
                 if categories[c] != nil {
-                    let e = codesBy[v] ?? ve
-                    throw ReadError(loc(e.line), "\(e.keyword)(\"\(v)\") lists \"\(c)\" twice; expected distinct categories")
+                    let e = codesBy[v] ?? valuesBy[v] ?? declared
+                    throw ReadError(loc(file, e.line), "\(e.keyword)(\"\(v)\") lists \"\(c)\" twice; expected distinct categories")
                 }
                 categories[c] = l
             }
             dims.append(Dimension(id: v, label: v, role: role, categories: categories))
             allCodes.append(codes)
+            allValues.append(values)
         }
-        codes = allCodes
+        return Variables(dimensions: dims, codes: allCodes, values: allValues, timeScale: timeScale)
+    }
 
-        // Symbols.
+    // MARK: Symbols
+
+    /// SSB's symbols for cells written as dots: the presentation text a file declares for
+    /// `DATASYMBOL1`…`6` and `DATASYMBOLSUM` (seven dots) when it is one of SSB's symbols,
+    /// else the dots themselves. A data cell may also be written as the declared text.
+    static func readSymbols(_ main: [PXEntry]) -> ([([UInt8], String)], [String]) {
+        let ssb: Set<String> = [".", "..", "...", ":", "-", "*"]
+        var dots = (1...7).map { String(repeating: ".", count: $0) }
         var symbols: [([UInt8], String)] = []
         for e in main {
-            let status: String
+            let position: Int
             switch e.keyword {
-            case "DATASYMBOL1": status = "."
-            case "DATASYMBOL2": status = ".."
-            case "DATASYMBOL3": status = "..."
-            case "DATASYMBOL4": status = "...."
-            case "DATASYMBOL5": status = "....."
-            case "DATASYMBOL6": status = "......"
-            case "DATASYMBOLNIL": status = "-"
+            case "DATASYMBOL1": position = 1
+            case "DATASYMBOL2": position = 2
+            case "DATASYMBOL3": position = 3
+            case "DATASYMBOL4": position = 4
+            case "DATASYMBOL5": position = 5
+            case "DATASYMBOL6": position = 6
+            case "DATASYMBOLSUM": position = 7
+            case "DATASYMBOLNIL":
+                if let b = e.items.first?.bytes, !b.isEmpty { symbols.append((b, "-")) }
+                continue
             default: continue
             }
-            if let b = e.items.first?.bytes, !b.isEmpty { symbols.append((b, status)) }
+            guard let b = e.items.first?.bytes, !b.isEmpty else { continue }
+            let text = String(decoding: b, as: UTF8.self).trimmingCharacters(in: .whitespaces)
+            if ssb.contains(text) && text != "-" && text != "*" { dots[position - 1] = text }
+            symbols.append((b, dots[position - 1]))
         }
-        self.symbols = symbols
+        return (symbols, dots)
+    }
 
-        // Metadata: every default-language keyword but the structure ones.
+    // MARK: Keys (sparse data)
+
+    /// `KEYS("var")=VALUES` or `CODES`: every stub variable is a key column written at the
+    /// start of each data line, followed by the heading values.
+    static func readKeys(_ main: [PXEntry], dimensions: [Dimension], codes: [[String]], values: [[String]], stubCount: Int, decoder: PXText) throws -> (Int, [[String: Int]]) {
+        let keys = main.filter { $0.keyword == "KEYS" }
+        guard !keys.isEmpty else { return (0, []) }
+        var mode: [String: String] = [:]
+        for k in keys {
+            guard let v = try decoder.param(k, 0) else {
+                throw ReadError(loc(decoder.file, k.line), "KEYS without a variable; expected KEYS(\"variable\")=VALUES or CODES")
+            }
+            let m = (try decoder.strings(k).first ?? "").uppercased()
+            guard m == "VALUES" || m == "CODES" else {
+                throw ReadError(loc(decoder.file, k.line), "KEYS(\"\(v)\")=\(m): expected VALUES or CODES")
+            }
+            guard let d = dimensions.firstIndex(where: { $0.id == v }), d < stubCount else {
+                throw ReadError(loc(decoder.file, k.line), "KEYS(\"\(v)\"): \"\(v)\" is not a STUB variable; keys are stub variables")
+            }
+            mode[v] = m
+        }
+        var lookups: [[String: Int]] = []
+        for d in 0..<stubCount {
+            let v = dimensions[d].id
+            guard let m = mode[v] else {
+                throw ReadError(loc(decoder.file, keys[0].line), "KEYS names some stub variables but not \"\(v)\"; expected a KEYS entry for every STUB variable")
+            }
+            var lookup: [String: Int] = [:]
+            for (i, code) in codes[d].enumerated() { lookup[code] = i }
+            if m == "VALUES" { for (i, text) in values[d].enumerated() { lookup[text.trimmingCharacters(in: .whitespaces)] = i } }
+            lookups.append(lookup)
+        }
+        return (stubCount, lookups)
+    }
+
+    // MARK: Metadata
+
+    /// Every keyword but the structure ones is kept as published (unknown ones too).
+    static func readMetadata(_ main: [PXEntry], dimensions: [Dimension], decoder: PXText) throws -> DatasetSchema {
         var metadata: [String: String] = [:]
         for e in main where !["VALUES", "CODES", "STUB", "HEADING"].contains(e.keyword) {
             var key = e.keyword
             if !e.params.isEmpty {
-                key += "(" + (try e.params.map { "\"" + (try decode($0, e.line, e.keyword)) + "\"" }).joined(separator: ",") + ")"
+                key += "(" + (try e.params.map { "\"" + (try decoder.decode($0, e.line, e.keyword)) + "\"" }).joined(separator: ",") + ")"
             }
-            metadata[key] = try strings(e).joined(separator: ",")
+            metadata[key] = try decoder.strings(e).joined(separator: ",")
         }
         func text(_ k: String) throws -> String? {
-            guard let e = first(k) else { return nil }
-            return try strings(e).joined()
+            guard let e = main.first(where: { $0.keyword == k }) else { return nil }
+            return try decoder.strings(e).joined()
         }
-        schema = DatasetSchema(dimensions: dims, label: try text("TITLE"), updated: try text("LAST-UPDATED"),
-                               source: try text("SOURCE"), metadata: metadata)
+        return DatasetSchema(dimensions: dimensions, label: try text("TITLE"), updated: try text("LAST-UPDATED"),
+                             source: try text("SOURCE"), metadata: metadata)
     }
 
     static func role(_ name: String, code: String?, isTimeval: Bool) -> DimensionRole {
@@ -484,15 +631,92 @@ struct PXHeader {
         func guess(_ n: String) -> DimensionRole {
             let l = n.lowercased()
             switch l {
-            case "tid", "år", "aar", "year", "time": return .time
-            case "statistikkvariabel", "contentscode", "contents": return .metric
-            case "kommune", "fylke": return .geo
-            default: return l.contains("region") ? .geo : .other
+            case "tid", "år", "aar", "year", "time", "vuosi": return .time
+            case "statistikkvariabel", "contentscode", "contents", "tabellinnehåll", "tiedot": return .metric
+            case "kommune", "fylke", "kommun", "kunta": return .geo
+            default: return l.contains("region") || l.contains("alue") ? .geo : .other
             }
         }
         let r = guess(name)
         if r == .other, let code { return guess(code) }
         return r
+    }
+}
+
+/// Decodes keyword texts in the file's encoding, naming the entry that is not valid.
+struct PXText {
+    let encoding: TextEncoding
+    let file: String
+
+    func decode(_ b: [UInt8], _ line: Int, _ what: String) throws -> String {
+        guard let s = encoding.decode(b) else {
+            throw ReadError(SourceLocation(file: file, line: line), "\(what) is not valid \(encoding.rawValue) text; check CODEPAGE or force the encoding")
+        }
+        return s
+    }
+
+    func strings(_ e: PXEntry) throws -> [String] {
+        try e.items.map { try decode($0.bytes, e.line, e.keyword) }
+    }
+
+    func param(_ e: PXEntry, _ k: Int) throws -> String? {
+        k < e.params.count ? try decode(e.params[k], e.line, "\(e.keyword)(…)") : nil
+    }
+}
+
+/// `TIMEVAL("år")=TLIST(A1),"2019","2020"` or `TLIST(A1,"2019"-"2021")`, `TLIST(W1)`,
+/// `TLIST(U1,"…")`: the time scale and, where the entry lists them, the periods (ranges expanded).
+enum PXTimeval {
+    static func read(_ e: PXEntry, decoder: PXText) throws -> (scale: String, values: [String]) {
+        var scale = ""
+        var values: [String] = []
+        func expand(_ from: String, _ to: String) throws -> [String] {
+            // Same prefix, numeric tails of the same width: "2019W01"-"2019W52", "1994"-"1996".
+            let fd = from.reversed().prefix { $0.isASCIIDigit }.count, td = to.reversed().prefix { $0.isASCIIDigit }.count
+            let fp = from.dropLast(fd), tp = to.dropLast(td)
+            guard fd > 0, fd == td, fp == tp, let a = Int(from.suffix(fd)), let b = Int(to.suffix(td)), a <= b, b - a < 100_000 else {
+                throw ReadError(SourceLocation(file: decoder.file, line: e.line), "TIMEVAL range \"\(from)\"-\"\(to)\" cannot be expanded; expected two periods differing in their last digits")
+            }
+            return (a...b).map { n in String(fp) + String(repeating: "0", count: max(0, fd - String(n).count)) + String(n) }
+        }
+        func quoted(_ t: String) -> [String] {
+            // "a"-"b" or "a","b" inside a TLIST( … ).
+            var out: [String] = []
+            var cur = ""
+            var inQ = false
+            for ch in t {
+                if ch == "\"" { if inQ { out.append(cur); cur = "" }; inQ.toggle(); continue }
+                if inQ { cur.append(ch) } else if ch == "-" { out.append("-") }
+            }
+            return out
+        }
+        func addAll(_ parts: [String]) throws {
+            var i = 0
+            while i < parts.count {
+                if i + 2 < parts.count, parts[i + 1] == "-" { values += try expand(parts[i], parts[i + 2]); i += 3 }
+                else { if parts[i] != "-" { values.append(parts[i]) }; i += 1 }
+            }
+        }
+        var rest: [String] = []
+        for item in e.items {
+            switch item {
+            case .token(let b):
+                let t = try decoder.decode(b, e.line, "TIMEVAL")
+                if t.uppercased().hasPrefix("TLIST(") {
+                    let inner = t.dropFirst(6).prefix { $0 != ")" }
+                    scale = String(inner.prefix { $0 != "," }).trimmingCharacters(in: .whitespaces)
+                    try addAll(quoted(String(t.dropFirst(6))))
+                } else if t == "-" {
+                    rest.append("-")
+                } else if t.hasPrefix("-\"") || t.contains("\"-\"") || t.hasPrefix("\"") {
+                    rest += quoted(t)
+                }
+            case .string(let b):
+                rest.append(try decoder.decode(b, e.line, "TIMEVAL"))
+            }
+        }
+        try addAll(rest)
+        return (scale, values)
     }
 }
 
@@ -508,6 +732,12 @@ struct PXDataScanner {
     let counts: [Int]
     let expected: Int
     let symbols: [([UInt8], String)]
+    let dotStatus: [String]
+    /// Sparse data: key columns at the start of each line, then `valuesPerLine` values.
+    let keyColumns: Int
+    let keyLookup: [[String: Int]]
+    let valuesPerLine: Int
+    private var keyLines = 0
 
     private var index: [Int]
     private var seen = 0
@@ -530,6 +760,10 @@ struct PXDataScanner {
         counts = header.codes.map(\.count)
         expected = counts.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
         symbols = header.symbols
+        dotStatus = header.dotStatus
+        keyColumns = header.keyColumns
+        keyLookup = header.keyLookup
+        valuesPerLine = header.codes.dropFirst(header.keyColumns).map(\.count).reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
         index = Array(repeating: 0, count: header.codes.count)
         self.line = line
         self.column = column
@@ -588,6 +822,13 @@ struct PXDataScanner {
             try flush(&sink)
             throw ReadError(SourceLocation(file: file, line: line), "truncated file: DATA ends without ';' after \(seen) of \(expected) values")
         }
+        if keyColumns > 0 {
+            let group = keyColumns + valuesPerLine
+            if seen % group != 0 {
+                throw ReadError(SourceLocation(file: file, line: endLine), "the last data line has \(seen % group) of \(group) items; expected \(keyColumns) key\(keyColumns == 1 ? "" : "s") and \(valuesPerLine) values on each line of a KEYS table")
+            }
+            return
+        }
         if seen != expected {
             let dims = counts.map(String.init).joined(separator: " × ")
             let at = seen > expected ? firstExcessLine : endLine
@@ -600,28 +841,43 @@ struct PXDataScanner {
         inToken = false
         defer { token.removeAll(keepingCapacity: true) }
         seen += 1
-        if seen > expected {
+        let location = SourceLocation(file: file, line: tokenLine, column: tokenColumn)
+        if keyColumns > 0 {
+            let position = (seen - 1) % (keyColumns + valuesPerLine)
+            if position < keyColumns {
+                let text = (encoding.decode(token) ?? String(decoding: token, as: UTF8.self)).trimmingCharacters(in: .whitespaces)
+                guard let k = keyLookup[position][text] else {
+                    throw ReadError(location, "key \"\(text)\" is not a category of \"\(schema.dimensions[position].id)\"; expected one of its VALUES or CODES as KEYS says")
+                }
+                index[position] = k
+                if position == keyColumns - 1 { for d in keyColumns..<index.count { index[d] = 0 } }
+                return
+            }
+        } else if seen > expected {
             if firstExcessLine == 0 { firstExcessLine = tokenLine }
             return
         }
         var value: Double? = nil
         var status: String? = nil
         var matched = false
-        for (bytes, s) in symbols where bytes == token {
-            status = s
-            value = s == "-" ? 0 : nil
+        // Dots first: `"."` … `"......."` are DATASYMBOL1…6 and SUM, whatever their presentation text.
+        if token.count <= 7, !token.isEmpty, token.allSatisfy({ $0 == 0x2E }) {
+            status = dotStatus[token.count - 1]
             matched = true
-            break
+        } else {
+            for (bytes, s) in symbols where bytes == token {
+                status = s
+                value = s == "-" ? 0 : nil
+                matched = true
+                break
+            }
         }
-        let location = SourceLocation(file: file, line: tokenLine, column: tokenColumn)
         var coords: [String] = []
         coords.reserveCapacity(codes.count)
         for d in 0..<codes.count { coords.append(codes[d][index[d]]) }
         advance()
         if !matched {
-            if token.count >= 4, token.count <= 6, token.allSatisfy({ $0 == 0x2E }) {
-                status = String(repeating: ".", count: token.count)
-            } else {
+            do {
                 switch token.withUnsafeBufferPointer({ NumberParser.parse($0, decimalComma: false) }) {
                 case .number(let v, let s):
                     value = v
@@ -644,7 +900,7 @@ struct PXDataScanner {
     @inline(__always)
     private mutating func advance() {
         var d = index.count - 1
-        while d >= 0 {
+        while d >= keyColumns {
             index[d] += 1
             if index[d] < counts[d] { return }
             index[d] = 0

@@ -58,7 +58,7 @@ enum LanguageSchema {
         "id": .string, "path": .string, "format": .oneOf(["csv", "jsonstat", "sdmx", "px", "husbanken"]), "table": .string,
         "encoding": .oneOf(encodings), "delimiter": .oneOf(delimiters), "decimal": .oneOf(["comma", "point", ",", "."]),
         "dimensions": .dict(.oneOf(["geo", "time", "metric", "other"])), "backcast": .bool, "lenient_index": .bool,
-        "leading_zeros": .oneOf(["reject", "restore"]),
+        "leading_zeros": .oneOf(["reject", "restore"]), "language": .string,
         "mapping": .map([
             "municipality": .string, "municipality_name": .string, "year": .string, "kind": .string, "stage": .string,
             "purpose": .string, "places": .string, "amount": .string, "sheet": .string,

@@ -16,6 +16,8 @@ public struct ReaderOptions: Sendable {
     public var resolveName: (@Sendable (String, Int) -> Result<String, NameLookupError>)?
     /// CSV region cells that lost a leading zero.
     public var leadingZeros: LeadingZeros = .reject
+    /// PX: the language to read.
+    public var language: String?
 
     public init(format: SourceFormat? = nil, encoding: TextEncoding? = nil, delimiter: UInt8? = nil, decimalComma: Bool? = nil,
                 roles: [String: DimensionRole] = [:], lenientIndex: Bool = false, displayName: String? = nil) {
@@ -36,6 +38,7 @@ public struct ReaderOptions: Sendable {
         roles = s.dimensions ?? [:]
         lenientIndex = s.lenient_index ?? false
         leadingZeros = s.leading_zeros ?? .reject
+        language = s.language
         mapping = s.mapping
         self.displayName = displayName
     }
@@ -70,9 +73,9 @@ public func readFile<S: CellSink>(path: String, options: ReaderOptions, into sin
         try r.read(into: &sink)
         return ReadInfo(format: .sdmx, dialect: "sdmx-ml")
     case .px:
-        let r = try PXReader(path: path, displayName: name, encoding: options.encoding)
+        let r = try PXReader(path: path, displayName: name, encoding: options.encoding, language: options.language)
         try r.read(into: &sink)
-        return ReadInfo(format: .px, dialect: "px")
+        return ReadInfo(format: .px, dialect: r.dialect)
     case .husbanken:
         guard let mapping = options.mapping else {
             throw ReadError(SourceLocation(file: name), "a Husbanken export needs a column mapping (municipality, year, kind, stage, places, …)")

@@ -34,6 +34,9 @@ struct Inspect: ParsableCommand {
     @Option(name: .long, help: "CSV: kommune numbers that lost a leading zero (301): reject (default) or restore.")
     var leadingZeros: String?
 
+    @Option(name: .long, help: "PX: the language to read from a file with several (LANGUAGES), e.g. en.")
+    var language: String?
+
     @Option(name: .long, help: "CSV and Husbanken: find codes for region names through this change catalogue (e.g. pipelines/kommuneendringer.csv).")
     var catalog: String?
 
@@ -67,6 +70,7 @@ struct Inspect: ParsableCommand {
         if let d = delimiter { opts.delimiter = d == "tab" || d == "\\t" ? 0x09 : d.utf8.first }
         if let d = decimal { opts.decimalComma = d == "comma" || d == "," }
         opts.lenientIndex = lenientIndex
+        opts.language = language
         if let z = leadingZeros {
             guard let zz = LeadingZeros(rawValue: z) else { eprint("error: unknown --leading-zeros \"\(z)\"; expected reject or restore"); throw Exit.usage }
             opts.leadingZeros = zz
