@@ -47,10 +47,21 @@ struct Inspect: ParsableCommand {
         if format == "klass" {
             // A KLASS change list: one row per change.
             do {
-                let rows = try KlassReader.read(path: file)
-                out("oldCode\toldName\tnewCode\tnewName\tchangeOccurred")
-                for r in rows { out("\(r.oldCode)\t\(r.oldName)\t\(r.newCode)\t\(r.newName)\t\(r.changeOccurred)") }
-                eprint("\(file): KLASS change list, \(rows.count) changes")
+                let document = try KlassReader.readDocument(path: file)
+                switch document.content {
+                case .changes(let rows):
+                    out("oldCode\toldName\tnewCode\tnewName\tchangeOccurred")
+                    for r in rows { out("\(r.oldCode)\t\(r.oldName)\t\(r.newCode)\t\(r.newName)\t\(r.changeOccurred)") }
+                    eprint("\(file): KLASS change list, \(document.dialect); \(rows.count) changes")
+                case .codes(let rows):
+                    out("code\tparentCode\tlevel\tname\tshortName\tnotes\tvalidFrom\tvalidTo")
+                    for r in rows { out([r.code, r.parentCode, r.level, r.name, r.shortName, r.notes, r.validFrom, r.validTo].joined(separator: "\t")) }
+                    eprint("\(file): KLASS code list, \(document.dialect); \(rows.count) codes")
+                case .correspondence(let rows):
+                    out("sourceCode\tsourceName\ttargetCode\ttargetName")
+                    for r in rows { out("\(r.sourceCode)\t\(r.sourceName)\t\(r.targetCode)\t\(r.targetName)") }
+                    eprint("\(file): KLASS correspondence, \(document.dialect); \(rows.count) items")
+                }
                 return
             } catch let e as ReadError { eprint(e.description); throw Exit.failure }
         }

@@ -70,3 +70,34 @@ struct DownloadedLayoutTests {
         #expect(r.stderr.contains("sources[0].leading_zeros: unknown value `restor`; did you mean `restore`?"), "\(r.stderr)")
     }
 }
+
+/// `etl catalog import` and `etl inspect --format klass` on KLASS downloads.
+struct KlassDownloadCommandTests {
+    @Test func catalogImportAcceptsChangesInLatin1AndACorrespondenceWithItsDate() throws {
+        let dir = try scratchWithPipelines()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let changes = #"{"codeChanges":[{"oldCode":"0137","oldName":"Våler","newCode":"3018","newName":"Våler (Viken)","changeOccurred":"2020-01-01"}]}"#
+        try Data(TextEncoding.iso88591.encode(changes)).write(to: dir.appendingPathComponent("changes.json"))
+        let a = try etl(["catalog", "import", "changes.json"], in: dir)
+        #expect(a.status == 0, "\(a.stderr)")
+        #expect(a.stdout.contains("0137,Våler,3018,Våler (Viken),2020-01-01,"))
+
+        let corr = #"{"correspondenceItems":[{"sourceCode":"0137","sourceName":"Våler","targetCode":"3018","targetName":"Våler (Viken)"},{"sourceCode":"0301","sourceName":"Oslo","targetCode":"0301","targetName":"Oslo"}]}"#
+        try Data(corr.utf8).write(to: dir.appendingPathComponent("corr.json"))
+        let b = try etl(["catalog", "import", "corr.json", "--date", "2020-01-01"], in: dir)
+        #expect(b.status == 0, "\(b.stderr)")
+        #expect(b.stdout == a.stdout)
+        let noDate = try etl(["catalog", "import", "corr.json"], in: dir)
+        #expect(noDate.status == 2)
+        #expect(noDate.stderr.contains("corr.json: error: a KLASS correspondence (2 items) says which code became which but not when; give the day the new version took effect with --date YYYY-MM-DD"))
+
+        try Data(TextEncoding.iso88591.encode("\"code\";\"parentCode\";\"level\";\"name\";\"shortName\";\"notes\";\"validFrom\";\"validTo\"\n\"3018\";\"\";\"1\";\"Våler\";\"\";\"\"\n")).write(to: dir.appendingPathComponent("codes.csv"))
+        let codes = try etl(["catalog", "import", "codes.csv"], in: dir)
+        #expect(codes.status == 1)
+        #expect(codes.stderr.contains("codes.csv: error: a KLASS code list (1 codes) names each code and its validity but not what became of it"))
+        let inspected = try etl(["inspect", "codes.csv", "--format", "klass"], in: dir)
+        #expect(inspected.status == 0)
+        #expect(inspected.stdout == "code\tparentCode\tlevel\tname\tshortName\tnotes\tvalidFrom\tvalidTo\n3018\t\t1\tVåler\t\t\t\t\n")
+        #expect(inspected.stderr.contains("codes.csv: KLASS code list, klass csv encoding=iso-8859-1; 1 codes"))
+    }
+}
