@@ -370,7 +370,11 @@ struct Context {
                 throw error(dpath, dimNode[id], "STRUCTURAL_VIOLATION: dimension \(id) must be an object with label and category, found \(dimNode[id]?.typeName ?? "nothing")")
             }
             let role = roles[id] ?? Context.fallbackRole(id)
-            let (dimension, dimCodes) = try prepareDimension(dim, id: id, size: sizes[k], role: role, path: dpath)
+            var (dimension, dimCodes) = try prepareDimension(dim, id: id, size: sizes[k], role: role, path: dpath)
+            // Category footnotes: {"code": ["text", …]}.
+            if let notes = dim["category"]?["note"]?.members {
+                for (code, node) in notes { if dimension.categories[code] != nil, let t = Context.noteText(node) { dimension.categories[code]?.note = t } }
+            }
             if let unit = dim["category"]?["unit"] {
                 metadata["unit.\(id)"] = unit.jsonText
                 if role == .metric && metadata["unit"] == nil { metadata["unit"] = unit.jsonText }
@@ -405,6 +409,7 @@ struct Context {
             }
         }
         if let href = ds["href"]?.string { metadata["href"] = href }
+        if let link = try ds["link"].map({ try parser.resolve($0) }) { metadata["link"] = link.jsonText }
         metadata["format"] = ref.format
         let mine = (documentWarnings + warnings[warningsBefore...]).map(\.description)
         if !mine.isEmpty { metadata["warnings"] = mine.joined(separator: "\n") }

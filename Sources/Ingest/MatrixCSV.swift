@@ -153,7 +153,7 @@ struct MatrixBuilder {
 
     private func footerText(_ f: [[UInt8]]) -> String {
         let parts = f.filter { !MatrixShape.isBlank($0) }.map { dialect.encoding.decode($0) ?? String(decoding: $0, as: UTF8.self) }
-        return parts.joined(separator: String(UnicodeScalar(dialect.delimiter)))
+        return HTMLEntities.decode(parts.joined(separator: String(UnicodeScalar(dialect.delimiter))))
     }
 
     /// Metadata SSB and exporters write under the data: a first cell naming it, the rest empty.

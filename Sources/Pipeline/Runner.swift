@@ -315,7 +315,8 @@ public final class Runner {
             let title = outcome.schemas.first?.label
             try Warehouse.finishSource(db, key: key, observations: staged, rejected: rejected, outOfValidity: outcome.outOfValidity, title: title,
                                        updated: outcome.schemas.first?.updated)
-            try db.execute(sql: "UPDATE dim_source SET dialect = ? WHERE source_key = ?", arguments: [outcome.info.dialect, key])
+            try db.execute(sql: "UPDATE dim_source SET dialect = ?, notes = ? WHERE source_key = ?",
+                           arguments: [outcome.info.dialect, outcome.schemas.compactMap(\.footnotes).joined(separator: "\n").nilIfEmpty, key])
             summary.sourcesRead += 1
             summary.staged += staged
             summary.rejected += rejected
@@ -399,4 +400,9 @@ final class BackgroundHash: @unchecked Sendable {
         done.signal()
         return try result.get()
     }
+}
+
+extension String {
+    /// nil for the empty string (an absent note is NULL, not '').
+    var nilIfEmpty: String? { isEmpty ? nil : self }
 }

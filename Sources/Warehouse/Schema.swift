@@ -11,11 +11,25 @@ public enum Schema {
         m.registerMigration("v2_staging_in_file_order") { db in
             try db.execute(sql: v2)
         }
+        m.registerMigration("v3_source_notes") { db in
+            try db.execute(sql: v3)
+        }
         return m
     }
 
     /// The newest migration's identifier, recorded in `etl_meta` for readers that do not use GRDB.
-    public static let version = "v2_staging_in_file_order"
+    public static let version = "v3_source_notes"
+
+    /// The footnotes of a source (JSON-stat `note`, PX `NOTE`, a matrix CSV's footer) and of
+    /// its categories, so a user sees them next to the values.
+    static let v3 = """
+    ALTER TABLE dim_source ADD COLUMN notes TEXT;
+    ALTER TABLE stg_label ADD COLUMN note TEXT;
+    DROP VIEW v_source;
+    CREATE VIEW v_source AS
+    SELECT source_id, path, format, title, table_id, content_hash, updated, origin, loaded_at, observations, rejected, out_of_validity, notes
+    FROM dim_source;
+    """
 
     static let v1 = """
     CREATE TABLE etl_run (

@@ -17,7 +17,7 @@ struct DownloadedLayoutTests {
         Horten;27000;10;100
         118 Aremark;1400;2;20
 
-        Kilde: Statistisk sentralbyr&#229;;;;
+        "Kilde: Statistisk sentralbyr&#229;";;;
         """
 
     @Test func aMatrixCSVIsInspectedWithItsDialect() throws {
@@ -99,5 +99,43 @@ struct KlassDownloadCommandTests {
         #expect(inspected.status == 0)
         #expect(inspected.stdout == "code\tparentCode\tlevel\tname\tshortName\tnotes\tvalidFrom\tvalidTo\n3018\t\t1\tVåler\t\t\t\t\n")
         #expect(inspected.stderr.contains("codes.csv: KLASS code list, klass csv encoding=iso-8859-1; 1 codes"))
+    }
+}
+
+/// JSON-stat 2.0 extensions and footers reach the warehouse, so a user sees the footnotes.
+struct FootnoteTests {
+    static let dataset = """
+        {"version": "2.0", "class": "dataset", "label": "06913: Befolkning og plasser",
+         "source": "Statistisk sentralbyrå", "updated": "2024-02-21T07:00:00Z",
+         "note": ["Tallene gjelder 1. januar.", "Kommuner som er slått sammen vises med gamle koder."],
+         "link": {"alternate": [{"type": "text/html", "href": "https://www.ssb.no/statbank/table/06913"}]},
+         "extension": {"px": {"tableid": "06913", "decimals": 0}},
+         "id": ["Region", "ContentsCode", "Tid"], "size": [1, 3, 1],
+         "role": {"geo": ["Region"], "metric": ["ContentsCode"], "time": ["Tid"]},
+         "dimension": {
+           "Region": {"label": "region", "category": {"index": ["0301"], "label": {"0301": "Oslo"}, "note": {"0301": ["Bydelene er slått sammen."]}}},
+           "ContentsCode": {"label": "statistikkvariabel", "category": {"index": ["B", "K", "P"],
+             "label": {"B": "Befolkning per 1.1. (personer)", "K": "Korttidsplasser i institusjon (antall)", "P": "Plasser i institusjon (antall)"}}},
+           "Tid": {"label": "år", "category": {"index": ["2019"], "label": {"2019": "2019"}}, "note": ["Foreløpige tall."]}},
+         "value": [681071, 120, 4000]}
+        """
+
+    @Test func jsonStatNotesAndAMatrixFooterAreKeptInTheWarehouse() throws {
+        let p = try SmallPipeline()
+        defer { p.remove() }
+        try p.write(Self.dataset, "data.json")
+        try p.write(DownloadedLayoutTests.matrix, "matrix.csv")
+        try p.definePipeline([.init(id: "data", file: "data.json"), .init(id: "matrix", file: "matrix.csv", extra: ["leading_zeros: restore"])],
+                             measureSource: "matrix")
+        let r = try p.run()
+        #expect(r.status == 0, "\(r.stderr)")
+        let (notes, label, matrixNotes): (String?, String?, String?) = try openWarehouse(p.warehouse).read { db in
+            (try String.fetchOne(db, sql: "SELECT notes FROM v_source WHERE source_id = 'data'"),
+             try String.fetchOne(db, sql: "SELECT l.note FROM stg_label l JOIN dim_source s USING (source_key) WHERE s.source_id = 'data' AND l.code = '0301'"),
+             try String.fetchOne(db, sql: "SELECT notes FROM dim_source WHERE source_id = 'matrix'"))
+        }
+        #expect(notes == "Tallene gjelder 1. januar.\nKommuner som er slått sammen vises med gamle koder.\nTid: Foreløpige tall.")
+        #expect(label == "Bydelene er slått sammen.")
+        #expect(matrixNotes == "Kilde: Statistisk sentralbyrå")
     }
 }

@@ -71,3 +71,29 @@ struct KlassDownloadTests {
         catch { #expect("\(error)" == "kommuner.csv: error: a KLASS code list (3 codes), not a change list; expected the classification's `changes` (oldCode, newCode, changeOccurred)") }
     }
 }
+
+/// JSON-stat 2.0 extensions kept in the schema (docs/FORMATS.md, "JSON-stat").
+struct JSONStatExtensionTests {
+    @Test func notesLinkExtensionAndUpdatedAreKept() throws {
+        let json = """
+            {"version": "2.0", "class": "dataset", "label": "T", "updated": "2024-02-21T07:00:00Z",
+             "note": ["Første.", "Andre."], "link": {"alternate": [{"href": "https://example.org/t"}]},
+             "extension": {"px": {"tableid": "06913"}},
+             "id": ["Region", "Tid"], "size": [2, 1], "role": {"geo": ["Region"], "time": ["Tid"]},
+             "dimension": {"Region": {"category": {"index": ["0301", "3801"], "note": {"3801": ["Ny kommune."]}}},
+                           "Tid": {"category": {"index": ["2020"]}, "note": "Foreløpig."}},
+             "value": [1, 2]}
+            """
+        let path = try writeDialectTemp(Array(json.utf8), "t.json")
+        var sink = DialectSink()
+        try JSONStatReader(path: path).read(into: &sink)
+        let schema = try #require(sink.schemas.first)
+        #expect(schema.updated == "2024-02-21T07:00:00Z")
+        #expect(schema.metadata["note"] == "Første.\nAndre.")
+        #expect(schema.metadata["link"]?.contains("https://example.org/t") == true)
+        #expect(schema.metadata["tableid"] == "06913")
+        #expect(schema.dimensions[0].categories["3801"]?.note == "Ny kommune.")
+        #expect(schema.dimensions[0].categories["0301"]?.note == nil)
+        #expect(schema.footnotes == "Første.\nAndre.\nTid: Foreløpig.")
+    }
+}
