@@ -44,7 +44,7 @@ struct Inspect: ParsableCommand {
     var limit: Int?
 
     func run() throws {
-        if format == "klass" {
+        if format == "klass" || (format == nil && mapping == nil && FormatSniffer.sniff(path: file) == .klass) {
             // A KLASS change list: one row per change.
             do {
                 let document = try KlassReader.readDocument(path: file)

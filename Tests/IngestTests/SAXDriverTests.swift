@@ -51,3 +51,26 @@ struct SAXDriverTests {
         } catch { Issue.record("\(error)") }
     }
 }
+
+/// Format sniffing (Core/CellReader.swift): extension first, then the first bytes.
+struct FormatSnifferTests {
+    @Test(arguments: [
+        ("t.json", "{\"version\":\"2.0\",\"class\":\"dataset\"}", SniffedFormat.jsonstat),
+        ("t.json", "{\"codeChanges\":[]}", .klass),
+        ("t.dat", "\u{FEFF}  {\"correspondenceItems\":[]}", .klass),
+        ("t.dat", "{\"class\":\"dataset\"}", .jsonstat),
+        ("t.dat", "<?xml version=\"1.0\"?><GenericData/>", .sdmx),
+        ("t.dat", "AXIS-VERSION=\"2010\";\nSTUB=\"region\";", .px),
+        ("t.dat", "LANGUAGE=\"no\";\nSTUB=\"region\";", .px),
+        ("t.dat", "MATRIX=\"T1\";", .px),
+        ("t.dat", "CONTENTS[en]=\"x\";", .px),
+        ("t.dat", "region;år;verdi\n0301;2020;1\n", .csv),
+        ("t.dat", "sep=;\n;2019\n", .csv),
+        ("t.px", "region;år", .px),
+        ("t.csv", "{", .csv),
+    ])
+    func formatsAreSniffedFromExtensionThenFirstBytes(_ c: (String, String, SniffedFormat)) throws {
+        let path = try writeDialectTemp(Array(c.1.utf8), c.0)
+        #expect(FormatSniffer.sniff(path: path) == c.2, "\(c.0): \(c.1)")
+    }
+}
