@@ -139,3 +139,46 @@ struct FootnoteTests {
         #expect(matrixNotes == "Kilde: Statistisk sentralbyrå")
     }
 }
+
+/// A bilingual, sparse (KEYS) PX file as a pipeline source with no options, and inspected in English.
+struct PXSourceTests {
+    static let table = """
+        CHARSET="ANSI";
+        LANGUAGE="no";
+        LANGUAGES="no","en";
+        TITLE[no]="06913: Befolkning og plasser";
+        TITLE[en]="06913: Population and places";
+        STUB[no]="region";
+        STUB[en]="region";
+        HEADING[no]="statistikkvariabel","år";
+        HEADING[en]="contents","year";
+        VALUES("region")="0301 Oslo","3118 Indre Østfold";
+        VALUES[no]("statistikkvariabel")="Befolkning per 1.1. (personer)","Korttidsplasser i institusjon (antall)","Plasser i institusjon (antall)";
+        VALUES[en]("contents")="Population","Short-term places","Places";
+        TIMEVAL("år")=TLIST(A1),"2024";
+        KEYS("region")=VALUES;
+        LAST.UPDATED="20250221 08:00";
+        DATA=
+        "0301 Oslo" 709000 120 4000
+        "3118 Indre Østfold" 46000 30 ".";
+
+        """
+
+    @Test func aBilingualKeyedPXFileIsAPipelineSourceAndInspectsInEnglish() throws {
+        let p = try SmallPipeline()
+        defer { p.remove() }
+        try p.write(TextEncoding.windows1252.encode(Self.table), "table.px")
+        try p.definePipeline([.init(id: "data", file: "table.px")])
+        let r = try p.run()
+        #expect(r.status == 0, "\(r.stderr)")
+        let staged = try p.staged()
+        #expect(staged.contains("0301|2024|Befolkning per 1.1. (personer)|709000.0||1"), "\(staged)")
+        #expect(staged.contains("3118|2024|Plasser i institusjon (antall)|null|.|1"))
+        #expect(staged.count == 6)
+
+        let en = try p.inspect("table.px", ["--language", "en"])
+        #expect(en.status == 0, "\(en.stderr)")
+        #expect(en.stdout.hasPrefix("region\tcontents\tyear\tvalue\tstatus\n0301\tPopulation\t2024\t709000\t\n"))
+        #expect(en.stderr.contains("px, px language=en (of no, en) encoding=windows-1252 (CHARSET=ANSI) keys=1 timeval=A1; 6 cells"), "\(en.stderr)")
+    }
+}
