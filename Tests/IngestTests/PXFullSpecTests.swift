@@ -54,6 +54,7 @@ struct PXFullSpecTests {
         NOTE="En mer detaljert modell ble tatt i bruk i 2018. Tall for 2016 og 2017 ble justert med den nye mod"
         "ellen.";
         LAST.UPDATED="20190321 08:00";
+        VALUENOTE[no]("region","3802 Holmestrand")="Grensejustert i 2020.";
         SEASADJ=NO;
         META-ID="KEYWORD:trafikk";
         NEXT-UPDATE="20200321 08:00";
@@ -81,6 +82,8 @@ struct PXFullSpecTests {
         #expect(schema.metadata["ELIMINATION(\"drivstofftype\")"] == "YES")
         #expect(schema.metadata["PRECISION(\"drivstofftype\",\"Diesel\")"] == "2")
         #expect(schema.dimensions[0].categories["3801"]?.name == "Horten")
+        #expect(schema.dimensions[0].categories["3802"]?.note == "Grensejustert i 2020.")
+        #expect(schema.dimensions[0].categories["3801"]?.note == nil)
         // Data starts on the DATA= line; "." is DATASYMBOL1 (".."), ".." DATASYMBOL2 (":"), seven dots SUM.
         #expect(r.cells == [
             "3801,Bensin,2019|12.5|", "3801,Bensin,2020|nil|..", "3801,Diesel,2019|13.1|", "3801,Diesel,2020|0.0|-",

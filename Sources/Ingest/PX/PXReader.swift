@@ -358,7 +358,9 @@ struct PXHeader {
         (symbols, dotStatus) = PXHeader.readSymbols(main)
         let stubCount = try main.first { $0.keyword == "STUB" }.map { try decoder.strings($0) }?.count ?? 0
         (keyColumns, keyLookup) = try PXHeader.readKeys(main, dimensions: variables.dimensions, codes: variables.codes, values: variables.values, stubCount: stubCount, decoder: decoder)
-        schema = try PXHeader.readMetadata(main, dimensions: variables.dimensions, decoder: decoder)
+        schema = try PXHeader.readMetadata(main, dimensions: try PXHeader.readValueNotes(main, dimensions: variables.dimensions, codes: variables.codes,
+                                                                                           values: variables.values, decoder: decoder),
+                                           decoder: decoder)
         var d = "px \(languageNote) \(encodingNote)"
         if keyColumns > 0 { d += " keys=\(keyColumns)" }
         if let t = variables.timeScale { d += " timeval=\(t)" }
@@ -604,6 +606,22 @@ struct PXHeader {
             lookups.append(lookup)
         }
         return (stubCount, lookups)
+    }
+
+    // MARK: Value notes
+
+    /// `VALUENOTE("region","3801 Horten")="…"` (and `VALUENOTEX`): a footnote on one category.
+    static func readValueNotes(_ main: [PXEntry], dimensions: [Dimension], codes: [[String]], values: [[String]], decoder: PXText) throws -> [Dimension] {
+        var dims = dimensions
+        for e in main where e.keyword == "VALUENOTE" || e.keyword == "VALUENOTEX" {
+            guard let v = try decoder.param(e, 0), let value = try decoder.param(e, 1),
+                  let d = dims.firstIndex(where: { $0.id == v }), let k = values[d].firstIndex(of: value) ?? codes[d].firstIndex(of: value) else { continue }
+            let text = try decoder.strings(e).joined()
+            let code = codes[d][k]
+            let previous = dims[d].categories[code]?.note
+            dims[d].categories[code]?.note = previous.map { $0 + "\n" + text } ?? text
+        }
+        return dims
     }
 
     // MARK: Metadata
