@@ -45,7 +45,7 @@ struct SchemaProblem: Sendable {
 }
 
 enum LanguageSchema {
-    static let encodings = ["utf-8", "utf8", "windows-1252", "cp1252", "iso-8859-1", "latin-1", "latin1"]
+    static let encodings = ["utf-8", "utf8", "windows-1252", "cp1252", "iso-8859-1", "latin-1", "latin1", "iso-8859-15", "latin-9"]
     static let delimiters = [";", ",", "tab", "\\t", "\t", "|"]
 
     static let fetch: Shape = .map([

@@ -19,7 +19,7 @@ struct Inspect: ParsableCommand {
     @Option(name: .long, help: "Husbanken exports: a YAML file mapping columns (municipality, year, kind, stage, places, …).")
     var mapping: String?
 
-    @Option(name: .long, help: "Force the text encoding: utf-8, windows-1252 or iso-8859-1.")
+    @Option(name: .long, help: "Force the text encoding: utf-8, windows-1252, iso-8859-1 or iso-8859-15.")
     var encoding: String?
 
     @Option(name: .long, help: "Force the CSV delimiter: ';', ',' or 'tab'.")
@@ -75,7 +75,7 @@ struct Inspect: ParsableCommand {
             opts.format = ff
         }
         if let e = encoding {
-            guard let ee = TextEncoding(name: e) else { eprint("error: unknown encoding \"\(e)\"; expected utf-8, windows-1252 or iso-8859-1"); throw Exit.usage }
+            guard let ee = TextEncoding(name: e) else { eprint("error: unknown encoding \"\(e)\"; expected utf-8, windows-1252, iso-8859-1 or iso-8859-15"); throw Exit.usage }
             opts.encoding = ee
         }
         if let d = delimiter { opts.delimiter = d == "tab" || d == "\\t" ? 0x09 : d.utf8.first }
