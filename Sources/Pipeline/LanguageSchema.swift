@@ -45,7 +45,7 @@ struct SchemaProblem: Sendable {
 }
 
 enum LanguageSchema {
-    static let encodings = ["utf-8", "utf8", "windows-1252", "cp1252", "iso-8859-1", "latin-1", "latin1"]
+    static let encodings = ["utf-8", "utf8", "windows-1252", "cp1252", "iso-8859-1", "latin-1", "latin1", "iso-8859-15", "latin-9"]
     static let delimiters = [";", ",", "tab", "\\t", "\t", "|"]
 
     static let fetch: Shape = .map([
@@ -58,6 +58,7 @@ enum LanguageSchema {
         "id": .string, "path": .string, "format": .oneOf(["csv", "jsonstat", "sdmx", "px", "husbanken"]), "table": .string,
         "encoding": .oneOf(encodings), "delimiter": .oneOf(delimiters), "decimal": .oneOf(["comma", "point", ",", "."]),
         "dimensions": .dict(.oneOf(["geo", "time", "metric", "other"])), "backcast": .bool, "lenient_index": .bool,
+        "leading_zeros": .oneOf(["reject", "restore"]), "language": .string,
         "mapping": .map([
             "municipality": .string, "municipality_name": .string, "year": .string, "kind": .string, "stage": .string,
             "purpose": .string, "places": .string, "amount": .string, "sheet": .string,

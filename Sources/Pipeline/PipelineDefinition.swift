@@ -27,6 +27,10 @@ public struct SourceDefinition: Codable, Sendable {
     public var backcast: Bool?
     /// Re-rank gapped JSON-stat category positions instead of refusing the file.
     public var lenient_index: Bool?
+    /// CSV: kommune numbers that lost their leading zero in a spreadsheet (`301`): `reject` (default) or `restore`.
+    public var leading_zeros: LeadingZeros?
+    /// PX: the language to read from a file with `LANGUAGES` (default: the file's `LANGUAGE`).
+    public var language: String?
     /// Husbanken exports: which column holds what.
     public var mapping: HusbankenMapping?
     /// Add up cells that repeat a key (one row per project) instead of rejecting the repeat.

@@ -14,6 +14,10 @@ public struct ReaderOptions: Sendable {
     public var mapping: HusbankenMapping?
     /// Finds a municipality code from its name in a year (Husbanken exports without numbers).
     public var resolveName: (@Sendable (String, Int) -> Result<String, NameLookupError>)?
+    /// CSV region cells that lost a leading zero.
+    public var leadingZeros: LeadingZeros = .reject
+    /// PX: the language to read.
+    public var language: String?
 
     public init(format: SourceFormat? = nil, encoding: TextEncoding? = nil, delimiter: UInt8? = nil, decimalComma: Bool? = nil,
                 roles: [String: DimensionRole] = [:], lenientIndex: Bool = false, displayName: String? = nil) {
@@ -33,6 +37,8 @@ public struct ReaderOptions: Sendable {
         decimalComma = s.decimal.map { $0 == "," || $0 == "comma" }
         roles = s.dimensions ?? [:]
         lenientIndex = s.lenient_index ?? false
+        leadingZeros = s.leading_zeros ?? .reject
+        language = s.language
         mapping = s.mapping
         self.displayName = displayName
     }
@@ -45,54 +51,47 @@ public struct ReadInfo: Sendable {
 }
 
 /// Reads any supported file into a sink, choosing the reader by the declared format or the
-/// file's extension and first bytes.
+/// file's extension and first bytes (Ingest's `FormatSniffer`).
 public func readFile<S: CellSink>(path: String, options: ReaderOptions, into sink: inout S) throws -> ReadInfo {
     let format = options.format ?? sniffFormat(path: path)
+    let reader = try makeReader(format: format, path: path, options: options)
+    try reader.read(into: &sink)
+    return ReadInfo(format: format, dialect: reader.dialectDescription)
+}
+
+/// The reader for a format, with the options that apply to it.
+func makeReader(format: SourceFormat, path: String, options: ReaderOptions) throws -> any CellReader {
     let name = options.displayName ?? path
     switch format {
     case .csv:
-        let r = try CSVReader(path: path, options: CSVOptions(delimiter: options.delimiter, decimalComma: options.decimalComma, encoding: options.encoding,
-                                                              roles: options.roles, displayName: name))
-        try r.read(into: &sink)
-        return ReadInfo(format: .csv, dialect: r.dialect.description)
+        var csv = CSVOptions(delimiter: options.delimiter, decimalComma: options.decimalComma, encoding: options.encoding,
+                             roles: options.roles, displayName: name)
+        csv.resolveName = options.resolveName
+        csv.leadingZeros = options.leadingZeros
+        return try CSVReader(path: path, options: csv)
     case .jsonstat:
-        let r = try JSONStatReader(path: path, options: JSONStatOptions(lenientIndex: options.lenientIndex, displayName: name))
-        try r.read(into: &sink)
-        return ReadInfo(format: .jsonstat, dialect: "json-stat")
+        return try JSONStatReader(path: path, options: JSONStatOptions(lenientIndex: options.lenientIndex, displayName: name))
     case .sdmx:
-        let r = try SDMXReader(path: path, options: SDMXOptions(displayName: name))
-        try r.read(into: &sink)
-        return ReadInfo(format: .sdmx, dialect: "sdmx-ml")
+        return try SDMXReader(path: path, options: SDMXOptions(displayName: name))
     case .px:
-        let r = try PXReader(path: path, displayName: name, encoding: options.encoding)
-        try r.read(into: &sink)
-        return ReadInfo(format: .px, dialect: "px")
+        return try PXReader(path: path, displayName: name, encoding: options.encoding, language: options.language)
     case .husbanken:
         guard let mapping = options.mapping else {
             throw ReadError(SourceLocation(file: name), "a Husbanken export needs a column mapping (municipality, year, kind, stage, places, …)")
         }
-        let r = try HusbankenReader(path: path, mapping: mapping, displayName: name, encoding: options.encoding, resolveName: options.resolveName)
-        try r.read(into: &sink)
-        return ReadInfo(format: .husbanken, dialect: "husbanken \(r.format.rawValue)")
+        return try HusbankenReader(path: path, mapping: mapping, displayName: name, encoding: options.encoding, resolveName: options.resolveName)
     }
 }
 
-/// Guesses a file's format from its extension, then its first non-blank byte.
+/// Guesses a file's format (Ingest's `FormatSniffer`); a KLASS download reads as JSON-stat
+/// here, where it is refused as not a dataset (KLASS files go to `etl catalog import`).
 public func sniffFormat(path: String) -> SourceFormat {
-    switch (path as NSString).pathExtension.lowercased() {
-    case "json": return .jsonstat
-    case "xml": return .sdmx
-    case "px": return .px
-    case "csv", "txt", "tsv": return .csv
-    default: break
+    switch FormatSniffer.sniff(path: path) {
+    case .csv: return .csv
+    case .jsonstat, .klass: return .jsonstat
+    case .sdmx: return .sdmx
+    case .px: return .px
     }
-    if let head = try? ChunkedFile.head(path: path, count: 512).bytes {
-        let first = head.drop { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 || $0 == 0xEF || $0 == 0xBB || $0 == 0xBF }.first
-        if first == UInt8(ascii: "{") { return .jsonstat }
-        if first == UInt8(ascii: "<") { return .sdmx }
-        if head.starts(with: Array("CHARSET".utf8)) || head.starts(with: Array("AXIS-VERSION".utf8)) { return .px }
-    }
-    return .csv
 }
 
 /// Reads a Husbanken column mapping from a small YAML (or JSON) file, as `etl inspect --mapping` takes it.

@@ -320,7 +320,7 @@ public final class Runner {
             let outcome: ReadOutcome
             do {
                 var options = ReaderOptions(source: s, displayName: path)
-                if format == .husbanken { options.resolveName = try NameIndex(db: db, regions: regions).resolver() }
+                if format == .husbanken || format == .csv { options.resolveName = try NameIndex(db: db, regions: regions).resolver() }
                 outcome = try stageFile(db: db, runId: runId, sourceId: s.id, path: path, options: options, sink: sink, writer: writer) {
                     observe(.progress(step: "staging \(s.id)", rows: $0, done: false))
                 }
@@ -336,7 +336,8 @@ public final class Runner {
             let title = outcome.schemas.first?.label
             try Warehouse.finishSource(db, key: key, observations: staged, rejected: rejected, outOfValidity: outcome.outOfValidity, special: outcome.special, title: title,
                                        updated: outcome.schemas.first?.updated)
-            try db.execute(sql: "UPDATE dim_source SET dialect = ? WHERE source_key = ?", arguments: [outcome.info.dialect, key])
+            try db.execute(sql: "UPDATE dim_source SET dialect = ?, notes = ? WHERE source_key = ?",
+                           arguments: [outcome.info.dialect, outcome.schemas.compactMap(\.footnotes).joined(separator: "\n").nilIfEmpty, key])
             summary.sourcesRead += 1
             summary.staged += staged
             summary.rejected += rejected
@@ -427,4 +428,9 @@ final class BackgroundHash: @unchecked Sendable {
         done.signal()
         return try result.get()
     }
+}
+
+extension String {
+    /// nil for the empty string (an absent note is NULL, not '').
+    var nilIfEmpty: String? { isEmpty ? nil : self }
 }

@@ -385,12 +385,12 @@ public final class StagingWriter {
 
     /// Category labels seen in a source (region names with their validity, measure labels).
     public static func saveLabels(_ db: Database, sourceKey: Int64, schema: DatasetSchema) throws {
-        let b = try Binder(db, sql: "INSERT OR REPLACE INTO stg_label(source_key, dimension, role, code, label, valid_from, valid_to) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        let b = try Binder(db, sql: "INSERT OR REPLACE INTO stg_label(source_key, dimension, role, code, label, valid_from, valid_to, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
         defer { b.finalize() }
         for d in schema.dimensions {
             for (code, l) in d.categories {
                 b.bind(1, sourceKey); b.bind(2, d.id); b.bind(3, d.role.rawValue); b.bind(4, code); b.bind(5, l.name)
-                b.bind(6, l.validFrom.map(Int64.init)); b.bind(7, l.validTo.map(Int64.init))
+                b.bind(6, l.validFrom.map(Int64.init)); b.bind(7, l.validTo.map(Int64.init)); b.bind(8, l.note)
                 try b.step()
             }
         }

@@ -17,11 +17,14 @@ public enum Schema {
         m.registerMigration("v4_region_members") { db in
             try db.execute(sql: v4)
         }
+        m.registerMigration("v5_source_notes") { db in
+            try db.execute(sql: v5)
+        }
         return m
     }
 
     /// The newest migration's identifier, recorded in `etl_meta` for readers that do not use GRDB.
-    public static let version = "v4_region_members"
+    public static let version = "v5_source_notes"
 
     /// The members of a stable unit (docs/PIPELINE.md, "Stable units"): a region of `dim_region`
     /// made of several kommune codes; and per source the cells of special codes (Svalbard,
@@ -34,6 +37,17 @@ public enum Schema {
         member_code TEXT NOT NULL,
         PRIMARY KEY (unit_code, member_code)
     ) WITHOUT ROWID;
+    """
+
+    /// The footnotes of a source (JSON-stat `note`, PX `NOTE`, a matrix CSV's footer) and of
+    /// its categories, so a user sees them next to the values.
+    static let v5 = """
+    ALTER TABLE dim_source ADD COLUMN notes TEXT;
+    ALTER TABLE stg_label ADD COLUMN note TEXT;
+    DROP VIEW v_source;
+    CREATE VIEW v_source AS
+    SELECT source_id, path, format, title, table_id, content_hash, updated, origin, loaded_at, observations, rejected, out_of_validity, notes
+    FROM dim_source;
     """
 
     static let v1 = """

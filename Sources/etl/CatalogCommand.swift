@@ -82,9 +82,29 @@ struct Catalog: ParsableCommand {
             if prefer != nil && output == nil { throw ValidationError("--prefer needs -o CATALOGUE to merge into") }
         }
 
+        @Option(name: .long, help: "A correspondence between two versions (correspondsAt): the day the new version took effect, YYYY-MM-DD.")
+        var date: String?
+
         func run() throws {
+            let document: KlassDocument
+            do { document = try KlassReader.readDocument(path: file) } catch let e as ReadError { eprint(e.description); throw Exit.failure }
             let rows: [KlassChange]
-            do { rows = try KlassReader.read(path: file) } catch let e as ReadError { eprint(e.description); throw Exit.failure }
+            switch document.content {
+            case .changes(let c):
+                rows = c
+            case .correspondence(let items):
+                guard let date, date.count == 10, date.dropFirst(4).first == "-" else {
+                    eprint("\(file): error: a KLASS correspondence (\(items.count) items) says which code became which but not when; give the day the new version took effect with --date YYYY-MM-DD")
+                    throw Exit.usage
+                }
+                // Codes that correspond to themselves under the same name did not change.
+                rows = items.filter { $0.sourceCode != $0.targetCode || $0.sourceName != $0.targetName }.map {
+                    KlassChange(oldCode: $0.sourceCode, oldName: $0.sourceName, newCode: $0.targetCode, newName: $0.targetName, changeOccurred: date)
+                }
+            case .codes(let codes):
+                eprint("\(file): error: a KLASS code list (\(codes.count) codes) names each code and its validity but not what became of it; download the classification's `changes` (or a correspondence between two versions) to refresh the change catalogue")
+                throw Exit.failure
+            }
             let changes = rows.map { CodeChange(oldCode: $0.oldCode, oldName: $0.oldName, newCode: $0.newCode, newName: $0.newName,
                                                 date: String($0.changeOccurred.prefix(10)), kind: .renumber) }
             guard let output else {

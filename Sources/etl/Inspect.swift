@@ -20,7 +20,7 @@ struct Inspect: ParsableCommand {
     @Option(name: .long, help: "Husbanken exports: a YAML file mapping columns (municipality, year, kind, stage, places, …).")
     var mapping: String?
 
-    @Option(name: .long, help: "Force the text encoding: utf-8, windows-1252 or iso-8859-1.")
+    @Option(name: .long, help: "Force the text encoding: utf-8, windows-1252, iso-8859-1 or iso-8859-15.")
     var encoding: String?
 
     @Option(name: .long, help: "Force the CSV delimiter: ';', ',' or 'tab'.")
@@ -32,6 +32,15 @@ struct Inspect: ParsableCommand {
     @Flag(name: .long, help: "JSON-stat: re-rank gapped category positions instead of refusing the file.")
     var lenientIndex = false
 
+    @Option(name: .long, help: "CSV: kommune numbers that lost a leading zero (301): reject (default) or restore.")
+    var leadingZeros: String?
+
+    @Option(name: .long, help: "PX: the language to read from a file with several (LANGUAGES), e.g. en.")
+    var language: String?
+
+    @Option(name: .long, help: "CSV and Husbanken: find codes for region names through this change catalogue (e.g. pipelines/kommuneendringer.csv).")
+    var catalog: String?
+
     @Option(name: .long, help: "Print at most this many rows (default: all).")
     var limit: Int?
 
@@ -39,13 +48,24 @@ struct Inspect: ParsableCommand {
     var register: String?
 
     func run() throws {
-        if format == "klass" {
+        if format == "klass" || (format == nil && mapping == nil && FormatSniffer.sniff(path: file) == .klass) {
             // A KLASS change list: one row per change.
             do {
-                let rows = try KlassReader.read(path: file)
-                out("oldCode\toldName\tnewCode\tnewName\tchangeOccurred")
-                for r in rows { out("\(r.oldCode)\t\(r.oldName)\t\(r.newCode)\t\(r.newName)\t\(r.changeOccurred)") }
-                eprint("\(file): KLASS change list, \(rows.count) changes")
+                let document = try KlassReader.readDocument(path: file)
+                switch document.content {
+                case .changes(let rows):
+                    out("oldCode\toldName\tnewCode\tnewName\tchangeOccurred")
+                    for r in rows { out("\(r.oldCode)\t\(r.oldName)\t\(r.newCode)\t\(r.newName)\t\(r.changeOccurred)") }
+                    eprint("\(file): KLASS change list, \(document.dialect); \(rows.count) changes")
+                case .codes(let rows):
+                    out("code\tparentCode\tlevel\tname\tshortName\tnotes\tvalidFrom\tvalidTo")
+                    for r in rows { out([r.code, r.parentCode, r.level, r.name, r.shortName, r.notes, r.validFrom, r.validTo].joined(separator: "\t")) }
+                    eprint("\(file): KLASS code list, \(document.dialect); \(rows.count) codes")
+                case .correspondence(let rows):
+                    out("sourceCode\tsourceName\ttargetCode\ttargetName")
+                    for r in rows { out("\(r.sourceCode)\t\(r.sourceName)\t\(r.targetCode)\t\(r.targetName)") }
+                    eprint("\(file): KLASS correspondence, \(document.dialect); \(rows.count) items")
+                }
                 return
             } catch let e as ReadError { eprint(e.description); throw Exit.failure }
         }
@@ -59,12 +79,20 @@ struct Inspect: ParsableCommand {
             opts.format = ff
         }
         if let e = encoding {
-            guard let ee = TextEncoding(name: e) else { eprint("error: unknown encoding \"\(e)\"; expected utf-8, windows-1252 or iso-8859-1"); throw Exit.usage }
+            guard let ee = TextEncoding(name: e) else { eprint("error: unknown encoding \"\(e)\"; expected utf-8, windows-1252, iso-8859-1 or iso-8859-15"); throw Exit.usage }
             opts.encoding = ee
         }
         if let d = delimiter { opts.delimiter = d == "tab" || d == "\\t" ? 0x09 : d.utf8.first }
         if let d = decimal { opts.decimalComma = d == "comma" || d == "," }
         opts.lenientIndex = lenientIndex
+        opts.language = language
+        if let z = leadingZeros {
+            guard let zz = LeadingZeros(rawValue: z) else { eprint("error: unknown --leading-zeros \"\(z)\"; expected reject or restore"); throw Exit.usage }
+            opts.leadingZeros = zz
+        }
+        if let c = catalog {
+            do { opts.resolveName = try NameIndex.resolver(catalogPath: c) } catch { eprint("\(error)"); throw Exit.usage }
+        }
         var sink = InspectSink(limit: limit)
         do {
             let info = try readFile(path: file, options: opts, into: &sink)

@@ -520,7 +520,8 @@ private let rowCases: [RowCase] = [
     RowCase(kind: "unknown region code", lines: [#""XYZ Atlantis";"2019";"Befolkning per 1.1. (personer)";12"#],
             rejects: [(":\(firstBadLine):1", "unknown region code \"XYZ\": expected a 4-digit kommune number, K-nnnn, a 2-digit fylke, EAK, EKAnn or EKGnn")]),
     RowCase(kind: "region name without its code", lines: [#""Oslo";"2019";"Befolkning per 1.1. (personer)";12"#],
-            rejects: [(":\(firstBadLine):1", "unknown region code \"Oslo\"")]),
+            // Names are looked up in the change catalogue, which lists only municipalities that changed.
+            rejects: [(":\(firstBadLine):1", "unknown municipality name \"Oslo\" in 2019; did you mean: ")]),
     RowCase(kind: "empty region cell", lines: [#""";"2019";"Befolkning per 1.1. (personer)";12"#],
             rejects: [(":\(firstBadLine):1", "field 1 (region) is empty; expected a category")]),
     RowCase(kind: "a symbol in the region column", lines: [#"":";"2019";"Befolkning per 1.1. (personer)";12"#],

@@ -6,9 +6,13 @@ import Ingest
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let path = FuzzInput.write(data, size, suffix: ".klass")
     expectingErrors {
-        let changes = try KlassReader.read(path: path, displayName: "fuzz-klass")
-        for c in changes where c.oldCode.utf8.count != 4 || c.newCode.utf8.count != 4 {
-            fatalError("KlassReader accepted a code that is not four digits: \(c)")
+        // Every KLASS download: change lists, code lists, correspondences, in either encoding.
+        let document = try KlassReader.readDocument(path: path, displayName: "fuzz-klass")
+        _ = document.dialect
+        if case .changes(let changes) = document.content {
+            for c in changes where c.oldCode.utf8.count != 4 || c.newCode.utf8.count != 4 {
+                fatalError("KlassReader accepted a code that is not four digits: \(c)")
+            }
         }
     }
     return 0

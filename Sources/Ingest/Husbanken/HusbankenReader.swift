@@ -58,11 +58,14 @@ public struct NameLookupError: Error, Sendable, Equatable {
     public var name: String
     public var year: Int
     public var nearMatches: [String]
+    /// True when the name belongs to several municipalities that year (`nearMatches` lists them).
+    public var ambiguous: Bool
 
-    public init(name: String, year: Int, nearMatches: [String] = []) {
+    public init(name: String, year: Int, nearMatches: [String] = [], ambiguous: Bool = false) {
         self.name = name
         self.year = year
         self.nearMatches = nearMatches
+        self.ambiguous = ambiguous
     }
 }
 

@@ -42,10 +42,16 @@ public enum RegionLabel {
         return digits > 0 || token.utf8.allSatisfy { $0 >= 0x41 && $0 <= 0x5A }
     }
 
-    /// Splits a trailing `(YYYY-YYYY)`, `(-YYYY)` or `(YYYY-)` off a name.
+    /// Splits a trailing `(YYYY-YYYY)`, `(-YYYY)`, `(YYYY-)`, `(f.o.m. YYYY)` ("from") or
+    /// `(t.o.m. YYYY)` ("until") off a name.
     public static func splitValidity(_ text: String) -> (String, Int?, Int?) {
         guard text.hasSuffix(")"), let open = text.lastIndex(of: "(") else { return (text, nil, nil) }
         let inner = text[text.index(after: open)..<text.index(before: text.endIndex)]
+        let words = inner.lowercased().replacingOccurrences(of: ".", with: "").split(separator: " ")
+        if words.count == 2, words[0] == "fom" || words[0] == "tom", words[1].count == 4, words[1].allSatisfy(\.isASCIIDigit), let year = Int(words[1]) {
+            let name = text[..<open].trimmingCharacters(in: .whitespaces)
+            return words[0] == "fom" ? (name, year, nil) : (name, nil, year)
+        }
         let parts = inner.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 2, inner.contains("-"),
               parts.allSatisfy({ $0.isEmpty || ($0.count == 4 && $0.allSatisfy(\.isASCIIDigit)) }),

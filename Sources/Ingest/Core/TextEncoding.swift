@@ -6,12 +6,15 @@ public enum TextEncoding: String, Sendable, CaseIterable, Codable {
     case utf8 = "utf-8"
     case windows1252 = "windows-1252"
     case iso88591 = "iso-8859-1"
+    /// Latin-9: ISO-8859-1 with `€`, `Š`, `š`, `Ž`, `ž`, `Œ`, `œ`, `Ÿ` in eight places (PX `CODEPAGE`).
+    case iso885915 = "iso-8859-15"
 
     public init?(name: String) {
         switch name.lowercased().replacingOccurrences(of: "_", with: "-") {
         case "utf-8", "utf8": self = .utf8
         case "windows-1252", "cp1252", "win-1252", "1252": self = .windows1252
         case "iso-8859-1", "latin-1", "latin1", "iso8859-1", "8859-1": self = .iso88591
+        case "iso-8859-15", "latin-9", "latin9", "iso8859-15", "8859-15": self = .iso885915
         default: return nil
         }
     }
@@ -24,11 +27,13 @@ public enum TextEncoding: String, Sendable, CaseIterable, Codable {
             for b in bytes where b >= 0x80 { ascii = false; break }
             if ascii { return String(decoding: bytes, as: UTF8.self) }
             return String(validating: bytes, as: UTF8.self)
-        case .windows1252, .iso88591:
+        case .windows1252, .iso88591, .iso885915:
             var scalars = String.UnicodeScalarView()
             scalars.reserveCapacity(bytes.count)
             for b in bytes {
-                if b >= 0x80 && b <= 0x9F && self == .windows1252 {
+                if self == .iso885915, let s = TextEncoding.latin9[b] {
+                    scalars.append(s)
+                } else if b >= 0x80 && b <= 0x9F && self == .windows1252 {
                     scalars.append(Unicode.Scalar(TextEncoding.cp1252High[Int(b) - 0x80]) ?? "\u{FFFD}")
                 } else {
                     scalars.append(Unicode.Scalar(b))
@@ -71,15 +76,22 @@ public enum TextEncoding: String, Sendable, CaseIterable, Codable {
         0xFFFD, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0xFFFD, 0x017E, 0x0178,
     ]
 
+    /// The eight places where ISO-8859-15 differs from ISO-8859-1.
+    static let latin9: [UInt8: Unicode.Scalar] = [
+        0xA4: "\u{20AC}", 0xA6: "\u{160}", 0xA8: "\u{161}", 0xB4: "\u{17D}", 0xB8: "\u{17E}", 0xBC: "\u{152}", 0xBD: "\u{153}", 0xBE: "\u{178}",
+    ]
+
     /// Encodes text for writing files in SSB's Latin dialects (characters outside the code page become `?`).
     public func encode(_ text: String) -> [UInt8] {
         switch self {
         case .utf8: return Array(text.utf8)
-        case .windows1252, .iso88591:
+        case .windows1252, .iso88591, .iso885915:
             var out: [UInt8] = []
             out.reserveCapacity(text.unicodeScalars.count)
             for s in text.unicodeScalars {
-                if s.value < 0x80 || (s.value >= 0xA0 && s.value <= 0xFF) { out.append(UInt8(s.value)) }
+                if self == .iso885915, let b = TextEncoding.latin9.first(where: { $0.value == s })?.key { out.append(b) }
+                else if self == .iso885915, TextEncoding.latin9[UInt8(truncatingIfNeeded: s.value)] != nil, s.value <= 0xFF { out.append(0x3F) }
+                else if s.value < 0x80 || (s.value >= 0xA0 && s.value <= 0xFF) { out.append(UInt8(s.value)) }
                 else if self == .windows1252, let i = TextEncoding.cp1252High.firstIndex(of: s.value) { out.append(UInt8(0x80 + i)) }
                 else { out.append(0x3F) }
             }

@@ -153,14 +153,11 @@ private func cEquals(_ p: UnsafePointer<UInt8>, _ s: StaticString) -> Bool {
 /// The stored properties are `@exclusivity(unchecked)`: only libxml2's callbacks touch them, on
 /// the reading thread, one callback at a time and never with overlapping accesses, and the
 /// dynamic checks on every access cost about a fifth of the read time.
-final class SDMXParseState {
+final class SDMXParseState: SAXHandler {
     let file: String
     let sink: any SDMXSink
-    @exclusivity(unchecked) var ctxt: xmlParserCtxtPtr?
     /// The first error (from the sink or the reader's own checks); parsing stops at it.
     @exclusivity(unchecked) var failure: (any Error)?
-    /// The first fatal error libxml2 reported.
-    @exclusivity(unchecked) var xmlFatal: (message: String, line: Int, column: Int)?
 
     // Element names: libxml2 interns names in its dictionary, so pointers repeat.
     @exclusivity(unchecked) private var nameCacheKeys: [UnsafePointer<UInt8>] = []
@@ -225,132 +222,45 @@ final class SDMXParseState {
         self.sink = sink
     }
 
-    /// The state behind libxml2's user-data pointer. The reader holds the state for the whole
-    /// parse, so the callbacks borrow it without retaining.
-    @inline(__always)
-    static func with(_ ctx: UnsafeMutableRawPointer, _ body: (SDMXParseState) -> Void) {
-        Unmanaged<SDMXParseState>.fromOpaque(ctx)._withUnsafeGuaranteedRef(body)
-    }
 
     // MARK: Driving libxml2
 
+    /// The shared driver (Core/SAXDriver.swift), which refuses DOCTYPEs and entities and never
+    /// stops libxml2 inside an element callback.
+    @exclusivity(unchecked) private var driver: SAXDriver?
+
     func run(_ source: ChunkedFile, path: String) throws {
-        var handler = xmlSAXHandler()
-        handler.initialized = UInt32(XML_SAX2_MAGIC)
-        handler.startElementNs = { ctx, localname, _, _, _, _, nbAttributes, _, attributes in
-            guard let ctx, let localname else { return }
-            SDMXParseState.with(ctx) { $0.startElement(localname, count: Int(nbAttributes), attributes: attributes) }
+        let file = self.file
+        let driver = SAXDriver(handler: self, malformed: "malformed XML", filename: path,
+                               locate: { line, column in SourceLocation(file: file, line: line, column: column) }) { what, name in
+            switch what {
+            case .doctype:
+                return "a DOCTYPE declaration (<!DOCTYPE \(name) …>) is not allowed: SDMX data never needs one, and DTDs carry external and expanding entities"
+            case .entityDeclaration:
+                return "entity declarations are not allowed (the DOCTYPE declares entity \"\(name)\"); SDMX data never needs them, and they are the vehicle of external-entity and entity-expansion attacks"
+            case .entityReference:
+                return "entity reference &\(name); is not allowed: SDMX data never uses entities other than XML's five (&amp; &lt; &gt; &quot; &apos;)"
+            }
         }
-        handler.endElementNs = { ctx, _, _, _ in
-            guard let ctx else { return }
-            SDMXParseState.with(ctx) { $0.endElement() }
-        }
-        handler.characters = { ctx, ch, len in
-            guard let ctx, let ch else { return }
-            SDMXParseState.with(ctx) { $0.characters(ch, Int(len)) }
-        }
-        handler.ignorableWhitespace = handler.characters
-        handler.cdataBlock = handler.characters
-        handler.entityDecl = { ctx, name, _, _, _, _ in
-            guard let ctx else { return }
-            SDMXParseState.with(ctx) { $0.refuseEntity(name) }
-        }
-        // An undeclared entity (`&xxe;` with an external DTD that is never loaded) would
-        // otherwise read as empty text.
-        // SDMX never needs a DOCTYPE; refusing it outright also refuses external DTDs whose
-        // entities would never be loaded (and would read as empty values).
-        handler.internalSubset = { ctx, name, _, _ in
-            guard let ctx else { return }
-            SDMXParseState.with(ctx) { $0.refuseDoctype(name) }
-        }
-        handler.reference = { ctx, name in
-            guard let ctx else { return }
-            SDMXParseState.with(ctx) { $0.refuseReference(name) }
-        }
-        handler.serror = { userData, error in
-            guard let userData, let error else { return }
-            SDMXParseState.with(userData) { $0.libxmlError(error.pointee) }
-        }
-
-        let userData = Unmanaged.passUnretained(self).toOpaque()
-        guard let ctxt = xmlCreatePushParserCtxt(&handler, userData, nil, 0, path) else {
-            throw ReadError(SourceLocation(file: file), "cannot create an XML parser (libxml2 out of memory?)")
-        }
-        self.ctxt = ctxt
-        defer {
-            xmlFreeParserCtxt(ctxt)
-            self.ctxt = nil
-        }
-        // No network, no DTD loading, no entity substitution (XML_PARSE_NOENT stays off).
-        _ = xmlCtxtUseOptions(ctxt, Int32(XML_PARSE_NONET.rawValue))
-
-        try source.forEachChunk { chunk in
-            let rc = chunk.withMemoryRebound(to: CChar.self) { xmlParseChunk(ctxt, $0.baseAddress, Int32($0.count), 0) }
-            try check(rc)
-        }
-        let rc = xmlParseChunk(ctxt, nil, 0, 1)
-        try check(rc)
+        self.driver = driver
+        defer { self.driver = nil }
+        try source.forEachChunk { try driver.feed($0) }
+        try driver.finish()
         if rootName.isEmpty {
             throw ReadError(SourceLocation(file: file, line: 1), "the file is empty; expected an SDMX-ML document")
         }
     }
 
-    private func check(_ rc: Int32) throws {
-        if let failure { throw failure }
-        guard rc != 0 else { return }
-        if let e = xmlFatal {
-            throw ReadError(SourceLocation(file: file, line: e.line, column: e.column > 0 ? e.column : nil), "malformed XML: \(e.message)")
-        }
-        if let ctxt, let last = xmlCtxtGetLastError(ctxt), let m = last.pointee.message {
-            let message = trimmedCString(m)
-            throw ReadError(SourceLocation(file: file, line: Int(last.pointee.line)), "malformed XML: \(message)")
-        }
-        throw ReadError(SourceLocation(file: file, line: currentLine), "malformed XML (libxml2 error \(rc))")
-    }
+    private var currentLine: Int { driver?.line ?? 0 }
 
-    private var currentLine: Int {
-        guard let ctxt else { return 0 }
-        return Int(xmlSAX2GetLineNumber(UnsafeMutableRawPointer(ctxt)))
-    }
-
-    /// Records the first failure. The parser is NOT stopped from inside an element callback:
-    /// xmlStopParser frees the input buffer that the callback's attribute pointers still point
-    /// into (a use-after-free the fuzzer found). Every callback returns at once once `failure`
-    /// is set, and the chunk loop stops feeding after the current chunk.
-    private func fail(_ error: any Error, stop: Bool = false) {
+    /// Records the first failure; every callback returns at once once it is set, and the
+    /// driver throws it after the current chunk.
+    private func fail(_ error: any Error) {
         if failure == nil { failure = error }
-        if stop, let ctxt { xmlStopParser(ctxt) }
     }
 
-    private func fail(_ message: String, path: String? = nil, stop: Bool = false) {
-        fail(ReadError(SourceLocation(file: file, line: currentLine, path: path), message), stop: stop)
-    }
-
-    func libxmlError(_ error: xmlError) {
-        // Warnings and recoverable (namespace) errors do not stop the parse; fatal ones do.
-        guard error.level == XML_ERR_FATAL, xmlFatal == nil else { return }
-        let raw: UnsafeMutablePointer<CChar>? = error.message
-        let message = raw.map { trimmedCString($0) } ?? "error \(error.code)"
-        xmlFatal = (message, Int(error.line), Int(error.int2))
-    }
-
-    func refuseEntity(_ name: UnsafePointer<UInt8>?) {
-        guard failure == nil else { return }
-        let n = name.map { String(cString: $0) } ?? "?"
-        // Nothing reads attribute pointers after this, so the parser can stop at once.
-        fail("entity declarations are not allowed (the DOCTYPE declares entity \"\(n)\"); SDMX data never needs them, and they are the vehicle of external-entity and entity-expansion attacks", stop: true)
-    }
-
-    func refuseDoctype(_ name: UnsafePointer<UInt8>?) {
-        guard failure == nil else { return }
-        let n = name.map { String(cString: $0) } ?? "?"
-        fail("a DOCTYPE declaration (<!DOCTYPE \(n) …>) is not allowed: SDMX data never needs one, and DTDs carry external and expanding entities", stop: true)
-    }
-
-    func refuseReference(_ name: UnsafePointer<UInt8>?) {
-        guard failure == nil else { return }
-        let n = name.map { String(cString: $0) } ?? "?"
-        fail("entity reference &\(n); is not allowed: SDMX data never uses entities other than XML's five (&amp; &lt; &gt; &quot; &apos;)")
+    private func fail(_ message: String, path: String? = nil) {
+        fail(ReadError(SourceLocation(file: file, line: currentLine, path: path), message))
     }
 
     // MARK: SAX events
@@ -872,5 +782,19 @@ final class SDMXParseState {
         case "E", "P", "F", "I": return "*"
         default: return code
         }
+    }
+}
+
+extension SDMXParseState {
+    // SAXHandler: the driver's events, in SDMX's own terms.
+    func startElement(_ name: UnsafePointer<UInt8>, _ attributes: SAXAttributes) {
+        startElement(name, count: attributes.count, attributes: attributes.pointer)
+    }
+
+    func endElement(_ name: UnsafePointer<UInt8>) { endElement() }
+
+    func characters(_ text: UnsafeBufferPointer<UInt8>) {
+        guard let base = text.baseAddress else { return }
+        characters(base, text.count)
     }
 }

@@ -49,11 +49,14 @@ public struct CategoryLabel: Sendable, Hashable {
     public var name: String
     public var validFrom: Int?
     public var validTo: Int?
+    /// A footnote the source attaches to this category (JSON-stat `category.note`).
+    public var note: String?
 
-    public init(name: String, validFrom: Int? = nil, validTo: Int? = nil) {
+    public init(name: String, validFrom: Int? = nil, validTo: Int? = nil, note: String? = nil) {
         self.name = name
         self.validFrom = validFrom
         self.validTo = validTo
+        self.note = note
     }
 }
 
@@ -94,6 +97,15 @@ public struct DatasetSchema: Sendable {
 
     public func index(ofRole role: DimensionRole) -> Int? {
         dimensions.firstIndex { $0.role == role }
+    }
+
+    /// The table's footnotes as a user should see them: JSON-stat `note` (dataset and
+    /// dimensions), PX `NOTE`/`NOTEX`, a matrix CSV's footer; nil when there are none.
+    public var footnotes: String? {
+        var parts: [String] = []
+        for key in ["note", "NOTE", "NOTEX", "footer"] { if let t = metadata[key], !t.isEmpty { parts.append(t) } }
+        for d in dimensions { if let t = metadata["note.\(d.id)"], !t.isEmpty { parts.append("\(d.id): \(t)") } }
+        return parts.isEmpty ? nil : parts.joined(separator: "\n")
     }
 }
 

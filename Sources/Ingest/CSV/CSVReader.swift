@@ -2,7 +2,7 @@ import Foundation
 
 /// How a CSV file is written. Sniffed from the file's head unless forced.
 public struct CSVDialect: Sendable, Equatable, CustomStringConvertible {
-    public enum Layout: String, Sendable, Codable { case long, wide }
+    public enum Layout: String, Sendable, Codable { case long, wide, matrix }
 
     public var delimiter: UInt8
     public var decimalComma: Bool
@@ -12,6 +12,12 @@ public struct CSVDialect: Sendable, Equatable, CustomStringConvertible {
     public var titleLines: [String]
     public var headerLine: Int
     public var layout: Layout
+    /// Matrix layout: header rows (one per heading variable), stub columns, footer lines (counted while reading).
+    public var headerRows = 1
+    public var stubColumns = 0
+    public var footerLines = 0
+    /// The file starts with Excel's `sep=;` line.
+    public var sepLine = false
 
     public var description: String {
         let d: String
@@ -21,7 +27,8 @@ public struct CSVDialect: Sendable, Equatable, CustomStringConvertible {
         case 0x09: d = "tab"
         default: d = "'\(Character(Unicode.Scalar(delimiter)))'"
         }
-        var s = "delimiter=\(d) decimal=\(decimalComma ? "comma" : "point") encoding=\(encoding.rawValue)\(bomLength > 0 ? " (BOM)" : "") layout=\(layout.rawValue) header-line=\(headerLine)"
+        var s = "delimiter=\(d)\(sepLine ? " (sep= line)" : "") decimal=\(decimalComma ? "comma" : "point") encoding=\(encoding.rawValue)\(bomLength > 0 ? " (BOM)" : "") layout=\(layout.rawValue) header-line=\(headerLine)"
+        if layout == .matrix { s += " header-rows=\(headerRows) stub-columns=\(stubColumns) footer-lines=\(footerLines)" }
         if let t = titleLines.first(where: { !$0.isEmpty }) { s += " title=\"\(t)\"" }
         return s
     }
@@ -37,6 +44,10 @@ public struct CSVOptions: Sendable {
     public var roles: [String: DimensionRole]
     /// Display name used in locations instead of the path.
     public var displayName: String?
+    /// Finds a municipality's code from a region cell that has only its name.
+    public var resolveName: NameResolver?
+    /// Kommune numbers that lost their leading zero (`301`): rejected, or restored on request.
+    public var leadingZeros: LeadingZeros = .reject
 
     public init(delimiter: UInt8? = nil, decimalComma: Bool? = nil, encoding: TextEncoding? = nil, layout: CSVDialect.Layout? = nil, roles: [String: DimensionRole] = [:], displayName: String? = nil) {
         self.delimiter = delimiter
@@ -57,18 +68,20 @@ public final class CSVReader {
     public let options: CSVOptions
     public private(set) var dialect: CSVDialect
     private var file: String { options.displayName ?? path }
+    /// Set when the sniff found the statbank matrix layout.
+    var matrix: MatrixShape?
 
     public static let sniffBytes = 256 << 10
 
     public init(path: String, options: CSVOptions = CSVOptions()) throws {
         self.path = path
         self.options = options
-        self.dialect = try CSVReader.sniff(path: path, options: options)
+        (self.dialect, self.matrix) = try CSVReader.sniff(path: path, options: options)
     }
 
     // MARK: Sniffing
 
-    static func sniff(path: String, options: CSVOptions) throws -> CSVDialect {
+    static func sniff(path: String, options: CSVOptions) throws -> (CSVDialect, MatrixShape?) {
         let name = options.displayName ?? path
         let (head, complete) = try ChunkedFile.head(path: path, count: sniffBytes)
         if head.isEmpty { throw ReadError(SourceLocation(file: name, line: 1), "the file is empty; expected a header line and data rows") }
@@ -83,7 +96,11 @@ public final class CSVReader {
             throw ReadError(SourceLocation(file: name, line: line), "binary data (a NUL byte); expected a text file")
         }
         let body = Array(head.dropFirst(bom))
-        let candidates: [UInt8] = options.delimiter.map { [$0] } ?? [0x3B, 0x09, 0x2C]
+        if options.encoding == nil, let mixed = EncodingCensus(body, isComplete: complete).mixedError(file: name) { throw mixed }
+        // Excel's `sep=;` first line names the delimiter and is not a record.
+        var sepDelimiter: UInt8? = nil
+        if body.count >= 5, body.starts(with: Array("sep=".utf8)), body.count == 5 || body[5] == 0x0A || body[5] == 0x0D { sepDelimiter = body[4] }
+        let candidates: [UInt8] = options.delimiter.map { [$0] } ?? sepDelimiter.map { [$0] } ?? [0x3B, 0x09, 0x2C]
         var best: (delim: UInt8, score: Int, header: Int, records: [[[UInt8]]], lines: [Int])? = nil
         for d in candidates {
             var scanner = CSVScanner(delimiter: d, file: name)
@@ -92,6 +109,7 @@ public final class CSVReader {
             do {
                 try body.withUnsafeBufferPointer { buf in
                     try scanner.feed(buf) { rec in
+                        if sepDelimiter != nil && rec.line == 1 { return }
                         if records.count < 200 {
                             records.append((0..<rec.count).map { rec.field($0) })
                             lines.append(rec.line)
@@ -99,6 +117,7 @@ public final class CSVReader {
                     }
                 }
                 if complete { try scanner.finish { rec in
+                    if sepDelimiter != nil && rec.line == 1 { return }
                     records.append((0..<rec.count).map { rec.field($0) }); lines.append(rec.line)
                 } }
             } catch let e as ReadError where complete {
@@ -121,10 +140,23 @@ public final class CSVReader {
             }
             throw ReadError(SourceLocation(file: name, line: 1), "no delimiter found: expected fields separated by ';', ',' or tab, found \"\(text)\"")
         }
+        if options.layout == nil || options.layout == .matrix {
+            let titleText = chosen.records.prefix { $0.dropFirst().allSatisfy(MatrixShape.isBlank) }.map { encoding.decode($0.first ?? []) ?? "" }
+            if let shape = MatrixShape.detect(records: chosen.records, lines: chosen.lines, encoding: encoding, title: titleText.first { !$0.isEmpty }) {
+                let first = chosen.records.firstIndex { $0.count > 1 && MatrixShape.isBlank($0[0]) && $0.contains { !MatrixShape.isBlank($0) } }!
+                let data = chosen.records[(first + shape.headerRows)...].prefix { $0.contains { !MatrixShape.isBlank($0) } }
+                var dialect = CSVDialect(delimiter: chosen.delim, decimalComma: options.decimalComma ?? CSVReader.guessDecimalComma(data.map { Array($0.dropFirst(shape.stubColumns)) }, delimiter: chosen.delim),
+                                         encoding: encoding, bomLength: bom, titleLines: titleText.map { HTMLEntities.decode($0) }, headerLine: shape.headerLine, layout: .matrix)
+                dialect.headerRows = shape.headerRows
+                dialect.stubColumns = shape.stubColumns
+                dialect.sepLine = sepDelimiter != nil
+                return (dialect, shape)
+            }
+        }
         let header = chosen.records[chosen.header]
-        let titles = chosen.records[..<chosen.header].map { encoding.decode($0.first ?? []) ?? "" }
+        let titles = chosen.records[..<chosen.header].map { HTMLEntities.decode(encoding.decode($0.first ?? []) ?? "") }
         let headerTexts = header.map { encoding.decode($0) ?? "" }
-        let layout = options.layout ?? CSVReader.guessLayout(headerTexts)
+        let layout = options.layout.flatMap { $0 == .matrix ? nil : $0 } ?? CSVReader.guessLayout(headerTexts)
         let data = chosen.records[(chosen.header + 1)...]
         var decimalComma: Bool
         if let forced = options.decimalComma { decimalComma = forced }
@@ -147,8 +179,27 @@ public final class CSVReader {
             else if sawPoint { decimalComma = false }
             else { decimalComma = chosen.delim == 0x3B }
         }
-        return CSVDialect(delimiter: chosen.delim, decimalComma: decimalComma, encoding: encoding, bomLength: bom,
-                          titleLines: titles, headerLine: chosen.lines[chosen.header], layout: layout)
+        var dialect = CSVDialect(delimiter: chosen.delim, decimalComma: decimalComma, encoding: encoding, bomLength: bom,
+                                 titleLines: titles, headerLine: chosen.lines[chosen.header], layout: layout)
+        dialect.sepLine = sepDelimiter != nil
+        return (dialect, nil)
+    }
+
+    /// Decimal comma when a value has a comma between digits, point when one has a point, else
+    /// comma for semicolon files (the matrix layout; every field of `rows` is a value).
+    static func guessDecimalComma(_ rows: [[[UInt8]]], delimiter: UInt8) -> Bool {
+        if delimiter == 0x2C { return false }
+        var sawComma = false, sawPoint = false
+        for rec in rows {
+            for f in rec {
+                for (i, b) in f.enumerated() where i > 0 && i + 1 < f.count {
+                    let digits = (f[i - 1] >= 0x30 && f[i - 1] <= 0x39) && (f[i + 1] >= 0x30 && f[i + 1] <= 0x39)
+                    if digits && b == 0x2C { sawComma = true }
+                    if digits && b == 0x2E { sawPoint = true }
+                }
+            }
+        }
+        return sawComma || !sawPoint ? delimiter == 0x3B || sawComma : false
     }
 
     /// A header column is a wide (year) column when its last word is a four-digit year.
@@ -190,6 +241,7 @@ public final class CSVReader {
     // MARK: Reading
 
     public func read<S: CellSink>(into sink: inout S) throws {
+        if let shape = matrix { return try readMatrix(shape, into: &sink) }
         let d = dialect
         var scanner = CSVScanner(delimiter: d.delimiter, file: file)
         let f = try ChunkedFile(path: path)
@@ -201,7 +253,8 @@ public final class CSVReader {
             lastLine = rec.line
             if rec.line < d.headerLine { return }
             if rec.line == d.headerLine {
-                builder = try RowBuilder(header: rec, dialect: d, file: self.file, roles: self.options.roles)
+                builder = try RowBuilder(header: rec, dialect: d, file: self.file, roles: self.options.roles,
+                                         regions: RegionCellReader(resolveName: self.options.resolveName, leadingZeros: self.options.leadingZeros))
                 try sink.begin(builder!.schema)
                 return
             }
@@ -226,6 +279,30 @@ public final class CSVReader {
             throw ReadError(SourceLocation(file: file, line: d.headerLine), "the file has a header but no data rows")
         }
         try sink.end(b.schema)
+    }
+
+    /// The statbank matrix layout (docs/FORMATS.md), chosen once by the sniff.
+    private func readMatrix<S: CellSink>(_ shape: MatrixShape, into sink: inout S) throws {
+        var scanner = CSVScanner(delimiter: dialect.delimiter, file: file)
+        var builder = MatrixBuilder(shape: shape, dialect: dialect, file: file, roles: options.roles,
+                                    regions: RegionCellReader(resolveName: options.resolveName, leadingZeros: options.leadingZeros))
+        var skipped = dialect.bomLength
+        let f = try ChunkedFile(path: path)
+        try f.forEachChunk { chunk in
+            let n = min(skipped, chunk.count)
+            skipped -= n
+            try scanner.feed(UnsafeBufferPointer(rebasing: chunk[n...])) { try builder.record($0, into: &sink) }
+        }
+        try scanner.finish { try builder.record($0, into: &sink) }
+        if builder.state != .data && builder.state != .footer {
+            throw ReadError(SourceLocation(file: file, line: shape.headerLine), "the file ends inside its header rows; expected \(shape.headerRows) header row\(shape.headerRows == 1 ? "" : "s") and data rows")
+        }
+        if builder.dataRows == 0 {
+            throw ReadError(SourceLocation(file: file, line: shape.headerLine), "the file has header rows but no data rows")
+        }
+        builder.finish()
+        dialect.footerLines = builder.footer.count
+        try sink.end(builder.schema)
     }
 }
 
@@ -252,16 +329,22 @@ struct RowBuilder {
     var coordsBuffer: [String] = []
     let headerNames: [String]
 
-    init(header: borrowing CSVRecord, dialect: CSVDialect, file: String, roles: [String: DimensionRole]) throws {
+    var regions: RegionCellReader
+    /// Region names met in the geo column (their code depends on the row's year).
+    var regionNames: [String: CategoryLabel] = [:]
+    var timeDim: Int? = nil
+
+    init(header: borrowing CSVRecord, dialect: CSVDialect, file: String, roles: [String: DimensionRole], regions: RegionCellReader) throws {
         self.dialect = dialect
         self.file = file
+        self.regions = regions
         width = header.count
         var names: [String] = []
         for i in 0..<header.count {
             guard let s = header.withField(i, { dialect.encoding.decode($0) }) else {
                 throw ReadError(SourceLocation(file: file, line: header.line, column: i + 1), "header field \(i + 1) is not valid \(dialect.encoding.rawValue) text; force the encoding with --encoding")
             }
-            names.append(s.trimmingCharacters(in: .whitespaces))
+            names.append(HTMLEntities.decode(s).trimmingCharacters(in: .whitespaces))
         }
         headerNames = names
         var seen = Set<String>()
@@ -276,8 +359,9 @@ struct RowBuilder {
         func roleOf(_ n: String) -> DimensionRole { roles[n] ?? CSVReader.role(forColumn: n) }
         var dims: [Dimension] = []
         switch dialect.layout {
-        case .long:
-            let annotated = names.count > 4 && Array(names.suffix(3)) == ["method", "status", "note"]
+        case .long, .matrix:
+            // An export of ours ends with method;status;note after the value (README, "Export").
+            let annotated = dialect.layout == .long && names.count > 4 && Array(names.suffix(3)) == ["method", "status", "note"]
             valueColumn = names.count - 1 - (annotated ? 3 : 0)
             dimColumns = Array(0..<valueColumn)
             for c in dimColumns { dims.append(Dimension(id: names[c], role: roleOf(names[c]))) }
@@ -319,6 +403,7 @@ struct RowBuilder {
         let columns = dimColumns
         schema.dimensionColumns = schema.dimensions.indices.map { $0 < columns.count ? columns[$0] + 1 : nil }
         geoDim = schema.dimensions.firstIndex { $0.role == .geo }
+        timeDim = schema.dimensions.firstIndex { $0.role == .time }
         cache = Array(repeating: [0xFF, 0xFE], count: dimColumns.count)
         cacheValue = Array(repeating: "", count: dimColumns.count)
         interners = Array(repeating: ByteInterner(), count: dimColumns.count)
@@ -351,11 +436,21 @@ struct RowBuilder {
                 try sink.reject(ReadError(SourceLocation(file: file, line: rec.line, column: c + 1), "field \(c + 1) is not valid \(dialect.encoding.rawValue) text; declare the file's encoding (`encoding:` in the pipeline, --encoding for inspect)"), raw: rawText(rec))
                 return
             }
-            let code: String
+            var code: String
             if k == geoDim {
-                let p = RegionLabel.parse(text)
-                code = p.code
-                if let l = p.label, schema.dimensions[k].categories[code] == nil { schema.dimensions[k].categories[code] = l }
+                switch regions.classify(text) {
+                case .code(let c, let l):
+                    code = c
+                    if let l, schema.dimensions[k].categories[code] == nil { schema.dimensions[k].categories[code] = l }
+                case .name(let n, let l):
+                    // The code depends on the row's year: resolved below, never interned.
+                    regionNames[n] = l
+                    coords.append(n)
+                    continue
+                case .reject(let message):
+                    try sink.reject(ReadError(SourceLocation(file: file, line: rec.line, column: c + 1), message), raw: rawText(rec))
+                    return
+                }
             } else {
                 code = text.trimmingCharacters(in: .whitespaces)
                 if schema.dimensions[k].categories[code] == nil { schema.dimensions[k].categories[code] = CategoryLabel(name: code) }
@@ -372,8 +467,23 @@ struct RowBuilder {
             cacheValue[k] = code
             coords.append(code)
         }
+        if !regionNames.isEmpty, let g = geoDim, let label = regionNames[coords[g]] {
+            let name = coords[g]
+            guard let t = timeDim, let year = RegionCellReader.year(of: coords[t]) else {
+                try sink.reject(ReadError(SourceLocation(file: file, line: rec.line, column: dimColumns[g] + 1), "region name \"\(name)\" without a code needs the row's year to find the code, and the row has none"), raw: rawText(rec))
+                return
+            }
+            switch regions.resolve(name, year: year) {
+            case .success(let code):
+                coords[g] = code
+                if schema.dimensions[g].categories[code] == nil { schema.dimensions[g].categories[code] = label }
+            case .failure(let e):
+                try sink.reject(ReadError(SourceLocation(file: file, line: rec.line, column: dimColumns[g] + 1), e.regionMessage), raw: rawText(rec))
+                return
+            }
+        }
         switch dialect.layout {
-        case .long:
+        case .long, .matrix:
             let c = valueColumn
             let parsed = rec.withField(c) { NumberParser.parse($0, decimalComma: dialect.decimalComma) }
             try emitCell(parsed, coords: coords, rec: rec, column: c, into: &sink)

@@ -39,19 +39,40 @@ public enum KlassReader {
 
     public static func read(path: String, displayName: String? = nil) throws -> [KlassChange] {
         let file = displayName ?? path
+        let document = try readDocument(path: path, displayName: displayName)
+        switch document.content {
+        case .changes(let changes): return changes
+        case .codes(let codes):
+            throw ReadError(SourceLocation(file: file), "a KLASS code list (\(codes.count) codes), not a change list; expected the classification's `changes` (oldCode, newCode, changeOccurred)")
+        case .correspondence(let items):
+            throw ReadError(SourceLocation(file: file), "a KLASS correspondence (\(items.count) items), not a change list; expected the classification's `changes` (oldCode, newCode, changeOccurred)")
+        }
+    }
+
+    /// Any KLASS download: a change list, a code list or a correspondence, and how it was written.
+    public static func readDocument(path: String, displayName: String? = nil) throws -> KlassDocument {
+        let file = displayName ?? path
         _ = try ChunkedFile(path: path, chunkSize: 16)
         if let size = ChunkedFile.size(path: path), size > maxBytes {
-            throw ReadError(SourceLocation(file: file), "the file has \(size >> 20) MB; a KLASS change list has far less than \(maxBytes >> 20) MB (is this the right file?)")
+            throw ReadError(SourceLocation(file: file), "the file has \(size >> 20) MB; a KLASS download has far less than \(maxBytes >> 20) MB (is this the right file?)")
         }
         let bytes = try readAll(path: path)
         let format = try detect(path: path, bytes: bytes, file: file)
-        let changes: [KlassChange]
         switch format {
-        case .json: changes = try readJSON(bytes, file: file)
-        case .csv: changes = try readCSV(bytes, file: file)
-        case .xml: changes = try readXML(bytes, file: file)
+        case .json:
+            // JSON must be UTF-8; KLASS downloads saved as ISO-8859-1 are read as Windows-1252.
+            let (sniffed, bom) = bytes.withUnsafeBufferPointer { TextEncoding.sniff($0, isComplete: true) }
+            if sniffed == .utf8 {
+                return KlassDocument(content: try readJSONDocument(Array(bytes.dropFirst(bom)), file: file), dialect: "klass json encoding=utf-8")
+            }
+            let text = TextEncoding.windows1252.decode(bytes) ?? ""
+            return KlassDocument(content: try readJSONDocument(Array(text.utf8), file: file), dialect: "klass json encoding=windows-1252 (the bytes are not UTF-8)")
+        case .csv:
+            let (content, encoding) = try readCSVDocument(bytes, file: file)
+            return KlassDocument(content: content, dialect: "klass csv encoding=\(encoding.rawValue)")
+        case .xml:
+            return KlassDocument(content: .changes(try readXML(bytes, file: file)), dialect: "klass xml")
         }
-        return changes
     }
 
     /// The format by extension, else by the first byte that is not a blank or a byte order mark.
@@ -118,6 +139,13 @@ public enum KlassReader {
     // MARK: JSON
 
     static func readJSON(_ bytes: [UInt8], file: String) throws -> [KlassChange] {
+        guard case .changes(let c) = try readJSONDocument(bytes, file: file) else {
+            throw ReadError(SourceLocation(file: file, path: "$"), "not a KLASS change list; expected {\"codeChanges\":[…]}")
+        }
+        return c
+    }
+
+    static func readJSONDocument(_ bytes: [UInt8], file: String) throws -> KlassDocument.Content {
         let object: Any
         do {
             object = try JSONSerialization.jsonObject(with: Data(bytes), options: [])
@@ -127,6 +155,9 @@ public enum KlassReader {
         }
         let items: [Any]
         let prefix: String
+        if let dict = object as? [String: Any], dict["codeChanges"] == nil, let other = try readOtherJSON(dict, file: file) {
+            return other
+        }
         if let dict = object as? [String: Any] {
             guard let list = dict["codeChanges"] else {
                 let keys = dict.keys.sorted().map { "\"\($0)\"" }.joined(separator: ", ")
@@ -158,7 +189,40 @@ public enum KlassReader {
             }
             out.append(try validate(fields) { f, message in ReadError(SourceLocation(file: file, path: "\(at).\(f)"), message) })
         }
-        return out
+        return .changes(out)
+    }
+
+    /// `{"codes":[…]}` (a code list) or `{"correspondenceItems":[…]}` (correspondsAt).
+    static func readOtherJSON(_ dict: [String: Any], file: String) throws -> KlassDocument.Content? {
+        func items(_ key: String, _ fields: [String], required: [String]) throws -> [[String: String]]? {
+            guard let list = dict[key] else { return nil }
+            guard let array = list as? [Any] else {
+                throw ReadError(SourceLocation(file: file, path: key), "\"\(key)\" is \(jsonKind(list)); expected an array")
+            }
+            return try array.enumerated().map { i, item in
+                guard let d = item as? [String: Any] else {
+                    throw ReadError(SourceLocation(file: file, path: "\(key)[\(i)]"), "the item is \(jsonKind(item)); expected an object")
+                }
+                var row: [String: String] = [:]
+                for f in fields {
+                    switch d[f] {
+                    case nil, is NSNull: continue
+                    case let s as String: row[f] = s.trimmingCharacters(in: .whitespaces)
+                    case let n as NSNumber: row[f] = n.stringValue
+                    case let v?: throw ReadError(SourceLocation(file: file, path: "\(key)[\(i)].\(f)"), "\(f) is \(jsonKind(v)); expected a string")
+                    }
+                }
+                for f in required where (row[f] ?? "").isEmpty {
+                    throw ReadError(SourceLocation(file: file, path: "\(key)[\(i)].\(f)"), "missing \(f); expected \(required.joined(separator: ", "))")
+                }
+                return row
+            }
+        }
+        if let rows = try items("codes", KlassCode.fields, required: ["code", "name"]) { return .codes(rows.map(KlassCode.init)) }
+        if let rows = try items("correspondenceItems", KlassCorrespondence.fields, required: ["sourceCode", "targetCode"]) {
+            return .correspondence(rows.map(KlassCorrespondence.init))
+        }
+        return nil
     }
 
     static func jsonKind(_ v: Any) -> String {
@@ -203,6 +267,13 @@ public enum KlassReader {
     // MARK: CSV
 
     static func readCSV(_ bytes: [UInt8], file: String) throws -> [KlassChange] {
+        guard case .changes(let c) = try readCSVDocument(bytes, file: file).0 else {
+            throw ReadError(SourceLocation(file: file, line: 1), "not a KLASS change list; expected a header \(required.joined(separator: ","))")
+        }
+        return c
+    }
+
+    static func readCSVDocument(_ bytes: [UInt8], file: String) throws -> (KlassDocument.Content, TextEncoding) {
         let (sniffed, bom) = bytes.withUnsafeBufferPointer { TextEncoding.sniff($0, isComplete: true) }
         // KLASS's default charset is ISO-8859-1; anything that is not valid UTF-8 is read so.
         let encoding: TextEncoding = sniffed == .utf8 ? .utf8 : .iso88591
@@ -214,6 +285,8 @@ public enum KlassReader {
         var header: [String]?
         var columns: [String: Int] = [:]
         var out: [KlassChange] = []
+        var other: KlassDocument.Kind? = nil
+        var rows: [[String: String]] = []
         func onRecord(_ rec: borrowing CSVRecord) throws {
             if rec.isBlank { return }
             var fields: [String] = []
@@ -226,10 +299,26 @@ public enum KlassReader {
             guard let h = header else {
                 header = fields
                 for (i, n) in fields.enumerated() where columns[n] == nil { columns[n] = i }
+                if columns["code"] != nil && columns["name"] != nil { other = .codes; return }
+                if columns["sourceCode"] != nil && columns["targetCode"] != nil { other = .correspondence; return }
                 let missing = required.filter { columns[$0] == nil }
                 if !missing.isEmpty {
                     throw ReadError(SourceLocation(file: file, line: rec.line), "missing column\(missing.count == 1 ? "" : "s") \(missing.joined(separator: ", ")) in the header; expected \(required.joined(separator: ",")), found \(fields.joined(separator: ","))")
                 }
+                return
+            }
+            if let other {
+                // Code lists stop a row after its last non-empty field (`notes`): fewer fields are empty ones.
+                guard fields.count <= h.count else {
+                    throw ReadError(SourceLocation(file: file, line: rec.line), "expected at most \(h.count) fields as in the header, found \(fields.count)")
+                }
+                var row: [String: String] = [:]
+                for (n, i) in columns where i < fields.count { row[n] = fields[i] }
+                let needed = other == .codes ? ["code", "name"] : ["sourceCode", "targetCode"]
+                for f in needed where (row[f] ?? "").isEmpty {
+                    throw ReadError(SourceLocation(file: file, line: rec.line, column: columns[f]! + 1), "\(f) is empty; expected \(needed.joined(separator: " and ")) on every row")
+                }
+                rows.append(row)
                 return
             }
             guard fields.count == h.count else {
@@ -247,7 +336,11 @@ public enum KlassReader {
         if header == nil {
             throw ReadError(SourceLocation(file: file, line: 1), "the file is empty; expected a header \(required.joined(separator: ",")) and rows")
         }
-        return out
+        switch other {
+        case .codes?: return (.codes(rows.map(KlassCode.init)), encoding)
+        case .correspondence?: return (.correspondence(rows.map(KlassCorrespondence.init)), encoding)
+        default: return (.changes(out), encoding)
+        }
     }
 
     // MARK: XML
@@ -315,5 +408,39 @@ public enum KlassReader {
             throw ReadError(SourceLocation(file: file, path: root), "no changes in <\(root)>; expected items with oldCode, oldName, newCode, newName and changeOccurred elements")
         }
         return out
+    }
+}
+
+/// A KLASS download as read: what it holds and how it was written (for `etl inspect`).
+public struct KlassDocument: Sendable {
+    public enum Kind: Sendable { case changes, codes, correspondence }
+    public enum Content: Sendable {
+        case changes([KlassChange])
+        case codes([KlassCode])
+        case correspondence([KlassCorrespondence])
+    }
+    public var content: Content
+    /// `klass json encoding=windows-1252 (the bytes are not UTF-8)`, `klass csv encoding=iso-8859-1`, …
+    public var dialect: String
+}
+
+/// One code of a classification as `codes` / `codesAt` serve it; empty fields are "".
+public struct KlassCode: Sendable, Hashable {
+    public var code, parentCode, level, name, shortName, notes, validFrom, validTo: String
+    static let fields = ["code", "parentCode", "level", "name", "shortName", "notes", "validFrom", "validTo"]
+
+    init(_ row: [String: String]) {
+        code = row["code"] ?? ""; parentCode = row["parentCode"] ?? ""; level = row["level"] ?? ""; name = row["name"] ?? ""
+        shortName = row["shortName"] ?? ""; notes = row["notes"] ?? ""; validFrom = row["validFrom"] ?? ""; validTo = row["validTo"] ?? ""
+    }
+}
+
+/// One item of a correspondence (`correspondsAt`): a code of one classification or version and the code it corresponds to.
+public struct KlassCorrespondence: Sendable, Hashable {
+    public var sourceCode, sourceName, targetCode, targetName: String
+    static let fields = ["sourceCode", "sourceName", "targetCode", "targetName"]
+
+    init(_ row: [String: String]) {
+        sourceCode = row["sourceCode"] ?? ""; sourceName = row["sourceName"] ?? ""; targetCode = row["targetCode"] ?? ""; targetName = row["targetName"] ?? ""
     }
 }

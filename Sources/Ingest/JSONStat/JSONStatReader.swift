@@ -370,7 +370,11 @@ struct Context {
                 throw error(dpath, dimNode[id], "STRUCTURAL_VIOLATION: dimension \(id) must be an object with label and category, found \(dimNode[id]?.typeName ?? "nothing")")
             }
             let role = roles[id] ?? Context.fallbackRole(id)
-            let (dimension, dimCodes) = try prepareDimension(dim, id: id, size: sizes[k], role: role, path: dpath)
+            var (dimension, dimCodes) = try prepareDimension(dim, id: id, size: sizes[k], role: role, path: dpath)
+            // Category footnotes: {"code": ["text", …]}.
+            if let notes = dim["category"]?["note"]?.members {
+                for (code, node) in notes { if dimension.categories[code] != nil, let t = Context.noteText(node) { dimension.categories[code]?.note = t } }
+            }
             if let unit = dim["category"]?["unit"] {
                 metadata["unit.\(id)"] = unit.jsonText
                 if role == .metric && metadata["unit"] == nil { metadata["unit"] = unit.jsonText }
@@ -405,6 +409,7 @@ struct Context {
             }
         }
         if let href = ds["href"]?.string { metadata["href"] = href }
+        if let link = try ds["link"].map({ try parser.resolve($0) }) { metadata["link"] = link.jsonText }
         metadata["format"] = ref.format
         let mine = (documentWarnings + warnings[warningsBefore...]).map(\.description)
         if !mine.isEmpty { metadata["warnings"] = mine.joined(separator: "\n") }
@@ -749,138 +754,178 @@ final class PositionStream {
     }
 }
 
-/// Emits one dataset's cells in row-major order.
+/// Emits one dataset's cells in row-major order, in named steps: open the value and status
+/// streams, merge them by position, move the coordinates there, read the value.
 struct CellEmitter {
     let dataset: PreparedDataset
     let valueReader: JSONByteReader
     let statusReader: JSONByteReader
     let file: String
 
-    func emit<S: CellSink>(into sink: inout S) throws {
-        let d = dataset
-        let schema = d.schema
-        let prefix = d.prefix
-        var values: PositionStream? = nil
+    /// The `value` and `status` containers, positioned for reading.
+    struct Streams {
+        var values: PositionStream?
         var sparseValues = false
+        var statuses: PositionStream?
+        var constantStatus: String?
+        var sparseStatus = false
+    }
+
+    func openStreams() throws -> Streams {
+        let d = dataset
+        var st = Streams()
         switch d.value {
         case .none: break
         case .dense(let offset, _):
-            values = try PositionStream(reader: valueReader, offset: offset, sparse: false, ascending: true, limit: d.product, path: prefix + "value", file: file)
+            st.values = try PositionStream(reader: valueReader, offset: offset, sparse: false, ascending: true, limit: d.product, path: d.prefix + "value", file: file)
         case .sparse(let offset, let ascending):
-            sparseValues = true
-            values = try PositionStream(reader: valueReader, offset: offset, sparse: true, ascending: ascending, limit: d.product, path: prefix + "value", file: file)
+            st.sparseValues = true
+            st.values = try PositionStream(reader: valueReader, offset: offset, sparse: true, ascending: ascending, limit: d.product, path: d.prefix + "value", file: file)
         }
-        var statuses: PositionStream? = nil
-        var constantStatus: String? = nil
-        var sparseStatus = false
         switch d.status {
         case .none: break
-        case .constant(let s): constantStatus = s
+        case .constant(let s): st.constantStatus = s
         case .dense(let offset):
-            statuses = try PositionStream(reader: statusReader, offset: offset, sparse: false, ascending: true, limit: d.product, path: prefix + "status", file: file)
+            st.statuses = try PositionStream(reader: statusReader, offset: offset, sparse: false, ascending: true, limit: d.product, path: d.prefix + "status", file: file)
         case .sparse(let offset, let ascending):
-            sparseStatus = true
-            statuses = try PositionStream(reader: statusReader, offset: offset, sparse: true, ascending: ascending, limit: d.product, path: prefix + "status", file: file)
+            st.sparseStatus = true
+            st.statuses = try PositionStream(reader: statusReader, offset: offset, sparse: true, ascending: ascending, limit: d.product, path: d.prefix + "status", file: file)
         }
+        return st
+    }
 
-        try sink.begin(schema)
-        guard let valueStream = values else {
-            try sink.end(schema)
-            return
-        }
-        let rank = d.sizes.count
-        let valuePrefix = Array((prefix + "value[").utf8)
-        let statusPrefix = Array((prefix + "status[").utf8)
-        var odometer = [Int](repeating: 0, count: rank)
-        var coordinates = [String](repeating: "", count: rank)
+    /// A cell's coordinates, stepped like an odometer from one position to the next, or
+    /// recomputed after a jump. The array is updated in place where it changed; it is unique
+    /// again once the sink has let go of the previous cell, so this allocates only if the
+    /// sink keeps cells.
+    struct CoordinateWalk {
+        let sizes: [Int]
+        let codes: [[String]]
+        var odometer: [Int]
+        var coordinates: [String]
         var lastPosition = -2
-        var v = try valueStream.next()
-        var s = try statuses?.next()
-        while true {
-            let vp = v?.position ?? Int.max
-            let sp = s?.position ?? Int.max
-            let p = min(vp, sp)
-            if p == Int.max { break }
-            let valueElement: JSONElement? = vp == p ? v?.element : nil
-            var status = constantStatus
-            var statusPresent = false
-            if sp == p, let se = s?.element {
-                switch se {
-                case .string(let text):
-                    status = text
-                    statusPresent = true
-                case .null:
-                    status = nil
-                case .number:
-                    throw statusError(p, sparse: sparseStatus, found: "a number")
-                case .other(let what):
-                    throw statusError(p, sparse: sparseStatus, found: what)
-                }
-            }
-            if vp == p { v = try valueStream.next() }
-            if sp == p { s = try statuses?.next() }
-            // A sparse value emits only positions it has or a status names.
-            if valueElement == nil && !statusPresent { continue }
 
-            // Coordinates: step the odometer, or recompute after a jump.
-            // The array is updated in place where it changed; it is unique again once the sink
-            // has let go of the previous cell, so this allocates only if the sink keeps cells.
+        init(sizes: [Int], codes: [[String]]) {
+            self.sizes = sizes
+            self.codes = codes
+            odometer = [Int](repeating: 0, count: sizes.count)
+            coordinates = [String](repeating: "", count: sizes.count)
+        }
+
+        @inline(__always)
+        mutating func move(to p: Int) {
+            let rank = sizes.count
             if p == lastPosition + 1 {
                 var k = rank - 1
                 while k >= 0 {
                     odometer[k] += 1
-                    if odometer[k] < d.sizes[k] {
-                        coordinates[k] = d.codes[k][odometer[k]]
+                    if odometer[k] < sizes[k] {
+                        coordinates[k] = codes[k][odometer[k]]
                         break
                     }
                     odometer[k] = 0
-                    coordinates[k] = d.codes[k][0]
+                    coordinates[k] = codes[k][0]
                     k -= 1
                 }
             } else {
                 var r = p
                 for k in stride(from: rank - 1, through: 0, by: -1) {
-                    odometer[k] = r % d.sizes[k]
-                    r /= d.sizes[k]
-                    coordinates[k] = d.codes[k][odometer[k]]
+                    odometer[k] = r % sizes[k]
+                    r /= sizes[k]
+                    coordinates[k] = codes[k][odometer[k]]
                 }
             }
             lastPosition = p
-            let path = valueElement != nil
-                ? CellEmitter.path(valuePrefix, p, quoted: sparseValues)
-                : CellEmitter.path(statusPrefix, p, quoted: sparseStatus)
-            let location = SourceLocation(file: file, path: path)
+        }
+    }
 
-            var value: Double? = nil
-            switch valueElement {
-            case .number(let x)?:
-                if !x.isFinite {
-                    try reject(sink: &sink, location, coordinates, schema, "expected a finite number, found one out of range", raw: "")
-                    continue
-                }
+    /// What a `value` element says: a number (or none), or why the cell is rejected.
+    enum ValueReading {
+        case value(Double?)
+        case reject(message: String, raw: String)
+    }
+
+    /// Reads a value element; a string may carry a number and a symbol, which fills a missing status.
+    @inline(__always)
+    static func read(_ element: JSONElement?, status: inout String?) -> ValueReading {
+        var value: Double? = nil
+        switch element {
+        case .number(let x)?:
+            if !x.isFinite { return .reject(message: "expected a finite number, found one out of range", raw: "") }
+            value = x
+        case .null?, nil:
+            break
+        case .string(let text)?:
+            switch NumberParser.parse(text, decimalComma: false) {
+            case .number(let x, let st):
                 value = x
-            case .null?, nil:
+                if status == nil { status = st }
+            case .symbol(let sym):
+                if status == nil { status = sym }
+            case .empty:
                 break
-            case .string(let text)?:
-                switch NumberParser.parse(text, decimalComma: false) {
-                case .number(let x, let st):
-                    value = x
-                    if status == nil { status = st }
-                case .symbol(let sym):
-                    if status == nil { status = sym }
-                case .empty:
-                    break
-                case .invalid:
-                    try reject(sink: &sink, location, coordinates, schema, "expected a number or null, found the string \"\(text)\"", raw: text)
-                    continue
-                }
-            case .other(let what)?:
-                try reject(sink: &sink, location, coordinates, schema, "expected a number or null, found \(what)", raw: what)
-                continue
+            case .invalid:
+                return .reject(message: "expected a number or null, found the string \"\(text)\"", raw: text)
             }
-            // `-` is a true zero (FORMATS.md §1).
-            if value == nil && status == "-" { value = 0 }
-            try sink.cell(Cell(coordinates: coordinates, value: value, status: status, location: location), schema: schema)
+        case .other(let what)?:
+            return .reject(message: "expected a number or null, found \(what)", raw: what)
+        }
+        // `-` is a true zero (docs/FORMATS.md, "Symbols").
+        if value == nil && status == "-" { value = 0 }
+        return .value(value)
+    }
+
+    /// The status a `status` element gives a cell (nil for JSON null), and whether it gave one.
+    @inline(__always)
+    func status(_ element: JSONElement, at p: Int, sparse: Bool) throws -> (String?, Bool) {
+        switch element {
+        case .string(let text): return (text, true)
+        case .null: return (nil, false)
+        case .number: throw statusError(p, sparse: sparse, found: "a number")
+        case .other(let what): throw statusError(p, sparse: sparse, found: what)
+        }
+    }
+
+    func emit<S: CellSink>(into sink: inout S) throws {
+        let d = dataset
+        let schema = d.schema
+        let streams = try openStreams()
+        try sink.begin(schema)
+        guard let valueStream = streams.values else {
+            try sink.end(schema)
+            return
+        }
+        let valuePrefix = Array((d.prefix + "value[").utf8)
+        let statusPrefix = Array((d.prefix + "status[").utf8)
+        var walk = CoordinateWalk(sizes: d.sizes, codes: d.codes)
+        var v = try valueStream.next()
+        var s = try streams.statuses?.next()
+        while true {
+            // Merge the two streams by position.
+            let vp = v?.position ?? Int.max
+            let sp = s?.position ?? Int.max
+            let p = min(vp, sp)
+            if p == Int.max { break }
+            let valueElement: JSONElement? = vp == p ? v?.element : nil
+            var status = streams.constantStatus
+            var statusPresent = false
+            if sp == p, let se = s?.element { (status, statusPresent) = try self.status(se, at: p, sparse: streams.sparseStatus) }
+            if vp == p { v = try valueStream.next() }
+            if sp == p { s = try streams.statuses?.next() }
+            // A sparse value emits only positions it has or a status names.
+            if valueElement == nil && !statusPresent { continue }
+
+            walk.move(to: p)
+            let path = valueElement != nil
+                ? CellEmitter.path(valuePrefix, p, quoted: streams.sparseValues)
+                : CellEmitter.path(statusPrefix, p, quoted: streams.sparseStatus)
+            let location = SourceLocation(file: file, path: path)
+            switch CellEmitter.read(valueElement, status: &status) {
+            case .value(let value):
+                try sink.cell(Cell(coordinates: walk.coordinates, value: value, status: status, location: location), schema: schema)
+            case .reject(let message, let raw):
+                try reject(sink: &sink, location, walk.coordinates, schema, message, raw: raw)
+            }
         }
         try sink.end(schema)
     }
