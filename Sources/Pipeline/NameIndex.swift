@@ -20,9 +20,17 @@ public struct NameIndex: Sendable {
 
     /// Lower case, diacritics folded (`Ø` → `o`), Sami and Kven alternatives dropped (`Røros - Rosse` → `roros`).
     /// Names from the change catalogue only (`etl inspect --catalog`).
+    /// With a register, every kommune of every year is named (docs/PIPELINE.md, "The register").
     init(regions: RegionCatalog) {
         var e: [Entry] = []
-        for (code, periods) in regions.validity {
+        var named = Set<String>()
+        if let register = regions.register {
+            for r in register.kommuneRows {
+                named.insert(r.code)
+                e.append(Entry(code: r.code, name: r.name, key: NameIndex.fold(r.name), from: r.from, to: r.to))
+            }
+        }
+        for (code, periods) in regions.validity where !named.contains(code) {
             for p in periods { e.append(Entry(code: code, name: p.name, key: NameIndex.fold(p.name), from: p.from, to: p.to)) }
         }
         entries = e

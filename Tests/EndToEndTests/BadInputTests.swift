@@ -519,9 +519,12 @@ private let rowCases: [RowCase] = [
             rejects: [(":\(firstBadLine)", "expected 4 fields as in the header, found 3")]),
     RowCase(kind: "unknown region code", lines: [#""XYZ Atlantis";"2019";"Befolkning per 1.1. (personer)";12"#],
             rejects: [(":\(firstBadLine):1", "unknown region code \"XYZ\": expected a 4-digit kommune number, K-nnnn, a 2-digit fylke, EAK, EKAnn or EKGnn")]),
+    // A name alone is looked up in the register for the row's year: "Oslo" in 2019 is 0301, here a
+    // repeat of the good rows' 0301 2019 cell; a name no municipality had is refused.
     RowCase(kind: "region name without its code", lines: [#""Oslo";"2019";"Befolkning per 1.1. (personer)";12"#],
-            // Names are looked up in the change catalogue, which lists only municipalities that changed.
-            rejects: [(":\(firstBadLine):1", "unknown municipality name \"Oslo\" in 2019; did you mean: ")]),
+            rejects: [(":\(firstBadLine):4", "duplicate cell: 0301 2019 Befolkning per 1.1. (personer) appears earlier in the file")]),
+    RowCase(kind: "region name no municipality had", lines: [#""Oslo by";"2019";"Befolkning per 1.1. (personer)";12"#],
+            rejects: [(":\(firstBadLine):1", "unknown municipality name \"Oslo by\" in 2019")]),
     RowCase(kind: "empty region cell", lines: [#""";"2019";"Befolkning per 1.1. (personer)";12"#],
             rejects: [(":\(firstBadLine):1", "field 1 (region) is empty; expected a category")]),
     RowCase(kind: "a symbol in the region column", lines: [#"":";"2019";"Befolkning per 1.1. (personer)";12"#],
