@@ -29,8 +29,13 @@ struct ProcessResult {
 /// Runs the binary with arguments in a working directory and waits for it.
 @discardableResult
 func etl(_ args: [String], in dir: URL, environment: [String: String]? = nil) throws -> ProcessResult {
+    try runProcess(etlBinary, args, in: dir, environment: environment)
+}
+
+/// Runs a program in a working directory and waits for it (`environment` nil: this process's).
+func runProcess(_ executable: URL, _ args: [String], in dir: URL, environment: [String: String]? = nil) throws -> ProcessResult {
     let p = Process()
-    p.executableURL = etlBinary
+    p.executableURL = executable
     p.arguments = args
     p.currentDirectoryURL = dir
     if let environment { p.environment = environment }

@@ -30,21 +30,7 @@ private func sideFiles(_ url: URL) -> [String] {
 
 /// Runs a shell command line with bash in a folder.
 private func bash(_ script: String, in dir: URL) throws -> ProcessResult {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/bin/bash")
-    p.arguments = ["-c", script]
-    p.currentDirectoryURL = dir
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    let group = DispatchGroup()
-    nonisolated(unsafe) var outData = Data(), errData = Data()
-    group.enter(); DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-    group.enter(); DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-    p.waitUntilExit()
-    group.wait()
-    return ProcessResult(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+    try runProcess(URL(fileURLWithPath: "/bin/bash"), ["-c", script], in: dir)
 }
 
 /// How to run a program as a user without write access to a root-owned folder. Tests run as
@@ -66,22 +52,8 @@ enum Unprivileged {
     /// tools, e.g. a pyenv under /root, are out of its reach).
     static func run(_ command: [String], in dir: URL) throws -> ProcessResult {
         let full = (prefix ?? []) + command
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: full[0])
-        p.arguments = Array(full.dropFirst())
-        p.currentDirectoryURL = dir
-        p.environment = ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8"]
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let group = DispatchGroup()
-        nonisolated(unsafe) var outData = Data(), errData = Data()
-        group.enter(); DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        group.enter(); DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        p.waitUntilExit()
-        group.wait()
-        return ProcessResult(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+        return try runProcess(URL(fileURLWithPath: full[0]), Array(full.dropFirst()), in: dir,
+                              environment: ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8"])
     }
 
     /// The first of `candidates` that exists and is executable (nil: that reader is not installed).
