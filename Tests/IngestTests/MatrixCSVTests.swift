@@ -281,6 +281,28 @@ struct MatrixCSVTests {
         #expect(sink.rejects.isEmpty)
     }
 
+    /// Found by the CSV fuzzer (Fuzz/regressions/csv/): a region name in a wide file, whose years
+    /// are column headings, looked for the year in a column the row does not have and trapped.
+    @Test func aRegionNameInAWideFileIsRefusedNotACrash() throws {
+        let text = "\"region\",\"statistikkvariabel\",\"Andel (prosent) 2019\",\"Andel (prosent) 2021\"\n\"Oslo\",\"KOShjtj\",29.5,31.25\n\"0301 Oslo\",\"KOShjtj\",1,2\n"
+        var options = CSVOptions(displayName: "wide.csv")
+        options.resolveName = Self.resolver
+        let (dialect, sink) = try read(text, options: options)
+        #expect(dialect.layout == .wide)
+        #expect(sink.rows.count == 2)
+        #expect(sink.rejects.map { "\($0.location): \($0.message)" } == [
+            "wide.csv:2:1: region name \"Oslo\" without a code cannot be matched in a file whose years are column headings; write the code with the name (\"0301 Oslo\")",
+        ])
+        // The fuzzer's own input reads to an end, whatever it rejects.
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let original = root.appendingPathComponent("Fuzz/regressions/csv/wide-layout-region-name-fuzzer-original.csv")
+        var fuzzOptions = CSVOptions(delimiter: 0x2C, decimalComma: true, encoding: .utf8, roles: ["region": .geo], displayName: "fuzz.csv")
+        fuzzOptions.leadingZeros = .restore
+        fuzzOptions.resolveName = Self.resolver
+        var counting = DialectSink()
+        try? CSVReader(path: original.path, options: fuzzOptions).read(into: &counting)
+    }
+
     @Test func lostLeadingZerosAreRestoredOnlyWhenAsked() throws {
         let text = "\"region\";\"år\";\"Plasser\"\n301;2019;1\n3801;2019;2\n"
         let (_, strict) = try read(text, options: CSVOptions(displayName: "zeros.csv"))

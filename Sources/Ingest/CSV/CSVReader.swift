@@ -467,9 +467,14 @@ struct RowBuilder {
             cacheValue[k] = code
             coords.append(code)
         }
-        if !regionNames.isEmpty, let g = geoDim, let label = regionNames[coords[g]] {
+        if !regionNames.isEmpty, let g = geoDim, g < coords.count, let label = regionNames[coords[g]] {
             let name = coords[g]
-            guard let t = timeDim, let year = RegionCellReader.year(of: coords[t]) else {
+            // In the wide layout the years are in the column headings, not in a column of the row.
+            guard let t = timeDim, t < coords.count else {
+                try sink.reject(ReadError(SourceLocation(file: file, line: rec.line, column: dimColumns[g] + 1), "region name \"\(name)\" without a code cannot be matched in a file whose years are column headings; write the code with the name (\"0301 Oslo\")"), raw: rawText(rec))
+                return
+            }
+            guard let year = RegionCellReader.year(of: coords[t]) else {
                 try sink.reject(ReadError(SourceLocation(file: file, line: rec.line, column: dimColumns[g] + 1), "region name \"\(name)\" without a code needs the row's year to find the code, and the row has none"), raw: rawText(rec))
                 return
             }
