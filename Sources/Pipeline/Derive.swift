@@ -27,8 +27,8 @@ struct Deriver {
     var preloaded: [String: [String: [StagedRow]]]
     /// Each source's dimensions and categories, as staged (`stg_label`).
     var dimensions: [String: [SourceDimension]] = [:]
-    /// Where each measure's values stand in their files (`FILE:LINE`), for warnings.
-    var places: [String: [SeriesKey: String]] = [:]
+    /// The measure codes each measure sums (its `contents` as the source has them).
+    var contentCodes: [String: [String]] = [:]
 
     init(db: Database, pipeline: Pipeline, regions: RegionCatalog, structureYear: Int, preloaded: [String: [String: [StagedRow]]] = [:],
          stable: Bool = false) throws {
@@ -93,7 +93,6 @@ struct Deriver {
             }
         }
         var sums: [SeriesKey: (value: Double, status: String?, missing: Bool, n: Int)] = [:]
-        var place: [SeriesKey: String] = [:]
         let file = pipeline.definition.sources.first { $0.id == def.source }.map { pipeline.sourcePath($0) } ?? def.source
         // How many cells each sum adds up: every selected category, as the source lists them.
         // A region and year with fewer is missing, never too small (docs/PIPELINE.md).
@@ -121,7 +120,6 @@ struct Deriver {
                 warnings.append("\(name): negative count \(v) for \(r.region) \(r.period) at \(file):\(r.location); a count cannot be below zero")
             }
             let key = SeriesKey(r.region, year, keep.joined(separator: ";"))
-            if place[key] == nil { place[key] = "\(file):\(r.location)" }
             var acc = sums[key] ?? (0, nil, false, 0)
             acc.n += 1
             acc.status = Symbols.strongest(acc.status, r.status)
@@ -144,7 +142,7 @@ struct Deriver {
         } else if !out.values.contains(where: { $0.value != nil }) {
             warnings.append("measure \(name): all \(out.count) values are missing (`..`, `:` or `.`) in \(file); check its selection")
         }
-        places[name] = place
+        contentCodes[name] = contents
         rawCache[name] = out
         return out
     }
@@ -305,15 +303,22 @@ struct Deriver {
             warnings.append("indicator \(def.code): all \(values.count) values are missing; check the measures it reads (\(def.measures.joined(separator: ", ")))")
         }
         let primary = def.numerator ?? def.measure ?? ""
+        let pipeline = self.pipeline, db = self.db, contentCodes = self.contentCodes
+        /// Where a value comes from: the staged cells of its measures, looked up in the staging
+        /// table only for the values warned about.
         func whereFrom(_ v: IndicatorValue) -> String {
             let measures = [primary] + (def.kind == .ratio ? [def.denominator ?? ""] : [])
             var parts: [String] = []
             for m in measures {
-                guard let map = places[m] else { continue }
-                let own = map[SeriesKey(v.key.region, v.key.year, v.key.breakdown)] ?? map[SeriesKey(v.key.region, v.key.year)]
-                if let own { parts.append("\(m) at \(own)"); continue }
+                guard let md = pipeline.definition.measures[m], let codes = contentCodes[m],
+                      let source = pipeline.definition.sources.first(where: { $0.id == md.source }) else { continue }
+                let file = pipeline.sourcePath(source)
+                func place(_ region: String, _ year: Int) -> String? {
+                    (try? Staging.location(db, sourceId: md.source, region: region, period: String(year), measures: codes))?.map { "\(file):\($0)" }
+                }
+                if let own = place(v.key.region, v.key.year) { parts.append("\(m) at \(own)"); continue }
                 // A merged or renumbered value: the places of its parts.
-                let from = v.lineage.compactMap { l in map[SeriesKey(l.code, l.year, v.key.breakdown)] ?? map[SeriesKey(l.code, l.year)] }
+                let from = v.lineage.prefix(6).compactMap { place($0.code, $0.year) }
                 if !from.isEmpty { parts.append("\(m) from " + from.prefix(5).joined(separator: ", ") + (from.count > 5 ? ", …" : "")) }
             }
             return parts.isEmpty ? "" : " (\(parts.joined(separator: "; ")))"

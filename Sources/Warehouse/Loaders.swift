@@ -467,6 +467,19 @@ public enum Staging {
         try String.fetchAll(db, sql: "SELECT code FROM stg_measure JOIN dim_source USING (source_key) WHERE source_id = ? ORDER BY 1", arguments: [sourceId])
     }
 
+    /// Where the first staged cell of a region, period and one of `measures` stands in its file
+    /// (`line:column` or a path), for a warning about a value: looked up only when one is
+    /// given, so runs keep no location per value in memory.
+    public static func location(_ db: Database, sourceId: String, region: String, period: String, measures: [String]) throws -> String? {
+        guard !measures.isEmpty else { return nil }
+        let marks = measures.map { _ in "?" }.joined(separator: ",")
+        let row = try Row.fetchOne(db, sql: """
+            SELECT o.line, o.col, o.path FROM stg_observation o JOIN dim_source s USING (source_key) JOIN stg_measure m USING (measure_key)
+            WHERE s.source_id = ? AND o.region = ? AND o.period = ? AND m.code IN (\(marks)) ORDER BY o.breakdown LIMIT 1
+            """, arguments: StatementArguments([sourceId, region, period] + measures))
+        return row.map { StagedRow.locationText(line: $0[0], column: $0[1], path: $0[2]) }
+    }
+
     /// A source's dimensions as its reader described them: id, role, and each category's
     /// code and label, in code order (`stg_label`).
     public static func categories(_ db: Database, sourceId: String) throws -> [(dimension: String, role: String, code: String, label: String)] {
