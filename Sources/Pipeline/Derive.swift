@@ -244,28 +244,29 @@ struct Deriver {
         case .ratio(let n, let d):
             let absentZero = pipeline.definition.measures[n]?.absentIsZero ?? false
             let numerator = try harmonised(n), denominator = try harmonised(d)
-            try checkAligned(def, numerator: (n, numerator), denominator: (d, denominator), exact: false)
+            try checkAligned(def, numerator: (n, numerator.lazy.map(\.key)), denominator: (d, denominator.lazy.map(\.key)), exact: false)
             values = IndicatorEngine.ratio(def, numerator: numerator, denominator: denominator, numeratorAbsentIsZero: absentZero)
         case .rate(let m, let w):
             let measure = try harmonised(m)
-            try checkAligned(def, numerator: (m, measure), denominator: (w, try harmonised(w)), exact: false)
+            // The weight as published (read to harmonise the rate anyway): harmonising keeps breakdowns.
+            try checkAligned(def, numerator: (m, measure.lazy.map(\.key)), denominator: (w, try raw(w).keys), exact: false)
             values = IndicatorEngine.direct(def, measure: measure)
         case .count(let m):
             values = IndicatorEngine.direct(def, measure: try harmonised(m))
         case .difference(let m, let minus):
             let measure = try harmonised(m), subtrahend = try harmonised(minus)
-            try checkAligned(def, numerator: (m, measure), denominator: (minus, subtrahend), exact: true)
+            try checkAligned(def, numerator: (m, measure.lazy.map(\.key)), denominator: (minus, subtrahend.lazy.map(\.key)), exact: true)
             values = IndicatorEngine.difference(def, measure: measure, minus: subtrahend)
         }
         plausibility(def, values)
         return values
     }
 
-    /// The breakdown dimensions of a measure's values (`Kjonn`, `art`).
-    static func breakdownDimensions(_ values: [Harmonised]) -> Set<String> {
+    /// The breakdown dimensions of a measure's keys (`Kjonn`, `art`).
+    static func breakdownDimensions(_ keys: some Sequence<SeriesKey>) -> Set<String> {
         var seen = Set<String>(), dims = Set<String>()
-        for v in values where !v.key.breakdown.isEmpty && seen.insert(v.key.breakdown).inserted {
-            for pair in v.key.breakdown.split(separator: ";") { dims.insert(String(pair.split(separator: "=", maxSplits: 1)[0])) }
+        for k in keys where !k.breakdown.isEmpty && seen.insert(k.breakdown).inserted {
+            for pair in k.breakdown.split(separator: ";") { dims.insert(String(pair.split(separator: "=", maxSplits: 1)[0])) }
         }
         return dims
     }
@@ -273,9 +274,9 @@ struct Deriver {
     /// A ratio's denominator (a rate's weight, a difference's subtrahend) must not be broken
     /// down by a dimension its numerator is not: its values would match no numerator and every
     /// value would be missing. A forgotten dimension in a `select` is the usual cause.
-    func checkAligned(_ def: IndicatorDefinition, numerator: (name: String, values: [Harmonised]), denominator: (name: String, values: [Harmonised]),
-                      exact: Bool) throws {
-        let n = Deriver.breakdownDimensions(numerator.values), d = Deriver.breakdownDimensions(denominator.values)
+    func checkAligned(_ def: IndicatorDefinition, numerator: (name: String, keys: some Sequence<SeriesKey>),
+                      denominator: (name: String, keys: some Sequence<SeriesKey>), exact: Bool) throws {
+        let n = Deriver.breakdownDimensions(numerator.keys), d = Deriver.breakdownDimensions(denominator.keys)
         var problems: [String] = []
         for dim in d.subtracting(n).sorted() {
             problems.append("\(pipeline.place("measures.\(denominator.name)")): error: indicator \(def.code): \(denominator.name) is broken down by `\(dim)`, "

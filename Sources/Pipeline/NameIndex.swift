@@ -51,17 +51,7 @@ public struct NameIndex: Sendable {
     }
 
     static func distance(_ a: String, _ b: String) -> Int {
-        let x = Array(a), y = Array(b)
-        if x.isEmpty { return y.count }
-        var prev = Array(0...y.count)
-        for i in 1...x.count {
-            var cur = [i] + Array(repeating: 0, count: y.count)
-            for j in 1...max(y.count, 1) where j <= y.count {
-                cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1))
-            }
-            prev = cur
-        }
-        return prev[y.count]
+        levenshtein(Array(a), Array(b), limit: Int.max) ?? Int.max
     }
 
     func resolver() -> @Sendable (String, Int) -> Result<String, NameLookupError> {

@@ -23,7 +23,7 @@ public func closestNames(to name: String, among candidates: [String], max: Int =
 
 /// The edit distance between two character sequences, or nil when it is above `limit`
 /// (the rows are cut short as soon as every entry exceeds it).
-func levenshtein(_ a: [Character], _ b: [Character], limit: Int) -> Int? {
+public func levenshtein(_ a: [Character], _ b: [Character], limit: Int) -> Int? {
     if abs(a.count - b.count) > limit { return nil }
     if a.isEmpty { return b.count }
     if b.isEmpty { return a.count }
