@@ -37,8 +37,8 @@ public struct GroupValue: Sendable, Equatable {
     public var members: Int
 }
 
-/// Aggregates municipal indicator values over comparison groups (INDICATORS.md, "Comparison
-/// groups"). Members without a value are left out of every statistic and the count says so.
+/// Aggregates municipal indicator values over comparison groups (docs/INDICATORS.md §3,
+/// "Comparison groups"). Members without a value are left out of every statistic and the count says so.
 public enum GroupEngine {
     /// `absentIsZero`: the indicator counts a register that lists only non-zero rows, so a
     /// member with no row is a member with 0 (in the mean, median, minimum and count), and

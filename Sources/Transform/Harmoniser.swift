@@ -93,7 +93,7 @@ public struct HarmoniseResult: Sendable {
 }
 
 /// Harmonises series published for many structures to one target structure year
-/// (HARMONISATION.md). Pure: no files, no database.
+/// (docs/HARMONISATION.md). Pure: no files, no database.
 public struct Harmoniser: Sendable {
     public let regions: RegionCatalog
     public let target: Int

@@ -1,7 +1,7 @@
 import Foundation
 import Ingest
 
-/// How an indicator is computed and how it combines across municipalities (INDICATORS.md).
+/// How an indicator is computed and how it combines across municipalities (docs/INDICATORS.md §1).
 public enum IndicatorKind: String, Sendable, Codable, CaseIterable {
     /// A count: summed across municipalities.
     case count

@@ -14,7 +14,7 @@ func value(_ r: HarmoniseResult, _ region: String, _ year: Int, _ breakdown: Str
     r.values.first { $0.key == SeriesKey(region, year, breakdown) }
 }
 
-/// HARMONISATION.md's worked example: the five parts of Indre Østfold in 2019.
+/// docs/HARMONISATION.md §3's worked example: the five parts of Indre Østfold in 2019.
 let indreParts: [(String, Double, Double, Double)] = [
     ("0122", 80, 200, 40.0), ("0123", 60, 200, 30.0), ("0124", 180, 600, 30.0), ("0125", 150, 500, 30.0), ("0138", 50, 250, 20.0),
 ]
@@ -185,7 +185,7 @@ let indreParts: [(String, Double, Double, Double)] = [
     }
 
     @Test func alesundSplitIsAllocatedByTheKeyOfTheFirstYearAfter() {
-        // Population 2024: 1508 has 68 000, 1580 has 9 000 (HARMONISATION.md).
+        // Population 2024: 1508 has 68 000, 1580 has 9 000 (docs/HARMONISATION.md §4).
         let key: [SeriesKey: StatValue] = [SeriesKey("1508", 2024): StatValue(68_000), SeriesKey("1580", 2024): StatValue(9_000)]
         var h = harmoniser(key: key)
         let r = h.harmonise([SeriesKey("1507", 2022): StatValue(770)], rule: .sum)
@@ -284,7 +284,7 @@ let indreParts: [(String, Double, Double, Double)] = [
     }
 }
 
-/// Invariants over the whole catalogue (HARMONISATION.md, "Invariants worth a property test").
+/// Invariants over the whole catalogue (docs/HARMONISATION.md §8).
 @Suite struct CatalogProperties {
     static let years = Array(2016...2024)
     static let targets = [2016, 2017, 2018, 2019, 2020, 2024]

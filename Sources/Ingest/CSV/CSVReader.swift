@@ -59,7 +59,7 @@ public struct CSVOptions: Sendable {
     }
 }
 
-/// Reads SSB and KOSTRA CSV in every dialect of FORMATS.md §2, streaming.
+/// Reads SSB and KOSTRA CSV in every dialect of docs/FORMATS.md, "CSV", streaming.
 ///
 /// Long layout: one column per dimension, the value last. Wide layout: stub columns, then one
 /// column per heading combination whose header ends in a year (`"… (prosent) 2019"` or `"2019"`).

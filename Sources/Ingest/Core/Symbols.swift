@@ -1,6 +1,6 @@
 import Foundation
 
-/// SSB's special symbols (FORMATS.md §1). A symbol is kept as the cell's status and is never
+/// SSB's special symbols (docs/FORMATS.md, "Symbols"). A symbol is kept as the cell's status and is never
 /// turned into a number, except `-`, which is a true zero.
 public enum Symbols {
     /// Every symbol SSB and PX files use, longest first so a scanner can match greedily.

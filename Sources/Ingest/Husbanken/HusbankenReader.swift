@@ -1,6 +1,6 @@
 import Foundation
 
-/// Which columns of a Husbanken investment-grant export hold what (FORMATS.md §7). Column
+/// Which columns of a Husbanken investment-grant export hold what (docs/FORMATS.md, "Husbanken"). Column
 /// names vary between exports, so a pipeline declares them; names match ignoring case and
 /// repeated blanks. YAML keys are snake_case:
 ///

@@ -17,7 +17,7 @@ public struct JSONStatOptions: Sendable {
     }
 }
 
-/// Reads JSON-stat (FORMATS.md §3), streaming: a 2.0 `dataset`, a 2.0 `collection` with
+/// Reads JSON-stat (docs/FORMATS.md, "JSON-stat"), streaming: a 2.0 `dataset`, a 2.0 `collection` with
 /// embedded datasets, or a 1.x bundle (top-level members that are datasets, with `id`, `size`
 /// and `role` inside `dimension`).
 ///

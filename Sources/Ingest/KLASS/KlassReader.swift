@@ -1,6 +1,6 @@
 import Foundation
 
-/// One row of a KLASS classification `changes` list (FORMATS.md §5): a code and name before
+/// One row of a KLASS classification `changes` list (docs/FORMATS.md, "KLASS"): a code and name before
 /// and after the change, and the date it took effect. A name-only change has
 /// `oldCode == newCode`; one old code with several rows is a split.
 public struct KlassChange: Sendable, Hashable, Codable {

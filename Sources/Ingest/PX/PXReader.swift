@@ -1,6 +1,6 @@
 import Foundation
 
-/// Reads PX (PC-Axis) files (FORMATS.md §6): a keyword section, then `DATA=` with the values
+/// Reads PX (PC-Axis) files (docs/FORMATS.md, "PX"): a keyword section, then `DATA=` with the values
 /// row-major over the STUB variables followed by the HEADING variables (the last heading
 /// variable varies fastest). The keyword section is small and held; DATA is streamed.
 ///

@@ -11,7 +11,7 @@ public struct SDMXOptions: Sendable {
     }
 }
 
-/// Reads SDMX-ML data messages (FORMATS.md §4) as a stream with libxml2's SAX2 push parser,
+/// Reads SDMX-ML data messages (docs/FORMATS.md, "SDMX-ML") as a stream with libxml2's SAX2 push parser,
 /// so memory stays flat whatever the file's size.
 ///
 /// Read: SDMX-ML 2.0 `GenericData` as PxWeb writes it (`SeriesKey/Value@concept,@value`,
