@@ -74,18 +74,24 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest"], resources: [.copy("Fixtures")], swiftSettings: strict),
-        .testTarget(name: "TransformTests", dependencies: ["Transform", "Ingest"], swiftSettings: strict),
+        // What every test suite shares: collecting sinks, temporary folders removed even when a
+        // test throws, the process runner, a small pipeline builder.
+        .target(name: "TestSupport", dependencies: [
+            "Ingest",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ], path: "Tests/TestSupport", swiftSettings: strict),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "TransformTests", dependencies: ["Transform", "Ingest", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "WarehouseTests", dependencies: [
-            "Warehouse", "Transform", "Ingest",
+            "Warehouse", "Transform", "Ingest", "TestSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
         ], swiftSettings: strict),
         .testTarget(name: "FetchTests", dependencies: [
-            "Fetch", "Ingest", "Pipeline",
+            "Fetch", "Ingest", "Pipeline", "TestSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
         ], swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: [
-            "Pipeline", "Warehouse", "Transform", "Ingest",
+            "Pipeline", "Warehouse", "Transform", "Ingest", "TestSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Yams", package: "Yams"),
         ], swiftSettings: strict),

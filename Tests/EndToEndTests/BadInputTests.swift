@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -43,13 +44,14 @@ struct SmallPipeline {
         var extra: [String] = []
     }
 
-    let dir: URL
+    let scratch: TemporaryDirectory
+    var dir: URL { scratch.url }
     var folder: URL { dir.appendingPathComponent("pipelines/bad") }
     var warehouse: URL { dir.appendingPathComponent("warehouse/bad.sqlite") }
     let pipelinePath = "pipelines/bad.yml"
 
     init() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("etl-bad-\(UUID().uuidString)")
+        scratch = try TemporaryDirectory("etl-bad")
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("pipelines/bad"), withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: packageRoot.appendingPathComponent("pipelines/kommuneendringer.csv"),
                                          to: dir.appendingPathComponent("pipelines/kommuneendringer.csv"))
@@ -76,7 +78,7 @@ struct SmallPipeline {
             """.utf8).write(to: dir.appendingPathComponent("pipelines/bad-indicators.yml"))
     }
 
-    func remove() { try? FileManager.default.removeItem(at: dir) }
+    func remove() { scratch.remove() }
 
     /// Writes a file under `pipelines/bad/`.
     func write(_ bytes: [UInt8], _ name: String) throws {
@@ -91,38 +93,18 @@ struct SmallPipeline {
     /// (or none), and `extraYAML` at the end.
     func definePipeline(_ sources: [Source], measureSource: String? = "data", maxRejects: Int = 0, indicators: String = "bad-indicators.yml",
                         extraYAML: String = "") throws {
-        var y = """
-            name: bad
-            warehouse: ../warehouse/bad.sqlite
-            catalog: kommuneendringer.csv
-            indicators: \(indicators)
-            max_rejects: \(maxRejects)
-            sources:
-
-            """
-        for s in sources {
-            y += "  - id: \(s.id)\n    path: \(s.file.hasPrefix("/") ? s.file : "bad/\(s.file)")\n"
-            for e in s.extra { y += "    \(e)\n" }
-        }
-        y += "measures:\n"
+        var p = PipelineBuilder(name: "bad", warehouse: "../warehouse/bad.sqlite", indicators: indicators)
+        p.maxRejects = maxRejects
+        p.sources = sources.map { PipelineBuilder.Source(id: $0.id, path: $0.file.hasPrefix("/") ? $0.file : "bad/\($0.file)", keys: $0.extra) }
         if let m = measureSource {
-            y += """
-                  befolkning:
-                    source: \(m)
-                    contents: "Befolkning per 1.1. (personer)"
-                  korttid:
-                    source: \(m)
-                    contents: "Korttidsplasser i institusjon (antall)"
-                  plasser:
-                    source: \(m)
-                    contents: "Plasser i institusjon (antall)"
-
-                """
-        } else {
-            y += "  {}\n"
+            p.measures = [
+                .init("befolkning", ["source: \(m)", "contents: \"Befolkning per 1.1. (personer)\""]),
+                .init("korttid", ["source: \(m)", "contents: \"Korttidsplasser i institusjon (antall)\""]),
+                .init("plasser", ["source: \(m)", "contents: \"Plasser i institusjon (antall)\""]),
+            ]
         }
-        y += extraYAML
-        try Data(y.utf8).write(to: dir.appendingPathComponent(pipelinePath))
+        p.extra = extraYAML
+        try p.write(to: dir.appendingPathComponent(pipelinePath))
     }
 
     func run(_ args: [String] = []) throws -> ProcessResult {

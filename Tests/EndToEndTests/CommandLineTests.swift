@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+import TestSupport
 
 /// What each command says when it fails or refuses (docs/bad-input.md, "The command line and
 /// the catalogues"): one `error:` line, the documented exit status, and exports that say how

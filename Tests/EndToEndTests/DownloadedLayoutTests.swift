@@ -1,6 +1,7 @@
 import Foundation
 import Ingest
 import Testing
+import TestSupport
 
 /// Files as statisticians download them (docs/FORMATS.md), through `etl inspect` and as a
 /// pipeline source with no options beyond what the file cannot tell.

@@ -1,14 +1,15 @@
 import Foundation
 import GRDB
 import Testing
+import TestSupport
 
 /// Runs docs/example/pipeline.yml as written and checks the arithmetic in docs/PIPELINE.md,
 /// one value per catalogued indicator, including a merged municipality.
 @Suite struct ExamplePipelineTests {
     @Test func referenceExampleRunsAsWrittenWithHandCheckedValues() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("etl-example-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let scratch = try TemporaryDirectory("etl-example")
+        defer { scratch.remove() }
+        let dir = scratch.url
         try FileManager.default.copyItem(at: packageRoot.appendingPathComponent("docs"), to: dir.appendingPathComponent("docs"))
         let r = try etl(["run", "docs/example/pipeline.yml"], in: dir)
         #expect(r.status == 0, "\(r.stderr)")

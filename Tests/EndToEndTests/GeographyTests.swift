@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+import TestSupport
 
 /// The register of kommune and fylke codes in runs: validity, special codes, structure years,
 /// re-established municipalities and `etl inspect` (docs/PIPELINE.md, "The register").

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `etl inspect` names the municipality structure a file's codes fit (docs/PIPELINE.md, "Which structure is this file?").
 @Suite struct InspectStructureTests {

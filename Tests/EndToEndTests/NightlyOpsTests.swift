@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Pipeline
 import Testing
+import TestSupport
 
 /// A dump of the warehouse's content that does not depend on run ids or timestamps.
 func contentDump(_ url: URL) throws -> [String] {

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Pipeline
 import Testing
+import TestSupport
 import Yams
 
 // Single mistakes made in the sample pipeline and its indicator catalogue, generated from the

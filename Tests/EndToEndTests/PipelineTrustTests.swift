@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Pipeline
 import Testing
+import TestSupport
 
 /// The sample pipeline in a scratch folder, changed by text substitution, run in-process.
 private struct SampleCopy {

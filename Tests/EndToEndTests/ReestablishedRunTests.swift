@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+import TestSupport
 
 /// Re-established municipalities in a run of the sample (docs/PIPELINE.md, "Re-established municipalities").
 @Suite struct ReestablishedRunTests {

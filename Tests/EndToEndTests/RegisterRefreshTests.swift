@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `etl catalog import-codes`: the register is refreshed from KLASS code lists of a new year
 /// (docs/PIPELINE.md, "Refreshing the register and the catalogue from KLASS").

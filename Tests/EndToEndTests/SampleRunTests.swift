@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+import TestSupport
 
 @Suite(.serialized) struct SampleRunTests {
     @Test func sampleRunPublishesMergedSeriesFor3118() throws {

@@ -1,44 +1,14 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `etl run --fetch` through the built binary against the local fake SSB (never the network):
 /// a run that had to use a stale source exits 4 unless --allow-stale, and --quiet prints nothing
 /// but errors, the fetch summaries included.
 @Suite(.serialized) struct RunFetchExitTests {
-    /// The built `etl` beside the test bundle (as EndToEndTests' Support finds it).
-    static let binary: URL = {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        var dir = Bundle.main.bundleURL
-        for _ in 0..<4 {
-            let candidate = dir.appendingPathComponent("etl")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            dir = dir.deletingLastPathComponent()
-        }
-        return root.appendingPathComponent(".build/debug/etl")
-    }()
-
-    struct Outcome { var status: Int32; var stdout: String; var stderr: String }
-
-    func etl(_ args: [String], in dir: String) throws -> Outcome {
-        let p = Process()
-        p.executableURL = Self.binary
-        p.arguments = args
-        p.currentDirectoryURL = URL(fileURLWithPath: dir)
-        var env = ProcessInfo.processInfo.environment
-        env["no_proxy"] = "127.0.0.1,localhost"
-        env["NO_PROXY"] = "127.0.0.1,localhost"
-        p.environment = env
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let group = DispatchGroup()
-        nonisolated(unsafe) var outData = Data(), errData = Data()
-        group.enter(); DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        group.enter(); DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        p.waitUntilExit()
-        group.wait()
-        return Outcome(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+    /// Runs the built `etl` with local addresses exempt from any proxy (the fake SSB is local).
+    func etl(_ args: [String], in dir: String) throws -> ProcessResult {
+        try runProcess(etlBinary, args, in: URL(fileURLWithPath: dir), environment: environmentWithoutProxyForLocalhost())
     }
 
     @Test func aRunOnAStaleSourceExits4UnlessAllowed() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Ingest
 
 /// Collects what a reader emits, for the table-driven dialect tests.
@@ -18,14 +19,6 @@ struct DialectSink: CellSink {
     }
     mutating func reject(_ error: ReadError, raw: String) throws { rejects.append(error) }
     func roleName(_ r: DimensionRole, _ id: String) -> String { r == .other ? id : r.rawValue }
-}
-
-func writeDialectTemp(_ bytes: [UInt8], _ name: String) throws -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("csv-dialects-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    let path = dir.appendingPathComponent(name).path
-    try Data(bytes).write(to: URL(fileURLWithPath: path))
-    return path
 }
 
 func readCSV(_ path: String, _ options: CSVOptions = CSVOptions()) throws -> (CSVDialect, DialectSink) {
@@ -103,9 +96,13 @@ let dialects: [Dialect] = {
 }()
 
 @Suite struct CSVDialectTests {
+    /// Removed after each test (a suite value lives for one test).
+    let scratch: TemporaryDirectory
+    init() throws { scratch = try TemporaryDirectory("csv-dialects") }
+
     @Test(arguments: dialects)
     func everyDialectGivesTheSameCells(_ d: Dialect) throws {
-        let path = try writeDialectTemp(d.bytes, "t.csv")
+        let path = try scratch.write(d.bytes, to: "t.csv")
         let (dialect, sink) = try readCSV(path)
         #expect(dialect.delimiter == d.delimiter)
         #expect(dialect.decimalComma == d.decimalComma)
@@ -122,7 +119,7 @@ let dialects: [Dialect] = {
     @Test func windows1252LetterOIsReadAsØ() throws {
         let bytes = TextEncoding.windows1252.encode("\"region\";\"år\";\"statistikkvariabel\";\"v\"\r\n\"3014 Indre Østfold\";\"2021\";\"Plasser\";5\r\n")
         #expect(bytes.contains(0xD8) && bytes.contains(0xE5))
-        let (dialect, sink) = try readCSV(try writeDialectTemp(bytes, "w.csv"))
+        let (dialect, sink) = try readCSV(try scratch.write(bytes, to: "w.csv"))
         #expect(dialect.encoding == .windows1252)
         #expect(sink.schemas.first?.dimensions[0].categories["3014"]?.name == "Indre Østfold")
         #expect(sink.schemas.first?.dimensions[1].id == "år")
@@ -155,18 +152,18 @@ let dialects: [Dialect] = {
 
     @Test func quotedFieldsWithDelimitersQuotesAndNewlines() throws {
         let text = "\"region\";\"år\";\"statistikkvariabel\";\"v\"\r\n\"0301 Oslo\";\"2020\";\"Andel; \"\"ny\"\"\r\ndefinisjon\";7\r\n"
-        let (_, sink) = try readCSV(try writeDialectTemp(Array(text.utf8), "q.csv"))
+        let (_, sink) = try readCSV(try scratch.write(Array(text.utf8), to: "q.csv"))
         #expect(sink.rows == ["geo=0301,metric=Andel; \"ny\"\r\ndefinisjon,time=2020|7.0|"])
     }
 
     @Test func wideAndLongWithTheSameContentGiveIdenticalCells() throws {
-        let long = try readCSV(try writeDialectTemp(dialects[0].bytes, "l.csv")).1.rows.sorted()
-        let wide = try readCSV(try writeDialectTemp(dialects[5].bytes, "w.csv")).1.rows.sorted()
+        let long = try readCSV(try scratch.write(dialects[0].bytes, to: "l.csv")).1.rows.sorted()
+        let wide = try readCSV(try scratch.write(dialects[5].bytes, to: "w.csv")).1.rows.sorted()
         #expect(long == wide)
     }
 
     @Test func forcedOptionsOverrideSniffing() throws {
-        let path = try writeDialectTemp(dialects[0].bytes, "f.csv")
+        let path = try scratch.write(dialects[0].bytes, to: "f.csv")
         let (d, _) = try readCSV(path, CSVOptions(delimiter: 0x3B, decimalComma: true, encoding: .iso88591))
         #expect(d.encoding == .iso88591)
         // Forcing the wrong delimiter cannot silently read right: every row is refused.
@@ -181,7 +178,7 @@ let dialects: [Dialect] = {
         ("binary", "\u{0}\u{1}PNG\u{0}", "binary data"),
     ])
     func badFilesAreRefusedWithALocation(_ name: String, _ text: String, _ message: String) throws {
-        let path = try writeDialectTemp(Array(text.utf8), "bad.csv")
+        let path = try scratch.write(Array(text.utf8), to: "bad.csv")
         do {
             _ = try readCSV(path)
             Issue.record("\(name): no error")
@@ -194,7 +191,7 @@ let dialects: [Dialect] = {
 
     @Test func raggedRowIsRejectedWithItsLine() throws {
         let text = "\"region\";\"år\";\"statistikkvariabel\";\"v\"\r\n\"0301 Oslo\";\"2020\";\"A\";1\r\n\"0301 Oslo\";\"2021\";1\r\n"
-        let (_, sink) = try readCSV(try writeDialectTemp(Array(text.utf8), "r.csv"))
+        let (_, sink) = try readCSV(try scratch.write(Array(text.utf8), to: "r.csv"))
         #expect(sink.rows.count == 1)
         #expect(sink.rejects.first?.location.line == 3)
         #expect(sink.rejects.first?.message == "expected 4 fields as in the header, found 3")

@@ -1,38 +1,9 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Ingest
 
 // MARK: - Helpers
-
-/// Keeps cells and rejects instead of stopping at the first reject.
-private struct HusbankenCollector: CellSink {
-    var begun: [DatasetSchema] = []
-    var ended: [DatasetSchema] = []
-    var cells: [Cell] = []
-    var rejects: [(error: ReadError, raw: String)] = []
-
-    mutating func begin(_ schema: DatasetSchema) throws { begun.append(schema) }
-    mutating func cell(_ cell: Cell, schema: DatasetSchema) throws { cells.append(cell) }
-    mutating func end(_ schema: DatasetSchema) throws { ended.append(schema) }
-    mutating func reject(_ error: ReadError, raw: String) throws { rejects.append((error, raw)) }
-
-    /// Coordinates, value and status of every cell, for comparing readers.
-    var values: [String] {
-        cells.map { "\($0.coordinates.joined(separator: "|"))=\($0.value.map { String($0) } ?? "nil")/\($0.status ?? "")" }
-    }
-}
-
-/// Stops at the first reject, as the protocol's default does.
-private struct StrictSink: CellSink {
-    var count = 0
-    mutating func cell(_ cell: Cell, schema: DatasetSchema) throws { count += 1 }
-}
-
-private func husbankenTempDir() throws -> URL {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("husbanken-tests-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    return dir
-}
 
 private func write(_ bytes: [UInt8], _ name: String, in dir: URL) throws -> String {
     let url = dir.appendingPathComponent(name)
@@ -188,17 +159,18 @@ private let expectedValues = [
 @Suite("Husbanken investment-grant exports")
 struct HusbankenTests {
     @Test func csvAndXlsxWithTheSameRowsGiveTheSameCells() throws {
-        let dir = try husbankenTempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let scratch = try TemporaryDirectory("husbanken-tests")
+        defer { scratch.remove() }
+        let dir = scratch.url
         let csv = try write(TextEncoding.windows1252.encode(sampleCSV), "tilskudd.csv", in: dir)
         let xlsx = dir.appendingPathComponent("tilskudd.xlsx")
         try writeWorkbook(xlsx, rows: sampleRows)
 
-        var fromCSV = HusbankenCollector()
+        var fromCSV = CollectingSink()
         let csvReader = try HusbankenReader(path: csv, mapping: fullMapping, displayName: "tilskudd.csv")
         #expect(csvReader.format == .csv)
         try csvReader.read(into: &fromCSV)
-        var fromXLSX = HusbankenCollector()
+        var fromXLSX = CollectingSink()
         let xlsxReader = try HusbankenReader(path: xlsx.path, mapping: fullMapping, displayName: "tilskudd.xlsx")
         #expect(xlsxReader.format == .xlsx)
         try xlsxReader.read(into: &fromXLSX)
@@ -222,8 +194,9 @@ struct HusbankenTests {
     }
 
     @Test func windows1252ExportWithSpaceSeparatedThousandsIsRead() throws {
-        let dir = try husbankenTempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let scratch = try TemporaryDirectory("husbanken-tests")
+        defer { scratch.remove() }
+        let dir = scratch.url
         let text = "Kommune;År;Type;Status;Antall plasser;Tilskudd (kr)\r\n3118 Indre Østfold;2021;Sykehjem;Tilsagn;1;1 870 000\r\n3014 Indre Østfold;2020;Omsorgsbolig;Utbetalt;1 002;1\u{A0}530\u{A0}000,5\r\n"
         let bytes = TextEncoding.windows1252.encode(text)
         #expect(bytes.contains(0xD8) && bytes.contains(0xA0))
@@ -231,7 +204,7 @@ struct HusbankenTests {
         let mapping = HusbankenMapping(municipality: "Kommune", year: "År", kind: "Type", stage: "Status", places: "Antall plasser", amount: "Tilskudd (kr)")
         let reader = try HusbankenReader(path: path, mapping: mapping, displayName: "eksport.csv")
         #expect(reader.encoding == .windows1252)
-        var sink = HusbankenCollector()
+        var sink = CollectingSink()
         try reader.read(into: &sink)
         #expect(sink.rejects.isEmpty)
         #expect(sink.values == [
@@ -249,19 +222,20 @@ struct HusbankenTests {
         let utf8 = try write(Array(text.utf8), "eksport-utf8.csv", in: dir)
         let r2 = try HusbankenReader(path: utf8, mapping: mapping)
         #expect(r2.encoding == .utf8)
-        var s2 = HusbankenCollector()
+        var s2 = CollectingSink()
         try r2.read(into: &s2)
         #expect(s2.values == sink.values)
     }
 
     @Test func missingMappedColumnIsAFileErrorListingTheColumnsFound() throws {
-        let dir = try husbankenTempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let scratch = try TemporaryDirectory("husbanken-tests")
+        defer { scratch.remove() }
+        let dir = scratch.url
         let path = try write(TextEncoding.windows1252.encode(sampleCSV), "tilskudd.csv", in: dir)
         var mapping = fullMapping
         mapping.places = "Antall enheter"
         let error = readError {
-            var sink = HusbankenCollector()
+            var sink = CollectingSink()
             try HusbankenReader(path: path, mapping: mapping, displayName: "tilskudd.csv").read(into: &sink)
         }
         #expect(error?.location == SourceLocation(file: "tilskudd.csv", line: 2))
@@ -271,15 +245,16 @@ struct HusbankenTests {
         let xlsx = dir.appendingPathComponent("tilskudd.xlsx")
         try writeWorkbook(xlsx, rows: sampleRows)
         let e2 = readError {
-            var sink = HusbankenCollector()
+            var sink = CollectingSink()
             try HusbankenReader(path: xlsx.path, mapping: mapping, displayName: "tilskudd.xlsx").read(into: &sink)
         }
         #expect(e2?.description.hasPrefix(#"tilskudd.xlsx:Ark1 row 2: error: mapped column "Antall enheter" (places) not in the header; the header (row 2) has columns "Kommune""#) == true)
     }
 
     @Test func unknownMunicipalityNameIsRejectedWithNearMatches() throws {
-        let dir = try husbankenTempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let scratch = try TemporaryDirectory("husbanken-tests")
+        defer { scratch.remove() }
+        let dir = scratch.url
         let text = """
         Kommunenavn;År;Type;Fase;Plasser
         Indre Østfold;2021;Sykehjem;Tilsagn;10
@@ -296,7 +271,7 @@ struct HusbankenTests {
             return .failure(NameLookupError(name: name, year: year))
         }
         let reader = try HusbankenReader(path: path, mapping: mapping, displayName: "navn.csv", resolveName: lookup)
-        var sink = HusbankenCollector()
+        var sink = CollectingSink()
         try reader.read(into: &sink)
         #expect(sink.values == [
             "3014|2021|sykehjem|tilsagn|plasser=10.0/",
@@ -314,8 +289,9 @@ struct HusbankenTests {
     }
 
     @Test func unrecognisedKindIsARowRejectNamingColumnLineValueAndAcceptedValues() throws {
-        let dir = try husbankenTempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let scratch = try TemporaryDirectory("husbanken-tests")
+        defer { scratch.remove() }
+        let dir = scratch.url
         let text = """
         Kommune;År;Type;Status;Antall plasser
         3118;2024;Sykehjem;Tilsagn;10
@@ -328,7 +304,7 @@ struct HusbankenTests {
         """
         let path = try write(Array(text.utf8), "art.csv", in: dir)
         let mapping = HusbankenMapping(municipality: "Kommune", year: "År", kind: "Type", stage: "Status", places: "Antall plasser")
-        var sink = HusbankenCollector()
+        var sink = CollectingSink()
         try HusbankenReader(path: path, mapping: mapping, displayName: "art.csv").read(into: &sink)
         #expect(sink.values == ["3118|2024|sykehjem|tilsagn|plasser=10.0/"])
         let messages = sink.rejects.map(\.error.description)
@@ -342,7 +318,7 @@ struct HusbankenTests {
 
         // Without a reject handler the first bad row stops the read.
         let error = readError {
-            var strict = StrictSink()
+            var strict = CountingSink()
             try HusbankenReader(path: path, mapping: mapping, displayName: "art.csv").read(into: &strict)
         }
         #expect(error?.location == SourceLocation(file: "art.csv", line: 3, column: 3))
@@ -400,8 +376,9 @@ struct HusbankenTests {
 @Suite("XLSX sheet reader")
 struct XLSXTests {
     @Test func rowsArePlacedByColumnLettersWithEveryCellKind() throws {
-        let dir = try husbankenTempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let scratch = try TemporaryDirectory("husbanken-tests")
+        defer { scratch.remove() }
+        let dir = scratch.url
         let sheet = """
         <?xml version="1.0" encoding="UTF-8"?>
         <x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:sheetData>
@@ -443,8 +420,9 @@ struct XLSXTests {
     }
 
     @Test func unknownSheetNameListsTheSheets() throws {
-        let dir = try husbankenTempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let scratch = try TemporaryDirectory("husbanken-tests")
+        defer { scratch.remove() }
+        let dir = scratch.url
         let url = dir.appendingPathComponent("book.xlsx")
         try writeWorkbook(url, rows: sampleRows, sheetName: "Tilsagn")
         #expect(try XLSXSheetReader(path: url.path, sheet: "tilsagn").sheetName == "Tilsagn")
@@ -453,8 +431,9 @@ struct XLSXTests {
     }
 
     @Test func aFileThatIsNotAZipArchiveIsRefusedClearly() throws {
-        let dir = try husbankenTempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let scratch = try TemporaryDirectory("husbanken-tests")
+        defer { scratch.remove() }
+        let dir = scratch.url
         let notZip = try write(Array("Kommune;År\n".utf8), "book.xlsx", in: dir)
         let e1 = readError { _ = try XLSXSheetReader(path: notZip, displayName: "book.xlsx") }
         #expect(e1?.message.hasPrefix("not an .xlsx workbook") == true)
@@ -464,8 +443,9 @@ struct XLSXTests {
     }
 
     @Test func zipBombIsRefusedByItsCompressionRatio() throws {
-        let dir = try husbankenTempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let scratch = try TemporaryDirectory("husbanken-tests")
+        defer { scratch.remove() }
+        let dir = scratch.url
         let url = dir.appendingPathComponent("bomb.xlsx")
         let size = 64 << 20
         try writeWorkbook(url, sheet: "<worksheet/>", shared: []) { items in
@@ -483,8 +463,9 @@ struct XLSXTests {
     }
 
     @Test func entryThatInflatesPastItsDeclaredSizeIsStoppedEarly() throws {
-        let dir = try husbankenTempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let scratch = try TemporaryDirectory("husbanken-tests")
+        defer { scratch.remove() }
+        let dir = scratch.url
         let url = dir.appendingPathComponent("liar.xlsx")
         let size = 16 << 20
         try writeWorkbook(url, sheet: "<worksheet/>", shared: []) { items in
@@ -501,8 +482,9 @@ struct XLSXTests {
     }
 
     @Test func totalInflatedSizeIsBounded() throws {
-        let dir = try husbankenTempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let scratch = try TemporaryDirectory("husbanken-tests")
+        defer { scratch.remove() }
+        let dir = scratch.url
         let url = dir.appendingPathComponent("big.xlsx")
         try writeWorkbook(url, rows: sampleRows)
         let limits = XLSXLimits(maxUncompressedBytes: 2_000)
@@ -515,14 +497,15 @@ struct XLSXTests {
 
     @Test(arguments: ["../evil.xml", "xl/../../evil.xml", "/etc/passwd", "xl\\..\\..\\evil.xml", "C:/evil.xml"])
     func entryPathEscapingTheArchiveIsRefused(_ path: String) throws {
-        let dir = try husbankenTempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let scratch = try TemporaryDirectory("husbanken-tests")
+        defer { scratch.remove() }
+        let dir = scratch.url
         let url = dir.appendingPathComponent("escape.xlsx")
         try writeWorkbook(url, sheet: sheetXML(sampleRows).sheet, shared: sheetXML(sampleRows).shared) { items in
             items.append((path: path, data: Array("x".utf8)))
         }
         let error = readError {
-            var sink = HusbankenCollector()
+            var sink = CollectingSink()
             try HusbankenReader(path: url.path, mapping: fullMapping, displayName: "escape.xlsx").read(into: &sink)
         }
         #expect(error?.location == SourceLocation(file: "escape.xlsx", path: path))
@@ -536,8 +519,9 @@ struct XLSXTests {
         #"<!DOCTYPE worksheet SYSTEM "http://example.invalid/x.dtd">"#,
     ])
     func doctypeInSheetXMLIsRefused(_ doctype: String) throws {
-        let dir = try husbankenTempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let scratch = try TemporaryDirectory("husbanken-tests")
+        defer { scratch.remove() }
+        let dir = scratch.url
         let url = dir.appendingPathComponent("xxe.xlsx")
         let sheet = """
         <?xml version="1.0" encoding="UTF-8"?>
@@ -555,8 +539,9 @@ struct XLSXTests {
     }
 
     @Test func malformedSheetXMLNamesTheEntryAndLine() throws {
-        let dir = try husbankenTempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let scratch = try TemporaryDirectory("husbanken-tests")
+        defer { scratch.remove() }
+        let dir = scratch.url
         let url = dir.appendingPathComponent("bad.xlsx")
         try writeWorkbook(url, sheet: "<worksheet><sheetData>\n<row r=\"1\"><c r=\"A1\"><v>1</v></row></sheetData></worksheet>", shared: [])
         let reader = try XLSXSheetReader(path: url.path, displayName: "bad.xlsx")
@@ -566,8 +551,9 @@ struct XLSXTests {
     }
 
     @Test func sharedStringIndexOutOfRangeNamesTheCell() throws {
-        let dir = try husbankenTempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let scratch = try TemporaryDirectory("husbanken-tests")
+        defer { scratch.remove() }
+        let dir = scratch.url
         let url = dir.appendingPathComponent("ss.xlsx")
         try writeWorkbook(url, sheet: #"<worksheet><sheetData><row r="4"><c r="B4" t="s"><v>7</v></c></row></sheetData></worksheet>"#, shared: ["a"])
         let reader = try XLSXSheetReader(path: url.path, displayName: "ss.xlsx")
@@ -680,8 +666,9 @@ private let zipSample: ZipItems = [
 struct ZipArchiveTests {
     @Test(arguments: [false, true])
     func storedAndDeflatedEntriesRoundTrip(_ compress: Bool) throws {
-        let dir = try husbankenTempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let scratch = try TemporaryDirectory("husbanken-tests")
+        defer { scratch.remove() }
+        let dir = scratch.url
         let path = dir.appendingPathComponent("round.zip").path
         try ZipWriter.write(zipSample, to: path, compress: compress)
         let archive = try ZipArchive(path: path, displayName: "round.zip")
@@ -710,8 +697,9 @@ struct ZipArchiveTests {
     }
 
     @Test func crcIsZlibsCRC32() throws {
-        let dir = try husbankenTempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let scratch = try TemporaryDirectory("husbanken-tests")
+        defer { scratch.remove() }
+        let dir = scratch.url
         let path = dir.appendingPathComponent("crc.zip").path
         try ZipWriter.write([(path: "check", data: Array("123456789".utf8))], to: path, compress: false)
         // The CRC-32 check value of "123456789".
@@ -719,8 +707,9 @@ struct ZipArchiveTests {
     }
 
     @Test func emptyArchiveHasNoEntries() throws {
-        let dir = try husbankenTempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let scratch = try TemporaryDirectory("husbanken-tests")
+        defer { scratch.remove() }
+        let dir = scratch.url
         let path = dir.appendingPathComponent("empty.zip").path
         try ZipWriter.write([], to: path, compress: true)
         #expect(ChunkedFile.size(path: path) == 22)
@@ -733,8 +722,9 @@ struct ZipArchiveTests {
     }
 
     @Test func truncatedArchiveIsAClearError() throws {
-        let dir = try husbankenTempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let scratch = try TemporaryDirectory("husbanken-tests")
+        defer { scratch.remove() }
+        let dir = scratch.url
         let path = dir.appendingPathComponent("cut.zip").path
         try ZipWriter.write(zipSample, to: path, compress: true)
         // Cut in the middle: the end of central directory record is gone.
@@ -767,8 +757,9 @@ struct ZipArchiveTests {
 
     @Test(arguments: [false, true])
     func corruptCRCIsAClearError(_ compress: Bool) throws {
-        let dir = try husbankenTempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let scratch = try TemporaryDirectory("husbanken-tests")
+        defer { scratch.remove() }
+        let dir = scratch.url
         let path = dir.appendingPathComponent("crc.zip").path
         try ZipWriter.write(zipSample, to: path, compress: compress)
         try patchFile(path) { d in
@@ -796,8 +787,9 @@ struct ZipArchiveTests {
     }
 
     @Test func crcMismatchInAWorkbookKeepsItsMessage() throws {
-        let dir = try husbankenTempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let scratch = try TemporaryDirectory("husbanken-tests")
+        defer { scratch.remove() }
+        let dir = scratch.url
         let url = dir.appendingPathComponent("crc.xlsx")
         try writeWorkbook(url, rows: sampleRows)
         try patchFile(url.path) { d in
@@ -810,8 +802,9 @@ struct ZipArchiveTests {
     }
 
     @Test func declaredSizeMismatchIsACorruptEntry() throws {
-        let dir = try husbankenTempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let scratch = try TemporaryDirectory("husbanken-tests")
+        defer { scratch.remove() }
+        let dir = scratch.url
         let path = dir.appendingPathComponent("size.zip").path
         for (declared, prefix) in [(UInt32(250_000), "corrupt entry: it inflates to 200000 bytes, its header declares 250000"),
                                    (UInt32(150_000), "corrupt entry: it inflates past the 150000 bytes its header declares")] {
@@ -830,8 +823,9 @@ struct ZipArchiveTests {
     }
 
     @Test func zip64MarkersAreRefused() throws {
-        let dir = try husbankenTempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let scratch = try TemporaryDirectory("husbanken-tests")
+        defer { scratch.remove() }
+        let dir = scratch.url
         let path = dir.appendingPathComponent("z64.zip").path
         let patches: [(String, (inout [UInt8]) throws -> Void)] = [
             ("compressed size", { d in put32(&d, try #require(zipHeaderOffset(d, "hello.txt", central: true)) + 20, 0xFFFF_FFFF) }),
@@ -858,8 +852,9 @@ struct ZipArchiveTests {
     }
 
     @Test func encryptedEntriesAndUnsupportedMethodsAreRefused() throws {
-        let dir = try husbankenTempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let scratch = try TemporaryDirectory("husbanken-tests")
+        defer { scratch.remove() }
+        let dir = scratch.url
         let path = dir.appendingPathComponent("enc.zip").path
         try ZipWriter.write(zipSample, to: path, compress: true)
         try patchFile(path) { d in d[try #require(zipHeaderOffset(d, "hello.txt", central: true)) + 8] |= 0x01 }
@@ -874,8 +869,9 @@ struct ZipArchiveTests {
     }
 
     @Test func nonZipFilesAreAClearError() throws {
-        let dir = try husbankenTempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let scratch = try TemporaryDirectory("husbanken-tests")
+        defer { scratch.remove() }
+        let dir = scratch.url
         let text = try write(Array(String(repeating: "Kommune;År;Type\n", count: 100).utf8), "data.csv", in: dir)
         let e1 = readError { _ = try ZipArchive(path: text, displayName: "data.csv") }
         #expect(e1?.location == SourceLocation(file: "data.csv"))
@@ -890,8 +886,9 @@ struct ZipArchiveTests {
     }
 
     @Test func anErrorFromTheBodyStopsExtractionUnchanged() throws {
-        let dir = try husbankenTempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let scratch = try TemporaryDirectory("husbanken-tests")
+        defer { scratch.remove() }
+        let dir = scratch.url
         let path = dir.appendingPathComponent("stop.zip").path
         try ZipWriter.write(zipSample, to: path, compress: true)
         let archive = try ZipArchive(path: path)

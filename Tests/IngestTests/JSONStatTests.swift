@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Ingest
 
 // Expected numbers below were computed independently with python3's json module on the
@@ -7,78 +8,25 @@ import Testing
 
 // MARK: - Helpers
 
-/// Keeps everything a reader emits.
-private struct CollectingSink: CellSink {
-    var begun: [DatasetSchema] = []
-    var ended: [DatasetSchema] = []
-    var cells: [[Cell]] = []
-    var rejects: [(error: ReadError, raw: String)] = []
-    var keepRejects = false
-
-    mutating func begin(_ schema: DatasetSchema) throws {
-        begun.append(schema)
-        cells.append([])
-    }
-
-    mutating func cell(_ cell: Cell, schema: DatasetSchema) throws {
-        cells[cells.count - 1].append(cell)
-    }
-
-    mutating func end(_ schema: DatasetSchema) throws {
-        ended.append(schema)
-    }
-
-    mutating func reject(_ error: ReadError, raw: String) throws {
-        guard keepRejects else { throw error }
-        rejects.append((error, raw))
-    }
-}
-
-/// Counts and sums without keeping cells, for large files.
-private struct CountingSink: CellSink {
-    var count = 0
-    var sum = 0.0
-    var nulls = 0
-    var statuses: [String: Int] = [:]
-    var lastCoordinates: [String] = []
-    var lastPath: String? = nil
-
-    mutating func cell(_ cell: Cell, schema: DatasetSchema) throws {
-        count += 1
-        if let v = cell.value { sum += v } else { nulls += 1 }
-        if let s = cell.status { statuses[s, default: 0] += 1 }
-        lastCoordinates = cell.coordinates
-        lastPath = cell.location.path
-    }
-}
-
 private func fixture(_ relative: String) throws -> String {
     let base = try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil))
     return base.appendingPathComponent(relative).path
 }
 
-private func temporaryFile(_ contents: String, name: String = "doc.json") throws -> String {
-    try temporaryFile(Data(contents.utf8), name: name)
-}
-
-private func temporaryFile(_ data: Data, name: String = "doc.json") throws -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("jsonstat-tests-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    let url = dir.appendingPathComponent(name)
-    try data.write(to: url)
-    return url.path
+/// Writes `data` to a file in a temporary folder, runs `body` on its path, and removes the folder.
+private func withFile<T>(_ data: Data, name: String = "doc.json", _ body: (String) throws -> T) throws -> T {
+    try withTemporaryDirectory("jsonstat-tests") { try body($0.write(data, to: name)) }
 }
 
 private func read(_ path: String, _ options: JSONStatOptions = JSONStatOptions(), keepRejects: Bool = false) throws -> CollectingSink {
     let reader = try JSONStatReader(path: path, options: options)
-    var sink = CollectingSink()
-    sink.keepRejects = keepRejects
+    var sink = CollectingSink(stopAtReject: !keepRejects)
     try reader.read(into: &sink)
     return sink
 }
 
 private func readText(_ json: String, _ options: JSONStatOptions = JSONStatOptions(), keepRejects: Bool = false) throws -> CollectingSink {
-    try read(try temporaryFile(json), options, keepRejects: keepRejects)
+    try withFile(Data(json.utf8)) { try read($0, options, keepRejects: keepRejects) }
 }
 
 /// The ReadError a document raises, or nil when it reads.
@@ -139,7 +87,7 @@ struct JSONStatSSBTests {
         #expect(schema.metadata["extension"]?.contains("\"tableid\":\"05300\"") == true)
         #expect(schema.metadata["unit"] == #"{"Avstand":{"base":"prosent","decimals":0}}"#)
 
-        let cells = try #require(sink.cells.first)
+        let cells = try #require(sink.datasets.first)
         #expect(cells.count == 432)
         #expect(cells.filter { $0.value == nil }.count == 28)
         #expect(cells.filter { $0.status == "." }.count == 20)
@@ -172,10 +120,10 @@ struct JSONStatSSBTests {
     @Test func lenientIndexReranksGappedPositionsWithAWarning() throws {
         let path = try fixture("ssb/metadata_14216.json")
         let reader = try JSONStatReader(path: path, options: JSONStatOptions(lenientIndex: true))
-        var sink = CollectingSink()
+        var sink = CollectingSink(stopAtReject: true)
         try reader.read(into: &sink)
         #expect(sink.begun.count == 1 && sink.ended.count == 1)
-        #expect(sink.cells.count == 1 && sink.cells[0].isEmpty)
+        #expect(sink.datasets.count == 1 && sink.datasets[0].isEmpty)
         let schema = try #require(sink.ended.first)
         #expect(schema.dimensions.map(\.id) == ["Region", "TettSted", "ContentsCode", "Tid"])
         #expect(schema.dimensions.map(\.role) == [.geo, .geo, .metric, .time])
@@ -201,10 +149,10 @@ struct JSONStatSSBTests {
 
     @Test func emptyValueArrayIsAMetadataResponseWithoutCells() throws {
         let reader = try JSONStatReader(path: try fixture("ssb/metadata_05300.json"))
-        var sink = CollectingSink()
+        var sink = CollectingSink(stopAtReject: true)
         try reader.read(into: &sink)
         #expect(sink.begun.count == 1 && sink.ended.count == 1)
-        #expect(sink.cells[0].isEmpty)
+        #expect(sink.datasets[0].isEmpty)
         #expect(sink.begun[0].dimensions.map(\.id) == ["Avstand1", "Kulturtilbud", "ContentsCode", "Tid"])
         #expect(reader.warnings.contains { $0.message.contains("metadata response") })
     }
@@ -228,7 +176,7 @@ struct JSONStatSampleTests {
         // A dimension with a label and no index has one category.
         #expect(schema.dimensions[0].categories == ["CA": CategoryLabel(name: "Canada")])
         #expect(schema.metadata["unit"]?.contains("thousands of persons") == true)
-        let cells = sink.cells[0]
+        let cells = sink.datasets[0]
         #expect(cells.count == 120)
         #expect(cells.allSatisfy { $0.status == "a" })
         #expect(abs(sum(cells) - 140121.4) < 1e-6)
@@ -240,7 +188,7 @@ struct JSONStatSampleTests {
     @Test func galiciaKeepsNulls() throws {
         let sink = try read(try fixture("jsonstat-samples/galicia.json"))
         #expect(sink.begun[0].dimensions.map(\.id) == ["birth", "age", "gender", "time", "residence", "concept"])
-        let cells = sink.cells[0]
+        let cells = sink.datasets[0]
         #expect(cells.count == 3960)
         #expect(cells.filter { $0.value == nil }.count == 4)
         #expect(sum(cells) == 87493659)
@@ -253,15 +201,15 @@ struct JSONStatSampleTests {
         let sink = try read(try fixture("jsonstat-samples/hierarchy.json"))
         #expect(sink.begun[0].dimensions.map(\.id) == ["commodity"])
         #expect(sink.begun[0].dimensions[0].categories.count == 132)
-        #expect(sink.cells[0].count == 1)
-        #expect(sink.cells[0][0].coordinates == ["T"] && sink.cells[0][0].value == nil)
-        #expect(sink.cells[0][0].location.path == "value[\"0\"]")
+        #expect(sink.datasets[0].count == 1)
+        #expect(sink.datasets[0][0].coordinates == ["T"] && sink.datasets[0][0].value == nil)
+        #expect(sink.datasets[0][0].location.path == "value[\"0\"]")
     }
 
     @Test func eurostatSparseValuesAndStatuses() throws {
         let demo = try read(try fixture("jsonstat-samples/demo_gind.json"))
         #expect(demo.begun[0].dimensions.map(\.id) == ["freq", "indic_de", "geo", "time"])
-        let cells = demo.cells[0]
+        let cells = demo.datasets[0]
         #expect(cells.count == 73)
         #expect(cells.filter { $0.status == "ep" }.count == 35)
         #expect(cells.filter { $0.status == "p" }.count == 9)
@@ -274,50 +222,50 @@ struct JSONStatSampleTests {
 
         let nama = try read(try fixture("jsonstat-samples/nama_10_gdp.json"))
         #expect(nama.begun[0].dimensions.map(\.id) == ["freq", "unit", "na_item", "geo", "time"])
-        #expect(nama.cells[0].count == 64)
-        #expect(abs(sum(nama.cells[0]) - 32778266.714) < 1e-4)
-        #expect(nama.cells[0][42].coordinates == ["A", "CON_PPCH_PRE", "B1GQ", "DK", "2023"])
-        #expect(nama.cells[0][42].value == 2.5 && nama.cells[0][42].status == "d")
-        #expect(nama.cells[0][63].value == -3.7 && nama.cells[0][63].status == nil)
+        #expect(nama.datasets[0].count == 64)
+        #expect(abs(sum(nama.datasets[0]) - 32778266.714) < 1e-4)
+        #expect(nama.datasets[0][42].coordinates == ["A", "CON_PPCH_PRE", "B1GQ", "DK", "2023"])
+        #expect(nama.datasets[0][42].value == 2.5 && nama.datasets[0][42].status == "d")
+        #expect(nama.datasets[0][63].value == -3.7 && nama.datasets[0][63].status == nil)
     }
 
     @Test func usSamples() throws {
         let gsp = try read(try fixture("jsonstat-samples/us-gsp.json"))
         #expect(gsp.begun[0].dimensions.map(\.id) == ["year", "state", "concept"])
         #expect(gsp.begun[0].dimensions.map(\.role) == [.time, .geo, .metric])
-        #expect(gsp.cells[0].count == 204)
-        #expect(abs(sum(gsp.cells[0]) - 17501197.76) < 1e-4)
-        #expect(gsp.cells[0][102].coordinates == ["2013", "29", "pop"] && gsp.cells[0][102].value == 6)
+        #expect(gsp.datasets[0].count == 204)
+        #expect(abs(sum(gsp.datasets[0]) - 17501197.76) < 1e-4)
+        #expect(gsp.datasets[0][102].coordinates == ["2013", "29", "pop"] && gsp.datasets[0][102].value == 6)
 
         let labor = try read(try fixture("jsonstat-samples/us-labor.json"))
         #expect(labor.begun[0].dimensions.map(\.id) == ["year", "county", "labor"])
-        #expect(labor.cells[0].count == 12880)
-        #expect(abs(sum(labor.cells[0]) - 312551709) < 1e-3)
-        #expect(labor.cells[0][6440].coordinates == ["2012", "30027", "labforce"] && labor.cells[0][6440].value == 5978)
-        #expect(labor.cells[0][12879].coordinates == ["2012", "72153", "unr"] && labor.cells[0][12879].value == 15.8)
+        #expect(labor.datasets[0].count == 12880)
+        #expect(abs(sum(labor.datasets[0]) - 312551709) < 1e-3)
+        #expect(labor.datasets[0][6440].coordinates == ["2012", "30027", "labforce"] && labor.datasets[0][6440].value == 5978)
+        #expect(labor.datasets[0][12879].coordinates == ["2012", "72153", "unr"] && labor.datasets[0][12879].value == 15.8)
 
         let unr = try read(try fixture("jsonstat-samples/us-unr.json"))
-        #expect(unr.cells[0].count == 3220)
-        #expect(abs(sum(unr.cells[0]) - 25527) < 1e-6)
-        #expect(unr.cells[0][1610].coordinates == ["2012", "30027", "unr"] && unr.cells[0][1610].value == 5.3)
+        #expect(unr.datasets[0].count == 3220)
+        #expect(abs(sum(unr.datasets[0]) - 25527) < 1e-6)
+        #expect(unr.datasets[0][1610].coordinates == ["2012", "30027", "unr"] && unr.datasets[0][1610].value == 5.3)
     }
 
     @Test func bundleMembersAreDatasets() throws {
         let reader = try JSONStatReader(path: try fixture("jsonstat-samples/oecd-canada.json"))
-        var sink = CollectingSink()
+        var sink = CollectingSink(stopAtReject: true)
         try reader.read(into: &sink)
         #expect(sink.begun.count == 2 && sink.ended.count == 2)
         #expect(sink.begun[0].dimensions.map(\.id) == ["concept", "area", "year"])
         #expect(sink.begun[0].dimensions.map(\.role) == [.metric, .geo, .time])
         #expect(sink.begun[0].metadata["note"]?.hasPrefix("Most of the data in this dataset") == true)
         #expect(sink.begun[1].dimensions.map(\.id) == ["country", "year", "age", "concept", "sex"])
-        #expect(sink.cells[0].count == 432 && sink.cells[1].count == 120)
-        #expect(sink.cells[0].filter { $0.status == "e" }.count == 72)
-        #expect(abs(sum(sink.cells[0]) - 3323.825331658) < 1e-6)
-        #expect(sink.cells[0][216].coordinates == ["UNR", "KR", "2003"] && sink.cells[0][216].value == 3.562065618)
-        #expect(sink.cells[0][431].status == "e" && sink.cells[0][431].value == 8.004598637)
-        #expect(sink.cells[0][0].location.path == "oecd.value[0]")
-        #expect(sink.cells[1][0].location.path == "canada.value[0]")
+        #expect(sink.datasets[0].count == 432 && sink.datasets[1].count == 120)
+        #expect(sink.datasets[0].filter { $0.status == "e" }.count == 72)
+        #expect(abs(sum(sink.datasets[0]) - 3323.825331658) < 1e-6)
+        #expect(sink.datasets[0][216].coordinates == ["UNR", "KR", "2003"] && sink.datasets[0][216].value == 3.562065618)
+        #expect(sink.datasets[0][431].status == "e" && sink.datasets[0][431].value == 8.004598637)
+        #expect(sink.datasets[0][0].location.path == "oecd.value[0]")
+        #expect(sink.datasets[1][0].location.path == "canada.value[0]")
         #expect(reader.warnings.contains { $0.message.hasPrefix("BUNDLE_DEPRECATED") })
 
         let hisb = try read(try fixture("jsonstat-samples/HISB3.json"))
@@ -326,8 +274,8 @@ struct JSONStatSampleTests {
         #expect(schema.dimensions.map(\.role) == [.other, .metric, .time])
         #expect(schema.source == "Danmarks Statistik")
         #expect(schema.metadata["tableid"] == "HISB3")
-        #expect(hisb.cells[0].map(\.value) == [5873, 5933, 2923, 2949, 2951, 2984])
-        #expect(hisb.cells[0][3].coordinates == ["M", "HISB3", "2023"])
+        #expect(hisb.datasets[0].map(\.value) == [5873, 5933, 2923, 2949, 2951, 2984])
+        #expect(hisb.datasets[0][3].coordinates == ["M", "HISB3", "2023"])
     }
 
     @Test func collectionEmbeddedDatasetsAreReadInTurn() throws {
@@ -336,9 +284,9 @@ struct JSONStatSampleTests {
         #expect(sink.begun[0].dimensions.map(\.id) == ["concept", "area", "year"])
         #expect(sink.begun[0].label == "Unemployment rate in the OECD countries 2003-2014")
         #expect(sink.begun[0].metadata["href"] == "https://json-stat.org/samples/oecd.json")
-        #expect(sink.cells[0].count == 432 && sink.cells[1].count == 120)
-        #expect(sink.cells[1][60].coordinates == ["CA", "2012", "49", "POP", "T"] && sink.cells[1][60].value == 2681.3)
-        #expect(sink.cells[1][0].location.path == "link.item[1].value[0]")
+        #expect(sink.datasets[0].count == 432 && sink.datasets[1].count == 120)
+        #expect(sink.datasets[1][60].coordinates == ["CA", "2012", "49", "POP", "T"] && sink.datasets[1][60].value == 2681.3)
+        #expect(sink.datasets[1][0].location.path == "link.item[1].value[0]")
     }
 
     @Test func collectionOfLinksOnlySaysThereIsNothingToRead() throws {
@@ -352,7 +300,7 @@ struct JSONStatSampleTests {
         // naming its coordinates, which lets us check the row-major order.
         let sink = try read(try fixture("jsonstat-samples/order.json"), keepRejects: true)
         #expect(sink.begun[0].dimensions.map(\.id) == ["A", "B", "C"])
-        #expect(sink.cells[0].isEmpty)
+        #expect(sink.datasets[0].isEmpty)
         #expect(sink.rejects.count == 24)
         for (i, r) in sink.rejects.enumerated() {
             #expect(r.error.location.path == "value[\(i)]")
@@ -397,9 +345,12 @@ struct JSONStatValidatorTests {
 
     @Test(arguments: ValidatorCase.all)
     func validatorCase(_ c: ValidatorCase) throws {
-        let path = try temporaryFile(c.json)
+        try withFile(Data(c.json.utf8)) { try check(c, path: $0) }
+    }
+
+    private func check(_ c: ValidatorCase, path: String) throws {
         let reader = try JSONStatReader(path: path)
-        var sink = CollectingSink()
+        var sink = CollectingSink(stopAtReject: true)
         do {
             try reader.read(into: &sink)
             #expect(c.valid != false, "\(c.id) should be rejected with \(c.codes)")
@@ -420,14 +371,14 @@ struct JSONStatValidatorTests {
     @Test func validCorpusCellsAreRight() throws {
         let minimal = try #require(ValidatorCase.all.first { $0.id == "valid/minimal-dataset" })
         let sink = try readText(minimal.json)
-        #expect(sink.cells[0].map(\.coordinates) == [["M", "2020"], ["M", "2021"], ["F", "2020"], ["F", "2021"]])
-        #expect(sink.cells[0].map(\.value) == [1, 2, 3, 4])
+        #expect(sink.datasets[0].map(\.coordinates) == [["M", "2020"], ["M", "2021"], ["F", "2020"], ["F", "2021"]])
+        #expect(sink.datasets[0].map(\.value) == [1, 2, 3, 4])
         #expect(sink.begun[0].dimensions[0].categories["F"]?.name == "female")
 
         let sparse = try #require(ValidatorCase.all.first { $0.id == "valid/sparse-dataset" })
         let s = try readText(sparse.json)
-        #expect(s.cells[0].map(\.coordinates) == [["a"], ["d"]])
-        #expect(s.cells[0].map(\.value) == [1, 4])
+        #expect(s.datasets[0].map(\.coordinates) == [["a"], ["d"]])
+        #expect(s.datasets[0].map(\.value) == [1, 4])
     }
 }
 
@@ -463,12 +414,12 @@ struct JSONStatValidationTests {
         let doc = dataset(sexIndex: #"{"F": 17, "M": 3}"#)
         #expect(try readError(doc)?.message.hasPrefix("INDEX_POSITIONS_INVALID") == true)
         let sink = try readText(doc, JSONStatOptions(lenientIndex: true))
-        #expect(sink.cells[0].map(\.coordinates) == [["M", "2020"], ["M", "2021"], ["F", "2020"], ["F", "2021"]])
+        #expect(sink.datasets[0].map(\.coordinates) == [["M", "2020"], ["M", "2021"], ["F", "2020"], ["F", "2021"]])
     }
 
     @Test func objectIndexPositionsOrderTheCategories() throws {
         let sink = try readText(dataset(sexIndex: #"{"F": 1, "M": 0}"#))
-        #expect(sink.cells[0].map(\.coordinates) == [["M", "2020"], ["M", "2021"], ["F", "2020"], ["F", "2021"]])
+        #expect(sink.datasets[0].map(\.coordinates) == [["M", "2020"], ["M", "2021"], ["F", "2020"], ["F", "2021"]])
     }
 
     @Test func sparseKeysMustBeIntegersInRange() throws {
@@ -527,7 +478,7 @@ struct JSONStatValidationTests {
         #expect(schema.dimensions.map(\.role) == [.geo, .metric, .time, .other])
         #expect(schema.dimensions[0].categories["3014"] == CategoryLabel(name: "Indre Østfold", validFrom: 2020, validTo: 2023))
         #expect(schema.metadata["unit"] == #"{"KOShjtj80aarover0001":{"base":"prosent","decimals":1}}"#)
-        #expect(sink.cells[0][0].status == ":" && sink.cells[0][0].value == nil)
+        #expect(sink.datasets[0][0].status == ":" && sink.datasets[0][0].value == nil)
     }
 
     @Test func dimensionKeysMustEqualId() throws {
@@ -543,33 +494,33 @@ struct JSONStatValidationTests {
 struct JSONStatCellTests {
     @Test func nullWithDashStatusIsATrueZero() throws {
         let sink = try readText(dataset(value: "[null, null, 3, null]", status: #"{"0": "-", "1": ":"}"#))
-        #expect(sink.cells[0].map(\.value) == [0, nil, 3, nil])
-        #expect(sink.cells[0].map(\.status) == ["-", ":", nil, nil])
+        #expect(sink.datasets[0].map(\.value) == [0, nil, 3, nil])
+        #expect(sink.datasets[0].map(\.status) == ["-", ":", nil, nil])
     }
 
     @Test func denseStatusArrayIsReadInStep() throws {
         let sink = try readText(dataset(value: "[1.5, null, -2e2, 0]", status: #"[null, "..", "*", null]"#))
-        #expect(sink.cells[0].map(\.value) == [1.5, nil, -200, 0])
-        #expect(sink.cells[0].map(\.status) == [nil, "..", "*", nil])
+        #expect(sink.datasets[0].map(\.value) == [1.5, nil, -200, 0])
+        #expect(sink.datasets[0].map(\.status) == [nil, "..", "*", nil])
     }
 
     @Test func singleStringStatusAppliesToAllCells() throws {
         let sink = try readText(dataset(status: #""p""#))
-        #expect(sink.cells[0].map(\.status) == ["p", "p", "p", "p"])
+        #expect(sink.datasets[0].map(\.status) == ["p", "p", "p", "p"])
     }
 
     @Test func sparseCellsIncludePositionsOnlyInStatus() throws {
         let sink = try readText(dataset(value: #"{"0": 1, "3": 4}"#, status: #"{"2": "..", "3": "e"}"#))
-        #expect(sink.cells[0].map(\.coordinates) == [["M", "2020"], ["F", "2020"], ["F", "2021"]])
-        #expect(sink.cells[0].map(\.value) == [1, nil, 4])
-        #expect(sink.cells[0].map(\.status) == [nil, "..", "e"])
-        #expect(sink.cells[0].map(\.location.path) == ["value[\"0\"]", "status[\"2\"]", "value[\"3\"]"])
+        #expect(sink.datasets[0].map(\.coordinates) == [["M", "2020"], ["F", "2020"], ["F", "2021"]])
+        #expect(sink.datasets[0].map(\.value) == [1, nil, 4])
+        #expect(sink.datasets[0].map(\.status) == [nil, "..", "e"])
+        #expect(sink.datasets[0].map(\.location.path) == ["value[\"0\"]", "status[\"2\"]", "value[\"3\"]"])
     }
 
     @Test func unsortedSparseKeysAreEmittedInRowMajorOrder() throws {
         let sink = try readText(dataset(value: #"{"3": 4, "0": 1, "2": 3}"#, status: #"{"3": "x", "0": "y"}"#))
-        #expect(sink.cells[0].map(\.value) == [1, 3, 4])
-        #expect(sink.cells[0].map(\.status) == ["y", nil, "x"])
+        #expect(sink.datasets[0].map(\.value) == [1, 3, 4])
+        #expect(sink.datasets[0].map(\.status) == ["y", nil, "x"])
         let dup = try #require(try readError(dataset(value: #"{"3": 4, "0": 1, "3": 3}"#)))
         #expect(dup.message.contains("appears twice"))
     }
@@ -580,9 +531,9 @@ struct JSONStatCellTests {
          "size": [2], "id": ["x"], "class": "dataset", "version": "2.0"}
         """
         let sink = try readText(doc)
-        #expect(sink.cells[0].map(\.coordinates) == [["p"], ["q"]])
-        #expect(sink.cells[0].map(\.value) == [10, 20])
-        #expect(sink.cells[0].map(\.status) == ["a", "b"])
+        #expect(sink.datasets[0].map(\.coordinates) == [["p"], ["q"]])
+        #expect(sink.datasets[0].map(\.value) == [10, 20])
+        #expect(sink.datasets[0].map(\.status) == ["a", "b"])
     }
 
     @Test func numbersAreParsedExactly() throws {
@@ -593,7 +544,7 @@ struct JSONStatCellTests {
          "value": [\(values.joined(separator: ", "))]}
         """
         let sink = try readText(doc)
-        #expect(sink.cells[0].map(\.value) == values.map { Double($0) })
+        #expect(sink.datasets[0].map(\.value) == values.map { Double($0) })
     }
 
     @Test func labelsDecodeEscapes() throws {
@@ -605,25 +556,24 @@ struct JSONStatCellTests {
 
     @Test func symbolStringsInValueBecomeStatuses() throws {
         let sink = try readText(dataset(value: #"["..", "12.5", ":", "-"]"#))
-        #expect(sink.cells[0].map(\.value) == [nil, 12.5, nil, 0])
-        #expect(sink.cells[0].map(\.status) == ["..", nil, ":", "-"])
+        #expect(sink.datasets[0].map(\.value) == [nil, 12.5, nil, 0])
+        #expect(sink.datasets[0].map(\.status) == ["..", nil, ":", "-"])
     }
 
     @Test func looksLikeJSONChecksTheFirstByte() throws {
         #expect(JSONStatReader.looksLikeJSON(path: try fixture("ssb/dataset_05300.json")))
-        #expect(JSONStatReader.looksLikeJSON(path: try temporaryFile("\u{FEFF}\n  {\"a\": 1}")))
-        #expect(!JSONStatReader.looksLikeJSON(path: try temporaryFile("\"region\";\"år\"\n")))
-        #expect(!JSONStatReader.looksLikeJSON(path: try temporaryFile("")))
+        #expect(try withFile(Data("\u{FEFF}\n  {\"a\": 1}".utf8)) { JSONStatReader.looksLikeJSON(path: $0) })
+        #expect(try withFile(Data("\"region\";\"år\"\n".utf8)) { !JSONStatReader.looksLikeJSON(path: $0) })
+        #expect(try withFile(Data("".utf8)) { !JSONStatReader.looksLikeJSON(path: $0) })
         #expect(!JSONStatReader.looksLikeJSON(path: "/nonexistent/file.json"))
     }
 
     @Test func largeDenseFileStreams() throws {
         // 2 000 × 1 000 = 2 million cells; every 1000th is null with status "..".
         let rows = 2000, cols = 1000
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("jsonstat-large-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let url = dir.appendingPathComponent("large.json")
+        let dir = try TemporaryDirectory("jsonstat-large")
+        defer { withExtendedLifetime(dir) {} }
+        let url = dir.file("large.json")
         #expect(FileManager.default.createFile(atPath: url.path, contents: nil))
         let handle = try FileHandle(forWritingTo: url)
         var head = #"{"version": "2.0", "class": "dataset", "label": "large", "id": ["r", "c"], "size": [\#(rows), \#(cols)], "dimension": {"#
@@ -648,7 +598,7 @@ struct JSONStatCellTests {
         var sink = CountingSink()
         try reader.read(into: &sink)
         #expect(sink.count == rows * cols)
-        #expect(sink.nulls == rows)
+        #expect(sink.missing == rows)
         #expect(sink.statuses == ["..": rows])
         #expect(sink.sum == Double(rows) * (998.0 * 999.0 / 2) / 4)
         #expect(sink.lastCoordinates == ["r1999", "c999"])
@@ -665,7 +615,7 @@ func jsonStatBenchmark() throws {
     let reader = try JSONStatReader(path: path)
     var sink = CountingSink()
     try reader.read(into: &sink)
-    print("JSONSTAT_BENCH: \(sink.count) cells, \(sink.nulls) nulls, sum \(sink.sum), \(sink.statuses) in \(Date().timeIntervalSince(start)) s")
+    print("JSONSTAT_BENCH: \(sink.count) cells, \(sink.missing) nulls, sum \(sink.sum), \(sink.statuses) in \(Date().timeIntervalSince(start)) s")
 }
 
 // MARK: - Hostile input
@@ -703,13 +653,13 @@ struct JSONStatHostileTests {
 
     @Test func binaryGarbageIsAParseError() throws {
         var bytes: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13]
-        let png = try #require(readError(path: try temporaryFile(Data(bytes))))
+        let png = try #require(try withFile(Data(bytes)) { readError(path: $0) })
         #expect(png.message.hasPrefix("PARSE_ERROR: expected a JSON object ('{') at the start of a JSON-stat document, found byte 0x89"))
         #expect(png.location.line == 1 && png.location.column == 1)
         bytes = [0x7B, 0x22, 0x61, 0x22, 0x3A, 0x00, 0xFF, 0xFE]
-        let inside = try #require(readError(path: try temporaryFile(Data(bytes))))
+        let inside = try #require(try withFile(Data(bytes)) { readError(path: $0) })
         #expect(inside.message.hasPrefix("PARSE_ERROR: expected a value, found byte 0x00 (byte 5)"))
-        let badUTF8 = try #require(readError(path: try temporaryFile(Data([0x7B, 0x22, 0xC3, 0x28, 0x22, 0x3A, 0x31, 0x7D]))))
+        let badUTF8 = try #require(try withFile(Data([0x7B, 0x22, 0xC3, 0x28, 0x22, 0x3A, 0x31, 0x7D])) { readError(path: $0) })
         #expect(badUTF8.message.contains("not valid UTF-8"))
         let trailing = try #require(try readError(dataset() + " {}"))
         #expect(trailing.message.contains("after the end of the JSON document"))
@@ -763,14 +713,14 @@ struct JSONStatHostileTests {
                     default: bytes.insert(alphabet[random(alphabet.count)], at: at)
                     }
                 }
-                let path = try temporaryFile(Data(bytes))
-                do {
-                    let reader = try JSONStatReader(path: path)
-                    var sink = CollectingSink()
-                    sink.keepRejects = true
-                    try reader.read(into: &sink)
-                } catch is ReadError {
-                    // Expected for most mutations.
+                try withFile(Data(bytes)) { path in
+                    do {
+                        let reader = try JSONStatReader(path: path)
+                        var sink = CollectingSink()
+                        try reader.read(into: &sink)
+                    } catch is ReadError {
+                        // Expected for most mutations.
+                    }
                 }
             }
         }

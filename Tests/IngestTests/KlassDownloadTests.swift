@@ -1,12 +1,17 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Ingest
 
 /// KLASS files as people download and save them (docs/FORMATS.md, "KLASS"): code lists as
 /// ISO-8859-1 CSV with short rows, change lists and correspondences saved in ISO-8859-1.
 struct KlassDownloadTests {
+    /// Removed after each test (a suite value lives for one test).
+    let scratch: TemporaryDirectory
+    init() throws { scratch = try TemporaryDirectory("ingest-tests") }
+
     func document(_ bytes: [UInt8], _ name: String) throws -> KlassDocument {
-        try KlassReader.readDocument(path: try writeDialectTemp(bytes, name), displayName: name)
+        try KlassReader.readDocument(path: try scratch.write(bytes, to: name), displayName: name)
     }
 
     static let codes = """
@@ -66,7 +71,7 @@ struct KlassDownloadTests {
     }
 
     @Test func readingACodeListAsChangesSaysWhatItIs() throws {
-        let path = try writeDialectTemp(TextEncoding.iso88591.encode(Self.codes), "kommuner.csv")
+        let path = try scratch.write(TextEncoding.iso88591.encode(Self.codes), to: "kommuner.csv")
         do { _ = try KlassReader.read(path: path, displayName: "kommuner.csv"); Issue.record("read") }
         catch { #expect("\(error)" == "kommuner.csv: error: a KLASS code list (3 codes), not a change list; expected the classification's `changes` (oldCode, newCode, changeOccurred)") }
     }
@@ -74,6 +79,10 @@ struct KlassDownloadTests {
 
 /// JSON-stat 2.0 extensions kept in the schema (docs/FORMATS.md, "JSON-stat").
 struct JSONStatExtensionTests {
+    /// Removed after each test (a suite value lives for one test).
+    let scratch: TemporaryDirectory
+    init() throws { scratch = try TemporaryDirectory("ingest-tests") }
+
     @Test func notesLinkExtensionAndUpdatedAreKept() throws {
         let json = """
             {"version": "2.0", "class": "dataset", "label": "T", "updated": "2024-02-21T07:00:00Z",
@@ -84,7 +93,7 @@ struct JSONStatExtensionTests {
                            "Tid": {"category": {"index": ["2020"]}, "note": "Foreløpig."}},
              "value": [1, 2]}
             """
-        let path = try writeDialectTemp(Array(json.utf8), "t.json")
+        let path = try scratch.write(Array(json.utf8), to: "t.json")
         var sink = DialectSink()
         try JSONStatReader(path: path).read(into: &sink)
         let schema = try #require(sink.schemas.first)

@@ -1,14 +1,9 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Ingest
 
 // MARK: - Helpers
-
-private func klassTempDir() throws -> URL {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("klass-tests-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    return dir
-}
 
 private func writeFile(_ bytes: [UInt8], _ name: String, in dir: URL) throws -> String {
     let url = dir.appendingPathComponent(name)
@@ -90,8 +85,9 @@ private func shippedCatalogue() throws -> [KlassChange] {
 @Suite("KLASS change lists")
 struct KlassTests {
     @Test func jsonCSVAndXMLWithTheSameChangesReadTheSame() throws {
-        let dir = try klassTempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let scratch = try TemporaryDirectory("klass-tests")
+        defer { scratch.remove() }
+        let dir = scratch.url
         let json = try writeFile(try jsonText(sampleChanges), "changes.json", in: dir)
         let csvBytes = TextEncoding.iso88591.encode(csvText(sampleChanges))
         #expect(csvBytes.contains(0xD8))
@@ -104,8 +100,9 @@ struct KlassTests {
     }
 
     @Test func formatIsDetectedFromTheFirstByteWithoutAnExtension() throws {
-        let dir = try klassTempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let scratch = try TemporaryDirectory("klass-tests")
+        defer { scratch.remove() }
+        let dir = scratch.url
         let json = try writeFile(try jsonText(sampleChanges), "changes-json", in: dir)
         let csv = try writeFile(Array(csvText(sampleChanges).utf8), "changes-csv", in: dir)
         let xml = try writeFile(xmlBytes(sampleChanges), "changes-xml", in: dir)
@@ -117,8 +114,9 @@ struct KlassTests {
     @Test func shippedCatalogueRoundTripsThroughKlassCSVAndJSON() throws {
         let rows = try shippedCatalogue()
         #expect(rows.count == 535)  // KLASS 131 changes 1994–2024
-        let dir = try klassTempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let scratch = try TemporaryDirectory("klass-tests")
+        defer { scratch.remove() }
+        let dir = scratch.url
         // UTF-8: the catalogue has Sámi names (š) outside ISO-8859-1.
         let csv = try writeFile(Array(csvText(rows).utf8), "kommuneendringer-klass.csv", in: dir)
         let json = try writeFile(try jsonText(rows), "kommuneendringer-klass.json", in: dir)
@@ -133,8 +131,9 @@ struct KlassTests {
     }
 
     @Test func malformedJSONIsReportedWithItsLine() throws {
-        let dir = try klassTempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let scratch = try TemporaryDirectory("klass-tests")
+        defer { scratch.remove() }
+        let dir = scratch.url
         let path = try writeFile(Array("{\"codeChanges\":[\n{\"oldCode\":\"0124\" \"oldName\":\"Askim\"}\n]}".utf8), "bad.json", in: dir)
         let error = klassError { _ = try KlassReader.read(path: path, displayName: "bad.json") }
         #expect(error?.location.file == "bad.json")
@@ -144,8 +143,9 @@ struct KlassTests {
     }
 
     @Test func missingJSONFieldNamesItsPath() throws {
-        let dir = try klassTempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let scratch = try TemporaryDirectory("klass-tests")
+        defer { scratch.remove() }
+        let dir = scratch.url
         var items = try #require(JSONSerialization.jsonObject(with: Data(try jsonText(sampleChanges))) as? [String: Any])["codeChanges"] as! [[String: Any]]
         items[7]["newCode"] = nil
         let path = try writeFile([UInt8](try JSONSerialization.data(withJSONObject: ["codeChanges": items])), "missing.json", in: dir)
@@ -164,8 +164,9 @@ struct KlassTests {
     }
 
     @Test func badCodeOrDateIsReportedWhereItIsInEachFormat() throws {
-        let dir = try klassTempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let scratch = try TemporaryDirectory("klass-tests")
+        defer { scratch.remove() }
+        let dir = scratch.url
         var bad = sampleChanges
         bad[2].oldCode = "138"
         let json = try writeFile(try jsonText(bad), "code.json", in: dir)
@@ -186,16 +187,18 @@ struct KlassTests {
     }
 
     @Test func missingCSVColumnListsTheHeaderFound() throws {
-        let dir = try klassTempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let scratch = try TemporaryDirectory("klass-tests")
+        defer { scratch.remove() }
+        let dir = scratch.url
         let path = try writeFile(Array("oldCode;oldName;newCode;newName;date\n0124;Askim;3014;Indre Østfold;2020-01-01\n".utf8), "semi.csv", in: dir)
         let error = klassError { _ = try KlassReader.read(path: path, displayName: "semi.csv") }
         #expect(error?.description == "semi.csv:1: error: missing column changeOccurred in the header; expected oldCode,oldName,newCode,newName,changeOccurred, found oldCode,oldName,newCode,newName,date")
     }
 
     @Test func malformedXMLAndDoctypesAreRefusedWithALine() throws {
-        let dir = try klassTempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let scratch = try TemporaryDirectory("klass-tests")
+        defer { scratch.remove() }
+        let dir = scratch.url
         let broken = try writeFile(Array("<codeChangeList>\n<codeChange><oldCode>0124</oldCode>\n</codeChangeList>".utf8), "broken.xml", in: dir)
         let e1 = klassError { _ = try KlassReader.read(path: broken, displayName: "broken.xml") }
         #expect(e1?.location.line == 3)
@@ -211,8 +214,9 @@ struct KlassTests {
     }
 
     @Test func filesOverTheSizeLimitAreRefusedUnread() throws {
-        let dir = try klassTempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let scratch = try TemporaryDirectory("klass-tests")
+        defer { scratch.remove() }
+        let dir = scratch.url
         let url = dir.appendingPathComponent("huge.json")
         #expect(FileManager.default.createFile(atPath: url.path, contents: nil))
         let handle = try FileHandle(forWritingTo: url)

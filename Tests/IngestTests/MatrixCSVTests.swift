@@ -1,10 +1,15 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Ingest
 
 /// Statbank "matrix" CSV, Excel's artefacts and region cells as people write them
 /// (docs/FORMATS.md). Fixtures are written here, shaped like real downloads, values invented.
 struct MatrixCSVTests {
+    /// Removed after each test (a suite value lives for one test).
+    let scratch: TemporaryDirectory
+    init() throws { scratch = try TemporaryDirectory("ingest-tests") }
+
     static let title = "13135: Utvalgte nøkkeltall for kultur, etter region, statistikkvariabel og år"
 
     /// One heading variable over the years, one stub column, a footer.
@@ -36,7 +41,7 @@ struct MatrixCSVTests {
         var t = text
         if crlf { t = t.replacingOccurrences(of: "\n", with: "\r\n") }
         let bytes = (bom ? [0xEF, 0xBB, 0xBF] : []) + encoding.encode(t)
-        return try readCSV(try writeDialectTemp(bytes, "matrix.csv"), options)
+        return try readCSV(try scratch.write(bytes, to: "matrix.csv"), options)
     }
 
     @Test func matrixWithOneHeadingAndAFooterIsReadToItsCells() throws {
@@ -148,7 +153,7 @@ struct MatrixCSVTests {
     @Test(arguments: 0..<bad.count)
     func badMatrixRowsAreRejectedWithTheirPlace(_ k: Int) throws {
         let b = Self.bad[k]
-        let path = try writeDialectTemp(Array(b.text.utf8), "matrix.csv")
+        let path = try scratch.write(Array(b.text.utf8), to: "matrix.csv")
         var sink = DialectSink()
         try CSVReader(path: path, options: CSVOptions(displayName: "matrix.csv")).read(into: &sink)
         #expect(sink.rejects.map { "\($0.location): \($0.message)" }.contains(b.message), "\(b.name): \(sink.rejects)")
@@ -168,7 +173,7 @@ struct MatrixCSVTests {
     @Test(arguments: 0..<refused.count)
     func badMatricesAreRefusedWithTheirPlace(_ k: Int) throws {
         let b = Self.refused[k]
-        let path = try writeDialectTemp(Array(b.text.utf8), "matrix.csv")
+        let path = try scratch.write(Array(b.text.utf8), to: "matrix.csv")
         var sink = DialectSink()
         do {
             try CSVReader(path: path, options: CSVOptions(displayName: "matrix.csv")).read(into: &sink)
@@ -199,7 +204,7 @@ struct MatrixCSVTests {
              "mixed.csv:3: error: the file mixes encodings: 2 lines are UTF-8 (from line 1), but this line is Windows-1252; save the whole file in one encoding"),
         ]
         for c in cases {
-            let path = try writeDialectTemp(c.bytes, "mixed.csv")
+            let path = try scratch.write(c.bytes, to: "mixed.csv")
             #expect(throws: ReadError.self, "\(c.name)") { _ = try CSVReader(path: path, options: CSVOptions(displayName: "mixed.csv")) }
             do { _ = try CSVReader(path: path, options: CSVOptions(displayName: "mixed.csv")) } catch let e as ReadError {
                 #expect(e.description == c.message, "\(c.name)")

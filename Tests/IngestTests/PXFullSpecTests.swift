@@ -1,10 +1,15 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Ingest
 
 /// PX as SSB, Statistics Sweden and Statistics Finland write it (docs/FORMATS.md, "PX"):
 /// languages, split texts, KEYS, TIMEVAL ranges, code pages, data symbols, legacy keywords.
 struct PXFullSpecTests {
+    /// Removed after each test (a suite value lives for one test).
+    let scratch: TemporaryDirectory
+    init() throws { scratch = try TemporaryDirectory("px-spec") }
+
     struct Collector: CellSink {
         var schema: DatasetSchema?
         var cells: [String] = []
@@ -17,7 +22,7 @@ struct PXFullSpecTests {
     }
 
     func read(_ bytes: [UInt8], language: String? = nil, encoding: TextEncoding? = nil) throws -> (String, Collector) {
-        let path = try writeDialectTemp(bytes, "table.px")
+        let path = try scratch.write(bytes, to: "table.px")
         let r = try PXReader(path: path, displayName: "table.px", encoding: encoding, language: language)
         var sink = Collector()
         try r.read(into: &sink)

@@ -1,38 +1,20 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Ingest
 
 // MARK: - Helpers
 
-private struct PXCollector: CellSink {
-    var begun: [DatasetSchema] = []
-    var ended: [DatasetSchema] = []
-    var cells: [Cell] = []
-
-    mutating func begin(_ schema: DatasetSchema) throws { begun.append(schema) }
-    mutating func cell(_ cell: Cell, schema: DatasetSchema) throws { cells.append(cell) }
-    mutating func end(_ schema: DatasetSchema) throws { ended.append(schema) }
-
-    func at(_ coordinates: String...) -> Cell? { cells.first { $0.coordinates == coordinates } }
-}
-
-private func pxTempFile(_ bytes: [UInt8], name: String = "table.px") throws -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("px-tests-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    let url = dir.appendingPathComponent(name)
-    try Data(bytes).write(to: url)
-    return url.path
-}
-
-private func readPX(_ bytes: [UInt8], encoding: TextEncoding? = nil) throws -> PXCollector {
-    let path = try pxTempFile(bytes)
-    defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
-    var sink = PXCollector()
+private func readPX(_ bytes: [UInt8], encoding: TextEncoding? = nil) throws -> CollectingSink {
+    let scratch = try TemporaryDirectory("px-tests")
+    defer { scratch.remove() }
+    let path = try scratch.write(bytes, to: "table.px")
+    var sink = CollectingSink(stopAtReject: true)
     try PXReader(path: path, displayName: "table.px", encoding: encoding).read(into: &sink)
     return sink
 }
 
-private func readPX(_ text: String) throws -> PXCollector { try readPX(Array(text.utf8)) }
+private func readPX(_ text: String) throws -> CollectingSink { try readPX(Array(text.utf8)) }
 
 private func pxError(_ text: String) throws -> ReadError {
     do {
@@ -101,7 +83,7 @@ private func ssbTable(codepage: String?, data: String? = nil) -> String {
 
 @Suite("PX reader")
 struct PXTests {
-    private func checkSSBTable(_ r: PXCollector, firstDataLine: Int) throws {
+    private func checkSSBTable(_ r: CollectingSink, firstDataLine: Int) throws {
         #expect(r.begun.count == 1)
         let schema = try #require(r.ended.first)
         #expect(schema.dimensions.map(\.id) == ["region", "kjønn", "statistikkvariabel", "år"])
@@ -292,8 +274,9 @@ struct PXTests {
                 last = cell.coordinates
             }
         }
-        let path = try pxTempFile(Array(text.utf8))
-        defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+        let scratch = try TemporaryDirectory("px-tests")
+        defer { scratch.remove() }
+        let path = try scratch.write(text, to: "table.px")
         var sink = Counter()
         try PXReader(path: path).read(into: &sink)
         #expect(sink.count == 1_000_000)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Ingest
 
 /// The shared libxml2 driver (Core/SAXDriver.swift): a handler's error inside an element
@@ -54,6 +55,10 @@ struct SAXDriverTests {
 
 /// Format sniffing (Core/CellReader.swift): extension first, then the first bytes.
 struct FormatSnifferTests {
+    /// Removed after each test (a suite value lives for one test).
+    let scratch: TemporaryDirectory
+    init() throws { scratch = try TemporaryDirectory("ingest-tests") }
+
     @Test(arguments: [
         ("t.json", "{\"version\":\"2.0\",\"class\":\"dataset\"}", SniffedFormat.jsonstat),
         ("t.json", "{\"codeChanges\":[]}", .klass),
@@ -70,7 +75,7 @@ struct FormatSnifferTests {
         ("t.csv", "{", .csv),
     ])
     func formatsAreSniffedFromExtensionThenFirstBytes(_ c: (String, String, SniffedFormat)) throws {
-        let path = try writeDialectTemp(Array(c.1.utf8), c.0)
+        let path = try scratch.write(Array(c.1.utf8), to: c.0)
         #expect(FormatSniffer.sniff(path: path) == c.2, "\(c.0): \(c.1)")
     }
 }

@@ -1,52 +1,15 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Ingest
 
 // MARK: - Helpers
 
-/// Keeps everything a reader sends.
-private struct SDMXCollector: CellSink {
-    var begun: [DatasetSchema] = []
-    var ended: [DatasetSchema] = []
-    var cells: [Cell] = []
-
-    mutating func begin(_ schema: DatasetSchema) throws { begun.append(schema) }
-    mutating func cell(_ cell: Cell, schema: DatasetSchema) throws { cells.append(cell) }
-    mutating func end(_ schema: DatasetSchema) throws { ended.append(schema) }
-
-    /// The cell at the given coordinates.
-    func at(_ coordinates: String...) -> Cell? { cells.first { $0.coordinates == coordinates } }
-}
-
-/// Counts and sums without keeping cells, so memory reflects the reader alone.
-private struct SDMXCounter: CellSink {
-    var count = 0
-    var sum = 0.0
-    var missing = 0
-    var dimensions: [String] = []
-    mutating func begin(_ schema: DatasetSchema) throws { dimensions = schema.dimensions.map(\.id) }
-    mutating func cell(_ cell: Cell, schema: DatasetSchema) throws {
-        count += 1
-        if let v = cell.value { sum += v } else { missing += 1 }
-    }
-}
-
-private func sdmxTempDir() throws -> URL {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sdmx-tests-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    return dir
-}
-
-private func writeSDMX(_ text: String, name: String = "data.xml") throws -> String {
-    let url = try sdmxTempDir().appendingPathComponent(name)
-    try Data(text.utf8).write(to: url)
-    return url.path
-}
-
-private func readSDMX(_ text: String) throws -> SDMXCollector {
-    let path = try writeSDMX(text)
-    defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
-    var sink = SDMXCollector()
+private func readSDMX(_ text: String) throws -> CollectingSink {
+    let scratch = try TemporaryDirectory("sdmx-tests")
+    defer { scratch.remove() }
+    let path = try scratch.write(text, to: "data.xml")
+    var sink = CollectingSink(stopAtReject: true)
     try SDMXReader(path: path, options: SDMXOptions(displayName: "test.xml")).read(into: &sink)
     return sink
 }
@@ -371,9 +334,10 @@ struct SDMXTests {
         let text = pxWebGenericData
             .replacingOccurrences(of: "encoding=\"utf-8\"", with: "encoding=\"ISO-8859-1\"")
             .replacingOccurrences(of: "value=\"K-3118\"", with: "value=\"Indre Østfold\"")
-        let path = try writeSDMX("")
-        try Data(TextEncoding.iso88591.encode(text)).write(to: URL(fileURLWithPath: path))
-        var sink = SDMXCollector()
+        let scratch = try TemporaryDirectory("sdmx-tests")
+        defer { scratch.remove() }
+        let path = try scratch.write(TextEncoding.iso88591.encode(text), to: "data.xml")
+        var sink = CollectingSink(stopAtReject: true)
         try SDMXReader(path: path).read(into: &sink)
         #expect(sink.ended.first?.label == "Hjemmetjenester, etter region, statistikkvariabel og år")
         #expect(sink.at("Indre Østfold", "KOShjtj80aarover0001", "A", "2019")?.status == "-")
@@ -388,7 +352,9 @@ struct SDMXTests {
                 if seen == 2 { throw Stop() }
             }
         }
-        let path = try writeSDMX(pxWebGenericData)
+        let scratch = try TemporaryDirectory("sdmx-tests")
+        defer { scratch.remove() }
+        let path = try scratch.write(pxWebGenericData, to: "data.xml")
         var sink = Failing()
         #expect(throws: Stop.self) { try SDMXReader(path: path).read(into: &sink) }
         #expect(sink.seen == 2)
@@ -485,8 +451,10 @@ struct SDMXTests {
     }
 
     @Test func sniffsXML() throws {
-        let xml = try writeSDMX("\u{FEFF}  \n<?xml version=\"1.0\"?><a/>")
-        let csv = try writeSDMX("\"region\";\"år\"\n")
+        let scratch = try TemporaryDirectory("sdmx-tests")
+        defer { scratch.remove() }
+        let xml = try scratch.write("\u{FEFF}  \n<?xml version=\"1.0\"?><a/>", to: "a.xml")
+        let csv = try scratch.write("\"region\";\"år\"\n", to: "b.xml")
         #expect(SDMXReader.looksLikeXML(path: xml))
         #expect(!SDMXReader.looksLikeXML(path: csv))
         #expect(!SDMXReader.looksLikeXML(path: "/nonexistent/file.xml"))
@@ -498,8 +466,9 @@ struct SDMXTests {
 
     /// A million observations, streamed out by the test, read with flat memory.
     @Test func millionObservationsStreamWithBoundedMemory() throws {
-        let dir = try sdmxTempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let scratch = try TemporaryDirectory("sdmx-tests")
+        defer { scratch.remove() }
+        let dir = scratch.url
         let path = dir.appendingPathComponent("big.xml").path
         let seriesCount = 2_000
         let obsPerSeries = 500
@@ -546,7 +515,7 @@ struct SDMXTests {
         try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
         let before = peakRSSkB()
         let clock = ContinuousClock()
-        var sink = SDMXCounter()
+        var sink = CountingSink()
         let elapsed = try clock.measure {
             try SDMXReader(path: path).read(into: &sink)
         }

@@ -2,13 +2,14 @@ import Foundation
 import GRDB
 import Ingest
 import Testing
+import TestSupport
 @testable import Warehouse
 
 /// A fresh warehouse in a scratch directory, removed when the test ends.
 private func withWarehouse(_ body: (Warehouse) throws -> Void) throws {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("etl-wh-\(UUID().uuidString)")
-    defer { try? FileManager.default.removeItem(at: dir) }
-    try body(try Warehouse(path: dir.appendingPathComponent("w.sqlite").path))
+    let scratch = try TemporaryDirectory("etl-wh")
+    defer { scratch.remove() }
+    try body(try Warehouse(path: scratch.file("w.sqlite").path))
 }
 
 private func source(_ db: Database, id: String = "s") throws -> Int64 {
@@ -134,10 +135,9 @@ private func stage(_ rows: [R], into writer: StagingWriter, perBatch: Int) throw
 
     /// A warehouse made before migration v2 keeps its staged rows, views and run history.
     @Test func aVersion1WarehouseIsMigratedWithItsStagedRows() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("etl-wh-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let path = dir.appendingPathComponent("w.sqlite").path
+        let scratch = try TemporaryDirectory("etl-wh")
+        defer { scratch.remove() }
+        let path = scratch.file("w.sqlite").path
         do {
             var config = Configuration()
             config.foreignKeysEnabled = true
