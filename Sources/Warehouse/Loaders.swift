@@ -107,8 +107,6 @@ public struct StagingBatch: Sendable {
     public var rejects: [Reject] = []
 
     public init(file: String) { self.file = file }
-
-    public var rowCount: Int { rows.count }
 }
 
 /// Builds `StagingBatch`es on the reading thread: numbers measures in order of first sight,

@@ -320,10 +320,6 @@ public final class Warehouse {
         return db.changesCount
     }
 
-    public static func sourceKey(_ db: Database, sourceId: String) throws -> Int64? {
-        try Int64.fetchOne(db, sql: "SELECT source_key FROM dim_source WHERE source_id = ?", arguments: [sourceId])
-    }
-
     public static func reject(_ db: Database, runId: Int64, sourceId: String, location: String, error: String, raw: String?) throws {
         try db.execute(sql: "INSERT INTO etl_reject(run_id, source_id, location, error, raw) VALUES (?, ?, ?, ?, ?)",
                        arguments: [runId, sourceId, location, error, raw])

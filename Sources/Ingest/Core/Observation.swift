@@ -125,31 +125,6 @@ public struct Cell: Sendable {
     }
 }
 
-/// The format-blind unit everything downstream consumes: one value for one region code as
-/// published, one period and one measure, with any further dimensions as a breakdown.
-public struct Observation: Sendable, Hashable {
-    /// The region code exactly as published (`0124`, `K-3118`, `EAK`).
-    public var region: String
-    public var period: String
-    /// The measure's code (ContentsCode), or its label where the file has no codes.
-    public var measure: String
-    /// Other dimensions as `id=code` pairs joined with `;`, sorted by id; empty for none.
-    public var breakdown: String
-    public var value: Double?
-    public var status: String?
-    public var location: SourceLocation
-
-    public init(region: String, period: String, measure: String, breakdown: String = "", value: Double?, status: String?, location: SourceLocation) {
-        self.region = region
-        self.period = period
-        self.measure = measure
-        self.breakdown = breakdown
-        self.value = value
-        self.status = status
-        self.location = location
-    }
-}
-
 /// Receives what a reader reads, in file order. Readers call `dataset` before the cells
 /// of each dataset (a JSON-stat collection has several) and again with the completed
 /// schema when the dataset ends, since a CSV only knows all its labels at its end.
