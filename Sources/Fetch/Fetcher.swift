@@ -372,23 +372,3 @@ public struct Fetcher: Sendable {
         }
     }
 }
-
-/// Runs async work to completion from synchronous code (the CLI's `run()`), on a detached task.
-/// Do not call it from inside a Swift concurrency task; it blocks the calling thread.
-public func runBlocking<T: Sendable>(_ body: @escaping @Sendable () async -> T) -> T {
-    let box = BlockingBox<T>()
-    let done = DispatchSemaphore(value: 0)
-    Task.detached {
-        let v = await body()
-        box.lock.withLock { box.value = v }
-        done.signal()
-    }
-    done.wait()
-    return box.lock.withLock { box.value! }
-}
-
-/// The result slot of `runBlocking`, written once by the task and read after the semaphore.
-private final class BlockingBox<T: Sendable>: @unchecked Sendable {
-    let lock = NSLock()
-    var value: T?
-}

@@ -14,7 +14,7 @@ public enum FetchStep {
 
     /// Fetches every source that declares `fetch:`; returns one result per such source. A
     /// failed download keeps yesterday's file (status `stale`), so the run can go on with it.
-    public static func run(_ pipeline: Pipeline, force: Bool = false, observe: @escaping @Sendable (FetchEvent) -> Void = { _ in }) throws -> [FetchResult] {
+    public static func run(_ pipeline: Pipeline, force: Bool = false, observe: @escaping @Sendable (FetchEvent) -> Void = { _ in }) async throws -> [FetchResult] {
         let items = pipeline.definition.sources.compactMap { s -> (spec: FetchSpec, path: String)? in
             guard var spec = s.fetch else { return nil }
             spec.id = s.id
@@ -22,6 +22,6 @@ public enum FetchStep {
         }
         if items.isEmpty { return [] }
         let fetcher = Fetcher(settings: try settings(pipeline, force: force), observe: observe)
-        return runBlocking { await fetcher.fetchAll(items) }
+        return await fetcher.fetchAll(items)
     }
 }

@@ -9,7 +9,7 @@ import Transform
 import Warehouse
 
 @main
-struct ETL: ParsableCommand {
+struct ETL: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "etl",
         abstract: "Norwegian municipal care statistics (KOSTRA, KPR, Husbanken) into a harmonised star-schema SQLite warehouse.",
@@ -28,13 +28,17 @@ struct ETL: ParsableCommand {
     )
 
     /// Command-line mistakes exit with 2, as documented (ArgumentParser's own code is 64).
-    static func main() {
+    static func main() async {
         // A reader that goes away (`etl query … | head -1`) must not kill a run: writes to a
         // closed pipe fail with EPIPE instead, and eprint/out ignore that.
         signal(SIGPIPE, SIG_IGN)
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
         } catch {
             if exitCode(for: error) == .validationFailure {
                 eprint(fullMessage(for: error))
@@ -138,7 +142,7 @@ func execute(options: RunOptions, common: CommonRunOptions, rerunOnly: Bool) thr
     }
 }
 
-struct Run: ParsableCommand {
+struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a pipeline: stage changed sources, harmonise, compute indicators, publish atomically.",
         discussion: "Exit statuses: 0 success, 1 failure (nothing published), 2 usage or definition error (or a warehouse that is not this pipeline's), 3 published with rejects over --max-rejects, 4 published with a stale source after a failed --fetch (0 with --allow-stale), 130/143 stopped by SIGINT/SIGTERM (nothing published).")
@@ -163,7 +167,7 @@ struct Run: ParsableCommand {
     @Flag(name: .long, help: "Take over a warehouse another pipeline published: its sources and facts are replaced (a full refresh).")
     var replace = false
 
-    func run() throws {
+    func run() async throws {
         var opts = RunOptions(pipelinePath: pipeline ?? defaultPipeline(), warehouse: common.warehouse, structureYear: structure,
                               fullRefresh: fullRefresh || replace, maxRejects: common.maxRejects, command: "run")
         opts.replace = replace
@@ -171,7 +175,7 @@ struct Run: ParsableCommand {
             let quiet = common.quiet
             do {
                 let p = try Pipeline.load(path: opts.pipelinePath, checkFiles: false)
-                opts.fetched = try FetchStep.run(p) { event in
+                opts.fetched = try await FetchStep.run(p) { event in
                     if case .finished = event { return }
                     if !quiet { eprint(event.description) }
                 }

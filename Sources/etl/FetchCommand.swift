@@ -4,7 +4,7 @@ import Foundation
 import Pipeline
 
 /// `etl fetch FILE`: brings declared remote sources (PxWebApi v2 tables, KLASS change lists) into the landing folder.
-struct FetchCommand: ParsableCommand {
+struct FetchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fetch",
         abstract: "Download SSB tables and KLASS change lists into the landing folder (cached, rate-limited, atomic).",
@@ -55,7 +55,7 @@ struct FetchCommand: ParsableCommand {
     @Flag(name: .long, help: "Print nothing but errors.")
     var quiet = false
 
-    func run() throws {
+    func run() async throws {
         let lower = file.lowercased()
         var spec: FetchFile
         if lower.hasSuffix(".yml") || lower.hasSuffix(".yaml") {
@@ -121,11 +121,8 @@ struct FetchCommand: ParsableCommand {
         })
 
         if dryRun {
-            let plans = runBlocking { () async -> [FetchPlan] in
-                var out: [FetchPlan] = []
-                for s in chosen { out.append(await fetcher.plan(s)) }
-                return out
-            }
+            var plans: [FetchPlan] = []
+            for s in chosen { plans.append(await fetcher.plan(s)) }
             out("dry run: table metadata (and code lists used with `*`) were fetched to count cells; no data was downloaded")
             var failed = false
             for p in plans {
@@ -143,7 +140,7 @@ struct FetchCommand: ParsableCommand {
             return
         }
 
-        let results = runBlocking { await fetcher.fetchAll(chosen) }
+        let results = await fetcher.fetchAll(chosen)
         for r in results {
             switch r.status {
             case .fetched, .unchanged: if !quiet { out(r.summary) }

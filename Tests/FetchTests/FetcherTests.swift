@@ -244,18 +244,6 @@ import Testing
         #expect(h.everythingStayedLocal)
     }
 
-    @Test func blockingBridgeRunsAFetchFromAPlainThread() async throws {
-        let h = try Harness()
-        defer { h.close() }
-        let fetcher = h.fetcher
-        let spec = Harness.wholeTable(path: h.path("05300.json"))
-        // The CLI calls runBlocking from the main thread; here from a thread of its own.
-        let status: FetchResult.Status = await withCheckedContinuation { done in
-            Thread { done.resume(returning: runBlocking { await fetcher.fetch(spec) }.status) }.start()
-        }
-        #expect(status == .fetched)
-    }
-
     @Test func aURLOutsideTheConfiguredBasesIsNeverRequested() async throws {
         let h = try Harness()
         defer { h.close() }

@@ -48,7 +48,7 @@ import Testing
         return h.path("pipeline.yml")
     }
 
-    @Test func fetchedSourceIsStagedWithItsOriginAndAFailedFetchRunsOnTheStaleFile() throws {
+    @Test func fetchedSourceIsStagedWithItsOriginAndAFailedFetchRunsOnTheStaleFile() async throws {
         let h = try Harness()
         defer { h.close() }
         let path = try pipeline(h)
@@ -57,7 +57,7 @@ import Testing
         fast.backoffBase = 0.01
         fast.backoffCap = 0.02
 
-        let first = try FetchStep.run(p)
+        let first = try await FetchStep.run(p)
         #expect(first.map(\.status) == [.fetched], "\(first.map(\.summary))")
         var options = RunOptions(pipelinePath: path)
         options.fetched = first
@@ -65,7 +65,7 @@ import Testing
         #expect(run1.status == .success)
         #expect(run1.staged == 432)
         let db = try DatabaseQueue(path: h.path("warehouse.sqlite"))
-        let origin = try db.read { try String.fetchOne($0, sql: "SELECT origin FROM dim_source WHERE source_id = 'kultur'") }
+        let origin = try await db.read { try String.fetchOne($0, sql: "SELECT origin FROM dim_source WHERE source_id = 'kultur'") }
         #expect(origin?.contains("tables/05300/data") == true)
         #expect(h.server.requests.allSatisfy { $0.headers["host"] == "127.0.0.1:\(h.server.port)" })
 
@@ -77,7 +77,7 @@ import Testing
         spec.id = "kultur"
         let landing = p.sourcePath(p.definition.sources[0])
         let item = (spec: spec, path: landing)
-        let second = runBlocking { await fetcher.fetchAll([item]) }
+        let second = await fetcher.fetchAll([item])
         #expect(second.map(\.status) == [.stale], "\(second.map(\.summary))")
         options.fetched = second
         options.fullRefresh = true
