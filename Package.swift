@@ -62,6 +62,7 @@ let package = Package(
             dependencies: [
                 "Ingest", "Transform", "Warehouse", "Fetch",
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
@@ -71,6 +72,8 @@ let package = Package(
             dependencies: [
                 "Ingest", "Transform", "Warehouse", "Pipeline", "Fetch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: strict
         ),
