@@ -97,7 +97,7 @@ let package = Package(
             "Pipeline", "Warehouse", "Transform", "Ingest", "TestSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Yams", package: "Yams"),
-        ], swiftSettings: strict),
+        ], exclude: ["Golden"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

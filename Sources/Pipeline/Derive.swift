@@ -15,7 +15,9 @@ struct Deriver {
     var rawCache: [String: [SeriesKey: StatValue]] = [:]
     var harmonisedCache: [String: [Harmonised]] = [:]
     var measureCodes: [String: [String]] = [:]
-    var warnings: [String] = []
+    /// Warnings of the derivation, with what each is about (stored in `etl_warning`).
+    var diagnostics: [Diagnostic] = []
+    var warnings: [String] { diagnostics.map(\.description) }
     var outOfValidity = 0
     /// Consistency gates that failed (docs/PIPELINE.md, "Consistency gates").
     var gates: [String] = []
@@ -117,7 +119,9 @@ struct Deriver {
             }
             guard ok else { continue }
             if let v = r.value, v < 0, def.rule == .sum {
-                warnings.append("\(name): negative count \(v) for \(r.region) \(r.period) at \(file):\(r.location); a count cannot be below zero")
+                diagnostics.append(Diagnostic(.warning, code: "negative-count",
+                                              "\(name): negative count \(v) for \(r.region) \(r.period) at \(file):\(r.location); a count cannot be below zero",
+                                              measure: name, region: r.region, year: year))
             }
             let key = SeriesKey(r.region, year, keep.joined(separator: ";"))
             var acc = sums[key] ?? (0, nil, false, 0)
@@ -138,9 +142,12 @@ struct Deriver {
             }
         }
         if out.isEmpty {
-            warnings.append("measure \(name): source \(def.source) (\(file)) has no cells for it; every indicator using it is empty")
+            diagnostics.append(Diagnostic(.warning, code: "measure-empty",
+                                          "measure \(name): source \(def.source) (\(file)) has no cells for it; every indicator using it is empty", measure: name))
         } else if !out.values.contains(where: { $0.value != nil }) {
-            warnings.append("measure \(name): all \(out.count) values are missing (`..`, `:` or `.`) in \(file); check its selection")
+            diagnostics.append(Diagnostic(.warning, code: "measure-all-missing",
+                                          "measure \(name): all \(out.count) values are missing (`..`, `:` or `.`) in \(file); check its selection",
+                                          measure: name))
         }
         contentCodes[name] = contents
         rawCache[name] = out
@@ -231,7 +238,11 @@ struct Deriver {
             // Counts: published county and national totals against their municipalities.
             gates += ConsistencyGate.check(measure: name, published: values, harmonised: result.values, regions: regions, tolerance: harmoniser.tolerance)
         }
-        for w in result.warnings { warnings.append("\(name): \(w)") }
+        for var d in result.diagnostics {
+            d.message = "\(name): \(d.message)"
+            d.measure = name
+            diagnostics.append(d)
+        }
         outOfValidity = max(outOfValidity, result.outOfValidity)
         harmonisedCache[name] = result.values
         return result.values
@@ -292,21 +303,12 @@ struct Deriver {
         if !problems.isEmpty { throw DefinitionError(problems) }
     }
 
-    /// Warnings people expect (docs/PIPELINE.md, "Plausibility warnings"): a value all missing,
-    /// a per cent above 100, a jump between years above the indicator's `max_jump`. Each names
-    /// the region, the year and where the value comes from.
+    /// The plausibility warnings of an indicator's values (`Plausibility`), each naming where
+    /// the value comes from: the staged cells of its measures, looked up in the staging table
+    /// only for the values warned about.
     mutating func plausibility(_ def: IndicatorDefinition, _ values: [IndicatorValue]) {
-        if values.isEmpty {
-            warnings.append("indicator \(def.code): no values at all; check the measures it reads (\(def.measures.joined(separator: ", ")))")
-            return
-        }
-        if !values.contains(where: { $0.value != nil }) {
-            warnings.append("indicator \(def.code): all \(values.count) values are missing; check the measures it reads (\(def.measures.joined(separator: ", ")))")
-        }
         let primary = def.numerator ?? def.measure ?? ""
         let pipeline = self.pipeline, db = self.db, contentCodes = self.contentCodes
-        /// Where a value comes from: the staged cells of its measures, looked up in the staging
-        /// table only for the values warned about.
         func whereFrom(_ v: IndicatorValue) -> String {
             let measures = [primary] + (def.kind == .ratio ? [def.denominator ?? ""] : [])
             var parts: [String] = []
@@ -324,26 +326,6 @@ struct Deriver {
             }
             return parts.isEmpty ? "" : " (\(parts.joined(separator: "; ")))"
         }
-        if def.unit.lowercased() == "prosent" || def.unit == "%" {
-            for v in values {
-                guard let x = v.value, x > 100 + 1e-9 else { continue }
-                warnings.append("\(def.code) \(v.key.region) \(v.key.year)\(v.key.breakdown.isEmpty ? "" : " [\(v.key.breakdown)]"): "
-                    + "\(String(format: "%.1f", x)) per cent is above 100\(whereFrom(v))")
-            }
-        }
-        if let factor = def.maxJump, factor > 0 {
-            var series: [String: [(year: Int, value: Double, v: IndicatorValue)]] = [:]
-            for v in values { if let x = v.value { series["\(v.key.region)\u{1}\(v.key.breakdown)", default: []].append((v.key.year, x, v)) } }
-            for (_, points) in series.sorted(by: { $0.key < $1.key }) {
-                let sorted = points.sorted { $0.year < $1.year }
-                for (a, b) in zip(sorted, sorted.dropFirst()) where b.year == a.year + 1 && a.value > 0 && b.value > 0 {
-                    let ratio = b.value / a.value
-                    guard ratio > factor || ratio < 1 / factor else { continue }
-                    warnings.append("\(def.code) \(b.v.key.region) \(b.year)\(b.v.key.breakdown.isEmpty ? "" : " [\(b.v.key.breakdown)]"): "
-                        + "\(String(format: "%g", a.value)) in \(a.year) → \(String(format: "%g", b.value)) in \(b.year), a change by a factor of "
-                        + "\(String(format: "%.2f", max(ratio, 1 / ratio))), more than max_jump \(String(format: "%g", factor))\(whereFrom(b.v))")
-                }
-            }
-        }
+        diagnostics += Plausibility.check(def, values, origin: whereFrom)
     }
 }

@@ -258,11 +258,14 @@ public final class Runner {
                 summary.outOfValidity = try Staging.outOfValidityCount(db)
                 summary.special = try Staging.specialCount(db)
                 summary.gates = deriver.gates
-                summary.warnings += deriver.warnings + deriver.gates
+                // Every warning with what it is about: the run's own (stale sources) first.
+                var diagnostics = summary.warnings.map { Diagnostic.warning($0, code: "stale-source") }
+                diagnostics += deriver.diagnostics + deriver.gates.map { Diagnostic.warning($0, code: "consistency-gate") }
                 if regions.register == nil {
-                    summary.warnings.append("no municipality register (\(pipeline.registerPath ?? "register/")): codes the change catalogue does not name are taken as valid in every year")
+                    diagnostics.append(.warning("no municipality register (\(pipeline.registerPath ?? "register/")): codes the change catalogue does not name are taken as valid in every year", code: "no-register"))
                 }
-                for w in summary.warnings { try Warehouse.warn(db, runId: runId, w); observe(.warning(w)) }
+                summary.warnings = diagnostics.map(\.description)
+                for d in diagnostics { try Warehouse.warn(db, runId: runId, d); observe(.warning(d.description)) }
                 summary.steps.append(.init(step: "harmonise", status: "ok", seconds: Date().timeIntervalSince(t0), rows: writer.written,
                                            detail: "structure year \(structureYear)"))
                 observe(.harmonised(structureYear: structureYear, facts: writer.written, indicators: pipeline.indicators.count))

@@ -87,7 +87,9 @@ public struct HarmoniseResult: Sendable {
     public var values: [Harmonised]
     /// Cells of codes outside their validity (set aside, never harmonised).
     public var outOfValidity: Int
-    public var warnings: [String]
+    /// Disagreements between a published back-cast value and the value from its parts.
+    public var diagnostics: [Diagnostic]
+    public var warnings: [String] { diagnostics.map(\.message) }
     /// Cells of codes that are no kommune of any structure (Svalbard, `9999`, `0716u`): set aside.
     public var special: Int = 0
 }
@@ -158,7 +160,7 @@ public struct Harmoniser: Sendable {
         var out: [Harmonised] = []
         var outOfValidity = 0
         var special = 0
-        var warnings: [String] = []
+        var diagnostics: [Diagnostic] = []
         var countyCells: [(key: SeriesKey, value: StatValue)] = []
         var subtracted: [SeriesKey: Harmonised] = [:]
         for (key, v) in values {
@@ -269,7 +271,10 @@ public struct Harmoniser: Sendable {
                 if let c = computed, let a = c.value, let b = h.value {
                     let diff = abs(a - b)
                     if diff > tolerance * max(abs(b), 1e-9) {
-                        warnings.append("\(key.region) \(key.year)\(key.breakdown.isEmpty ? "" : " [\(key.breakdown)]"): published back-cast \(b) differs from \(a) computed from \(direct.map(\.sourceCode).sorted().joined(separator: "+")) by \(String(format: "%.3g", diff))")
+                        diagnostics.append(Diagnostic(
+                            .warning, code: "back-cast-differs",
+                            "\(key.region) \(key.year)\(key.breakdown.isEmpty ? "" : " [\(key.breakdown)]"): published back-cast \(b) differs from \(a) computed from \(direct.map(\.sourceCode).sorted().joined(separator: "+")) by \(String(format: "%.3g", diff))",
+                            region: key.region, year: key.year))
                     }
                 }
                 out.append(h)
@@ -286,7 +291,10 @@ public struct Harmoniser: Sendable {
                 guard let i = index[k] else { out.append(h); continue }
                 if let a = out[i].value {
                     if let b = h.value, abs(a - b) > tolerance * max(abs(b), 1e-9) {
-                        warnings.append("\(k.region) \(k.year)\(k.breakdown.isEmpty ? "" : " [\(k.breakdown)]"): \(h.note ?? "") gives \(b), its parts give \(a)")
+                        diagnostics.append(Diagnostic(
+                            .warning, code: "back-cast-differs",
+                            "\(k.region) \(k.year)\(k.breakdown.isEmpty ? "" : " [\(k.breakdown)]"): \(h.note ?? "") gives \(b), its parts give \(a)",
+                            region: k.region, year: k.year))
                     }
                 } else {
                     out[i] = h
@@ -302,7 +310,7 @@ public struct Harmoniser: Sendable {
         } else if !countyCells.isEmpty {
             out += counties(countyCells, municipal: out, rule: rule, weights: weights)
         }
-        var result = HarmoniseResult(values: out, outOfValidity: outOfValidity, warnings: warnings)
+        var result = HarmoniseResult(values: out, outOfValidity: outOfValidity, diagnostics: diagnostics)
         result.special = special
         return result
     }

@@ -20,11 +20,25 @@ public enum Schema {
         m.registerMigration("v5_source_notes") { db in
             try db.execute(sql: v5)
         }
+        m.registerMigration("v8_warning_fields") { db in
+            try db.execute(sql: v8)
+        }
         return m
     }
 
     /// The newest migration's identifier, recorded in `etl_meta` for readers that do not use GRDB.
-    public static let version = "v5_source_notes"
+    public static let version = "v8_warning_fields"
+
+    /// What a warning is about (docs/ARCHITECTURE.md, `Diagnostic`): its kind, and the
+    /// indicator, measure, region and year where it is about one.
+    static let v8 = """
+    ALTER TABLE etl_warning ADD COLUMN code TEXT NOT NULL DEFAULT 'warning';
+    ALTER TABLE etl_warning ADD COLUMN indicator TEXT;
+    ALTER TABLE etl_warning ADD COLUMN measure TEXT;
+    ALTER TABLE etl_warning ADD COLUMN region TEXT;
+    ALTER TABLE etl_warning ADD COLUMN year INTEGER;
+    CREATE INDEX etl_warning_run ON etl_warning(run_id, code);
+    """
 
     /// The members of a stable unit (docs/PIPELINE.md, "Stable units"): a region of `dim_region`
     /// made of several kommune codes; and per source the cells of special codes (Svalbard,

@@ -326,6 +326,13 @@ public final class Warehouse {
     }
 
     public static func warn(_ db: Database, runId: Int64, _ message: String) throws {
-        try db.execute(sql: "INSERT INTO etl_warning(run_id, message) VALUES (?, ?)", arguments: [runId, message])
+        try warn(db, runId: runId, .warning(message))
+    }
+
+    /// Records a warning with what it is about, so SQL can select warnings by kind, indicator,
+    /// region or year.
+    public static func warn(_ db: Database, runId: Int64, _ d: Diagnostic) throws {
+        try db.execute(sql: "INSERT INTO etl_warning(run_id, message, code, indicator, measure, region, year) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       arguments: [runId, d.description, d.code, d.indicator, d.measure, d.region, d.year])
     }
 }

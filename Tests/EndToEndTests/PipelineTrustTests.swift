@@ -175,6 +175,14 @@ struct PipelineTrustTests {
         #expect(summary.warnings.contains {
             $0.hasPrefix("andel_80_hjemmetjenester 0301 2017: 135.0 per cent is above 100 (hjemmetj_80_andel at ") && $0.contains("12209_kostra_nokkeltall.csv:434")
         }, "\(summary.warnings)")
+        // The warning is stored with what it is about, so SQL can find it by kind, indicator, region and year.
+        let rows = try openWarehouse(URL(fileURLWithPath: s.warehouse)).read {
+            try Row.fetchAll($0, sql: "SELECT indicator, region, year FROM etl_warning WHERE code = 'percent-above-100'")
+        }
+        let row = try #require(rows.first)
+        let indicator: String? = row["indicator"], region: String? = row["region"], year: Int? = row["year"]
+        #expect(rows.count == 1)
+        #expect(indicator == "andel_80_hjemmetjenester" && region == "0301" && year == 2017, "\(rows)")
     }
 
     @Test func aJumpAboveTheDeclaredFactorIsWarnedOnlyWhenDeclared() throws {
