@@ -1,25 +1,5 @@
 import Foundation
 
-/// A municipality whose territory is exactly that of an earlier code: 1580 Haram (from 2024)
-/// is the territory 1534 Haram had until 2019 (docs/PIPELINE.md, "Re-established municipalities").
-public struct Reestablishment: Sendable, Hashable, Codable {
-    public var code: String
-    /// The first year of the re-established code.
-    public var from: Int
-    public var sameAs: String
-    /// The last year of the earlier code.
-    public var sameAsTo: Int
-    public var note: String?
-
-    public init(code: String, from: Int, sameAs: String, sameAsTo: Int, note: String? = nil) {
-        self.code = code
-        self.from = from
-        self.sameAs = sameAs
-        self.sameAsTo = sameAsTo
-        self.note = note
-    }
-}
-
 /// The register of kommune and fylke codes with their validity periods (KLASS 131 and 104,
 /// one row per code and name period; docs/PIPELINE.md, "The register"). A code is valid in a
 /// year exactly when a row of it covers the year. Pure data: no files are read here.

@@ -1,42 +1,5 @@
 import Foundation
 
-/// A comparison group: municipalities compared together in one structure year.
-public struct ComparisonGroup: Sendable, Hashable {
-    public enum Kind: String, Sendable, Codable { case national, county, kostragruppe, adhoc }
-    public var code: String
-    public var name: String
-    public var kind: Kind
-    /// Members per year (KOSTRA groups change membership); `nil` key means every year.
-    public var members: [Int?: Set<String>]
-
-    public init(code: String, name: String, kind: Kind, members: [Int?: Set<String>]) {
-        self.code = code
-        self.name = name
-        self.kind = kind
-        self.members = members
-    }
-
-    public func members(in year: Int) -> Set<String> { members[year] ?? members[nil] ?? [] }
-}
-
-/// Statistics of one group for one indicator, year and breakdown.
-public struct GroupValue: Sendable, Equatable {
-    public var group: String
-    public var indicator: String
-    public var year: Int
-    public var breakdown: String
-    /// Plain mean of the municipal values.
-    public var mean: Double?
-    /// Sum of numerators over sum of denominators (ratios), weight-weighted mean (rates), or sum (counts).
-    public var weighted: Double?
-    public var median: Double?
-    public var min: Double?
-    public var max: Double?
-    /// Municipalities with a value, and members in all.
-    public var count: Int
-    public var members: Int
-}
-
 /// Aggregates municipal indicator values over comparison groups (docs/INDICATORS.md §3,
 /// "Comparison groups"). Members without a value are left out of every statistic and the count says so.
 public enum GroupEngine {

@@ -1,56 +1,5 @@
 import Foundation
 
-/// One row of KLASS classification 131 `changes`, as the project's catalogue keeps it.
-public struct CodeChange: Sendable, Hashable, Codable {
-    public enum Kind: String, Sendable, Codable { case name, split, merge, renumber }
-
-    public var oldCode: String
-    public var oldName: String
-    public var newCode: String
-    public var newName: String
-    /// `changeOccurred` as published (`2020-01-01`).
-    public var date: String
-    public var kind: Kind
-
-    public init(oldCode: String, oldName: String, newCode: String, newName: String, date: String, kind: Kind) {
-        self.oldCode = oldCode
-        self.oldName = oldName
-        self.newCode = newCode
-        self.newName = newName
-        self.date = date
-        self.kind = kind
-    }
-
-    /// The first year of the new structure.
-    public var year: Int { Int(date.prefix(4)) ?? 0 }
-}
-
-/// A change KLASS records that must not be treated as a change of territory: a small
-/// border adjustment between existing municipalities (2017: part of 0720 Stokke to 0704 Tønsberg).
-public struct BorderException: Sendable, Hashable, Codable {
-    public var oldCode: String
-    public var newCode: String
-    public var year: Int
-    public var note: String?
-
-    public init(oldCode: String, newCode: String, year: Int, note: String? = nil) {
-        self.oldCode = oldCode
-        self.newCode = newCode
-        self.year = year
-        self.note = note
-    }
-
-    /// The exceptions known for the shipped 2017–2024 catalogue.
-    public static let known: [BorderException] = [
-        BorderException(oldCode: "0720", newCode: "0704", year: 2017, note: "border adjustment: a part of Stokke moved to Tønsberg; Stokke merged into Sandefjord"),
-    ]
-}
-
-public struct CatalogError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-    public init(_ d: String) { description = d }
-}
-
 /// The list of municipality changes the harmoniser works from.
 public struct ChangeCatalog: Sendable {
     public private(set) var changes: [CodeChange]

@@ -1,99 +1,6 @@
 import Foundation
 import Ingest
 
-/// How a harmonised value was obtained.
-public enum Method: String, Sendable, Codable, CaseIterable, Comparable {
-    case asPublished = "as_published"
-    case renumbered
-    case merged
-    case splitAllocated = "split_allocated"
-    case notComputable = "not_computable"
-
-    var rank: Int { Method.allCases.firstIndex(of: self)! }
-    public static func < (a: Method, b: Method) -> Bool { a.rank < b.rank }
-}
-
-/// A value with SSB's status.
-public struct StatValue: Sendable, Hashable {
-    public var value: Double?
-    public var status: String?
-    public init(_ value: Double?, status: String? = nil) {
-        self.value = value
-        self.status = status
-    }
-}
-
-/// The key of a series value: a region code, a year and a breakdown.
-public struct SeriesKey: Sendable, Hashable, Comparable {
-    public var region: String
-    public var year: Int
-    public var breakdown: String
-    public init(_ region: String, _ year: Int, _ breakdown: String = "") {
-        self.region = region
-        self.year = year
-        self.breakdown = breakdown
-    }
-    public static func < (a: SeriesKey, b: SeriesKey) -> Bool { (a.region, a.year, a.breakdown) < (b.region, b.year, b.breakdown) }
-}
-
-/// A source code and the share of it that went into a harmonised value.
-public struct LineagePart: Sendable, Hashable, Codable {
-    public var code: String
-    public var year: Int
-    public var share: Double
-    public init(code: String, year: Int, share: Double) {
-        self.code = code
-        self.year = year
-        self.share = share
-    }
-}
-
-public struct Harmonised: Sendable {
-    public var key: SeriesKey
-    public var value: Double?
-    public var status: String?
-    public var method: Method
-    /// For a rate: the summed weight behind it (so groups can weight it again).
-    public var weight: Double?
-    public var note: String?
-    public var lineage: [LineagePart]
-}
-
-/// How a measure combines across municipalities.
-public enum CombineRule: Sendable, Equatable {
-    /// Counts add up.
-    case sum
-    /// A rate published without its parts: weighted mean with the declared weight.
-    case weightedMean
-}
-
-/// Shares declared for partial splits (old code → new code, in the year of the split).
-public struct SplitShare: Sendable, Hashable, Codable {
-    public var oldCode: String
-    public var newCode: String
-    public var year: Int
-    public var share: Double
-    public var basis: String?
-    public init(oldCode: String, newCode: String, year: Int, share: Double, basis: String? = nil) {
-        self.oldCode = oldCode
-        self.newCode = newCode
-        self.year = year
-        self.share = share
-        self.basis = basis
-    }
-}
-
-public struct HarmoniseResult: Sendable {
-    public var values: [Harmonised]
-    /// Cells of codes outside their validity (set aside, never harmonised).
-    public var outOfValidity: Int
-    /// Disagreements between a published back-cast value and the value from its parts.
-    public var diagnostics: [Diagnostic]
-    public var warnings: [String] { diagnostics.map(\.message) }
-    /// Cells of codes that are no kommune of any structure (Svalbard, `9999`, `0716u`): set aside.
-    public var special: Int = 0
-}
-
 /// Harmonises series published for many structures to one target structure year
 /// (docs/HARMONISATION.md). Pure: no files, no database.
 public struct Harmoniser: Sendable {
@@ -496,9 +403,4 @@ public struct Harmoniser: Sendable {
             return Harmonised(key: key, value: num / den, status: status, method: method, weight: den, note: nil, lineage: lineage)
         }
     }
-}
-
-public struct HarmoniseProblem: Error, Sendable {
-    public var message: String
-    public init(_ m: String) { message = m }
 }

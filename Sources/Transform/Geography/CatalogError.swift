@@ -1,0 +1,6 @@
+import Foundation
+
+public struct CatalogError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ d: String) { description = d }
+}
