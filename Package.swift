@@ -13,6 +13,8 @@ let package = Package(
         .executable(name: "etl", targets: ["etl"]),
         // The readers as a library, for the fuzz harness in Fuzz/ (a separate package).
         .library(name: "Ingest", targets: ["Ingest"]),
+        // The benchmark's synthetic national workload, for Benchmarks/ and the tests.
+        .library(name: "Workload", targets: ["Workload"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -49,6 +51,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "Workload",
+            dependencies: ["Ingest", "Transform"],
+            swiftSettings: strict
+        ),
+        .target(
             name: "Warehouse",
             dependencies: [
                 "Ingest", "Transform",
@@ -73,7 +80,6 @@ let package = Package(
                 "Ingest", "Transform", "Warehouse", "Pipeline", "Fetch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: strict
         ),
@@ -94,7 +100,7 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
         ], swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: [
-            "Pipeline", "Warehouse", "Transform", "Ingest", "TestSupport",
+            "Pipeline", "Warehouse", "Transform", "Ingest", "TestSupport", "Workload",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Yams", package: "Yams"),
         ], exclude: ["Golden"], swiftSettings: strict),

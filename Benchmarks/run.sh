@@ -89,7 +89,8 @@ if [ "$build" = 1 ]; then
     t0=$(date +%s.%N)
     ok=0
     for attempt in 1 2 3; do
-        if swift build -c release >"${TMPDIR:-/tmp}/etl-bench-build.log" 2>&1; then ok=1; break; fi
+        if swift build -c release >"${TMPDIR:-/tmp}/etl-bench-build.log" 2>&1 \
+            && swift build -c release --package-path Benchmarks >>"${TMPDIR:-/tmp}/etl-bench-build.log" 2>&1; then ok=1; break; fi
         say "build attempt $attempt failed (tail of the log below); retrying"
         tail -5 "${TMPDIR:-/tmp}/etl-bench-build.log" >&2
         sleep 5
@@ -99,6 +100,9 @@ if [ "$build" = 1 ]; then
 fi
 bin="$(swift build -c release --show-bin-path 2>/dev/null)/etl"
 [ -x "$bin" ] || { echo "run.sh: no release binary at $bin; run without --skip-build" >&2; exit 1; }
+# The benchmark's own tools (workload generator, bare-insert baseline): Benchmarks/Package.swift.
+bench="$(swift build -c release --package-path Benchmarks --show-bin-path 2>/dev/null)/etl-bench"
+[ -x "$bench" ] || { echo "run.sh: no release binary at $bench; run without --skip-build" >&2; exit 1; }
 
 # --- Workload ----------------------------------------------------------------------------------
 if [ -z "$scratch" ]; then scratch="$(mktemp -d "${TMPDIR:-/tmp}/etl-bench.XXXXXX")"; else mkdir -p "$scratch"; fi
@@ -123,7 +127,7 @@ measure() {
 }
 
 measure generate 0 "etl generate (CSV, JSON-stat, SDMX)" -- \
-    "$bin" generate --out "$work" --observations "$observations" --seed "$seed"
+    "$bench" generate --out "$work" --observations "$observations" --seed "$seed"
 n=$($python -c 'import json,sys; print(json.load(open(sys.argv[1]))["observations"])' "$work/workload.json")
 cp "$work/workload.json" "$records/workload.json"
 
@@ -161,10 +165,10 @@ if command -v sqlite3 >/dev/null 2>&1; then
     rm -f "$scratch"/a.sqlite*
 fi
 measure baseline_b "$n" "(b) bare prepared-statement insert, one transaction" -- \
-    "$bin" bench-insert "$work/bench.csv" --database "$scratch/b.sqlite"
+    "$bench" bench-insert "$work/bench.csv" --database "$scratch/b.sqlite"
 rm -f "$scratch"/b.sqlite*
 measure baseline_b100 "$n" "(b') the same with 100-row multi-VALUES inserts (information)" -- \
-    "$bin" bench-insert "$work/bench.csv" --database "$scratch/b.sqlite" --rows-per-statement 100
+    "$bench" bench-insert "$work/bench.csv" --database "$scratch/b.sqlite" --rows-per-statement 100
 rm -f "$scratch"/b.sqlite*
 if [ "$have_duckdb" = 1 ]; then
     csv_sql="'$(printf '%s' "$work/bench.csv" | sed "s/'/''/g")'"
@@ -180,7 +184,7 @@ fi
 
 # --- Peak memory at a smaller size -------------------------------------------------------------
 if [ "$memory_observations" -gt 0 ] && [ "$memory_observations" -lt "$observations" ]; then
-    "$bin" generate --out "$scratch/small" --observations "$memory_observations" --formats csv --seed "$seed" 2>/dev/null
+    "$bench" generate --out "$scratch/small" --observations "$memory_observations" --formats csv --seed "$seed" 2>/dev/null
     n_small=$($python -c 'import json,sys; print(json.load(open(sys.argv[1]))["observations"])' "$scratch/small/workload.json")
     mkdir -p "$scratch/wh-small"
     measure etl_csv_small "$n_small" "etl run, SSB CSV, the smaller workload (memory flatness)" -- \

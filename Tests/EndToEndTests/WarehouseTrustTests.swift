@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Testing
 import TestSupport
+import Workload
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -335,8 +336,8 @@ private func publishedState(_ url: URL) throws -> [String] {
         let dir = try scratchWithPipelines()
         defer { try? FileManager.default.removeItem(at: dir) }
         let gen = dir.appendingPathComponent("national")
-        let g = try etl(["generate", "--out", gen.path, "--observations", "1000000", "--formats", "csv"], in: dir)
-        #expect(g.status == 0, "\(g.stderr)")
+        try WorkloadWriter.write(out: gen.path, observations: 1_000_000, formats: ["csv"],
+                                 catalog: dir.appendingPathComponent("pipelines/kommuneendringer.csv").path)
         let warehouse = gen.appendingPathComponent("w/national.sqlite")
         let args = ["run", "pipeline.yml", "--warehouse", warehouse.path]
         let t0 = Date()

@@ -1,4 +1,3 @@
-import ArgumentParser
 import Foundation
 import Ingest
 import Transform
@@ -25,47 +24,31 @@ import Darwin
 ///
 /// Output is streamed through a small buffer: memory does not grow with the number of cells.
 /// The same seed gives the same bytes.
-struct Generate: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "generate",
-        abstract: "Write a synthetic national-scale workload (SSB CSV, JSON-stat, SDMX) and pipelines over it, for benchmarks.",
-        discussion: """
-        Writes into DIR: bench.csv (SSB v0 long CSV, ISO-8859-1, decimal comma), bench.json (JSON-stat 2.0),
-        bench.xml (SDMX-ML 2.0 GenericData), pipeline.yml (over the CSV), pipeline-jsonstat.yml,
-        pipeline-sdmx.yml, indicators.yml, kommuneendringer.csv (a copy of the catalogue) and workload.json
-        (the shape and cell counts). The same --seed gives the same files.
-        """)
+public enum WorkloadWriter {
+    public struct Failure: Error, CustomStringConvertible, Sendable {
+        public var description: String
+    }
 
-    @Option(name: .long, help: "Directory to write into (created if missing).")
-    var out: String
-
-    @Option(name: .long, help: "Approximate number of observations (cells) per format; rounded up to whole measures.")
-    var observations: Int = 5_000_000
-
-    @Option(name: .long, help: "Formats to write, comma-separated: csv, jsonstat, sdmx.")
-    var formats: String = "csv,jsonstat,sdmx"
-
-    @Option(name: .long, help: "Seed for the synthetic values.")
-    var seed: UInt64 = 1
-
-    @Option(name: .long, help: "The change catalogue (KLASS 131 changes) the regions come from.")
-    var catalog: String = "pipelines/kommuneendringer.csv"
-
-    func run() throws {
-        let wanted = Set(formats.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
+    /// Writes the workload into `out` (created if missing): bench.csv (SSB v0 long CSV,
+    /// ISO-8859-1, decimal comma), bench.json (JSON-stat 2.0), bench.xml (SDMX-ML 2.0
+    /// GenericData) as `formats` asks, pipeline.yml / pipeline-jsonstat.yml / pipeline-sdmx.yml
+    /// over them, indicators.yml, kommuneendringer.csv (the catalogue's 2017– changes) and
+    /// workload.json (the shape and cell counts). Returns a one-line summary.
+    @discardableResult
+    public static func write(out: String, observations: Int, formats: Set<String> = ["csv", "jsonstat", "sdmx"], seed: UInt64 = 1,
+                             catalog: String = "pipelines/kommuneendringer.csv") throws -> String {
+        let wanted = Set(formats.map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
         let unknown = wanted.subtracting(["csv", "jsonstat", "sdmx"])
         guard unknown.isEmpty, !wanted.isEmpty else {
-            eprint("error: --formats: unknown format \(unknown.sorted().joined(separator: ", ")); expected a comma-separated list of csv, jsonstat, sdmx")
-            throw Exit.usage
+            throw Failure(description: "error: --formats: unknown format \(unknown.sorted().joined(separator: ", ")); expected a comma-separated list of csv, jsonstat, sdmx")
         }
-        guard observations > 0 else { eprint("error: --observations must be positive"); throw Exit.usage }
+        guard observations > 0 else { throw Failure(description: "error: --observations must be positive") }
         guard let catalogData = FileManager.default.contents(atPath: catalog) else {
-            eprint("\(catalog): error: change catalogue not found; run from the repository root or pass --catalog FILE")
-            throw Exit.usage
+            throw Failure(description: "\(catalog): error: change catalogue not found; run from the repository root or pass --catalog FILE")
         }
         var changes: ChangeCatalog
         do { changes = try ChangeCatalog.parseCSV(String(decoding: catalogData, as: UTF8.self), file: catalog) }
-        catch { eprint("\(error)"); throw Exit.usage }
+        catch { throw Failure(description: "\(error)") }
         // The workload is built from the changes of its years' era (2017 on), so it stays the
         // same however far back the shipped catalogue goes.
         changes = ChangeCatalog(changes: changes.changes.filter { $0.year >= 2017 })
@@ -99,8 +82,8 @@ struct Generate: ParsableCommand {
         ]
         let json = try JSONSerialization.data(withJSONObject: manifest, options: [.prettyPrinted, .sortedKeys])
         try json.write(to: URL(fileURLWithPath: out + "/workload.json"))
-        eprint(String(format: "generated %d observations (%d regions x %d measures x %d years; %d of them '.') in %@ in %.1f s",
-                      w.cellCount, w.regions.count, w.measures.count, Workload.years.count, counts.notApplicable, out, Date().timeIntervalSince(started)))
+        return String(format: "generated %d observations (%d regions x %d measures x %d years; %d of them '.') in %@ in %.1f s",
+                      w.cellCount, w.regions.count, w.measures.count, Workload.years.count, counts.notApplicable, out, Date().timeIntervalSince(started))
     }
 }
 
@@ -700,8 +683,7 @@ final class ByteWriter {
         self.path = path
         fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         if fd < 0 {
-            eprint("\(path): error: cannot create file: \(String(cString: strerror(errno)))")
-            throw Exit.failure
+            throw WorkloadWriter.Failure(description: "\(path): error: cannot create file: \(String(cString: strerror(errno)))")
         }
         buffer.reserveCapacity(1 << 20 + 4096)
     }
@@ -753,8 +735,7 @@ final class ByteWriter {
     func close() throws -> Int {
         flush()
         if closeDescriptor(fd) != 0 {
-            eprint("\(path): error: cannot write file: \(String(cString: strerror(errno)))")
-            throw Exit.failure
+            throw WorkloadWriter.Failure(description: "\(path): error: cannot write file: \(String(cString: strerror(errno)))")
         }
         return written
     }

@@ -21,7 +21,7 @@ struct BenchInsert: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-insert",
         abstract: "Benchmark baseline: bare prepared-statement inserts of a generated SSB CSV into SQLite.",
-        shouldDisplay: false)
+        shouldDisplay: true)
 
     @Argument(help: "The CSV written by `etl generate` (bench.csv).")
     var csv: String
@@ -33,7 +33,7 @@ struct BenchInsert: ParsableCommand {
     var rowsPerStatement: Int = 1
 
     func run() throws {
-        guard rowsPerStatement >= 1 && rowsPerStatement <= 500 else { eprint("error: --rows-per-statement must be 1…500"); throw Exit.usage }
+        guard rowsPerStatement >= 1 && rowsPerStatement <= 500 else { throw ValidationError("--rows-per-statement must be 1…500") }
         for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: database + suffix) }
         let started = Date()
         var config = Configuration()
@@ -51,7 +51,7 @@ struct BenchInsert: ParsableCommand {
         }
         try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
         let seconds = Date().timeIntervalSince(started)
-        out(String(format: "{\"rows\": %d, \"seconds\": %.3f, \"rows_per_second\": %.0f, \"rows_per_statement\": %d}", rows, seconds, Double(rows) / seconds, rowsPerStatement))
+        print(String(format: "{\"rows\": %d, \"seconds\": %.3f, \"rows_per_second\": %.0f, \"rows_per_statement\": %d}", rows, seconds, Double(rows) / seconds, rowsPerStatement))
     }
 }
 
