@@ -1,4 +1,5 @@
 import Foundation
+import Ingest
 
 /// A remote source to bring into the landing folder: a PxWebApi v2 table or a KLASS change list.
 ///
@@ -203,7 +204,9 @@ public struct FetchFile: Codable, Sendable {
 }
 
 /// Problems with a fetch spec or file; `problems` holds one message per problem.
-public struct FetchSpecError: Error, CustomStringConvertible, Sendable {
+public struct FetchSpecError: ExitStatusError, CustomStringConvertible, Sendable {
+    /// A mistake in a fetch declaration: a usage error.
+    public var exitStatus: Int32 { 2 }
     public var problems: [String]
     public init(_ problems: [String]) { self.problems = problems }
     public var description: String { problems.joined(separator: "\n") }

@@ -5,7 +5,9 @@ import Transform
 import Yams
 
 /// A problem with a pipeline definition or its files. `validate` collects every one.
-public struct DefinitionError: Error, CustomStringConvertible, Sendable {
+public struct DefinitionError: ExitStatusError, CustomStringConvertible, Sendable {
+    /// A mistake in the pipeline definition: a usage error.
+    public var exitStatus: Int32 { 2 }
     public var problems: [String]
     public init(_ problems: [String]) { self.problems = problems }
     public var description: String { problems.joined(separator: "\n") }
@@ -501,7 +503,8 @@ public enum SourceFormat: String, CaseIterable, Sendable, Codable {
     }
 }
 
-public struct PathError: Error, CustomStringConvertible, Sendable {
+public struct PathError: ExitStatusError, CustomStringConvertible, Sendable {
+    public var exitStatus: Int32 { 2 }
     public var description: String
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Ingest
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -12,7 +13,9 @@ public final class RunLock {
     /// The previous holder's note, when the file was left behind by a process that is gone.
     public let clearedStale: String?
 
-    public struct Busy: Error, CustomStringConvertible, Sendable {
+    public struct Busy: ExitStatusError, CustomStringConvertible, Sendable {
+        /// Another run holds the warehouse: this one publishes nothing.
+        public var exitStatus: Int32 { 1 }
         public var description: String
     }
 

@@ -86,7 +86,8 @@ public struct RunSummary: Sendable, Codable {
 }
 
 /// A run failed; nothing was published.
-public struct RunFailure: Error, CustomStringConvertible, Sendable {
+public struct RunFailure: ExitStatusError, CustomStringConvertible, Sendable {
+    public var exitStatus: Int32 { 1 }
     public var description: String
     public init(_ d: String) { description = d }
 }

@@ -1,4 +1,5 @@
 import Dispatch
+import Ingest
 import GRDBSQLite
 import Synchronization
 #if canImport(Glibc)
@@ -63,7 +64,7 @@ public enum Interrupt {
 
 /// A run stopped by SIGINT or SIGTERM; nothing was published. Exit status 128 + the signal
 /// (130 for SIGINT, 143 for SIGTERM), as a shell reports a process the signal ended.
-public struct Interrupted: Error, CustomStringConvertible, Sendable {
+public struct Interrupted: ExitStatusError, CustomStringConvertible, Sendable {
     public var signal: Int32
     public init(signal: Int32) { self.signal = signal }
 

@@ -7,7 +7,8 @@ import Transform
 /// SQLite's "copy the bytes now" destructor, which Swift does not import.
 let SQLITE_TRANSIENT = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
-public struct WarehouseError: Error, CustomStringConvertible, Sendable {
+public struct WarehouseError: ExitStatusError, CustomStringConvertible, Sendable {
+    public var exitStatus: Int32 { 1 }
     public var description: String
     public init(_ d: String) { description = d }
 }
@@ -15,7 +16,7 @@ public struct WarehouseError: Error, CustomStringConvertible, Sendable {
 /// A file at the warehouse path that a run must not write to: not an etl warehouse, another
 /// pipeline's warehouse, or a damaged one (docs/bad-input.md, "Warehouse refusals"). Nothing
 /// has been written to it.
-public struct WarehouseRefusal: Error, CustomStringConvertible, Sendable {
+public struct WarehouseRefusal: ExitStatusError, CustomStringConvertible, Sendable {
     public var description: String
     /// 2 for a file that is not this pipeline's warehouse (a usage error), 1 for a damaged warehouse.
     public var exitStatus: Int32

@@ -87,7 +87,7 @@ struct Catalog: ParsableCommand {
 
         func run() throws {
             let document: KlassDocument
-            do { document = try KlassReader.readDocument(path: file) } catch let e as ReadError { eprint(e.description); throw Exit.failure }
+            document = try KlassReader.readDocument(path: file)
             let rows: [KlassChange]
             switch document.content {
             case .changes(let c):

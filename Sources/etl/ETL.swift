@@ -44,7 +44,9 @@ struct ETL: AsyncParsableCommand {
                 eprint(fullMessage(for: error))
                 Self.exit(withError: Exit.usage)
             }
-            Self.exit(withError: error)
+            // An exit status a command chose, or ArgumentParser's own outcomes (help, version).
+            if error is ExitCode || exitCode(for: error) != .failure { Self.exit(withError: error) }
+            Self.exit(withError: report(error))
         }
     }
 }
@@ -105,19 +107,8 @@ enum LogFormat: String, ExpressibleByArgument, Sendable { case text, json }
 func execute(options: RunOptions, common: CommonRunOptions, rerunOnly: Bool) throws {
     Interrupt.install()
     let log = Logger(format: common.logFormat, quiet: common.quiet)
-    let warehousePath: String
-    do {
-        warehousePath = try options.warehouse ?? (Pipeline.load(path: options.pipelinePath, checkFiles: false).warehousePath)
-    } catch let e as DefinitionError {
-        for p in e.problems { eprint(errorLine(p)) }
-        throw Exit.usage
-    } catch {
-        eprint(errorLine("\(error)"))
-        throw Exit.failure
-    }
-    let lock: RunLock
-    do { lock = try RunLock(warehousePath: warehousePath) }
-    catch let e as RunLock.Busy { eprint("error: \(e.description)"); throw Exit.failure }
+    let warehousePath = try options.warehouse ?? (Pipeline.load(path: options.pipelinePath, checkFiles: false).warehousePath)
+    let lock = try RunLock(warehousePath: warehousePath)
     defer { lock.release() }
     if let stale = lock.clearedStale { log.warning("cleared a stale lock left by \(stale)") }
     let runner = Runner(options: options) { log.event($0) }
@@ -125,12 +116,8 @@ func execute(options: RunOptions, common: CommonRunOptions, rerunOnly: Bool) thr
         let summary = try runner.run(rerunOnly: rerunOnly)
         log.summary(summary)
         if summary.status == .rejectsOverLimit { throw Exit.rejects }
-    } catch let e as DefinitionError {
-        for p in e.problems { eprint(errorLine(p)) }
-        throw Exit.usage
-    } catch let e as WarehouseRefusal {
-        eprint(e.description)
-        throw ExitCode(e.exitStatus)
+    } catch where error is DefinitionError || error is WarehouseRefusal {
+        throw error  // printed and mapped to its exit status by `report`
     } catch let e as Interrupted {
         log.failure("error: \(e); the run is recorded as interrupted")
         throw ExitCode(e.exitStatus)

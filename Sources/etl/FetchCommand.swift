@@ -61,9 +61,7 @@ struct FetchCommand: AsyncParsableCommand {
         if lower.hasSuffix(".yml") || lower.hasSuffix(".yaml") {
             // A pipeline: its sources that declare `fetch:` land at their `path`.
             let pipeline: Pipeline
-            do { pipeline = try Pipeline.load(path: file, checkFiles: false) }
-            catch let e as DefinitionError { for p in e.problems { eprint(errorLine(p)) }; throw Exit.usage }
-            catch { eprint(errorLine("\(error)")); throw Exit.failure }
+            pipeline = try Pipeline.load(path: file, checkFiles: false)
             let specs = pipeline.definition.sources.compactMap { s -> FetchSpec? in
                 guard var f = s.fetch else { return nil }
                 f.id = s.id

@@ -1,5 +1,8 @@
+import ArgumentParser
 import Foundation
 import GRDB
+import Ingest
+import Pipeline
 import Transform
 import Warehouse
 
@@ -7,6 +10,26 @@ import Warehouse
 /// `error:` (`FILE:LINE: error: …`) is kept as it is, any other gets the prefix (README, exit statuses).
 func errorLine(_ message: String) -> String {
     message.contains("error:") ? message : "error: " + message
+}
+
+/// Prints what an uncaught error says and returns the exit status it ends the command with:
+/// the one place where errors become exit statuses (README, "Exit statuses"). A command
+/// catches an error itself only to add context (a file it was writing, a warehouse path).
+func report(_ error: any Error) -> ExitCode {
+    switch error {
+    case let e as ExitCode:
+        return e  // already reported by the command
+    case let e as DefinitionError:
+        for p in e.problems { eprint(errorLine(p)) }
+    case let e as RunLock.Busy:
+        eprint("error: \(e.description)")
+    case let e as DatabaseError:
+        eprint(errorLine("\(e)"))
+        return isDamagedDatabase(e) ? Exit.failure : Exit.usage
+    default:
+        eprint(errorLine("\(error)"))
+    }
+    return ExitCode((error as? any ExitStatusError)?.exitStatus ?? 1)
 }
 
 /// Whether a SQLite error means the warehouse file itself is damaged or unreadable (exit 1),

@@ -48,3 +48,16 @@ extension ReadError {
     /// The reader's refusal as a diagnostic.
     public var diagnostic: Diagnostic { Diagnostic(.error, code: "read", message, location: location) }
 }
+
+/// An error that says how a command ends when it is not caught: the exit status of the
+/// README's table (1 failure, nothing published; 2 usage or definition error). Each module's
+/// errors conform; the command line maps every error to its status in one place (`report`
+/// in Sources/etl/Messages.swift).
+public protocol ExitStatusError: Error {
+    var exitStatus: Int32 { get }
+}
+
+extension ReadError: ExitStatusError {
+    /// An input that cannot be read: nothing is published.
+    public var exitStatus: Int32 { 1 }
+}
