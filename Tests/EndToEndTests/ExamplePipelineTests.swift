@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Pipeline
 import Testing
 import TestSupport
 
@@ -11,8 +12,7 @@ import TestSupport
         defer { scratch.remove() }
         let dir = scratch.url
         try FileManager.default.copyItem(at: packageRoot.appendingPathComponent("docs"), to: dir.appendingPathComponent("docs"))
-        let r = try etl(["run", "docs/example/pipeline.yml"], in: dir)
-        #expect(r.status == 0, "\(r.stderr)")
+        try runPipeline(dir.appendingPathComponent("docs/example/pipeline.yml"))
         let db = try openWarehouse(dir.appendingPathComponent("docs/example/example.sqlite"))
         func value(_ indicator: String, _ region: String, _ year: Int) throws -> Double? {
             try db.read { try Double.fetchOne($0, sql: "SELECT value FROM v_indicator WHERE indicator = ? AND region = ? AND year = ? AND breakdown = ''", arguments: [indicator, region, year]) }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Pipeline
 import Testing
 import TestSupport
 
@@ -9,8 +10,7 @@ import TestSupport
     @Test func haramsSampleValuesBefore2020Are1534s() throws {
         let dir = try scratchWithPipelines()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let r = try etl(["run"], in: dir)
-        #expect(r.status == 0, "\(r.stderr)")
+        try runPipeline(dir.appendingPathComponent("pipelines/sample.yml"))
         try openWarehouse(dir.appendingPathComponent("warehouse/omsorg.sqlite")).read { db in
             let staged = try Row.fetchAll(db, sql: """
                 SELECT period, sum(value) AS v FROM v_staged WHERE source = 'bef_07459' AND region = '1534' AND in_validity = 1 GROUP BY period ORDER BY period
@@ -41,8 +41,7 @@ import TestSupport
         let yml = dir.appendingPathComponent("pipelines/sample.yml")
         let text = try String(contentsOf: yml, encoding: .utf8)
         try Data(text.replacingOccurrences(of: "structure_year: latest ", with: "structure_year: stable ").utf8).write(to: yml)
-        let r = try etl(["run"], in: dir)
-        #expect(r.status == 0, "\(r.stderr)")
+        try runPipeline(dir.appendingPathComponent("pipelines/sample.yml"))
         try openWarehouse(dir.appendingPathComponent("warehouse/omsorg.sqlite")).read { db in
             #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM fact_indicator WHERE method = 'split_allocated'") == 0)
             let row = try Row.fetchOne(db, sql: "SELECT value, method, region_name FROM v_indicator WHERE indicator = 'innbyggere_80' AND region = 'S-1508+1580' AND year = 2021")

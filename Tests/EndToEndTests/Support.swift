@@ -1,4 +1,6 @@
 import Foundation
+import Pipeline
+import Testing
 import TestSupport
 
 // The shared helpers (process runner, scratch folders, warehouse access, pipeline builder)
@@ -18,4 +20,13 @@ func sampleCSV(_ url: URL) throws -> [String: Double] {
         if let v = Double(f[3].replacingOccurrences(of: ",", with: ".")) { out["\(code)|\(year)|\(measure)"] = v }
     }
     return out
+}
+
+/// Runs a pipeline in this process, as `etl run` would (behaviour tests need no process; the
+/// command-line contract is tested through the binary).
+@discardableResult
+func runPipeline(_ path: URL, warehouse: URL? = nil, structureYear: Int? = nil) throws -> RunSummary {
+    let summary = try Runner(options: RunOptions(pipelinePath: path.path, warehouse: warehouse?.path, structureYear: structureYear)).run()
+    #expect(summary.status == .success, "\(summary.warnings)")
+    return summary
 }
