@@ -57,7 +57,7 @@ struct Deriver {
         if !problems.isEmpty { throw DefinitionError(problems) }
         if stable {
             // Stable units over the years the sources cover (their time categories).
-            let years = dimensions.values.flatMap { $0 }.filter { $0.role == .time }.flatMap(\.codes).compactMap { StagingSink.leadingYear($0) }
+            let years = dimensions.values.flatMap { $0 }.filter { $0.role == .time }.flatMap(\.codes).compactMap { CellRules.leadingYear($0) }
                 .filter { $0 >= regions.firstDataYear && $0 <= regions.coveredYears.upperBound }
             let span = (years.min() ?? structureYear)...(years.max() ?? structureYear)
             harmoniser.stable = StableUnits(regions: regions, years: span)

@@ -41,8 +41,7 @@ struct StagingSink: CellSink, Sendable {
     var schemas: [DatasetSchema] = []
     var encoder: StagingEncoder
     /// Validity verdicts per (code, year), cached: the same pairs repeat across measures.
-    var validityCache = IdentityCache<Verdict>(capacity: 1 << 14)
-    enum Verdict: Sendable { case valid, outOfValidity, noSuchCounty, neverValid, special }
+    var validityCache = IdentityCache<CellRules.Verdict>(capacity: 1 << 14)
     /// Reject messages of codes valid in no year, per code and year: the nearest codes are looked up once.
     var neverValidMessages: [String: String] = [:]
     static let opsPerMessage = 4096
@@ -91,58 +90,6 @@ struct StagingSink: CellSink, Sendable {
         if encoder.count >= StagingSink.opsPerMessage { try send() }
     }
 
-    /// The year a period starts with (`2020`, `2020M01`, `2020K1`), read from its first four
-    /// bytes; nil when they are not digits.
-    static func leadingYear(_ period: String) -> Int? {
-        var p = period
-        return p.withUTF8 { u in
-            guard u.count >= 4 else { return nil }
-            var y = 0
-            for i in 0..<4 {
-                let d = Int(u[i]) - 0x30
-                guard d >= 0 && d <= 9 else { return nil }
-                y = y * 10 + d
-            }
-            return y
-        }
-    }
-
-    /// Whether a published kommune (or, with a register, fylke) code is valid in a year
-    /// (docs/PIPELINE.md, "The register"). Computed once per code and year.
-    /// `labelTo`: the end year SSB's label gives (`Sandar (-1967)`): a municipality that ended
-    /// before the register begins is a code of another year, not a code of no year.
-    static func verdict(_ region: String, year: Int, level: RegionLevel, regions: RegionCatalog, name: String?, labelTo: Int? = nil) -> Verdict {
-        guard let register = regions.register else {
-            // Without a register the catalogue names only codes that changed; an unknown code
-            // must at least belong to a county of its year (9999 does not: county 99 never existed).
-            if !regions.isKnown(region) && !Counties.countyExists(forKommune: region, in: year) { return .noSuchCounty }
-            return regions.isValid(region, in: year) ? .valid : .outOfValidity
-        }
-        if level == .fylke {
-            if register.fylker[region] != nil { return register.isCountyValid(region, in: year) ? .valid : .outOfValidity }
-            return Register.specialKind(region, name: name) != nil ? .special : .neverValid
-        }
-        if register.isKnown(region) { return register.isValid(region, in: year) ? .valid : .outOfValidity }
-        if let to = labelTo, to < register.firstYear { return .outOfValidity }
-        return Register.specialKind(region, name: name) != nil ? .special : .neverValid
-    }
-
-    /// `unknown region code "0199": no kommune had this code in any year 1971–2026; nearest codes valid in 2019: …`
-    static func neverValidMessage(_ region: String, year: Int, name: String?, regions: RegionCatalog) -> String {
-        guard let register = regions.register else { return "unknown region code \"\(region)\"" }
-        let what = region.utf8.count == 2 ? "fylke" : "kommune"
-        var m = "unknown region code \"\(region)\": no \(what) had this code in any year \(register.firstYear)–\(register.lastYear)"
-        if what == "kommune" {
-            let s = register.suggestions(for: region, name: name, year: year)
-            if !s.byNumber.isEmpty { m += "; nearest codes valid in \(year): " + s.byNumber.joined(separator: ", ") }
-            if !s.byName.isEmpty { m += "; by name \"\(name ?? "")\": " + s.byName.joined(separator: ", ") }
-        } else {
-            let valid = register.fylker.filter { $0.value.contains { $0.contains(year) } }.keys.sorted()
-            m += "; fylker valid in \(year): " + valid.joined(separator: ", ")
-        }
-        return m
-    }
-
     mutating func cell(_ cell: Cell, schema: DatasetSchema) throws {
         try self.cell(cell, schema: schema, original: { cell.coordinates.joined(separator: ";") })
     }
@@ -162,22 +109,18 @@ struct StagingSink: CellSink, Sendable {
         // SSB's grouping codes (`0716u`) are special codes, not malformed ones.
         let grouping = level == .annet && regions.register != nil && Register.specialKind(region, name: schema.dimensions[geo].categories[region]?.name) != nil
         if grouping { level = .kommune }
-        if level == .annet {
-            try reject(ReadError(StagingSink.location(cell, dimension: geo, schema), "unknown region code \"\(region)\": expected a 4-digit kommune number, K-nnnn, a 2-digit fylke, EAK, EKAnn or EKGnn"), raw: original())
+        let leading = CellRules.leadingYear(period)
+        if let problem = CellRules.shapeProblem(region: region, level: level, period: period, year: leading, maxYear: maxYear, value: cell.value) {
+            let place: SourceLocation
+            switch problem {
+            case .region: place = StagingSink.location(cell, dimension: geo, schema)
+            case .period: place = StagingSink.location(cell, dimension: time, schema)
+            case .value: place = cell.location
+            }
+            try reject(ReadError(place, problem.message), raw: original())
             return
         }
-        guard let year = StagingSink.leadingYear(period), (1800...2200).contains(year) else {
-            try reject(ReadError(StagingSink.location(cell, dimension: time, schema), "period \"\(period)\" is not a year (expected YYYY)"), raw: original())
-            return
-        }
-        if year > maxYear {
-            try reject(ReadError(StagingSink.location(cell, dimension: time, schema), "year \(year) is in the future"), raw: original())
-            return
-        }
-        if let v = cell.value, !v.isFinite {
-            try reject(ReadError(cell.location, "value is not a finite number"), raw: original())
-            return
-        }
+        let year = leading!  // shapeProblem refuses a period without a year
         var breakdown = ""
         if !others.isEmpty {
             breakdown = others.map { "\($0.id)=\(cell.coordinates[$0.index])" }.joined(separator: ";")
@@ -185,10 +128,10 @@ struct StagingSink: CellSink, Sendable {
         var inValidity = true
         var isSpecial = false
         if (level == .kommune && (region.utf8.count == 4 || grouping)) || (level == .fylke && region.utf8.count == 2 && regions.register != nil) {  // not K-nnnn
-            let verdict: Verdict
+            let verdict: CellRules.Verdict
             if let v = validityCache.value(for: region, year) { verdict = v } else {
                 let label = schema.dimensions[geo].categories[region]
-                verdict = StagingSink.verdict(region, year: year, level: level, regions: regions, name: label?.name, labelTo: label?.validTo)
+                verdict = CellRules.verdict(region, year: year, level: level, regions: regions, name: label?.name, labelTo: label?.validTo)
                 validityCache.store(verdict, for: region, year)
             }
             inValidity = verdict == .valid
@@ -196,12 +139,11 @@ struct StagingSink: CellSink, Sendable {
             case .valid, .outOfValidity: break
             case .special: special += 1; isSpecial = true
             case .noSuchCounty:
-                try reject(ReadError(StagingSink.location(cell, dimension: geo, schema), "unknown region code \"\(region)\": no county \(region.prefix(2)) existed in \(year), so no municipality had this number"),
-                           raw: original())
+                try reject(ReadError(StagingSink.location(cell, dimension: geo, schema), CellRules.noSuchCountyMessage(region, year: year)), raw: original())
                 return
             case .neverValid:
                 let cacheKey = "\(region)@\(year)"
-                let message = neverValidMessages[cacheKey] ?? StagingSink.neverValidMessage(region, year: year, name: schema.dimensions[geo].categories[region]?.name, regions: regions)
+                let message = neverValidMessages[cacheKey] ?? CellRules.neverValidMessage(region, year: year, name: schema.dimensions[geo].categories[region]?.name, regions: regions)
                 neverValidMessages[cacheKey] = message
                 try reject(ReadError(StagingSink.location(cell, dimension: geo, schema), message), raw: original())
                 return
