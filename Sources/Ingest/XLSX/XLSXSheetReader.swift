@@ -1,69 +1,6 @@
 import CLibXML2
 import Foundation
 
-// MARK: - Limits
-
-/// Bounds that keep a hostile or broken workbook from using unbounded memory or time.
-/// The reader never extracts to disk; these guard the bytes it inflates in memory.
-public struct XLSXLimits: Sendable, Equatable {
-    /// Total uncompressed bytes the reader inflates per read (workbook, relationships,
-    /// shared strings and the sheet together). Counted as bytes stream, not taken from headers.
-    public var maxUncompressedBytes: Int
-    /// Largest accepted ratio of uncompressed to compressed size for one entry (a zip bomb
-    /// inflates by 1000:1; real sheet XML by 5–50:1).
-    public var maxCompressionRatio: Int
-    /// Entries smaller than this are not held to the ratio (tiny files compress oddly).
-    public var ratioCheckMinimumBytes: Int
-    /// Most entries accepted in the archive's central directory.
-    public var maxEntries: Int
-
-    public init(maxUncompressedBytes: Int = 200 << 20, maxCompressionRatio: Int = 200,
-                ratioCheckMinimumBytes: Int = 1 << 20, maxEntries: Int = 10_000) {
-        self.maxUncompressedBytes = maxUncompressedBytes
-        self.maxCompressionRatio = maxCompressionRatio
-        self.ratioCheckMinimumBytes = ratioCheckMinimumBytes
-        self.maxEntries = maxEntries
-    }
-}
-
-// MARK: - Rows
-
-/// What kind of value an .xlsx cell holds (its `t` attribute).
-public enum XLSXCellKind: String, Sendable, Hashable {
-    /// No cell, or a cell without a value (formatting only).
-    case empty
-    /// A number as Excel stores it: decimal point, no thousands separator (`1634.6`, `1E-3`).
-    case number
-    /// Text: shared (`t="s"`), inline (`t="inlineStr"`) or a formula result (`t="str"`).
-    case string
-    /// `TRUE` or `FALSE`.
-    case boolean
-    /// An error value such as `#N/A`.
-    case error
-    /// An ISO 8601 date (`t="d"`), kept as text.
-    case date
-}
-
-/// One row of a sheet: the values placed by their column letters (`C12` is index 2), with
-/// empty strings in the gaps and nothing after the last non-empty cell.
-public struct XLSXRow: Sendable, Hashable {
-    /// The row number as Excel shows it (1-based).
-    public var number: Int
-    public var values: [String]
-    public var kinds: [XLSXCellKind]
-
-    public init(number: Int, values: [String], kinds: [XLSXCellKind]) {
-        self.number = number
-        self.values = values
-        self.kinds = kinds
-    }
-
-    /// True when no cell holds a value.
-    public var isEmpty: Bool { values.allSatisfy { $0.isEmpty } }
-}
-
-// MARK: - Reader
-
 /// Reads one sheet of an Office Open XML workbook (.xlsx) as a stream of rows.
 ///
 /// Opens the archive with `ZipArchive` (over the system zlib), reads `xl/workbook.xml` and
