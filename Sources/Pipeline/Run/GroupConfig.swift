@@ -30,18 +30,16 @@ enum GroupLoader {
         }
         if let path = settings.counties {
             let rows = try csvRows(try resolve(path, pipeline), what: "counties")
-            let valid = rows.filter { r in
-                (Int(r["valid_from"] ?? "").map { structureYear >= $0 } ?? true) && (Int(r["valid_to"] ?? "").map { structureYear <= $0 } ?? true)
+            let counties = rows.compactMap { r -> GroupMembership.County? in
+                guard let code = r["code"], let name = r["name"] else { return nil }
+                return GroupMembership.County(code: code, name: name, validFrom: Int(r["valid_from"] ?? ""), validTo: Int(r["valid_to"] ?? ""))
             }
-            // Members: codes of the target structure seen anywhere in the catalogue or the data.
-            for r in valid {
-                guard let code = r["code"], let name = r["name"] else { continue }
-                out.append(ComparisonGroup(code: "EKA\(code)", name: name, kind: .county, members: [nil: []]))
-            }
+            // Members are the target structure's codes with values, filled in after deriving.
+            out += GroupMembership.counties(counties, structureYear: structureYear)
         }
         if let path = settings.kostragrupper {
             let file = try resolve(path, pipeline)
-            var groups: [String: (name: String, members: [Int?: Set<String>])] = [:]
+            var rows: [GroupMembership.KostraMember] = []
             for (i, r) in try csvRows(file, what: "kostragrupper").enumerated() {
                 guard let ys = r["years"], let g = r["group"], let code = r["kommune"] else {
                     throw DefinitionError(["\(file): row \(i + 1): expected years, group, name and kommune"])
@@ -50,34 +48,14 @@ enum GroupLoader {
                 guard let lo = bounds.first, let hi = bounds.last, bounds.count <= 2 else {
                     throw DefinitionError(["\(file): row \(i + 1): years \"\(ys)\" is not YYYY or YYYY-YYYY"])
                 }
-                var entry = groups[g] ?? (r["name"] ?? g, [:])
-                for y in lo...hi {
-                    // A member named by the code valid that year, mapped to the target structure.
-                    var targets: [String] = [code]
-                    if regions.isValid(code, in: y), case .mapped(let parts) = regions.map(code, year: y, to: structureYear) { targets = parts.map(\.target) }
-                    for t in targets { entry.members[y, default: []].insert(t) }
-                }
-                groups[g] = entry
+                rows.append(GroupMembership.KostraMember(years: lo...hi, group: g, name: r["name"] ?? g, kommune: code))
             }
-            for (code, g) in groups.sorted(by: { $0.key < $1.key }) {
-                out.append(ComparisonGroup(code: code, name: g.name, kind: .kostragruppe, members: g.members))
-            }
+            out += GroupMembership.kostragrupper(rows, regions: regions, structureYear: structureYear)
         }
         for a in settings.adhoc ?? [] {
             out.append(ComparisonGroup(code: a.code, name: a.name, kind: .adhoc, members: [nil: Set(a.members)]))
         }
         return out
-    }
-
-    /// Fills county membership from the municipal codes that have values.
-    static func withCountyMembers(_ groups: [ComparisonGroup], codes: Set<String>) -> [ComparisonGroup] {
-        groups.map { g in
-            guard g.kind == .county else { return g }
-            var g = g
-            let prefix = String(g.code.dropFirst(3))
-            g.members = [nil: Set(codes.filter { $0.hasPrefix(prefix) && $0.count == 4 })]
-            return g
-        }
     }
 
     static func resolve(_ path: String, _ pipeline: Pipeline) throws -> String {

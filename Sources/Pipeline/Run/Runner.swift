@@ -235,15 +235,8 @@ public final class Runner {
                 let years = yearSet.sorted()
                 var groups = try GroupLoader.groups(pipeline.definition.groups, pipeline: pipeline, regions: regions, structureYear: structureYear, years: years)
                 if !groups.isEmpty {
-                    var codes = Set<String>()
-                    var national: [Int: Set<String>] = [:]
-                    for (_, values) in computed {
-                        for v in values where RegionLevel.of(v.key.region) == .kommune && v.method != .notComputable && !v.key.region.hasPrefix("K-") {
-                            codes.insert(v.key.region)
-                            if v.value != nil { national[v.key.year, default: []].insert(v.key.region) }
-                        }
-                    }
-                    groups = GroupLoader.withCountyMembers(groups, codes: codes)
+                    let (codes, national) = GroupMembership.municipalities(in: computed.lazy.flatMap(\.1))
+                    groups = GroupMembership.withCountyMembers(groups, codes: codes)
                     try writer.writeGroups(groups, years: years, nationalMembers: national)
                     for (def, values) in computed {
                         try Interrupt.check()
