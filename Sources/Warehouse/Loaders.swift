@@ -395,16 +395,7 @@ public final class StagingWriter {
     }
 }
 
-/// One staged row as the harmoniser reads it back.
-public struct StagedRow: Sendable {
-    public var region: String
-    public var period: String
-    public var breakdown: String
-    public var value: Double?
-    public var status: String?
-    /// Where the value stands in its file: `line:column` or a JSON/XML path.
-    public var location: String
-
+extension StagedRow {
     /// `line:column`, `line`, the path, or empty.
     static func locationText(line: Int?, column: Int?, path: String?) -> String {
         line.map { l in column.map { "\(l):\($0)" } ?? "\(l)" } ?? path ?? ""

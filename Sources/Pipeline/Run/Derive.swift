@@ -94,7 +94,6 @@ struct Deriver {
                 rows.append(r)
             }
         }
-        var sums: [SeriesKey: (value: Double, status: String?, missing: Bool, n: Int)] = [:]
         let file = pipeline.definition.sources.first { $0.id == def.source }.map { pipeline.sourcePath($0) } ?? def.source
         // How many cells each sum adds up: every selected category, as the source lists them.
         // A region and year with fewer is missing, never too small (docs/PIPELINE.md).
@@ -103,52 +102,10 @@ struct Deriver {
         for (dim, sel) in select {
             expected *= max(1, dims.first { $0.id == dim }?.codes.filter { sel.matches($0) }.count ?? 1)
         }
-        for r in rows {
-            guard let year = Int(r.period) else { continue }
-            var keep: [Substring] = []
-            var ok = true
-            if !r.breakdown.isEmpty {
-                for pair in r.breakdown.split(separator: ";") {
-                    let kv = pair.split(separator: "=", maxSplits: 1)
-                    let dim = String(kv[0]), code = kv.count > 1 ? String(kv[1]) : ""
-                    if dim == "\u{1}measure" { continue }
-                    if let sel = select[dim] {
-                        if !sel.matches(code) { ok = false; break }
-                    } else { keep.append(pair) }
-                }
-            }
-            guard ok else { continue }
-            if let v = r.value, v < 0, def.rule == .sum {
-                diagnostics.append(Diagnostic(.warning, code: "negative-count",
-                                              "\(name): negative count \(v) for \(r.region) \(r.period) at \(file):\(r.location); a count cannot be below zero",
-                                              measure: name, region: r.region, year: year))
-            }
-            let key = SeriesKey(r.region, year, keep.joined(separator: ";"))
-            var acc = sums[key] ?? (0, nil, false, 0)
-            acc.n += 1
-            acc.status = Symbols.strongest(acc.status, r.status)
-            if let v = r.value { acc.value += v } else { acc.missing = true }
-            sums[key] = acc
-        }
-        var out: [SeriesKey: StatValue] = [:]
-        for (k, a) in sums {
-            if a.missing || Symbols.isMissing(a.status) {
-                out[k] = StatValue(nil, status: Symbols.isMissing(a.status) ? a.status : "..")
-            } else if a.n < expected && !def.absentIsZero {
-                // Some selected categories are absent for this region and year: the sum would be too small.
-                out[k] = StatValue(nil, status: "..")
-            } else {
-                out[k] = StatValue(a.value, status: a.n == 1 ? a.status : (a.status == "-" ? nil : a.status))
-            }
-        }
-        if out.isEmpty {
-            diagnostics.append(Diagnostic(.warning, code: "measure-empty",
-                                          "measure \(name): source \(def.source) (\(file)) has no cells for it; every indicator using it is empty", measure: name))
-        } else if !out.values.contains(where: { $0.value != nil }) {
-            diagnostics.append(Diagnostic(.warning, code: "measure-all-missing",
-                                          "measure \(name): all \(out.count) values are missing (`..`, `:` or `.`) in \(file); check its selection",
-                                          measure: name))
-        }
+        let result = MeasureSelection.sum(rows, measure: name, source: def.source, file: file, select: select, expected: expected,
+                                          isCount: def.rule == .sum, absentIsZero: def.absentIsZero)
+        diagnostics += result.diagnostics
+        let out = result.values
         contentCodes[name] = contents
         rawCache[name] = out
         return out

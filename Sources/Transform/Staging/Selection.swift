@@ -1,10 +1,7 @@
-import Fetch
 import Foundation
-import Ingest
-import Transform
-import Yams
 
-/// A selection of one dimension's categories: one code, a list, or a range of codes.
+/// A selection of one dimension's categories: one code, a list, or a range of codes (a
+/// measure's `contents` and `select` in the pipeline language, docs/PIPELINE.md).
 public enum Selection: Codable, Sendable, Equatable {
     case codes([String])
     case range(from: String, to: String)
