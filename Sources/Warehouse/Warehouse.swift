@@ -321,6 +321,37 @@ public final class Warehouse {
         return db.changesCount
     }
 
+    /// How many sources the warehouse has staged.
+    public static func sourceCount(_ db: Database) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT count(*) FROM dim_source") ?? 0
+    }
+
+    /// The ids of the sources a warehouse file has staged, read without writing.
+    public static func stagedSourceIds(path: String) throws -> [String] {
+        try openReadOnly(path: path).read { try String.fetchAll($0, sql: "SELECT source_id FROM dim_source") }
+    }
+
+    /// The dialect a source was read in and the footnotes its file carries.
+    public static func describeSource(_ db: Database, key: Int64, dialect: String, notes: String?) throws {
+        try db.execute(sql: "UPDATE dim_source SET dialect = ?, notes = ? WHERE source_key = ?", arguments: [dialect, notes, key])
+    }
+
+    /// A source's content hash, when it was computed while the source was staged.
+    public static func setContentHash(_ db: Database, key: Int64, _ hash: String) throws {
+        try db.execute(sql: "UPDATE dim_source SET content_hash = ? WHERE source_key = ?", arguments: [hash, key])
+    }
+
+    /// The duplicate-cell rejects of a source in a run: their ids and locations.
+    public static func duplicateRejects(_ db: Database, runId: Int64, sourceId: String) throws -> [(id: Int64, location: String)] {
+        try Row.fetchAll(db, sql: "SELECT reject_id, location FROM etl_reject WHERE run_id = ? AND source_id = ? AND error LIKE 'duplicate cell:%'",
+                         arguments: [runId, sourceId]).map { ($0["reject_id"], $0["location"]) }
+    }
+
+    /// Sets a reject's raw text (the line as it is in the file).
+    public static func setRejectRaw(_ db: Database, id: Int64, _ raw: String) throws {
+        try db.execute(sql: "UPDATE etl_reject SET raw = ? WHERE reject_id = ?", arguments: [raw, id])
+    }
+
     public static func reject(_ db: Database, runId: Int64, sourceId: String, location: String, error: String, raw: String?) throws {
         try db.execute(sql: "INSERT INTO etl_reject(run_id, source_id, location, error, raw) VALUES (?, ?, ?, ?, ?)",
                        arguments: [runId, sourceId, location, error, raw])

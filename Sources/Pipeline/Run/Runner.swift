@@ -206,7 +206,7 @@ public final class Runner {
                     _ = glibcMallocTrim(0)
                     #endif
                 } else {
-                    summary.sourcesReused = try Int.fetchOne(db, sql: "SELECT count(*) FROM dim_source") ?? 0
+                    summary.sourcesReused = try Warehouse.sourceCount(db)
                 }
                 try Runner.injectedFailure("harmonise")
                 let t0 = Date()
@@ -333,8 +333,7 @@ public final class Runner {
             let title = outcome.schemas.first?.label
             try Warehouse.finishSource(db, key: key, observations: staged, rejected: rejected, outOfValidity: outcome.outOfValidity, special: outcome.special, title: title,
                                        updated: outcome.schemas.first?.updated)
-            try db.execute(sql: "UPDATE dim_source SET dialect = ?, notes = ? WHERE source_key = ?",
-                           arguments: [outcome.info.dialect, outcome.schemas.compactMap(\.footnotes).joined(separator: "\n").nilIfEmpty, key])
+            try Warehouse.describeSource(db, key: key, dialect: outcome.info.dialect, notes: outcome.schemas.compactMap(\.footnotes).joined(separator: "\n").nilIfEmpty)
             summary.sourcesRead += 1
             summary.staged += staged
             summary.rejected += rejected
@@ -345,7 +344,7 @@ public final class Runner {
             if let pendingHash {
                 let h = try pendingHash.wait()
                 hashes[s.id] = h
-                try db.execute(sql: "UPDATE dim_source SET content_hash = ? WHERE source_key = ?", arguments: [h, key])
+                try Warehouse.setContentHash(db, key: key, h)
             }
         }
         return preloaded
@@ -355,8 +354,7 @@ public final class Runner {
     /// source is hashed before the run, as for a warehouse that has staged them all).
     static func stagedSourceIds(warehousePath: String) -> Set<String>? {
         guard FileManager.default.fileExists(atPath: warehousePath) else { return [] }
-        guard let q = try? Warehouse.openReadOnly(path: warehousePath),
-              let ids = try? q.read({ try String.fetchAll($0, sql: "SELECT source_id FROM dim_source") }) else { return nil }
+        guard let ids = try? Warehouse.stagedSourceIds(path: warehousePath) else { return nil }
         return Set(ids)
     }
 

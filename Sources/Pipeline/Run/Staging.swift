@@ -291,13 +291,11 @@ func stageFile(db: Database, runId: Int64, sourceId: String, path: String, optio
 /// `etl_reject.raw` (docs/bad-input.md). A duplicate is found where rows are written, which has
 /// only the cell's coordinates, so the file is read once more, only when it had duplicates.
 func fillDuplicateLines(_ db: Database, runId: Int64, sourceId: String, path: String, options: ReaderOptions) throws {
-    let rows = try Row.fetchAll(db, sql: "SELECT reject_id, location FROM etl_reject WHERE run_id = ? AND source_id = ? AND error LIKE 'duplicate cell:%'",
-                                arguments: [runId, sourceId])
     var byLine: [Int: [Int64]] = [:]
-    for r in rows {
+    for r in try Warehouse.duplicateRejects(db, runId: runId, sourceId: sourceId) {
         // FILE:LINE:COLUMN; the file name may itself hold colons, so read from the right.
-        let parts = (r["location"] as String).split(separator: ":")
-        if parts.count >= 3, let line = Int(parts[parts.count - 2]) { byLine[line, default: []].append(r["reject_id"]) }
+        let parts = r.location.split(separator: ":")
+        if parts.count >= 3, let line = Int(parts[parts.count - 2]) { byLine[line, default: []].append(r.id) }
     }
     guard !byLine.isEmpty else { return }
     struct LineSink: CellSink {
@@ -316,7 +314,7 @@ func fillDuplicateLines(_ db: Database, runId: Int64, sourceId: String, path: St
     do { _ = try readFile(path: path, options: options, into: &sink) } catch is LineSink.Done {}
     for (line, text) in sink.found {
         for id in byLine[line] ?? [] {
-            try db.execute(sql: "UPDATE etl_reject SET raw = ? WHERE reject_id = ?", arguments: [text, id])
+            try Warehouse.setRejectRaw(db, id: id, text)
         }
     }
 }
