@@ -75,6 +75,8 @@ public struct RunSummary: Sendable, Codable {
     public var fetch: [FetchResult] = []
     public var elapsedSeconds = 0.0
     public var steps: [StepRecord] = []
+    /// What this publication changed against the previous one, and its content hash (README, "What changed last night").
+    public var changes: RevisionSummary? = nil
 
     public struct StepRecord: Sendable, Codable {
         public var step: String
@@ -211,6 +213,7 @@ public final class Runner {
                 let t0 = Date()
                 var deriver = try Deriver(db: db, pipeline: pipeline, regions: regions, structureYear: structureYear, preloaded: preloaded, stable: stable)
                 preloaded = [:]
+                try Vintages.keepPrevious(db)
                 let writer = try FactWriter(db, runId: runId, structureYear: structureYear, regions: regions, indicators: pipeline.indicators)
                 defer { writer.close() }
                 if let units = deriver.harmoniser.stable {
@@ -266,6 +269,7 @@ public final class Runner {
                 summary.steps.append(.init(step: "harmonise", status: "ok", seconds: Date().timeIntervalSince(t0), rows: writer.written,
                                            detail: "structure year \(structureYear)"))
                 observe(.harmonised(structureYear: structureYear, facts: writer.written, indicators: pipeline.indicators.count))
+                summary.changes = try Runner.publishVintage(db, runId: runId, structureYear: structureYear, pipeline: pipeline)
                 if summary.rejected > maxRejects { summary.status = .rejectsOverLimit }
                 var c = Warehouse.RunCounts()
                 c.sourcesRead = summary.sourcesRead; c.sourcesReused = summary.sourcesReused; c.staged = summary.staged
@@ -303,6 +307,7 @@ public final class Runner {
             let t0 = Date()
             observe(.sourceStarted(id: s.id, path: path))
             let format = s.format ?? sniffFormat(path: path)
+            let previous = try Vintages.setAside(db, sourceId: s.id)
             let key = try Warehouse.replaceSource(db, Warehouse.SourceRecord(id: s.id, path: path, format: format.rawValue, tableId: s.table,
                                                                               contentHash: hash, origin: readSidecar(path)), runId: runId)
             let writer = try StagingWriter(db, sourceKey: key, sumDuplicates: s.sum_duplicates ?? (format == .husbanken))
@@ -350,6 +355,7 @@ public final class Runner {
                 hashes[s.id] = h
                 try db.execute(sql: "UPDATE dim_source SET content_hash = ? WHERE source_key = ?", arguments: [h, key])
             }
+            try Vintages.recordVersion(db, sourceId: s.id, key: key, previous: previous, runId: runId)
         }
         return preloaded
     }

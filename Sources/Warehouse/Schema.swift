@@ -20,11 +20,14 @@ public enum Schema {
         m.registerMigration("v5_source_notes") { db in
             try db.execute(sql: v5)
         }
+        m.registerMigration("v6_vintages") { db in
+            try db.execute(sql: Vintages.v6)
+        }
         return m
     }
 
     /// The newest migration's identifier, recorded in `etl_meta` for readers that do not use GRDB.
-    public static let version = "v5_source_notes"
+    public static let version = "v6_vintages"
 
     /// The members of a stable unit (docs/PIPELINE.md, "Stable units"): a region of `dim_region`
     /// made of several kommune codes; and per source the cells of special codes (Svalbard,
