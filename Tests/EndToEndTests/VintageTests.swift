@@ -183,6 +183,11 @@ import Warehouse
         let early = try etl(["query", "--indicator", "andel_80_hjemmetjenester", "--as-of", "2025-03-01"], in: dir)
         #expect(early.status == 2 && early.stderr.contains("nothing had been published as of 2025-03-01"))
         #expect(try facts(warehouse, asOf: run1) == facts1)
+        let vague = try etl(["query", "--indicator", "andel_80_hjemmetjenester", "--as-of", "yesterday"], in: dir)
+        #expect(vague.status == 2 && vague.stderr.contains("error: --as-of \"yesterday\": expected a run id (42) or a date (2025-04-01)"))
+        // The run record carries the same summary.
+        let record = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("warehouse/runs/run-\(run4).json"))) as! [String: Any]
+        #expect((record["changes"] as? [String: Any])?["revised"] as? Int == 2)
 
         // Rebuilding each past state from the source versions gives the facts published then, bit for bit.
         // Both were published by the pipeline as it was then, without back-casts.
