@@ -269,7 +269,8 @@ public final class Runner {
                 summary.steps.append(.init(step: "harmonise", status: "ok", seconds: Date().timeIntervalSince(t0), rows: writer.written,
                                            detail: "structure year \(structureYear)"))
                 observe(.harmonised(structureYear: structureYear, facts: writer.written, indicators: pipeline.indicators.count))
-                summary.changes = try Runner.publishVintage(db, runId: runId, structureYear: structureYear, pipeline: pipeline)
+                summary.changes = try Runner.publishVintage(db, runId: runId, structureYear: structureYear, pipeline: pipeline,
+                                                         carryOver: !options.replace)
                 if summary.rejected > maxRejects { summary.status = .rejectsOverLimit }
                 var c = Warehouse.RunCounts()
                 c.sourcesRead = summary.sourcesRead; c.sourcesReused = summary.sourcesReused; c.staged = summary.staged

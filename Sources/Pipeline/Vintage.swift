@@ -7,13 +7,13 @@ import Warehouse
 extension Runner {
     /// Records what this run publishes as a vintage (see `Vintages.publish`): its changes
     /// against the previous publication, each indicator's sources, and its content hash.
-    static func publishVintage(_ db: Database, runId: Int64, structureYear: Int, pipeline: Pipeline) throws -> RevisionSummary {
+    static func publishVintage(_ db: Database, runId: Int64, structureYear: Int, pipeline: Pipeline, carryOver: Bool) throws -> RevisionSummary {
         var sources: [String: String] = [:]
         for def in pipeline.indicators {
             sources[def.code] = Set(def.measures.compactMap { pipeline.definition.measures[$0]?.source }).sorted().joined(separator: ",")
         }
         var hasher = SHA256()
-        return try Vintages.publish(db, runId: runId, structureYear: structureYear, indicatorSources: sources,
+        return try Vintages.publish(db, runId: runId, structureYear: structureYear, indicatorSources: sources, carryOver: carryOver,
                                     hashRow: { hasher.update(data: $0) },
                                     hashFinish: { hasher.finalize().map { String(format: "%02x", $0) }.joined() })
     }

@@ -90,6 +90,19 @@ public enum Vintages {
 
     CREATE TABLE etl_indicator_source (indicator TEXT PRIMARY KEY, sources TEXT NOT NULL) WITHOUT ROWID;
 
+    -- Scratch tables of a run (empty between runs): the facts before and after, by their codes.
+    -- Kept rather than created per run, so a run does not rewrite the schema.
+    CREATE TABLE etl_vintage_previous (
+        indicator TEXT, region TEXT, region_from INTEGER, year INTEGER, breakdown TEXT, structure_year INTEGER,
+        value REAL, numerator REAL, denominator REAL, weight REAL, status TEXT, method TEXT, note TEXT, run_id INTEGER
+    );
+    CREATE INDEX etl_vintage_previous_key ON etl_vintage_previous(indicator, region, region_from, year, breakdown, structure_year);
+    CREATE TABLE etl_vintage_new (
+        fact_id INTEGER, indicator TEXT, region TEXT, region_from INTEGER, year INTEGER, breakdown TEXT, structure_year INTEGER,
+        value REAL, numerator REAL, denominator REAL, weight REAL, status TEXT, method TEXT, note TEXT, run_id INTEGER
+    );
+    CREATE INDEX etl_vintage_new_key ON etl_vintage_new(indicator, region, region_from, year, breakdown, structure_year);
+
     CREATE TABLE etl_vintage (
         run_id INTEGER PRIMARY KEY,
         published_at TEXT NOT NULL,
@@ -273,9 +286,8 @@ public enum Vintages {
     /// scratch table of this transaction (dropped by `publish`).
     public static func keepPrevious(_ db: Database) throws {
         try db.execute(sql: """
-            DROP TABLE IF EXISTS etl_vintage_previous;
-            CREATE TABLE etl_vintage_previous AS \(factsWithCodes(idColumn: ""));
-            CREATE INDEX etl_vintage_previous_key ON etl_vintage_previous(\(factKey));
+            DELETE FROM etl_vintage_previous;
+            INSERT INTO etl_vintage_previous(\(factKey), \(factColumns), run_id) \(factsWithCodes(idColumn: ""));
             """)
     }
 
@@ -284,32 +296,33 @@ public enum Vintages {
     /// records the changes in `etl_change` and the publication in `etl_vintage`. `hashRow` is
     /// given every published fact in key order (its codes and values, not its run) and
     /// `hashFinish` returns the content hash of them all.
-    public static func publish(_ db: Database, runId: Int64, structureYear: Int, indicatorSources: [String: String],
+    /// `carryOver` false (a warehouse taken over by another pipeline): every fact starts a new
+    /// life in this run; the previous owner's values all go to `fact_history`.
+    public static func publish(_ db: Database, runId: Int64, structureYear: Int, indicatorSources: [String: String], carryOver: Bool = true,
                                hashRow: (Data) -> Void, hashFinish: () -> String) throws -> RevisionSummary {
         var summary = RevisionSummary()
         summary.previousRunId = try Int64.fetchOne(db, sql: "SELECT max(run_id) FROM etl_vintage")
         try db.execute(sql: """
-            DROP TABLE IF EXISTS etl_vintage_new;
-            CREATE TABLE etl_vintage_new AS \(factsWithCodes(idColumn: "f.fact_id,"));
-            CREATE INDEX etl_vintage_new_key ON etl_vintage_new(\(factKey));
+            DELETE FROM etl_vintage_new;
+            INSERT INTO etl_vintage_new(fact_id, \(factKey), \(factColumns), run_id) \(factsWithCodes(idColumn: "f.fact_id,"));
             """)
         for (indicator, sources) in indicatorSources {
             try db.execute(sql: "INSERT OR REPLACE INTO etl_indicator_source(indicator, sources) VALUES (?, ?)", arguments: [indicator, sources])
         }
         // Unchanged facts keep the run that gave them their value.
-        try db.execute(sql: """
+        if carryOver { try db.execute(sql: """
             UPDATE fact_indicator SET run_id = s.run_id
             FROM (SELECT n.fact_id, p.run_id FROM etl_vintage_new n JOIN etl_vintage_previous p ON \(sameKey) AND \(sameValues)) AS s
             WHERE fact_indicator.fact_id = s.fact_id
-            """)
+            """) }
         // Values replaced or removed stay queryable (`etl query --as-of`).
         try db.execute(sql: """
             INSERT OR REPLACE INTO fact_history(\(factKey), \(factColumns), run_id, superseded_run_id)
             SELECT p.indicator, p.region, p.region_from, p.year, p.breakdown, p.structure_year, p.value, p.numerator, p.denominator, p.weight,
                    p.status, p.method, p.note, p.run_id, ?
             FROM etl_vintage_previous p
-            WHERE p.run_id < ? AND NOT EXISTS (SELECT 1 FROM etl_vintage_new n WHERE \(sameKey) AND \(sameValues))
-            """, arguments: [runId, runId])
+            WHERE p.run_id < ? AND (? = 0 OR NOT EXISTS (SELECT 1 FROM etl_vintage_new n WHERE \(sameKey) AND \(sameValues)))
+            """, arguments: [runId, runId, carryOver])
         try db.execute(sql: """
             INSERT INTO etl_change(run_id, indicator, sources, region, year, breakdown, structure_year, change, old_value, new_value, relative_change, old_status, new_status)
             SELECT ?, n.indicator, s.sources, n.region, n.year, n.breakdown, n.structure_year, 'added', NULL, n.value, NULL, NULL, n.status
@@ -350,7 +363,7 @@ public enum Vintages {
             facts += 1
         }
         summary.hash = hashFinish()
-        try db.execute(sql: "DROP TABLE etl_vintage_new; DROP TABLE etl_vintage_previous")
+        try db.execute(sql: "DELETE FROM etl_vintage_new; DELETE FROM etl_vintage_previous")
         try db.execute(sql: """
             INSERT INTO etl_vintage(run_id, published_at, structure_year, previous_run_id, facts, added, removed, revised, hash, summary)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

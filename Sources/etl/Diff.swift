@@ -36,56 +36,89 @@ struct Diff: ParsableCommand {
     @Option(name: .long, help: "Exit 5 when a value is revised by more than this fraction (0.05: 5 %).")
     var maxRevision: Double?
 
+    /// The two publications compared and the rows that differ.
+    struct Outcome {
+        var columns: [String]
+        var rows: [[DatabaseValue]]
+        var header: String
+    }
+
     func run() throws {
         let queue = try openWarehouseForReading(warehouse)
         for spec in [runA, runB].compactMap({ $0 }) where !Vintages.isValidSpec(spec) {
             eprint("error: \"\(spec)\": expected a run id (42) or a date (2025-04-01)"); throw Exit.usage
         }
+        let outcome: Outcome
         do {
-            let (columns, rows, header) = try queue.read { db -> ([String], [[DatabaseValue]], String) in
-                let successful = try Int64.fetchAll(db, sql: "SELECT run_id FROM etl_run WHERE status IN ('success', 'rejects_over_limit') ORDER BY run_id DESC LIMIT 2")
-                let specB = runB ?? successful.first.map(String.init)
-                let specA = runA ?? (runB == nil && successful.count > 1 ? String(successful[1]) : nil)
-                func publication(_ spec: String?, _ name: String) throws -> Int64 {
-                    guard let spec else { return 0 }
-                    guard let run = try Vintages.resolve(db, asOf: spec) else {
-                        // An explicit run before any publication is an error; the default is the empty state.
-                        if (name == "RUN_A" ? runA : runB) != nil { throw DiffRefused(message: "nothing had been published as of \(spec)") }
-                        return 0
-                    }
-                    return run
-                }
-                let a = try publication(specA, "RUN_A"), b = try publication(specB, "RUN_B")
-                var sql = "SELECT * FROM (\(Vintages.diffSQL(from: a, to: b)))"
-                var args: [String] = []
-                if !indicator.isEmpty {
-                    sql += " WHERE indicator IN (\(indicator.map { _ in "?" }.joined(separator: ",")))"
-                    args = indicator
-                }
-                let stmt = try db.makeStatement(sql: sql)
-                stmt.arguments = StatementArguments(args)
-                let rows = try Row.fetchAll(stmt).map { Array($0.databaseValues) }
-                func hash(_ r: Int64) throws -> String { try String.fetchOne(db, sql: "SELECT substr(hash, 1, 12) FROM etl_vintage WHERE run_id = ?", arguments: [r]) ?? "empty" }
-                let header = "changes from \(specA.map { "run \($0)" } ?? "nothing") (publication \(a), \(try hash(a))) to run \(specB ?? "-") (publication \(b), \(try hash(b)))"
-                return (stmt.columnNames, rows, header)
-            }
-            if format == .table { eprint(header) }
-            render(columns: columns, rows: rows, format: format)
-            if let maxRevision {
-                let change = columns.firstIndex(of: "change")!, old = columns.firstIndex(of: "old_value")!, new = columns.firstIndex(of: "new_value")!
-                let over = rows.filter { r in
-                    r[change] == "revised".databaseValue
-                        && RevisionSummary.exceeds(old: Double.fromDatabaseValue(r[old]), new: Double.fromDatabaseValue(r[new]), threshold: maxRevision)
-                }
-                if !over.isEmpty {
-                    eprint("error: \(over.count) value\(over.count == 1 ? "" : "s") revised by more than \(percent(maxRevision)) (exit status 5)")
-                    throw Exit.revision
-                }
-            }
+            outcome = try queue.read { db in try compare(db) }
         } catch let e as DiffRefused {
             eprint("\(warehouse): error: \(e.message)"); throw Exit.usage
         } catch let e as DatabaseError {
             eprint(isDamagedDatabase(e) ? damagedWarehouseLine(warehouse, e) : errorLine(e.message ?? "\(e)")); throw Exit.failure
+        }
+        if format == .table { eprint(outcome.header) }
+        render(columns: outcome.columns, rows: outcome.rows, format: format)
+        if let maxRevision {
+            let over = Diff.revisionsAbove(maxRevision, columns: outcome.columns, rows: outcome.rows)
+            if over > 0 {
+                eprint("error: \(over) value\(over == 1 ? "" : "s") revised by more than \(percent(maxRevision)) (exit status 5)")
+                throw Exit.revision
+            }
+        }
+    }
+
+    /// The publication in force at a run or date; 0 (the empty state) for the default before
+    /// the first run, an error for a run or date the user gave.
+    static func publication(_ db: Database, spec: String?, explicit: Bool) throws -> Int64 {
+        guard let spec else { return 0 }
+        if let run = try Vintages.resolve(db, asOf: spec) { return run }
+        if explicit { throw DiffRefused(message: "nothing had been published as of \(spec)") }
+        return 0
+    }
+
+    static func shortHash(_ db: Database, _ run: Int64) throws -> String {
+        try String.fetchOne(db, sql: "SELECT substr(hash, 1, 12) FROM etl_vintage WHERE run_id = ?", arguments: [run]) ?? "empty"
+    }
+
+    func compare(_ db: Database) throws -> Outcome {
+        let successful = try Int64.fetchAll(db, sql: "SELECT run_id FROM etl_run WHERE status IN ('success', 'rejects_over_limit') ORDER BY run_id DESC LIMIT 2")
+        var specB: String? = runB
+        if specB == nil, let last = successful.first { specB = String(last) }
+        var specA: String? = runA
+        if specA == nil && runB == nil && successful.count > 1 { specA = String(successful[1]) }
+        let a = try Diff.publication(db, spec: specA, explicit: runA != nil)
+        let b = try Diff.publication(db, spec: specB, explicit: runB != nil)
+        var sql = "SELECT * FROM (" + Vintages.diffSQL(from: a, to: b) + ")"
+        if !indicator.isEmpty {
+            sql += " WHERE indicator IN (" + indicator.map { _ in "?" }.joined(separator: ",") + ")"
+        }
+        let stmt = try db.makeStatement(sql: sql)
+        stmt.arguments = StatementArguments(indicator)
+        let rows: [[DatabaseValue]] = try Row.fetchAll(stmt).map { Array($0.databaseValues) }
+        let hashA = try Diff.shortHash(db, a), hashB = try Diff.shortHash(db, b)
+        let from = specA.map { "run " + $0 } ?? "nothing"
+        let header = "changes from \(from) (publication \(a), \(hashA)) to run \(specB ?? "-") (publication \(b), \(hashB))"
+        return Outcome(columns: stmt.columnNames, rows: rows, header: header)
+    }
+
+    /// How many rows are revisions of one number to another beyond `threshold`.
+    static func revisionsAbove(_ threshold: Double, columns: [String], rows: [[DatabaseValue]]) -> Int {
+        guard let change = columns.firstIndex(of: "change"), let old = columns.firstIndex(of: "old_value"),
+              let new = columns.firstIndex(of: "new_value") else { return 0 }
+        var n = 0
+        for r in rows {
+            guard case .string(let kind) = r[change].storage, kind == "revised" else { continue }
+            if RevisionSummary.exceeds(old: number(r[old]), new: number(r[new]), threshold: threshold) { n += 1 }
+        }
+        return n
+    }
+
+    /// A value as a number (nil for NULL and text).
+    static func number(_ v: DatabaseValue) -> Double? {
+        switch v.storage {
+        case .double(let d): return d
+        case .int64(let i): return Double(i)
+        default: return nil
         }
     }
 
