@@ -62,10 +62,12 @@ public struct RevisionSummary: Sendable, Codable, Equatable {
 
     /// Whether a revision goes beyond `threshold` (a fraction: 0.05 is 5 %). Only revisions of
     /// one number to another count; a revision from zero to another number always does.
+    @inline(never)
     public static func exceeds(old: Double?, new: Double?, threshold: Double) -> Bool {
-        guard let old, let new, old != new else { return false }
-        guard let r = relativeChange(old: old, new: new) else { return true }
-        return abs(r) > threshold
+        let o = old ?? .nan, n = new ?? .nan
+        if o.isNaN || n.isNaN || o == n { return false }
+        if o == 0 { return true }
+        return abs((n - o) / abs(o)) > threshold
     }
 
     /// A count with a space between groups of three digits, as Norwegian tables write it (1 204).

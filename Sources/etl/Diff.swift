@@ -106,9 +106,10 @@ struct Diff: ParsableCommand {
         guard let change = columns.firstIndex(of: "change"), let old = columns.firstIndex(of: "old_value"),
               let new = columns.firstIndex(of: "new_value") else { return 0 }
         var n = 0
-        for r in rows {
-            guard case .string(let kind) = r[change].storage, kind == "revised" else { continue }
-            if RevisionSummary.exceeds(old: number(r[old]), new: number(r[new]), threshold: threshold) { n += 1 }
+        for i in rows.indices {
+            let kind = String.fromDatabaseValue(rows[i][change]) ?? ""
+            let o = number(rows[i][old]), v = number(rows[i][new])
+            if kind == "revised" && RevisionSummary.exceeds(old: o, new: v, threshold: threshold) { n += 1 }
         }
         return n
     }
