@@ -269,8 +269,10 @@ public final class Runner {
                 summary.steps.append(.init(step: "harmonise", status: "ok", seconds: Date().timeIntervalSince(t0), rows: writer.written,
                                            detail: "structure year \(structureYear)"))
                 observe(.harmonised(structureYear: structureYear, facts: writer.written, indicators: pipeline.indicators.count))
+                let tv = Date()
                 summary.changes = try Runner.publishVintage(db, runId: runId, structureYear: structureYear, pipeline: pipeline,
                                                          carryOver: !options.replace)
+                summary.steps.append(.init(step: "vintage", status: "ok", seconds: Date().timeIntervalSince(tv), rows: summary.facts, detail: summary.changes?.line))
                 if summary.rejected > maxRejects { summary.status = .rejectsOverLimit }
                 var c = Warehouse.RunCounts()
                 c.sourcesRead = summary.sourcesRead; c.sourcesReused = summary.sourcesReused; c.staged = summary.staged
@@ -356,7 +358,9 @@ public final class Runner {
                 hashes[s.id] = h
                 try db.execute(sql: "UPDATE dim_source SET content_hash = ? WHERE source_key = ?", arguments: [h, key])
             }
+            let tv = Date()
             try Vintages.recordVersion(db, sourceId: s.id, key: key, previous: previous, runId: runId)
+            summary.steps.append(.init(step: "version \(s.id)", status: "ok", seconds: Date().timeIntervalSince(tv), rows: 0, detail: nil))
         }
         return preloaded
     }
