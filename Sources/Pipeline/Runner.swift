@@ -97,6 +97,8 @@ public struct RunFailure: Error, CustomStringConvertible, Sendable {
 public final class Runner {
     public let options: RunOptions
     let observe: (RunEvent) -> Void
+    /// Time spent storing source versions in this run (README, "What changed last night").
+    var versionSeconds = 0.0
 
     public init(options: RunOptions, observe: @escaping (RunEvent) -> Void = { _ in }) {
         self.options = options
@@ -272,7 +274,8 @@ public final class Runner {
                 let tv = Date()
                 summary.changes = try Runner.publishVintage(db, runId: runId, structureYear: structureYear, pipeline: pipeline,
                                                          carryOver: !options.replace)
-                summary.steps.append(.init(step: "vintage", status: "ok", seconds: Date().timeIntervalSince(tv), rows: summary.facts, detail: summary.changes?.line))
+                summary.changes?.seconds = Date().timeIntervalSince(tv)
+                summary.changes?.versionSeconds = versionSeconds
                 if summary.rejected > maxRejects { summary.status = .rejectsOverLimit }
                 var c = Warehouse.RunCounts()
                 c.sourcesRead = summary.sourcesRead; c.sourcesReused = summary.sourcesReused; c.staged = summary.staged
@@ -360,7 +363,7 @@ public final class Runner {
             }
             let tv = Date()
             try Vintages.recordVersion(db, sourceId: s.id, key: key, previous: previous, runId: runId)
-            summary.steps.append(.init(step: "version \(s.id)", status: "ok", seconds: Date().timeIntervalSince(tv), rows: 0, detail: nil))
+            versionSeconds += Date().timeIntervalSince(tv)
         }
         return preloaded
     }

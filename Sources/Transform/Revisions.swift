@@ -38,6 +38,10 @@ public struct RevisionSummary: Sendable, Codable, Equatable {
     public var largest: Largest?
     /// The content hash of what the run published (see `Vintages`), and its short form.
     public var hash = ""
+    /// Seconds spent recording this vintage (changes, history, hash), and storing the new
+    /// versions of the sources read (comparing them with the previous ones).
+    public var seconds = 0.0
+    public var versionSeconds = 0.0
 
     public init(previousRunId: Int64? = nil, added: Int = 0, removed: Int = 0, revised: Int = 0, indicatorsRevised: Int = 0, largest: Largest? = nil, hash: String = "") {
         self.previousRunId = previousRunId
