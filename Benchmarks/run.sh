@@ -17,6 +17,7 @@
 #   --skip-build              use the existing release build
 #   --no-install              do not try to install missing tools (time, sqlite3, the Python package duckdb)
 #   --seed S                  generator seed (default 1)
+#   --no-revision             skip the revision measurement (Benchmarks/revision.sh)
 set -euo pipefail
 
 started_epoch=$(date +%s.%N)
@@ -29,6 +30,7 @@ keep=0
 build=1
 install=1
 seed=1
+revision=1
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -39,7 +41,8 @@ while [ $# -gt 0 ]; do
         --skip-build) build=0; shift ;;
         --no-install) install=0; shift ;;
         --seed) seed="$2"; shift 2 ;;
-        -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+        --no-revision) revision=0; shift ;;
+        -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -330,3 +333,10 @@ text = "\n".join(lines) + "\n"
 open(os.path.join(outdir, "latest.md"), "w").write(text)
 print(text)
 PY
+
+# Revisions (issue 18): a second version of the CSV with 1 % of its cells revised; the ratios
+# go to results/revision.jsonl (Benchmarks/README.md, "Revisions").
+if [ "$revision" = 1 ]; then
+    : >"$here/results/revision.jsonl"
+    "$here/revision.sh" "$scratch" "$work/bench.csv" "$bin" "$here/results/revision.jsonl" || say "revision measurement failed"
+fi

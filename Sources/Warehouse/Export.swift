@@ -8,6 +8,11 @@ public enum Exporter {
     public struct Options: Sendable {
         public var indicators: [String] = []
         public var regions: [String] = []
+        /// The publication exported (its run and content hash), recorded in the file (JSON-stat
+        /// `extension.vintage`) or beside it (CSV: `FILE.vintage.json`), so a number can be traced to it.
+        public var vintageRunId: Int64?
+        public var vintageHash: String?
+        public var vintagePublishedAt: String?
         public init(indicators: [String] = [], regions: [String] = []) {
             self.indicators = indicators
             self.regions = regions
@@ -42,6 +47,12 @@ public enum Exporter {
             Row_(indicator: $0[0], indicatorName: $0[1], region: $0[2], regionName: $0[3], year: $0[4], breakdown: $0[5], value: $0[6],
                  status: $0[7], method: $0[8], unit: $0[9], decimals: $0[10], note: $0[11])
         }
+    }
+
+    /// The publication an export comes from: run id, content hash and time.
+    static func vintage(_ o: Options) -> [String: Any]? {
+        guard let run = o.vintageRunId, let hash = o.vintageHash else { return nil }
+        return ["run_id": run, "hash": hash, "short_hash": String(hash.prefix(12)), "published_at": o.vintagePublishedAt ?? ""]
     }
 
     /// A value cell: the number (decimal comma) with a trailing `*` when preliminary, `-` for
@@ -82,6 +93,10 @@ public enum Exporter {
                 + "\(quoted(r.method));\(quoted(r.status ?? ""));\(quoted(r.note ?? ""))\r\n"
         }
         try Data(out.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        if let v = vintage(options) {
+            try JSONSerialization.data(withJSONObject: v.merging(["file": (path as NSString).lastPathComponent]) { a, _ in a }, options: [.sortedKeys, .prettyPrinted])
+                .write(to: URL(fileURLWithPath: path + ".vintage.json"), options: .atomic)
+        }
         return rows.count
     }
 
@@ -134,7 +149,7 @@ public enum Exporter {
             "status": status,
             // How each value was obtained, by cell index as `status` is: `split_allocated` is an
             // estimate, not a published count; `note` says why a value is missing or estimated.
-            "extension": ["method": methods, "note": notes],
+            "extension": ["method": methods, "note": notes].merging(vintage(options).map { ["vintage": $0] } ?? [:]) { a, _ in a },
         ]
         let data = try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys])
         try data.write(to: URL(fileURLWithPath: path), options: .atomic)

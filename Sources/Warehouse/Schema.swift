@@ -20,6 +20,9 @@ public enum Schema {
         m.registerMigration("v5_source_notes") { db in
             try db.execute(sql: v5)
         }
+        m.registerMigration("v6_vintages") { db in
+            try db.execute(sql: Vintages.v6)
+        }
         m.registerMigration("v8_warning_fields") { db in
             try db.execute(sql: v8)
         }

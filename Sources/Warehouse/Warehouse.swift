@@ -321,6 +321,11 @@ public final class Warehouse {
         return db.changesCount
     }
 
+    /// The key of a staged source, or nil when the warehouse does not hold it.
+    public static func sourceKey(_ db: Database, sourceId: String) throws -> Int64? {
+        try Int64.fetchOne(db, sql: "SELECT source_key FROM dim_source WHERE source_id = ?", arguments: [sourceId])
+    }
+
     /// How many sources the warehouse has staged.
     public static func sourceCount(_ db: Database) throws -> Int {
         try Int.fetchOne(db, sql: "SELECT count(*) FROM dim_source") ?? 0

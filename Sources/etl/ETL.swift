@@ -21,9 +21,10 @@ struct ETL: AsyncParsableCommand {
           3  published, but more rows were rejected than --max-rejects allows
           4  published, but `run --fetch` used a stale source (its download failed; the previous
              file was used); --allow-stale makes such a run exit 0. Status 3 wins over 4.
+          5  published, but a value was revised by more than --max-revision allows (3 and 4 win over 5)
           130, 143  a run stopped by SIGINT / SIGTERM: nothing published, recorded as interrupted
         """,
-        subcommands: [Run.self, Rerun.self, FetchCommand.self, Inspect.self, Query.self, Export.self, Validate.self, Status.self, Catalog.self],
+        subcommands: [Run.self, Rerun.self, FetchCommand.self, Inspect.self, Query.self, Diff.self, Export.self, Validate.self, Status.self, Catalog.self],
         defaultSubcommand: nil
     )
 
@@ -78,6 +79,7 @@ enum Exit {
     static let usage = ExitCode(2)
     static let rejects = ExitCode(3)
     static let stale = ExitCode(4)
+    static let revision = ExitCode(5)
 }
 
 /// The bundled sample pipeline, found beside the working directory or the executable.
@@ -104,7 +106,8 @@ struct CommonRunOptions: ParsableArguments {
 enum LogFormat: String, ExpressibleByArgument, Sendable { case text, json }
 
 /// Runs a pipeline with a lock, prints the summary, and maps the outcome to an exit status.
-func execute(options: RunOptions, common: CommonRunOptions, rerunOnly: Bool) throws {
+@discardableResult
+func execute(options: RunOptions, common: CommonRunOptions, rerunOnly: Bool) throws -> RunSummary {
     Interrupt.install()
     let log = Logger(format: common.logFormat, quiet: common.quiet)
     let warehousePath = try options.warehouse ?? (Pipeline.load(path: options.pipelinePath, checkFiles: false).warehousePath)
@@ -116,6 +119,7 @@ func execute(options: RunOptions, common: CommonRunOptions, rerunOnly: Bool) thr
         let summary = try runner.run(rerunOnly: rerunOnly)
         log.summary(summary)
         if summary.status == .rejectsOverLimit { throw Exit.rejects }
+        return summary
     } catch where error is DefinitionError || error is WarehouseRefusal {
         throw error  // printed and mapped to its exit status by `report`
     } catch let e as Interrupted {
@@ -132,7 +136,7 @@ func execute(options: RunOptions, common: CommonRunOptions, rerunOnly: Bool) thr
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a pipeline: stage changed sources, harmonise, compute indicators, publish atomically.",
-        discussion: "Exit statuses: 0 success, 1 failure (nothing published), 2 usage or definition error (or a warehouse that is not this pipeline's), 3 published with rejects over --max-rejects, 4 published with a stale source after a failed --fetch (0 with --allow-stale), 130/143 stopped by SIGINT/SIGTERM (nothing published).")
+        discussion: "Exit statuses: 0 success, 1 failure (nothing published), 2 usage or definition error (or a warehouse that is not this pipeline's), 3 published with rejects over --max-rejects, 4 published with a stale source after a failed --fetch (0 with --allow-stale), 5 published with a revision above --max-revision, 130/143 stopped by SIGINT/SIGTERM (nothing published).")
 
     @Argument(help: "Pipeline definition (default: pipelines/sample.yml).")
     var pipeline: String?
@@ -153,6 +157,9 @@ struct Run: AsyncParsableCommand {
 
     @Flag(name: .long, help: "Take over a warehouse another pipeline published: its sources and facts are replaced (a full refresh).")
     var replace = false
+
+    @Option(name: .long, help: "Exit 5 (after publishing) when a value is revised by more than this fraction of its previous value (0.05: 5 %); the revisions are listed.")
+    var maxRevision: Double?
 
     func run() async throws {
         var opts = RunOptions(pipelinePath: pipeline ?? defaultPipeline(), warehouse: common.warehouse, structureYear: structure,
@@ -179,7 +186,8 @@ struct Run: AsyncParsableCommand {
                 throw Exit.failure
             }
         }
-        try execute(options: opts, common: common, rerunOnly: false)
+        let summary = try execute(options: opts, common: common, rerunOnly: false)
+        let revisions = maxRevision.map { revisionsAbove($0, summary: summary, warehouse: summary.warehouse, quiet: common.quiet) } ?? 0
         // Published, but not with today's data: a distinct status, so a nightly job notices (README, exit statuses).
         let stale = opts.fetched.filter { $0.status == .stale }
         if !stale.isEmpty && !allowStale {
@@ -187,6 +195,7 @@ struct Run: AsyncParsableCommand {
             eprint("error: published with \(stale.count == 1 ? "a stale source" : "\(stale.count) stale sources"), the previous file used: \(names); pass --allow-stale to accept (exit status 4)")
             throw Exit.stale
         }
+        if revisions > 0 { throw Exit.revision }
     }
 }
 
@@ -205,7 +214,17 @@ struct Rerun: ParsableCommand {
     @Option(name: .long, help: "A change catalogue to use instead of the pipeline's (e.g. a new KLASS download).")
     var catalog: String?
 
+    @Option(name: .long, help: "Rebuild the state published at this run id or date (2025-04-01) into a new warehouse file (--output) from the source versions kept then.")
+    var asOf: String?
+
+    @Option(name: [.short, .long], help: "With --as-of: the new warehouse file (default: WAREHOUSE-as-of-SPEC.sqlite beside the warehouse).")
+    var output: String?
+
     func run() throws {
+        if let asOf {
+            try rerunAsOf(asOf, pipeline: pipeline ?? defaultPipeline(), common: common, catalog: catalog, output: output)
+            return
+        }
         let opts = RunOptions(pipelinePath: pipeline ?? defaultPipeline(), warehouse: common.warehouse, structureYear: structure,
                               catalogPath: catalog, maxRejects: common.maxRejects, command: "rerun")
         try execute(options: opts, common: common, rerunOnly: true)

@@ -40,11 +40,14 @@ struct Export: ParsableCommand {
             throw Exit.failure
         }
         let q = try openWarehouseForReading(warehouse)
-        let opts = Exporter.Options(indicators: indicator, regions: region)
+        var opts = Exporter.Options(indicators: indicator, regions: region)
         let n: Int
         do {
             let unknown = try q.read { try unknownNames($0, indicators: indicator, regions: region, groups: []) }
             if !unknown.isEmpty { for line in unknown { eprint(line) }; throw Exit.usage }
+            if let v = try q.read({ try Row.fetchOne($0, sql: "SELECT run_id, hash, published_at FROM etl_vintage ORDER BY run_id DESC LIMIT 1") }) {
+                opts.vintageRunId = v["run_id"]; opts.vintageHash = v["hash"]; opts.vintagePublishedAt = v["published_at"]
+            }
             n = try q.read { db in
                 switch format {
                 case .csv: return try Exporter.csv(db, to: output, options: opts)
@@ -63,6 +66,6 @@ struct Export: ParsableCommand {
             eprint(errorLine("\(error)"))
             throw Exit.failure
         }
-        eprint("wrote \(n) values to \(output)")
+        eprint("wrote \(n) values to \(output)" + (opts.vintageRunId.map { " (published by run \($0), vintage \(opts.vintageHash!.prefix(12))\(format == .csv ? "; recorded in \(output).vintage.json" : ""))" } ?? ""))
     }
 }

@@ -82,7 +82,8 @@ final class Logger {
         case .json:
             json(["event": "summary", "status": s.status.rawValue, "run_id": s.runId ?? 0, "sources_read": s.sourcesRead, "sources_reused": s.sourcesReused,
                   "staged": s.staged, "rejected": s.rejected, "out_of_validity": s.outOfValidity, "special_codes": s.special, "gate_warnings": s.gates.count, "indicators": s.indicators, "facts": s.facts, "warnings": s.warnings.count,
-                  "warehouse": s.warehouse, "structure_year": s.structureYear, "elapsed_seconds": s.elapsedSeconds])
+                  "warehouse": s.warehouse, "structure_year": s.structureYear, "elapsed_seconds": s.elapsedSeconds]
+                 .merging(s.changes.map { c in ["added": c.added, "removed": c.removed, "revised": c.revised, "changes": c.line, "vintage": c.shortHash] } ?? [:]) { a, _ in a })
         case .text:
             eprint("""
             \(s.status == .noChange ? "no change" : "published") run \(s.runId ?? 0) of pipeline \(s.pipeline) in \(String(format: "%.2f", s.elapsedSeconds)) s
@@ -95,6 +96,9 @@ final class Logger {
               warnings            \(s.warnings.count)
               warehouse           \(s.warehouse)
             """)
+            if let c = s.changes {
+                eprint("  changes             \(c.line) (etl diff)\n  vintage             \(c.shortHash)")
+            }
             if s.status == .rejectsOverLimit { eprint(rejectsOverLimitMessage(s)) }
         }
     }

@@ -41,8 +41,25 @@ struct Query: ParsableCommand {
     @Option(name: .long, help: "Output format: table, csv or json.")
     var format: OutputFormat = .table
 
+    @Option(name: .long, help: "Answer from the state published at this run id or date (2025-04-01: by the end of that day, UTC); v_indicator shows that state, also to --sql.")
+    var asOf: String?
+
     func run() throws {
         let queue = try openWarehouseForReading(warehouse)
+        if let asOf {
+            guard Vintages.isValidSpec(asOf) else { eprint("error: --as-of \"\(asOf)\": expected a run id (42) or a date (2025-04-01)"); throw Exit.usage }
+            if group != nil { eprint("error: --as-of answers from v_indicator; comparison groups are not kept by vintage (drop --group)"); throw Exit.usage }
+            let run: Int64?
+            do {
+                run = try queue.inDatabase { db in
+                    guard let run = try Vintages.resolve(db, asOf: asOf) else { return nil }
+                    try Vintages.showState(db, runId: run)
+                    return run
+                }
+            } catch let e as DatabaseError { eprint(isDamagedDatabase(e) ? damagedWarehouseLine(warehouse, e) : errorLine(e.message ?? "\(e)")); throw Exit.failure }
+            guard let run else { eprint("\(warehouse): error: nothing had been published as of \(asOf)"); throw Exit.usage }
+            if format == .table { eprint("as of \(asOf): the state published by run \(run)") }
+        }
         if sql == nil {
             // A name the warehouse does not have gives an empty table; say so, with the closest names.
             let unknown: [String]

@@ -75,6 +75,8 @@ public struct RunSummary: Sendable, Codable {
     public var fetch: [FetchResult] = []
     public var elapsedSeconds = 0.0
     public var steps: [StepRecord] = []
+    /// What this publication changed against the previous one, and its content hash (README, "What changed last night").
+    public var changes: RevisionSummary? = nil
 
     public struct StepRecord: Sendable, Codable {
         public var step: String
@@ -96,6 +98,8 @@ public struct RunFailure: ExitStatusError, CustomStringConvertible, Sendable {
 public final class Runner {
     public let options: RunOptions
     let observe: (RunEvent) -> Void
+    /// Time spent storing source versions in this run (README, "What changed last night").
+    var versionSeconds = 0.0
 
     public init(options: RunOptions, observe: @escaping (RunEvent) -> Void = { _ in }) {
         self.options = options
@@ -212,6 +216,7 @@ public final class Runner {
                 let t0 = Date()
                 var deriver = try Deriver(db: db, pipeline: pipeline, regions: regions, structureYear: structureYear, preloaded: preloaded, stable: stable)
                 preloaded = [:]
+                try Vintages.keepPrevious(db)
                 let writer = try FactWriter(db, runId: runId, structureYear: structureYear, regions: regions, indicators: pipeline.indicators)
                 defer { writer.close() }
                 if let units = deriver.harmoniser.stable {
@@ -263,6 +268,11 @@ public final class Runner {
                 summary.steps.append(.init(step: "harmonise", status: "ok", seconds: Date().timeIntervalSince(t0), rows: writer.written,
                                            detail: "structure year \(structureYear)"))
                 observe(.harmonised(structureYear: structureYear, facts: writer.written, indicators: pipeline.indicators.count))
+                let tv = Date()
+                summary.changes = try Runner.publishVintage(db, runId: runId, structureYear: structureYear, pipeline: pipeline,
+                                                         carryOver: !options.replace)
+                summary.changes?.seconds = Date().timeIntervalSince(tv)
+                summary.changes?.versionSeconds = versionSeconds
                 if summary.rejected > maxRejects { summary.status = .rejectsOverLimit }
                 var c = Warehouse.RunCounts()
                 c.sourcesRead = summary.sourcesRead; c.sourcesReused = summary.sourcesReused; c.staged = summary.staged
@@ -300,6 +310,7 @@ public final class Runner {
             let t0 = Date()
             observe(.sourceStarted(id: s.id, path: path))
             let format = s.format ?? sniffFormat(path: path)
+            let previous = try Vintages.setAside(db, sourceId: s.id)
             let key = try Warehouse.replaceSource(db, Warehouse.SourceRecord(id: s.id, path: path, format: format.rawValue, tableId: s.table,
                                                                               contentHash: hash, origin: readSidecar(path)), runId: runId)
             let writer = try StagingWriter(db, sourceKey: key, sumDuplicates: s.sum_duplicates ?? (format == .husbanken))
@@ -346,6 +357,9 @@ public final class Runner {
                 hashes[s.id] = h
                 try Warehouse.setContentHash(db, key: key, h)
             }
+            let tv = Date()
+            try Vintages.recordVersion(db, sourceId: s.id, key: key, previous: previous, runId: runId)
+            versionSeconds += Date().timeIntervalSince(tv)
         }
         return preloaded
     }

@@ -1,0 +1,180 @@
+import ArgumentParser
+import Foundation
+import GRDB
+import Pipeline
+import Transform
+import Warehouse
+
+/// `etl diff`: the facts that differ between two publications (README, "What changed last night").
+struct Diff: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the values added, removed and revised between two runs (default: the last two runs).",
+        discussion: """
+        RUN_A and RUN_B are run ids or dates (2025-04-01: what was published by the end of that day, UTC); each stands
+        for the publication in force then (a run that published nothing, such as a no-op run, shows the one before it).
+        With no run, the last two successful runs are compared; with one, that run and the last.
+        Columns: indicator, sources, region, year, breakdown, structure_year, change (added, removed, revised),
+        old_value, new_value, relative_change ((new - old) / |old|), old_status, new_status.
+        Exit statuses: 0, 1 (unreadable warehouse), 2 (usage: an unknown run or date), 5 (--max-revision exceeded).
+        """)
+
+    @Argument(help: "The earlier run (id or date).")
+    var runA: String?
+
+    @Argument(help: "The later run (id or date; default: the last run).")
+    var runB: String?
+
+    @Option(name: .long, help: "Warehouse file (default: warehouse/omsorg.sqlite).")
+    var warehouse: String = Pipeline.defaultWarehouse
+
+    @Option(name: .long, help: "Only this indicator (repeat for several).")
+    var indicator: [String] = []
+
+    @Option(name: .long, help: "Output format: table, csv or json.")
+    var format: OutputFormat = .table
+
+    @Option(name: .long, help: "Exit 5 when a value is revised by more than this fraction (0.05: 5 %).")
+    var maxRevision: Double?
+
+    /// The two publications compared and the rows that differ.
+    struct Outcome {
+        var columns: [String]
+        var rows: [[DatabaseValue]]
+        var header: String
+    }
+
+    func run() throws {
+        let queue = try openWarehouseForReading(warehouse)
+        for spec in [runA, runB].compactMap({ $0 }) where !Vintages.isValidSpec(spec) {
+            eprint("error: \"\(spec)\": expected a run id (42) or a date (2025-04-01)"); throw Exit.usage
+        }
+        let outcome: Outcome
+        do {
+            outcome = try queue.read { db in try compare(db) }
+        } catch let e as DiffRefused {
+            eprint("\(warehouse): error: \(e.message)"); throw Exit.usage
+        } catch let e as DatabaseError {
+            eprint(isDamagedDatabase(e) ? damagedWarehouseLine(warehouse, e) : errorLine(e.message ?? "\(e)")); throw Exit.failure
+        }
+        if format == .table { eprint(outcome.header) }
+        render(columns: outcome.columns, rows: outcome.rows, format: format)
+        if let maxRevision {
+            let over = Diff.revisionsAbove(maxRevision, columns: outcome.columns, rows: outcome.rows)
+            if over > 0 {
+                eprint("error: \(over) value\(over == 1 ? "" : "s") revised by more than \(percent(maxRevision)) (exit status 5)")
+                throw Exit.revision
+            }
+        }
+    }
+
+    /// The publication in force at a run or date; 0 (the empty state) for the default before
+    /// the first run, an error for a run or date the user gave.
+    static func publication(_ db: Database, spec: String?, explicit: Bool) throws -> Int64 {
+        guard let spec else { return 0 }
+        if let run = try Vintages.resolve(db, asOf: spec) { return run }
+        if explicit { throw DiffRefused(message: "nothing had been published as of \(spec)") }
+        return 0
+    }
+
+    static func shortHash(_ db: Database, _ run: Int64) throws -> String {
+        try String.fetchOne(db, sql: "SELECT substr(hash, 1, 12) FROM etl_vintage WHERE run_id = ?", arguments: [run]) ?? "empty"
+    }
+
+    func compare(_ db: Database) throws -> Outcome {
+        let successful = try Int64.fetchAll(db, sql: "SELECT run_id FROM etl_run WHERE status IN ('success', 'rejects_over_limit') ORDER BY run_id DESC LIMIT 2")
+        var specB: String? = runB
+        if specB == nil, let last = successful.first { specB = String(last) }
+        var specA: String? = runA
+        if specA == nil && runB == nil && successful.count > 1 { specA = String(successful[1]) }
+        let a = try Diff.publication(db, spec: specA, explicit: runA != nil)
+        let b = try Diff.publication(db, spec: specB, explicit: runB != nil)
+        var sql = "SELECT * FROM (" + Vintages.diffSQL(from: a, to: b) + ")"
+        if !indicator.isEmpty {
+            sql += " WHERE indicator IN (" + indicator.map { _ in "?" }.joined(separator: ",") + ")"
+        }
+        let stmt = try db.makeStatement(sql: sql)
+        stmt.arguments = StatementArguments(indicator)
+        let rows: [[DatabaseValue]] = try Row.fetchAll(stmt).map { Array($0.databaseValues) }
+        let hashA = try Diff.shortHash(db, a), hashB = try Diff.shortHash(db, b)
+        let from = specA.map { "run " + $0 } ?? "nothing"
+        let header = "changes from \(from) (publication \(a), \(hashA)) to run \(specB ?? "-") (publication \(b), \(hashB))"
+        return Outcome(columns: stmt.columnNames, rows: rows, header: header)
+    }
+
+    /// How many rows are revisions of one number to another beyond `threshold`.
+    static func revisionsAbove(_ threshold: Double, columns: [String], rows: [[DatabaseValue]]) -> Int {
+        guard let change = columns.firstIndex(of: "change"), let old = columns.firstIndex(of: "old_value"),
+              let new = columns.firstIndex(of: "new_value") else { return 0 }
+        var n = 0
+        for i in rows.indices {
+            let kind = String.fromDatabaseValue(rows[i][change]) ?? ""
+            let o = number(rows[i][old]), v = number(rows[i][new])
+            if kind == "revised" && RevisionSummary.exceeds(old: o, new: v, threshold: threshold) { n += 1 }
+        }
+        return n
+    }
+
+    /// A value as a number (nil for NULL and text).
+    static func number(_ v: DatabaseValue) -> Double? {
+        switch v.storage {
+        case .double(let d): return d
+        case .int64(let i): return Double(i)
+        default: return nil
+        }
+    }
+
+    struct DiffRefused: Error { var message: String }
+}
+
+func percent(_ fraction: Double) -> String {
+    let p = fraction * 100
+    return (p == p.rounded() ? String(Int(p)) : String(format: "%.2g", p)) + " %"
+}
+
+/// After `etl run --max-revision`: the revisions the run published above the threshold, listed
+/// on standard error (the first 20); returns how many there are. A run that changed nothing has none.
+func revisionsAbove(_ threshold: Double, summary: RunSummary, warehouse: String, quiet: Bool) -> Int {
+    guard summary.changes != nil, let runId = summary.runId, let queue = try? Warehouse.openReadOnly(path: warehouse) else { return 0 }
+    defer { try? queue.close() }
+    let rows = (try? queue.read { db in
+        try Row.fetchAll(db, sql: """
+            SELECT indicator, region, year, breakdown, old_value, new_value, relative_change FROM etl_change
+            WHERE run_id = ? AND change = 'revised' ORDER BY relative_change IS NOT NULL, abs(relative_change) DESC, indicator, region, year
+            """, arguments: [runId])
+    }) ?? []
+    let over = rows.filter { RevisionSummary.exceeds(old: $0["old_value"], new: $0["new_value"], threshold: threshold) }
+    guard !over.isEmpty else { return 0 }
+    for r in over.prefix(20) where !quiet {
+        let rel: Double? = r["relative_change"]
+        let breakdown: String = r["breakdown"]
+        eprint("  \(r["indicator"] as String) \(r["region"] as String) \(r["year"] as Int)\(breakdown.isEmpty ? "" : " [\(breakdown)]"): "
+               + "\(r["old_value"] as Double) → \(r["new_value"] as Double) (\(rel.map { String(format: "%+.1f %%", $0 * 100) } ?? "from zero"))")
+    }
+    if over.count > 20 && !quiet { eprint("  … and \(over.count - 20) more: etl diff --format csv") }
+    eprint("error: \(over.count) value\(over.count == 1 ? "" : "s") revised by more than \(percent(threshold)) (--max-revision); published, run \(runId) (exit status 5)")
+    return over.count
+}
+
+/// `etl rerun --as-of`: rebuilds a past publication into a new warehouse file and checks
+/// that its content hash is the one published then.
+func rerunAsOf(_ spec: String, pipeline: String, common: CommonRunOptions, catalog: String?, output: String?) throws {
+    let warehousePath: String
+    do { warehousePath = try common.warehouse ?? Pipeline.load(path: pipeline, checkFiles: false).warehousePath }
+    catch let e as DefinitionError { for p in e.problems { eprint(errorLine(p)) }; throw Exit.usage }
+    let target = output ?? AsOfRebuild.defaultOutput(warehousePath: warehousePath, spec: spec)
+    let prepared: AsOfRebuild.Prepared
+    do { prepared = try AsOfRebuild.prepare(warehousePath: warehousePath, spec: spec, output: target) }
+    catch let e as WarehouseRefusal { eprint(e.description); throw ExitCode(e.exitStatus) }
+    catch { eprint(errorLine("\(error)")); throw Exit.failure }
+    let opts = RunOptions(pipelinePath: pipeline, warehouse: prepared.output, structureYear: prepared.structureYear, catalogPath: catalog,
+                          maxRejects: common.maxRejects, command: "rerun")
+    try execute(options: opts, common: common, rerunOnly: true)
+    let hash = try AsOfRebuild.latestHash(warehousePath: prepared.output) ?? ""
+    if hash != prepared.hash {
+        eprint("error: the state rebuilt in \(prepared.output) (hash \(hash.prefix(12))) differs from what run \(prepared.runId) published (hash \(prepared.hash.prefix(12))); has the pipeline, the catalogue or the derivation changed since?")
+        throw Exit.failure
+    }
+    if !common.quiet {
+        eprint("rebuilt the state published by run \(prepared.runId) into \(prepared.output): hash \(hash.prefix(12)), identical")
+    }
+}
