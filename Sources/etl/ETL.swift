@@ -23,7 +23,7 @@ struct ETL: ParsableCommand {
              file was used); --allow-stale makes such a run exit 0. Status 3 wins over 4.
           130, 143  a run stopped by SIGINT / SIGTERM: nothing published, recorded as interrupted
         """,
-        subcommands: [Run.self, Rerun.self, FetchCommand.self, Inspect.self, Query.self, Export.self, Validate.self, Status.self, Catalog.self, Generate.self, BenchInsert.self],
+        subcommands: [Run.self, Rerun.self, FetchCommand.self, Inspect.self, Query.self, Export.self, Validate.self, Status.self, Catalog.self, ReportCommand.self, Generate.self, BenchInsert.self],
         defaultSubcommand: nil
     )
 
