@@ -78,7 +78,7 @@ public struct ReportWriter: Sendable {
     func title(_ fact: Fact, indicator: IndicatorInfo) -> String {
         let value = fact.value.map { f.number($0, decimals: indicator.decimals) + " " + indicator.unit } ?? (fact.status ?? "–")
         let head = "\(fact.region) \(regionName(fact.region)), \(fact.year): \(value)"
-        return head + ". " + f.lineage(method: fact.method, sources: fact.lineage, status: fact.status, note: fact.note)
+        return head + " — " + f.lineage(method: fact.method, sources: fact.lineage, status: fact.status, note: fact.note)
     }
 
     func cell(_ fact: Fact?, indicator: IndicatorInfo) -> [String: Any] {
