@@ -31,14 +31,15 @@ enum Templates {
 
     static let legend = """
     <figure class="legend" aria-label="{{t.legend}}">
-    <svg viewBox="0 0 640 34" role="img" aria-labelledby="legend-t" xmlns="http://www.w3.org/2000/svg">
+    <svg viewBox="0 0 640 40" role="img" aria-labelledby="legend-t" xmlns="http://www.w3.org/2000/svg">
     <title id="legend-t">{{t.legend}}</title>
     <g class="legend-item"><path class="series" d="M4 12L28 12"/><circle class="pt pt-published" cx="16" cy="12" r="3.5"/><text x="34" y="16">{{t.mAsPublished}}</text></g>
-    <g class="legend-item"><circle class="pt pt-renumbered" cx="136" cy="12" r="3.5"/><text x="146" y="16">{{t.mRenumbered}}</text></g>
-    <g class="legend-item"><rect class="pt pt-merged" x="236.5" y="8.5" width="7" height="7"/><text x="250" y="16">{{t.mMerged}}</text></g>
-    <g class="legend-item"><path class="pt pt-split" d="M346 7L351 12L346 17L341 12Z"/><text x="357" y="16">{{t.mSplit}}</text></g>
-    <g class="legend-item"><rect class="band" x="4" y="22" width="24" height="9"/><path class="median" d="M4 26.5L28 26.5"/><text x="34" y="31">{{t.bandLegend}}</text></g>
-    <g class="legend-item reform"><line x1="346" x2="346" y1="21" y2="33"/><text x="357" y="31">{{t.reformLegend}}</text></g>
+    <g class="legend-item"><circle class="pt pt-renumbered" cx="166" cy="12" r="3.5"/><text x="178" y="16">{{t.mRenumbered}}</text></g>
+    <g class="legend-item"><rect class="pt pt-merged" x="312.5" y="8.5" width="7" height="7"/><text x="328" y="16">{{t.mMerged}}</text></g>
+    <g class="legend-item"><path class="pt pt-split" d="M466 7L471 12L466 17L461 12Z"/><text x="478" y="16">{{t.mSplit}}</text></g>
+    <g class="legend-item"><rect class="band" x="4" y="24" width="24" height="10"/><path class="median" d="M4 29L28 29"/><text x="34" y="33">{{t.bandLegend}}</text></g>
+    <g class="legend-item reform"><line x1="316" x2="316" y1="22" y2="36"/><text x="328" y="33">{{t.reformLegend}}</text></g>
+    <g class="legend-item gap"><text x="462" y="33">: ..</text><text class="plain" x="478" y="33">{{t.gapLegend}}</text></g>
     </svg>
     </figure>
 
@@ -239,7 +240,10 @@ enum Templates {
     .median-pt circle { fill: var(--median); }
     .reform line { stroke: var(--reform); stroke-width: 1.3; stroke-dasharray: 3 3; }
     .reform text { fill: var(--reform); font-weight: 600; }
-    .gap text, .value.gap { fill: var(--gap); font-weight: 600; }
+    .gap text, .value.gap { fill: var(--gap); font-weight: 700; font-size: 13px; }
+    .legend .gap text.plain { fill: var(--ink); font-weight: 400; font-size: 12px; }
+    h2 a { text-decoration: none; }
+    h2 a:hover { text-decoration: underline; }
     .legend { margin: 1rem 0 0; }
     .legend svg { width: 100%; max-width: 42rem; height: auto; font-size: 12px; }
     .legend text { fill: var(--ink); }
@@ -287,7 +291,7 @@ enum Words {
             "htmlLang": "nb", "reportTitle": "Omsorgstjenester – harmoniserte indikatorer", "builtFrom": "Bygd fra",
             "footer": "Laget av etl report fra lageret.", "legend": "Tegnforklaring",
             "mAsPublished": "som publisert", "mRenumbered": "omnummerert", "mMerged": "slått sammen", "mSplit": "fordelt (estimat)",
-            "bandLegend": "sammenligningsgruppe: median og min–maks", "reformLegend": "kommunereform",
+            "bandLegend": "sammenligningsgruppe: median og min–maks", "reformLegend": "kommunereform", "gapLegend": "mangler / skjult",
             "runHeading": "Kjøringen rapporten bygger på", "runId": "Kjøring", "pipeline": "Pipeline", "runTime": "Tidspunkt",
             "structureYear": "Kommunestruktur", "contentHash": "Innholdshash", "noRun": "Lageret har ingen fullført kjøring.",
             "indicators": "Indikatorer", "unit": "Enhet", "population": "Populasjon", "sourceTables": "Kildetabeller", "years": "År",
@@ -302,7 +306,7 @@ enum Words {
             "htmlLang": "en", "reportTitle": "Care services – harmonised indicators", "builtFrom": "Built from",
             "footer": "Made by etl report from the warehouse.", "legend": "Legend",
             "mAsPublished": "as published", "mRenumbered": "renumbered", "mMerged": "merged", "mSplit": "allocated (estimate)",
-            "bandLegend": "comparison group: median and min–max", "reformLegend": "municipal reform",
+            "bandLegend": "comparison group: median and min–max", "reformLegend": "municipal reform", "gapLegend": "missing / suppressed",
             "runHeading": "The run this report is built from", "runId": "Run", "pipeline": "Pipeline", "runTime": "Time",
             "structureYear": "Municipality structure", "contentHash": "Content hash", "noRun": "The warehouse has no finished run.",
             "indicators": "Indicators", "unit": "Unit", "population": "Population", "sourceTables": "Source tables", "years": "Years",
