@@ -25,9 +25,30 @@ public struct ReportWriter: Sendable {
     let f: Formatter
     let library: MustacheLibrary
     let words: [String: String]
+    /// Region codes with facts, the years of each indicator and the groups with pages, computed once.
+    let regionCodes: [String]
+    let yearsByIndicator: [String: ClosedRange<Int>]
+    let groupCodesWithPages: [String]
 
     public init(_ db: Database, options: ReportOptions) throws {
-        self.data = try ReportData.load(db, options: options)
+        let data = try ReportData.load(db, options: options)
+        self.data = data
+        var set = Set<String>()
+        var years: [String: ClosedRange<Int>] = [:]
+        func add(_ indicator: String, _ year: Int) {
+            let r = years[indicator]
+            years[indicator] = min(r?.lowerBound ?? year, year)...max(r?.upperBound ?? year, year)
+        }
+        for (indicator, byRegion) in data.facts {
+            for (code, facts) in byRegion {
+                if facts.contains(where: { $0.method != "not_computable" }) { set.insert(code) }
+                for x in facts { add(indicator, x.year) }
+            }
+        }
+        for g in data.groupFacts.values { for (indicator, facts) in g { for x in facts { add(indicator, x.year) } } }
+        self.regionCodes = set.sorted()
+        self.yearsByIndicator = years
+        self.groupCodesWithPages = data.groups.filter { !(data.groupFacts[$0.code] ?? [:]).isEmpty }.map(\.code)
         self.options = options
         self.f = Formatter(options.language)
         self.words = Words.table(options.language)
@@ -50,20 +71,8 @@ public struct ReportWriter: Sendable {
         ["t": words, "pageTitle": title, "root": root, "runLine": runLine]
     }
 
-    /// Region codes that have facts for the chosen indicators, in code order.
-    var regionCodes: [String] {
-        var set = Set<String>()
-        for (_, byRegion) in data.facts { for (code, facts) in byRegion where facts.contains(where: { $0.method != "not_computable" }) { set.insert(code) } }
-        return set.sorted()
-    }
-
-    /// Years with any fact of an indicator, over all regions.
-    func years(of indicator: String) -> ClosedRange<Int>? {
-        var lo = Int.max, hi = Int.min
-        for (_, facts) in data.facts[indicator] ?? [:] { for x in facts { lo = min(lo, x.year); hi = max(hi, x.year) } }
-        for g in data.groupFacts.values { for x in g[indicator] ?? [] { lo = min(lo, x.year); hi = max(hi, x.year) } }
-        return lo <= hi ? lo...hi : nil
-    }
+    /// Years with any fact of an indicator, over all regions and groups.
+    func years(of indicator: String) -> ClosedRange<Int>? { yearsByIndicator[indicator] }
 
     func regionName(_ code: String) -> String {
         if let g = data.groups.first(where: { $0.code == code }) { return g.name }
@@ -83,19 +92,18 @@ public struct ReportWriter: Sendable {
 
     func cell(_ fact: Fact?, indicator: IndicatorInfo) -> [String: Any] {
         guard let fact else {
-            return ["cls": "gap", "title": f.symbolMeaning("."), "symbol": ".", "meaning": f.symbolMeaning("."), "text": "", "sort": ""]
+            return ["cls": "gap", "title": f.symbolMeaning("."), "symbol": ".", "meaning": f.symbolMeaning("."), "text": ""]
         }
-        var c: [String: Any] = ["cls": "m-\(fact.method)", "title": title(fact, indicator: indicator)]
+        // The row and the column say region and year: the tooltip is the lineage.
+        var c: [String: Any] = ["cls": "m-\(fact.method)", "title": f.lineage(method: fact.method, sources: fact.lineage, status: fact.status, note: fact.note)]
         if let v = fact.value {
             c["text"] = f.number(v, decimals: indicator.decimals) + (fact.status == "*" ? "*" : "")
-            c["sort"] = String(v)
             if fact.status == "*" { c["meaning"] = f.symbolMeaning("*") }
         } else {
             let symbol = fact.status ?? ".."
             c["symbol"] = symbol
             c["meaning"] = f.symbolMeaning(symbol)
             c["text"] = ""
-            c["sort"] = ""
             c["cls"] = "gap m-\(fact.method)"
         }
         return c
@@ -133,10 +141,6 @@ public struct ReportWriter: Sendable {
         ctx["hasGroups"] = !groups.isEmpty
         ctx["groups"] = groups.map { ["code": $0, "name": regionName($0), "file": fileSafe($0)] }
         return library.render(ctx, withTemplate: "index") ?? ""
-    }
-
-    var groupCodesWithPages: [String] {
-        data.groups.filter { !(data.groupFacts[$0.code] ?? [:]).isEmpty }.map(\.code)
     }
 
     func indicatorPage(_ ind: IndicatorInfo) -> String {

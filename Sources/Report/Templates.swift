@@ -39,7 +39,7 @@ enum Templates {
     <g class="legend-item"><path class="pt pt-split" d="M466 7L471 12L466 17L461 12Z"/><text x="478" y="16">{{t.mSplit}}</text></g>
     <g class="legend-item"><rect class="band" x="4" y="24" width="24" height="10"/><path class="median" d="M4 29L28 29"/><text x="34" y="33">{{t.bandLegend}}</text></g>
     <g class="legend-item reform"><line x1="316" x2="316" y1="22" y2="36"/><text x="328" y="33">{{t.reformLegend}}</text></g>
-    <g class="legend-item gap"><text x="462" y="33">: ..</text><text class="plain" x="478" y="33">{{t.gapLegend}}</text></g>
+    <g class="legend-item gap"><text x="462" y="33">: ..</text><text class="plain" x="488" y="33">{{t.gapLegend}}</text></g>
     </svg>
     </figure>
 
@@ -120,7 +120,7 @@ enum Templates {
     <caption>{{caption}}</caption>
     <thead><tr><th scope="col" data-type="text">{{t.region}}</th>{{#years}}<th scope="col" class="num">{{.}}</th>{{/years}}</tr></thead>
     <tbody>
-    {{#rows}}<tr><th scope="row" data-v="{{code}}"><a href="../region/{{file}}.html">{{code}} {{name}}</a></th>{{#cells}}<td class="{{cls}}" title="{{title}}" data-v="{{sort}}">{{#symbol}}<abbr title="{{meaning}}">{{symbol}}</abbr>{{/symbol}}{{text}}</td>{{/cells}}</tr>
+    {{#rows}}<tr><th scope="row"><a href="../region/{{file}}.html">{{code}} {{name}}</a></th>{{#cells}}<td class="{{cls}}" title="{{title}}">{{#symbol}}<abbr title="{{meaning}}">{{symbol}}</abbr>{{/symbol}}{{text}}</td>{{/cells}}</tr>
     {{/rows}}
     </tbody>
     </table>
@@ -129,6 +129,12 @@ enum Templates {
     {{/tables}}
     <script>
     // Sorting by a column on click: plain DOM, no framework; the table is sorted by region without it.
+    // A cell's number from its text (decimal comma, thin-space thousands, minus sign); a symbol is NaN.
+    function key(cell) {
+      var t = cell.textContent.trim();
+      if (cell.tagName === "TH") return t;
+      return parseFloat(t.replace(/[\\u202F\\s*]/g, "").replace("\\u2212", "-").replace(",", "."));
+    }
     document.querySelectorAll("table.sortable").forEach(function (table) {
       table.querySelectorAll("thead th").forEach(function (th, col) {
         th.tabIndex = 0;
@@ -139,11 +145,11 @@ enum Templates {
           th.setAttribute("aria-sort", asc ? "ascending" : "descending");
           var body = table.tBodies[0], rows = Array.prototype.slice.call(body.rows);
           rows.sort(function (a, b) {
-            var x = a.cells[col].getAttribute("data-v"), y = b.cells[col].getAttribute("data-v");
+            var x = key(a.cells[col]), y = key(b.cells[col]);
             if (col > 0) {
-              if (x === "" && y === "") return 0;
-              if (x === "") return 1;
-              if (y === "") return -1;
+              if (isNaN(x) && isNaN(y)) return 0;
+              if (isNaN(x)) return 1;
+              if (isNaN(y)) return -1;
               return asc ? x - y : y - x;
             }
             return asc ? x.localeCompare(y) : y.localeCompare(x);

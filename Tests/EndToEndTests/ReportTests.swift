@@ -22,7 +22,7 @@ import Testing
 
     /// The `<td>` of a region's row for a year on an indicator page.
     func cell(_ html: String, region: String, yearIndex: Int) -> String? {
-        guard let row = html.components(separatedBy: "<tr><th scope=\"row\" data-v=\"\(region)\">").dropFirst().first?.components(separatedBy: "</tr>").first else { return nil }
+        guard let row = html.components(separatedBy: "<tr><th scope=\"row\"><a href=\"../region/\(region).html\">").dropFirst().first?.components(separatedBy: "</tr>").first else { return nil }
         let cells = row.components(separatedBy: "<td ").dropFirst()
         return cells.count > yearIndex ? String(cells[cells.index(cells.startIndex, offsetBy: yearIndex)]) : nil
     }
