@@ -52,9 +52,11 @@ enum Marker {
 
 /// A number for SVG coordinates: at most one decimal, no exponent.
 func fmt(_ v: Double) -> String {
-    let r = (v * 10).rounded() / 10
-    if r == r.rounded() { return String(Int(r)) }
-    return String(format: "%.1f", r)
+    guard v.isFinite else { return "0" }
+    let tenths = Int((v * 10).rounded())
+    let whole = tenths / 10, tenth = abs(tenths % 10)
+    let sign = tenths < 0 && whole == 0 ? "-" : ""
+    return tenth == 0 ? sign + String(whole) : sign + String(whole) + "." + String(tenth)
 }
 
 /// A y axis from the data: includes zero, ticks at a round step.

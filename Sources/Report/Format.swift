@@ -15,23 +15,28 @@ public struct Formatter: Sendable {
     /// and a thin space between thousands; a minus sign, not a hyphen.
     public func number(_ v: Double, decimals: Int) -> String {
         let d = max(0, min(decimals, 10))
-        let scale = pow(10.0, Double(d))
-        let rounded = (abs(v) * scale).rounded(.toNearestOrAwayFromZero) / scale
-        var text = String(format: "%.\(d)f", rounded)
-        var fraction = ""
-        if let dot = text.firstIndex(of: ".") {
-            fraction = String(text[text.index(after: dot)...])
-            text = String(text[..<dot])
+        var scale: Double = 1
+        for _ in 0..<d { scale *= 10 }
+        let scaled = (abs(v) * scale).rounded(.toNearestOrAwayFromZero)
+        guard scaled.isFinite, scaled < 9e17 else { return String(v) }
+        let units = UInt64(scaled)
+        var divisor: UInt64 = 1
+        for _ in 0..<d { divisor *= 10 }
+        let whole = String(units / divisor)
+        var out = ""
+        out.reserveCapacity(whole.utf8.count + d + 4)
+        if v < 0 && units != 0 { out += "\u{2212}" }
+        // Thousands separated by a narrow no-break space.
+        for (i, c) in whole.enumerated() {
+            if i > 0 && (whole.count - i) % 3 == 0 { out += "\u{202F}" }
+            out.append(c)
         }
-        var grouped = ""
-        for (i, c) in text.reversed().enumerated() {
-            if i > 0 && i % 3 == 0 { grouped.append("\u{202F}") }
-            grouped.append(c)
+        if d > 0 {
+            let fraction = String(units % divisor)
+            out += language == .nb ? "," : "."
+            out += String(repeating: "0", count: d - fraction.count) + fraction
         }
-        var out = String(grouped.reversed())
-        if !fraction.isEmpty { out += (language == .nb ? "," : ".") + fraction }
-        let isZero = rounded == 0
-        return (v < 0 && !isZero ? "\u{2212}" : "") + out
+        return out
     }
 
     /// What an SSB symbol means (SSB's standard table of symbols).

@@ -147,3 +147,15 @@ struct ChartTests {
         #expect(fileSafe("a/b") != fileSafe("a_b"))
     }
 }
+
+@Suite("SVG coordinates")
+struct CoordinateTests {
+    @Test func coordinatesHaveOneDecimalAtMost() {
+        #expect(fmt(186) == "186")
+        #expect(fmt(131.34) == "131.3")
+        #expect(fmt(131.35) == "131.4")
+        #expect(fmt(-0.44) == "-0.4")
+        #expect(fmt(-2.5) == "-2.5")
+        #expect(fmt(-3.04) == "-3")
+    }
+}
