@@ -17,6 +17,7 @@
 #   --skip-build              use the existing release build
 #   --no-install              do not try to install missing tools (time, sqlite3, the Python package duckdb)
 #   --seed S                  generator seed (default 1)
+#   --no-report               skip Benchmarks/report.sh (etl report at 357 x 20 x 15) at the end
 set -euo pipefail
 
 started_epoch=$(date +%s.%N)
@@ -29,6 +30,7 @@ keep=0
 build=1
 install=1
 seed=1
+report=1
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -39,7 +41,8 @@ while [ $# -gt 0 ]; do
         --skip-build) build=0; shift ;;
         --no-install) install=0; shift ;;
         --seed) seed="$2"; shift 2 ;;
-        -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+        --no-report) report=0; shift ;;
+        -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -326,3 +329,9 @@ text = "\n".join(lines) + "\n"
 open(os.path.join(outdir, "latest.md"), "w").write(text)
 print(text)
 PY
+
+# --- etl report (issue 19): its own script and results (Benchmarks/README.md, "The report") ---
+if [ "$report" = 1 ]; then
+    say "Benchmarks/report.sh (etl report, 357 municipalities x 20 indicators x 15 years)"
+    "$here/report.sh" --bin "$bin" || { echo "run.sh: Benchmarks/report.sh failed" >&2; exit 1; }
+fi

@@ -80,7 +80,8 @@ public struct Formatter: Sendable {
     /// years with their shares, status and note.
     public func lineage(method: String, sources: [LineageSource], status: String?, note: String?) -> String {
         var parts: [String] = []
-        parts.append((language == .nb ? "Metode: " : "Method: ") + "\(method) (\(methodText(method)))")
+        // The usual case says only its name; the others say what they mean.
+        parts.append((language == .nb ? "Metode: " : "Method: ") + (method == "as_published" ? method : "\(method) (\(methodText(method)))"))
         if !sources.isEmpty {
             let list = sources.map { s -> String in
                 var t = "\(s.region) \(s.year)"

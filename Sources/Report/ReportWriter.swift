@@ -95,7 +95,7 @@ public struct ReportWriter: Sendable {
             return ["cls": "gap", "title": f.symbolMeaning("."), "symbol": ".", "meaning": f.symbolMeaning("."), "text": ""]
         }
         // The row and the column say region and year: the tooltip is the lineage.
-        var c: [String: Any] = ["cls": "m-\(fact.method)", "title": f.lineage(method: fact.method, sources: fact.lineage, status: fact.status, note: fact.note)]
+        var c: [String: Any] = ["cls": fact.method == "as_published" ? "" : "m-\(fact.method)", "title": f.lineage(method: fact.method, sources: fact.lineage, status: fact.status, note: fact.note)]
         if let v = fact.value {
             c["text"] = f.number(v, decimals: indicator.decimals) + (fact.status == "*" ? "*" : "")
             if fact.status == "*" { c["meaning"] = f.symbolMeaning("*") }
