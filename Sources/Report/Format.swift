@@ -114,6 +114,8 @@ public struct LineageSource: Sendable, Hashable {
 
 /// Escapes text for HTML and SVG element content and attribute values.
 func escapeXML(_ s: String) -> String {
+    // Most text has nothing to escape: return it as it is.
+    if !s.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }) { return s }
     var out = ""
     out.reserveCapacity(s.utf8.count)
     for c in s.unicodeScalars {

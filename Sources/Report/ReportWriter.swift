@@ -90,23 +90,23 @@ public struct ReportWriter: Sendable {
         return head + " — " + f.lineage(method: fact.method, sources: fact.lineage, status: fact.status, note: fact.note)
     }
 
+    /// A table cell for the templates, escaped here (the templates print it with `{{{…}}}`):
+    /// the tables are the bulk of every page, and escaping them once is much of the render time.
+    func cellContext(cls: String, title: String, value: String?, symbol: String?) -> [String: Any] {
+        var html = value.map(escapeXML) ?? ""
+        if let symbol { html += "<abbr title=\"\(escapeXML(f.symbolMeaning(symbol)))\">\(escapeXML(symbol))</abbr>" }
+        return ["cls": cls, "title": escapeXML(title), "html": html]
+    }
+
     func cell(_ fact: Fact?, indicator: IndicatorInfo) -> [String: Any] {
-        guard let fact else {
-            return ["cls": "gap", "title": f.symbolMeaning("."), "symbol": ".", "meaning": f.symbolMeaning("."), "text": ""]
-        }
+        guard let fact else { return cellContext(cls: "gap", title: f.symbolMeaning("."), value: nil, symbol: ".") }
         // The row and the column say region and year: the tooltip is the lineage.
-        var c: [String: Any] = ["cls": fact.method == "as_published" ? "" : "m-\(fact.method)", "title": f.lineage(method: fact.method, sources: fact.lineage, status: fact.status, note: fact.note)]
+        let lineage = f.lineage(method: fact.method, sources: fact.lineage, status: fact.status, note: fact.note)
+        let cls = fact.method == "as_published" ? "" : "m-\(fact.method)"
         if let v = fact.value {
-            c["text"] = f.number(v, decimals: indicator.decimals) + (fact.status == "*" ? "*" : "")
-            if fact.status == "*" { c["meaning"] = f.symbolMeaning("*") }
-        } else {
-            let symbol = fact.status ?? ".."
-            c["symbol"] = symbol
-            c["meaning"] = f.symbolMeaning(symbol)
-            c["text"] = ""
-            c["cls"] = "gap m-\(fact.method)"
+            return cellContext(cls: cls, title: lineage, value: f.number(v, decimals: indicator.decimals) + (fact.status == "*" ? "*" : ""), symbol: nil)
         }
-        return c
+        return cellContext(cls: "gap " + cls, title: lineage, value: nil, symbol: fact.status ?? "..")
     }
 
     // MARK: pages
@@ -221,8 +221,8 @@ public struct ReportWriter: Sendable {
                     "cells": years.map { y -> [String: Any] in var c = cell(byYear[y], indicator: ind); c["year"] = y; return c },
                     "hasGroupRow": !groupByYear.isEmpty,
                     "groupCells": years.map { y -> [String: Any] in
-                        guard let gf = groupByYear[y], let g = group else { return ["text": "", "title": ""] }
-                        return ["text": gf.median.map { f.number($0, decimals: ind.decimals) } ?? "..", "title": groupTitle(g, gf, year: y, indicator: ind)]
+                        guard let gf = groupByYear[y], let g = group else { return cellContext(cls: "", title: "", value: "", symbol: nil) }
+                        return cellContext(cls: "", title: groupTitle(g, gf, year: y, indicator: ind), value: gf.median.map { f.number($0, decimals: ind.decimals) } ?? "..", symbol: nil)
                     },
                 ])
                 if let label { charts[charts.count - 1]["breakdown"] = label }
@@ -283,14 +283,15 @@ public struct ReportWriter: Sendable {
                     "n": n, "file": fileSafe(ind.code), "name": name, "unit": ind.unit, "code": words["weighted"]!, "svg": chart.svg(),
                     "cells": years.map { y -> [String: Any] in
                         let p = points.first { $0.year == y }!
-                        if let v = p.value { return ["year": y, "text": f.number(v, decimals: ind.decimals), "title": p.title, "cls": ""] }
-                        let s = p.status ?? ".."
-                        return ["year": y, "symbol": s, "meaning": f.symbolMeaning(s), "text": "", "title": p.title, "cls": "gap"]
+                        var c = p.value.map { cellContext(cls: "", title: p.title, value: f.number($0, decimals: ind.decimals), symbol: nil) }
+                            ?? cellContext(cls: "gap", title: p.title, value: nil, symbol: p.status ?? "..")
+                        c["year"] = y
+                        return c
                     },
                     "hasGroupRow": true,
                     "groupCells": years.map { y -> [String: Any] in
-                        guard let gf = byYear[y] else { return ["text": "", "title": ""] }
-                        return ["text": gf.median.map { f.number($0, decimals: ind.decimals) } ?? "..", "title": groupTitle(g, gf, year: y, indicator: ind)]
+                        guard let gf = byYear[y] else { return cellContext(cls: "", title: "", value: "", symbol: nil) }
+                        return cellContext(cls: "", title: groupTitle(g, gf, year: y, indicator: ind), value: gf.median.map { f.number($0, decimals: ind.decimals) } ?? "..", symbol: nil)
                     },
                 ])
                 if let label { charts[charts.count - 1]["breakdown"] = label }

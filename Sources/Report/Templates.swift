@@ -120,7 +120,7 @@ enum Templates {
     <caption>{{caption}}</caption>
     <thead><tr><th scope="col" data-type="text">{{t.region}}</th>{{#years}}<th scope="col" class="num">{{.}}</th>{{/years}}</tr></thead>
     <tbody>
-    {{#rows}}<tr><th scope="row"><a href="../region/{{file}}.html">{{code}} {{name}}</a></th>{{#cells}}<td class="{{cls}}" title="{{title}}">{{#symbol}}<abbr title="{{meaning}}">{{symbol}}</abbr>{{/symbol}}{{text}}</td>{{/cells}}</tr>
+    {{#rows}}<tr><th scope="row"><a href="../region/{{file}}.html">{{code}} {{name}}</a></th>{{#cells}}<td class="{{{cls}}}" title="{{{title}}}">{{{html}}}</td>{{/cells}}</tr>
     {{/rows}}
     </tbody>
     </table>
@@ -184,8 +184,8 @@ enum Templates {
     <table class="series">
     <caption class="visually-hidden">{{name}}{{#breakdown}} ({{breakdown}}){{/breakdown}}</caption>
     <thead><tr><th scope="col">{{t.year}}</th>{{#cells}}<th scope="col">{{year}}</th>{{/cells}}</tr></thead>
-    <tbody><tr><th scope="row">{{code}}</th>{{#cells}}<td class="{{cls}}" title="{{title}}">{{#symbol}}<abbr title="{{meaning}}">{{symbol}}</abbr>{{/symbol}}{{text}}</td>{{/cells}}</tr>
-    {{#hasGroupRow}}<tr class="group-row"><th scope="row">{{t.median}}</th>{{#groupCells}}<td title="{{title}}">{{text}}</td>{{/groupCells}}</tr>{{/hasGroupRow}}</tbody>
+    <tbody><tr><th scope="row">{{code}}</th>{{#cells}}<td class="{{{cls}}}" title="{{{title}}}">{{{html}}}</td>{{/cells}}</tr>
+    {{#hasGroupRow}}<tr class="group-row"><th scope="row">{{t.median}}</th>{{#groupCells}}<td title="{{{title}}}">{{{html}}}</td>{{/groupCells}}</tr>{{/hasGroupRow}}</tbody>
     </table>
     </section>
     {{/charts}}
