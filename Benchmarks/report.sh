@@ -78,9 +78,9 @@ open(os.path.join(work, "indicators-report.yml"), "w", encoding="utf-8").write(i
 PY
 
 say "etl run (the warehouse the report reads)"
-/usr/bin/time -f '%e %M' -o "$scratch/run.time" "$bin" run "$work/pipeline-report.yml" --warehouse "$scratch/warehouse.sqlite" --quiet
+/usr/bin/time -f '%e %M %U %S' -o "$scratch/run.time" "$bin" run "$work/pipeline-report.yml" --warehouse "$scratch/warehouse.sqlite" --quiet
 say "etl report"
-/usr/bin/time -f '%e %M' -o "$scratch/report.time" "$bin" report --warehouse "$scratch/warehouse.sqlite" --catalog "$work/kommuneendringer.csv" -o "$scratch/report" 2>"$scratch/report.err" \
+/usr/bin/time -f '%e %M %U %S' -o "$scratch/report.time" "$bin" report --warehouse "$scratch/warehouse.sqlite" --catalog "$work/kommuneendringer.csv" -o "$scratch/report" 2>"$scratch/report.err" \
     || { cat "$scratch/report.err" >&2; exit 1; }
 cat "$scratch/report.err" >&2
 
@@ -89,10 +89,10 @@ python3 - "$scratch" "$here/results" "$observations" <<'PY'
 import json, os, sqlite3, statistics, sys
 scratch, outdir, observations = sys.argv[1], sys.argv[2], int(sys.argv[3])
 def timing(name):
-    wall, rss = open(os.path.join(scratch, name + ".time")).read().split()[-2:]
-    return float(wall), int(rss) / 1024
-run_s, run_mb = timing("run")
-rep_s, rep_mb = timing("report")
+    wall, rss, user, system = open(os.path.join(scratch, name + ".time")).read().split()[-4:]
+    return float(wall), int(rss) / 1024, float(user) + float(system)
+run_s, run_mb, run_cpu = timing("run")
+rep_s, rep_mb, rep_cpu = timing("report")
 db = sqlite3.connect(os.path.join(scratch, "warehouse.sqlite"))
 facts = db.execute("SELECT count(*) FROM fact_indicator WHERE method <> 'not_computable'").fetchone()[0]
 indicators = db.execute("SELECT count(*) FROM dim_indicator").fetchone()[0]
@@ -106,8 +106,8 @@ regions, inds = sizes("region"), sizes("indikator")
 total = sum(regions) + sum(inds) + os.path.getsize(os.path.join(report, "index.html")) + os.path.getsize(os.path.join(report, "report.css"))
 result = {
     "workload": {"observations": observations, "facts": facts, "municipalities": municipalities, "indicators": indicators, "years": years},
-    "run": {"wall_seconds": run_s, "peak_rss_mb": round(run_mb, 1)},
-    "report": {"wall_seconds": rep_s, "peak_rss_mb": round(rep_mb, 1), "pages": len(regions) + len(inds) + 1, "total_mb": round(total / 1e6, 1),
+    "run": {"wall_seconds": run_s, "cpu_seconds": round(run_cpu, 2), "peak_rss_mb": round(run_mb, 1)},
+    "report": {"wall_seconds": rep_s, "cpu_seconds": round(rep_cpu, 2), "peak_rss_mb": round(rep_mb, 1), "pages": len(regions) + len(inds) + 1, "total_mb": round(total / 1e6, 1),
                "region_page_kb": {"median": round(statistics.median(regions) / 1e3, 1), "max": round(max(regions) / 1e3, 1)},
                "indicator_page_kb": {"median": round(statistics.median(inds) / 1e3, 1), "max": round(max(inds) / 1e3, 1)},
                "index_kb": round(os.path.getsize(os.path.join(report, "index.html")) / 1e3, 1)},
@@ -121,8 +121,8 @@ md = "\n".join([
     "",
     "| measurement | value |",
     "|---|---:|",
-    "| etl run (builds the warehouse) | %.2f s, %.0f MB peak |" % (run_s, run_mb),
-    "| etl report | %.2f s, %.0f MB peak |" % (rep_s, rep_mb),
+    "| etl run (builds the warehouse) | %.2f s wall, %.2f s CPU, %.0f MB peak |" % (run_s, run_cpu, run_mb),
+    "| etl report | %.2f s wall, %.2f s CPU (pages rendered on every core), %.0f MB peak |" % (rep_s, rep_cpu, rep_mb),
     "| report time / run time | %.2f |" % (rep_s / run_s if run_s else float("nan")),
     "| pages | %d (%.1f MB in all) |" % (r["pages"], r["total_mb"]),
     "| region page, median / largest | %.1f / %.1f kB |" % (r["region_page_kb"]["median"], r["region_page_kb"]["max"]),
