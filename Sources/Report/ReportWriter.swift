@@ -15,6 +15,7 @@ public struct ReportSummary: Sendable {
     public var largestPage: (path: String, bytes: Int)
     public var indicators: Int
     public var regions: Int
+    public var groups: Int
 }
 
 /// Writes the static report: `index.html`, `report.css`, one page per indicator under
@@ -341,7 +342,7 @@ public struct ReportWriter: Sendable {
         if let e = errors.first { throw ReportError("error: " + e) }
         let largest = sizes.enumerated().max { $0.element < $1.element }.map { (jobList[$0.offset].0, $0.element) } ?? ("", 0)
         return ReportSummary(pages: jobList.count - 1, bytes: sizes.reduce(0, +), largestPage: largest,
-                             indicators: data.indicators.count, regions: regionCodes.count)
+                             indicators: data.indicators.count, regions: regionCodes.count, groups: groupCodesWithPages.count)
     }
 }
 

@@ -86,8 +86,8 @@ struct ReportCommand: ParsableCommand {
             throw Exit.failure
         }
         let seconds = Date().timeIntervalSince(started)
-        eprint(String(format: "wrote %d pages (%d indicators, %d regions and groups) to %@, %.1f MB, largest %@ %.0f kB, in %.2f s; open %@",
-                      summary.pages, summary.indicators, summary.regions, output, Double(summary.bytes) / 1e6,
+        eprint(String(format: "wrote %d pages (%d indicators, %d regions, %d groups) to %@, %.1f MB, largest %@ %.0f kB, in %.2f s; open %@",
+                      summary.pages, summary.indicators, summary.regions, summary.groups, output, Double(summary.bytes) / 1e6,
                       summary.largestPage.path, Double(summary.largestPage.bytes) / 1e3, seconds, (output as NSString).appendingPathComponent("index.html")))
     }
 }
