@@ -169,9 +169,10 @@ public struct LineChart: Sendable {
                 s += "<path class=\"median\" d=\"M" + part.map { "\(fmt(x(Double($0.year)))) \(fmt(y($0.median!)))" }.joined(separator: "L") + "\"/>"
             }
         }
-        for b in band {
-            guard let m = b.median else { continue }
-            s += "<g class=\"median-pt\"><title>\(escapeXML(b.title))</title><circle cx=\"\(fmt(x(Double(b.year))))\" cy=\"\(fmt(y(m)))\" r=\"2.2\"/></g>"
+        // A median of one year alone is a dot; the group's figures per year are in the table under the chart.
+        for run in runs(band.filter { $0.median != nil }.map(\.year)) where run.count == 1 {
+            let b = band.first { $0.year == run.lowerBound }!
+            s += "<circle class=\"median-dot\" cx=\"\(fmt(x(Double(b.year))))\" cy=\"\(fmt(y(b.median!)))\" r=\"2.2\"/>"
         }
         // The series: lines over consecutive years with values, a marker per value.
         for run in runs(points.filter { $0.value != nil }.map(\.year)) where run.count > 1 {

@@ -243,7 +243,7 @@ enum Templates {
     .band { fill: var(--band); opacity: .75; stroke: none; }
     .band-single { stroke: var(--band); stroke-width: 6; }
     .median { fill: none; stroke: var(--median); stroke-width: 1.4; stroke-dasharray: 5 3; }
-    .median-pt circle { fill: var(--median); }
+    .median-dot { fill: var(--median); }
     .reform line { stroke: var(--reform); stroke-width: 1.3; stroke-dasharray: 3 3; }
     .reform text { fill: var(--reform); font-weight: 600; }
     .gap text, .value.gap { fill: var(--gap); font-weight: 700; font-size: 13px; }
