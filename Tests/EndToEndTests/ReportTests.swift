@@ -97,6 +97,10 @@ import Testing
         // Breakdowns carry the source's labels, not the codes.
         #expect(html.contains("<span class=\"breakdown\">(Sykehjemsplasser)</span>"))
         #expect(!html.contains("(sykehjem)"))
+        // The warehouse keeps the code and has the label too (`etl export` prints the code, as before).
+        let db = try openWarehouse(dir.appendingPathComponent("warehouse/omsorg.sqlite"))
+        let labels = try db.read { try Row.fetchAll($0, sql: "SELECT code, label FROM dim_breakdown ORDER BY code").map { "\($0[0] as String)|\($0[1] as String)" } }
+        #expect(labels == ["|I alt", "art=omsorgsbolig|Omsorgsboliger", "art=sykehjem|Sykehjemsplasser"])
     }
 
     @Test func indexNamesTheRunAndEveryIndicator() throws {
