@@ -10,6 +10,9 @@ public struct ReportOptions: Sendable {
     public var language: Language
     /// The change catalogue whose reforms are marked on the region charts; nil marks none.
     public var catalog: ChangeCatalog?
+    /// The predecessors' values as they published them, by indicator code (shown under the
+    /// charts of the regions they became); empty shows none.
+    public var published: [String: [PublishedValue]] = [:]
 
     public init(indicators: [String] = [], regions: [String] = [], groups: [String] = [], language: Language = .nb, catalog: ChangeCatalog? = nil) {
         self.indicators = indicators
@@ -86,6 +89,24 @@ struct SourceInfo: Sendable {
     var title: String?
     var contentHash: String
     var updated: String?
+}
+
+/// An indicator value of a region code as published in its own year, before harmonisation.
+public struct PublishedValue: Sendable {
+    public var region: String
+    public var year: Int
+    public var breakdown: String
+    public var value: Double?
+    public var status: String?
+    public var note: String?
+    public init(region: String, year: Int, breakdown: String, value: Double?, status: String?, note: String?) {
+        self.region = region
+        self.year = year
+        self.breakdown = breakdown
+        self.value = value
+        self.status = status
+        self.note = note
+    }
 }
 
 /// One change of the municipality structure that made a region what it is ("2020: 0122, 0123,

@@ -30,6 +30,8 @@ public struct ReportWriter: Sendable {
     let regionCodes: [String]
     let yearsByIndicator: [String: ClosedRange<Int>]
     let groupCodesWithPages: [String]
+    /// The predecessors' published values by indicator, then region code and breakdown.
+    let published: [String: [String: [PublishedValue]]]
 
     public init(_ db: Database, options: ReportOptions) throws {
         let data = try ReportData.load(db, options: options)
@@ -49,6 +51,11 @@ public struct ReportWriter: Sendable {
         for g in data.groupFacts.values { for (indicator, facts) in g { for x in facts { add(indicator, x.year) } } }
         self.regionCodes = set.sorted()
         self.yearsByIndicator = years
+        var published: [String: [String: [PublishedValue]]] = [:]
+        for (indicator, values) in options.published {
+            for v in values { published[indicator, default: [:]]["\(v.region)|\(v.breakdown)", default: []].append(v) }
+        }
+        self.published = published
         self.groupCodesWithPages = data.groups.filter { !(data.groupFacts[$0.code] ?? [:]).isEmpty }.map(\.code)
         self.options = options
         self.f = Formatter(options.language)
@@ -227,6 +234,8 @@ public struct ReportWriter: Sendable {
                     },
                 ])
                 if let label { charts[charts.count - 1]["breakdown"] = label }
+                let rows = predecessorRows(of: code, series: series, indicator: ind, breakdown: b, years: years)
+                if !rows.isEmpty { charts[charts.count - 1]["predecessors"] = rows; charts[charts.count - 1]["hasPredecessors"] = true }
                 n += 1
             }
         }
@@ -240,6 +249,28 @@ public struct ReportWriter: Sendable {
         ctx["reforms"] = reformList.map { ["text": $0.text] }
         ctx["charts"] = charts
         return library.render(ctx, withTemplate: "region") ?? ""
+    }
+
+    /// The codes a region's harmonised series was made from (its facts' lineage), each with
+    /// its own values as published, for the years it published them.
+    func predecessorRows(of code: String, series: [Fact], indicator: IndicatorInfo, breakdown: String, years: ClosedRange<Int>) -> [[String: Any]] {
+        guard let byCode = published[indicator.code] else { return [] }
+        let sources = Set(series.filter { $0.method != "as_published" }.flatMap { $0.lineage.map(\.region) }).subtracting([code])
+        var rows: [[String: Any]] = []
+        for source in sources.sorted() {
+            guard let values = byCode["\(source)|\(breakdown)"], !values.isEmpty else { continue }
+            let byYear = Dictionary(values.map { ($0.year, $0) }, uniquingKeysWith: { a, _ in a })
+            let cells = years.map { y -> [String: Any] in
+                guard let v = byYear[y] else { return cellContext(cls: "none", title: "", value: "", symbol: nil) }
+                let lineage = f.lineage(method: "as_published", sources: [LineageSource(region: source, year: y, share: nil)], status: v.status, note: v.note)
+                if let x = v.value {
+                    return cellContext(cls: "", title: lineage, value: f.number(x, decimals: indicator.decimals) + (v.status == "*" ? "*" : ""), symbol: nil)
+                }
+                return cellContext(cls: "gap", title: lineage, value: nil, symbol: v.status ?? "..")
+            }
+            rows.append(["code": source, "name": data.regions[source]?.name ?? source, "cells": cells])
+        }
+        return rows
     }
 
     func groupTitle(_ g: GroupInfo, _ gf: GroupFact, year: Int, indicator: IndicatorInfo) -> String {

@@ -187,6 +187,19 @@ enum Templates {
     <tbody><tr><th scope="row">{{code}}</th>{{#cells}}<td class="{{{cls}}}" title="{{{title}}}">{{{html}}}</td>{{/cells}}</tr>
     {{#hasGroupRow}}<tr class="group-row"><th scope="row">{{t.median}}</th>{{#groupCells}}<td title="{{{title}}}">{{{html}}}</td>{{/groupCells}}</tr>{{/hasGroupRow}}</tbody>
     </table>
+    {{#hasPredecessors}}
+    <details class="predecessors" open>
+    <summary>{{t.predecessors}}</summary>
+    <table class="series">
+    <caption class="visually-hidden">{{t.predecessors}}: {{name}}</caption>
+    <thead><tr><th scope="col">{{t.region}}</th>{{#cells}}<th scope="col">{{year}}</th>{{/cells}}</tr></thead>
+    <tbody>
+    {{#predecessors}}<tr><th scope="row">{{code}} {{name}}</th>{{#cells}}<td class="{{{cls}}}" title="{{{title}}}">{{{html}}}</td>{{/cells}}</tr>
+    {{/predecessors}}
+    </tbody>
+    </table>
+    </details>
+    {{/hasPredecessors}}
     </section>
     {{/charts}}
     {{^charts}}<p>{{t.noValues}}</p>{{/charts}}
@@ -271,6 +284,9 @@ enum Templates {
     abbr { text-decoration: none; border-bottom: 1px dotted var(--gap); cursor: help; }
     table.series { margin-top: .2rem; }
     .group-row td, .group-row th { color: var(--muted); }
+    details.predecessors { margin: .3rem 0 0; font-size: .9rem; }
+    details.predecessors summary { cursor: pointer; color: var(--muted); }
+    details.predecessors table { margin-top: .2rem; }
     .hint { color: var(--muted); font-size: .85rem; }
     .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
     @media print {
@@ -304,7 +320,7 @@ enum Words {
             "regionsCovered": "Regioner", "regions": "Regioner", "groups": "Sammenligningsgrupper", "region": "Region", "year": "År",
             "tableHint": "Klikk på en kolonneoverskrift for å sortere. Hold pekeren over et tall for metode, kilder og status.",
             "comparisonGroup": "Sammenligningsgruppe", "reforms": "Endringer i kommunestrukturen", "median": "Median i gruppen",
-            "noValues": "Ingen verdier for denne regionen.", "latestYear": "Rangering", "values": "Verdier",
+            "noValues": "Ingen verdier for denne regionen.", "predecessors": "Tidligere kommuner, tall som publisert", "latestYear": "Rangering", "values": "Verdier",
             "decimals": "desimaler", "kommune": "Kommune", "fylke": "Fylke", "land": "Landet", "kostragruppe": "KOSTRA-gruppe",
             "annet": "Region", "group": "Sammenligningsgruppe", "weighted": "Gruppeverdi (vektet)",
         ]
@@ -319,7 +335,7 @@ enum Words {
             "regionsCovered": "Regions", "regions": "Regions", "groups": "Comparison groups", "region": "Region", "year": "Year",
             "tableHint": "Click a column header to sort. Hover over a number for its method, sources and status.",
             "comparisonGroup": "Comparison group", "reforms": "Changes to the municipality structure", "median": "Group median",
-            "noValues": "No values for this region.", "latestYear": "Ranking", "values": "Values",
+            "noValues": "No values for this region.", "predecessors": "Former municipalities, figures as published", "latestYear": "Ranking", "values": "Values",
             "decimals": "decimals", "kommune": "Municipality", "fylke": "County", "land": "Country", "kostragruppe": "KOSTRA group",
             "annet": "Region", "group": "Comparison group", "weighted": "Group value (weighted)",
         ]

@@ -36,6 +36,9 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .long, help: "Change catalogue whose reforms are marked (default: pipelines/kommuneendringer.csv if present).")
     var catalog: String?
 
+    @Option(name: .long, help: "The warehouse's pipeline, to show predecessors' figures as published (default: pipelines/sample.yml if present and the warehouse's).")
+    var pipeline: String?
+
     @Option(name: [.short, .long], help: "Output folder (created if missing; its parent must exist).")
     var output: String
 
@@ -72,8 +75,9 @@ struct ReportCommand: ParsableCommand {
         do {
             let unknown = try q.read { try unknownNames($0, indicators: indicator, regions: region, groups: group) }
             if !unknown.isEmpty { for line in unknown { eprint(line) }; throw Exit.usage }
-            let options = ReportOptions(indicators: indicator, regions: region, groups: group,
+            var options = ReportOptions(indicators: indicator, regions: region, groups: group,
                                         language: lang == .en ? .en : .nb, catalog: changeCatalog)
+            options.published = try publishedPredecessors(q)
             let writer = try q.read { try ReportWriter($0, options: options) }
             summary = try writer.write(to: output)
         } catch let e as ExitCode {
@@ -89,5 +93,36 @@ struct ReportCommand: ParsableCommand {
         eprint(String(format: "wrote %d pages (%d indicators, %d regions, %d groups) to %@, %.1f MB, largest %@ %.0f kB, in %.2f s; open %@",
                       summary.pages, summary.indicators, summary.regions, summary.groups, output, Double(summary.bytes) / 1e6,
                       summary.largestPage.path, Double(summary.largestPage.bytes) / 1e3, seconds, (output as NSString).appendingPathComponent("index.html")))
+    }
+
+    /// The predecessors' own figures as published, computed from the staged cells with the
+    /// warehouse's pipeline (its measures and formulas). Without that pipeline there are
+    /// none, and a note says why; the rest of the report does not need them.
+    func publishedPredecessors(_ q: DatabaseQueue) throws -> [String: [PublishedValue]] {
+        let path = pipeline ?? "pipelines/sample.yml"
+        guard pipeline != nil || FileManager.default.fileExists(atPath: path) else {
+            eprint("note: no pipeline at \(path); former municipalities' figures as published are not shown (give --pipeline FILE)")
+            return [:]
+        }
+        let loaded: Pipeline
+        do { loaded = try Pipeline.load(path: path, checkFiles: false) } catch {
+            eprint(errorLine("\(error)")); throw Exit.usage
+        }
+        return try q.read { db -> [String: [PublishedValue]] in
+            let owner = try String.fetchOne(db, sql: "SELECT pipeline FROM etl_run WHERE run_id = (SELECT max(run_id) FROM fact_indicator)")
+            guard let owner, owner == loaded.definition.name else {
+                eprint("note: the warehouse was built by pipeline \"\(owner ?? "?")\", not \(path) (\"\(loaded.definition.name)\"); former municipalities' figures as published are not shown (give --pipeline FILE)")
+                return [:]
+            }
+            let codes = Set(try String.fetchAll(db, sql: """
+                SELECT DISTINCT l.source_region FROM fact_lineage l JOIN fact_indicator f USING (fact_id) JOIN dim_region r USING (region_key)
+                WHERE f.method <> 'as_published' AND l.source_region <> r.code
+                """))
+            var out: [String: [PublishedValue]] = [:]
+            for (code, values) in try AsPublished.indicators(db, pipeline: loaded, codes: codes) {
+                out[code] = values.map { PublishedValue(region: $0.key.region, year: $0.key.year, breakdown: $0.key.breakdown, value: $0.value, status: $0.status, note: $0.note) }
+            }
+            return out
+        }
     }
 }

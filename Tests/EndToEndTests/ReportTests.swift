@@ -103,6 +103,32 @@ import Testing
         #expect(labels == ["|I alt", "art=omsorgsbolig|Omsorgsboliger", "art=sykehjem|Sykehjemsplasser"])
     }
 
+    @Test func formerMunicipalitiesFiguresAreShownAsPublished() throws {
+        let dir = try sampleReport()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let html = try page(dir, "region/3118.html")
+        let section = try #require(html.components(separatedBy: "<section class=\"indicator\"").first { $0.contains("indikator/andel_korttid.html") })
+        let table = try #require(section.components(separatedBy: "<details class=\"predecessors\" open>").dropFirst().first)
+        // Computed here from the sample CSV: short-term places / places x 100, one decimal.
+        let csv = try sampleCSV(dir.appendingPathComponent("pipelines/sample/12209_kostra_nokkeltall.csv"))
+        let places = "Plasser i institusjon (antall)", short = "Korttidsplasser i institusjon (antall)"
+        for code in ["0122", "0123", "0124", "0125", "0138"] {
+            let row = try #require(table.components(separatedBy: "<tr><th scope=\"row\">\(code) ").dropFirst().first?.components(separatedBy: "</tr>").first, "no row for \(code)")
+            for year in 2017...2019 {
+                guard let s = csv["\(code)|\(year)|\(short)"], let p = csv["\(code)|\(year)|\(places)"], p > 0 else { continue }
+                let text = String(format: "%.1f", 100 * s / p).replacingOccurrences(of: ".", with: ",")
+                #expect(row.contains("title=\"Metode: as_published. Kilder: \(code) \(year)\">\(text)</td>"), "\(code) \(year): expected \(text) in \(row)")
+            }
+            // No figures under a code in years it did not exist.
+            #expect(row.contains("<td class=\"none\" title=\"\"></td>"))
+        }
+        // Hobøl's `..` in 2016 is its symbol, not a number.
+        let hobol = try #require(table.components(separatedBy: "<tr><th scope=\"row\">0138 ").dropFirst().first?.components(separatedBy: "</tr>").first)
+        #expect(hobol.contains(">..</abbr></td>"))
+        // 3014's years (2020–2023) are there too: 3118 is 3014 renumbered.
+        #expect(table.contains("<tr><th scope=\"row\">3014 "))
+    }
+
     @Test func indexNamesTheRunAndEveryIndicator() throws {
         let dir = try sampleReport()
         defer { try? FileManager.default.removeItem(at: dir) }
