@@ -80,7 +80,7 @@ PY
 say "etl run (the warehouse the report reads)"
 /usr/bin/time -f '%e %M %U %S' -o "$scratch/run.time" "$bin" run "$work/pipeline-report.yml" --warehouse "$scratch/warehouse.sqlite" --quiet
 say "etl report"
-/usr/bin/time -f '%e %M %U %S' -o "$scratch/report.time" "$bin" report --warehouse "$scratch/warehouse.sqlite" --catalog "$work/kommuneendringer.csv" -o "$scratch/report" 2>"$scratch/report.err" \
+/usr/bin/time -f '%e %M %U %S' -o "$scratch/report.time" "$bin" report --warehouse "$scratch/warehouse.sqlite" --catalog "$work/kommuneendringer.csv" --pipeline "$work/pipeline-report.yml" -o "$scratch/report" 2>"$scratch/report.err" \
     || { cat "$scratch/report.err" >&2; exit 1; }
 cat "$scratch/report.err" >&2
 

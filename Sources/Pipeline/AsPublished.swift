@@ -25,18 +25,23 @@ public enum AsPublished {
 
         /// A measure's cells of `codes`, each year "harmonised" to its own structure: the code's
         /// own cells, as published, in the form the indicator formulas take.
+        var cache: [String: [Harmonised]] = [:]
+        var harmonisers: [Int: Harmoniser] = [:]
         func published(_ name: String) throws -> [Harmonised] {
+            if let c = cache[name] { return c }
             guard let def = pipeline.definition.measures[name] else { throw DefinitionError(["unknown measure \(name)"]) }
             let raw = try deriver.raw(name).filter { codes.contains($0.key.region) }
             let weights = try def.rule == .weightedMean ? deriver.raw(def.weight!).filter { codes.contains($0.key.region) } : [:]
             var out: [Harmonised] = []
             for year in Set(raw.keys.map(\.year)).sorted() {
-                var h = Harmoniser(regions: regions, target: year)
+                var h = harmonisers[year] ?? Harmoniser(regions: regions, target: year)
+                defer { harmonisers[year] = h }
                 let rule: Transform.CombineRule = def.rule == .weightedMean ? .weightedMean : .sum
                 let result = h.harmonise(raw.filter { $0.key.year == year }, rule: rule,
                                          weights: weights.filter { $0.key.year == year }, absentIsZero: def.absentIsZero)
                 out += result.values.filter { $0.method == Transform.Method.asPublished && codes.contains($0.key.region) }
             }
+            cache[name] = out
             return out
         }
 
