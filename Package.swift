@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         .systemLibrary(
@@ -74,10 +75,20 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // `etl report`: the static HTML report (templates in Mustache, the SVG charts ours).
+        .target(
+            name: "Report",
+            dependencies: [
+                "Warehouse", "Transform",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "etl",
             dependencies: [
-                "Ingest", "Transform", "Warehouse", "Pipeline", "Fetch",
+                "Ingest", "Transform", "Warehouse", "Pipeline", "Fetch", "Report",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
@@ -99,6 +110,7 @@ let package = Package(
             "Fetch", "Ingest", "Pipeline", "TestSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
         ], swiftSettings: strict),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Transform"], swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: [
             "Pipeline", "Warehouse", "Transform", "Ingest", "TestSupport", "Workload",
             .product(name: "GRDB", package: "GRDB.swift"),

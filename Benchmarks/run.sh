@@ -18,6 +18,7 @@
 #   --no-install              do not try to install missing tools (time, sqlite3, the Python package duckdb)
 #   --seed S                  generator seed (default 1)
 #   --no-revision             skip the revision measurement (Benchmarks/revision.sh)
+#   --no-report               skip Benchmarks/report.sh (etl report at 357 x 20 x 15) at the end
 set -euo pipefail
 
 started_epoch=$(date +%s.%N)
@@ -31,6 +32,7 @@ build=1
 install=1
 seed=1
 revision=1
+report=1
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -42,6 +44,7 @@ while [ $# -gt 0 ]; do
         --no-install) install=0; shift ;;
         --seed) seed="$2"; shift 2 ;;
         --no-revision) revision=0; shift ;;
+        --no-report) report=0; shift ;;
         -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
@@ -339,4 +342,10 @@ PY
 if [ "$revision" = 1 ]; then
     : >"$here/results/revision.jsonl"
     "$here/revision.sh" "$scratch" "$work/bench.csv" "$bin" "$here/results/revision.jsonl" || say "revision measurement failed"
+fi
+
+# --- etl report (issue 19): its own script and results (Benchmarks/README.md, "The report") ---
+if [ "$report" = 1 ]; then
+    say "Benchmarks/report.sh (etl report, 357 municipalities x 20 indicators x 15 years)"
+    "$here/report.sh" --bin "$bin" --bench "$bench" || { echo "run.sh: Benchmarks/report.sh failed" >&2; exit 1; }
 fi

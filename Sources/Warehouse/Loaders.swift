@@ -509,6 +509,8 @@ public final class FactWriter {
     public private(set) var written = 0
     let regions: RegionCatalog
     let labels: [String: String]
+    /// Breakdown category labels from `stg_label`, by lower-cased `dimension=code`.
+    let categoryLabels: [String: String]
 
     /// Clears the harmonised layer and prepares to write a new one.
     public init(_ db: Database, runId: Int64, structureYear: Int, regions: RegionCatalog, indicators: [IndicatorDefinition]) throws {
@@ -523,6 +525,13 @@ public final class FactWriter {
         var labels: [String: String] = [:]
         for l in try Staging.regionLabels(db) where labels[l.code] == nil { labels[l.code] = l.name }
         self.labels = labels
+        // The sources' own labels of breakdown categories (`Kjonn=2` → `Kvinner`), first source wins.
+        var categoryLabels: [String: String] = [:]
+        for r in try Row.fetchAll(db, sql: "SELECT dimension, code, label FROM stg_label WHERE role <> 'geo' ORDER BY source_key, dimension, code") {
+            let key = "\(r[0] as String)=\(r[1] as String)".lowercased()
+            if categoryLabels[key] == nil { categoryLabels[key] = r[2] }
+        }
+        self.categoryLabels = categoryLabels
         fact = try Binder(db, sql: """
             INSERT INTO fact_indicator(indicator_key, region_key, period_key, breakdown_key, structure_year, value, numerator, denominator, weight, status, method, note, run_id)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -601,7 +610,10 @@ public final class FactWriter {
         else if (lower.hasPrefix("kjonn=") || lower.hasPrefix("kjønn=")) && !code.contains(";") { kind = "sex" }
         else if (lower.hasPrefix("tjeneste=") || lower.hasPrefix("art=")) && !code.contains(";") { kind = "service" }
         else { kind = "other" }
-        let label = code.isEmpty ? "I alt" : code.split(separator: ";").map { $0.split(separator: "=").last.map(String.init) ?? "" }.joined(separator: ", ")
+        // The sources' labels (`Menn`, `80 år`); a category no source labels keeps its code.
+        let label = code.isEmpty ? "I alt" : code.split(separator: ";").map {
+            categoryLabels[String($0).lowercased()] ?? $0.split(separator: "=").last.map(String.init) ?? ""
+        }.joined(separator: ", ")
         try db.execute(sql: "INSERT INTO dim_breakdown(code, kind, label) VALUES (?, ?, ?)", arguments: [code, kind, label])
         breakdownKeys[code] = db.lastInsertedRowID
         return db.lastInsertedRowID

@@ -24,7 +24,7 @@ struct ETL: AsyncParsableCommand {
           5  published, but a value was revised by more than --max-revision allows (3 and 4 win over 5)
           130, 143  a run stopped by SIGINT / SIGTERM: nothing published, recorded as interrupted
         """,
-        subcommands: [Run.self, Rerun.self, FetchCommand.self, Inspect.self, Query.self, Diff.self, Export.self, Validate.self, Status.self, Catalog.self],
+        subcommands: [Run.self, Rerun.self, FetchCommand.self, Inspect.self, Query.self, Diff.self, Export.self, Validate.self, Status.self, Catalog.self, ReportCommand.self],
         defaultSubcommand: nil
     )
 
