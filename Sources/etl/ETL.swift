@@ -107,14 +107,15 @@ enum LogFormat: String, ExpressibleByArgument, Sendable { case text, json }
 
 /// Runs a pipeline with a lock, prints the summary, and maps the outcome to an exit status.
 @discardableResult
-func execute(options: RunOptions, common: CommonRunOptions, rerunOnly: Bool) throws -> RunSummary {
+func execute(options: RunOptions, common: CommonRunOptions, rerunOnly: Bool, pipeline loaded: Pipeline? = nil) throws -> RunSummary {
     Interrupt.install()
     let log = Logger(format: common.logFormat, quiet: common.quiet)
-    let warehousePath = try options.warehouse ?? (Pipeline.load(path: options.pipelinePath, checkFiles: false).warehousePath)
-    let lock = try RunLock(warehousePath: warehousePath)
+    // The pipeline is loaded once per command and handed to the runner.
+    let pipeline = try loaded ?? Pipeline.load(path: options.pipelinePath, warehouseOverride: options.warehouse, checkFiles: false)
+    let lock = try RunLock(warehousePath: pipeline.warehousePath)
     defer { lock.release() }
     if let stale = lock.clearedStale { log.warning("cleared a stale lock left by \(stale)") }
-    let runner = Runner(options: options) { log.event($0) }
+    let runner = Runner(options: options, pipeline: pipeline) { log.event($0) }
     do {
         let summary = try runner.run(rerunOnly: rerunOnly)
         log.summary(summary)
@@ -165,10 +166,12 @@ struct Run: AsyncParsableCommand {
         var opts = RunOptions(pipelinePath: pipeline ?? defaultPipeline(), warehouse: common.warehouse, structureYear: structure,
                               fullRefresh: fullRefresh || replace, maxRejects: common.maxRejects, command: "run")
         opts.replace = replace
+        var loaded: Pipeline?
         if fetch {
             let quiet = common.quiet
             do {
-                let p = try Pipeline.load(path: opts.pipelinePath, checkFiles: false)
+                let p = try Pipeline.load(path: opts.pipelinePath, warehouseOverride: opts.warehouse, checkFiles: false)
+                loaded = p
                 opts.fetched = try await FetchStep.run(p) { event in
                     if case .finished = event { return }
                     if !quiet { eprint(event.description) }
@@ -186,7 +189,7 @@ struct Run: AsyncParsableCommand {
                 throw Exit.failure
             }
         }
-        let summary = try execute(options: opts, common: common, rerunOnly: false)
+        let summary = try execute(options: opts, common: common, rerunOnly: false, pipeline: loaded)
         let revisions = maxRevision.map { revisionsAbove($0, summary: summary, warehouse: summary.warehouse, quiet: common.quiet) } ?? 0
         // Published, but not with today's data: a distinct status, so a nightly job notices (README, exit statuses).
         let stale = opts.fetched.filter { $0.status == .stale }

@@ -101,17 +101,100 @@ public final class Runner {
     /// Time spent storing source versions in this run (README, "What changed last night").
     var versionSeconds = 0.0
 
-    public init(options: RunOptions, observe: @escaping (RunEvent) -> Void = { _ in }) {
+    /// The pipeline, when the caller has loaded it already (the command line loads it once).
+    let loaded: Pipeline?
+
+    public init(options: RunOptions, pipeline: Pipeline? = nil, observe: @escaping (RunEvent) -> Void = { _ in }) {
         self.options = options
+        self.loaded = pipeline
         self.observe = observe
     }
 
     /// Version of the derivation code: a change re-derives even when no input changed.
     public static let derivationVersion = "1"
 
+    /// What a run works from, decided before anything is written: the pipeline, the
+    /// catalogue and register, the structure year, and the sources' content hashes.
+    struct Plan {
+        let pipeline: Pipeline
+        let catalogData: Data
+        let registerData: [Data]
+        let regions: RegionCatalog
+        let structureYear: Int
+        let stable: Bool
+        let maxRejects: Int
+        /// Content hashes of the sources; a source the warehouse never staged is hashed while
+        /// it is staged (`deferred`).
+        var hashes: [String: String] = [:]
+        var deferred = Set<String>()
+
+        /// What the run publishes depends on exactly these: equal fingerprints, equal facts.
+        var fingerprint: String {
+            sha256(pipeline.definitionBytes + [catalogData] + registerData
+                + hashes.sorted { $0.key < $1.key }.map { Data("\($0.key)=\($0.value)".utf8) }
+                + [Data("structure=\(structureYear);v=\(Runner.derivationVersion)".utf8)])
+        }
+    }
+
+    /// One run: plan → (no-op?) → stage → derive → publish → record, all but the plan in one
+    /// transaction on a copy of the warehouse that replaces it at the end (docs/ARCHITECTURE.md).
     public func run(rerunOnly: Bool = false) throws -> RunSummary {
         let started = Date()
-        let pipeline = try Pipeline.load(path: options.pipelinePath, warehouseOverride: options.warehouse, checkFiles: false)
+        let startedAt = Warehouse.now()
+        var plan = try self.plan()
+        do {
+            if !rerunOnly { try hashSources(&plan) }
+        } catch {
+            throw recordEarlyFailure(pipeline: plan.pipeline, structureYear: plan.structureYear, startedAt: startedAt, started: started, error: error)
+        }
+        let pipeline = plan.pipeline
+        let warehouse = try Warehouse(path: pipeline.warehousePath, pipeline: pipeline.definition.name, takeOver: options.replace)
+        var summary = RunSummary(status: .success, runId: nil, pipeline: pipeline.definition.name, warehouse: pipeline.warehousePath,
+                                 structureYear: plan.structureYear)
+        summary.fetch = options.fetched
+        for f in options.fetched where f.status == .stale {
+            summary.warnings.append("source \(f.source) is stale: \(f.reason ?? "the download failed"); using the previous file")
+        }
+        if !rerunOnly && !options.fullRefresh && plan.deferred.isEmpty,
+           let last = try warehouse.queue.read({ try Warehouse.lastSuccessfulFingerprint($0) }), last == plan.fingerprint {
+            do { try recordNoChange(plan, warehouse: warehouse, summary: &summary) } catch {
+                throw recordEarlyFailure(pipeline: pipeline, structureYear: plan.structureYear, startedAt: startedAt, started: started, error: error)
+            }
+            summary.elapsedSeconds = Date().timeIntervalSince(started)
+            try writeRunRecord(summary, warehousePath: pipeline.warehousePath)
+            return summary
+        }
+        do {
+            try warehouse.transaction { db in
+                let runId = try Warehouse.startRun(db, pipeline: pipeline.definition.name, command: options.command, structureYear: plan.structureYear)
+                summary.runId = runId
+                var preloaded: [String: [String: [StagedRow]]] = [:]
+                if !rerunOnly {
+                    preloaded = try stageSources(db, pipeline: pipeline, regions: plan.regions, runId: runId, hashes: &plan.hashes,
+                                                 deferred: plan.deferred, summary: &summary)
+                    #if os(Linux)
+                    // The reading thread's malloc arena keeps what it freed; give it back
+                    // before harmonising, so peak memory is the larger phase, not the sum.
+                    _ = glibcMallocTrim(0)
+                    #endif
+                } else {
+                    summary.sourcesReused = try Warehouse.sourceCount(db)
+                }
+                try derive(db, plan, runId: runId, preloaded: preloaded, summary: &summary)
+                try publish(db, plan, runId: runId, summary: &summary)
+            }
+        } catch {
+            throw recordEarlyFailure(pipeline: pipeline, structureYear: plan.structureYear, startedAt: startedAt, started: started, error: error, warehouse: warehouse)
+        }
+        observe(.published(warehouse: pipeline.warehousePath, runId: summary.runId ?? 0))
+        summary.elapsedSeconds = Date().timeIntervalSince(started)
+        try writeRunRecord(summary, warehousePath: pipeline.warehousePath)
+        return summary
+    }
+
+    /// Plan: the pipeline (loaded once), the change catalogue and register, the structure year.
+    func plan() throws -> Plan {
+        let pipeline = try loaded ?? Pipeline.load(path: options.pipelinePath, warehouseOverride: options.warehouse, checkFiles: false)
         let catalogPath = options.catalogPath ?? pipeline.catalogPath
         guard let catalogData = FileManager.default.contents(atPath: catalogPath) else {
             throw RunFailure("\(catalogPath): error: change catalogue not found")
@@ -128,165 +211,127 @@ public final class Runner {
         if let y = options.structureYear { structureYear = y }
         else if case .year(let y) = pipeline.definition.harmonisation?.structure_year { structureYear = y }
         if let problem = regions.structureProblem(structureYear) { throw DefinitionError(["error: \(problem)"]) }
-        let stable = options.structureYear == nil && pipeline.definition.harmonisation?.structure_year == .stable
-        let maxRejects = options.maxRejects ?? pipeline.definition.max_rejects ?? 0
+        return Plan(pipeline: pipeline, catalogData: catalogData, registerData: registerData, regions: regions, structureYear: structureYear,
+                    stable: options.structureYear == nil && pipeline.definition.harmonisation?.structure_year == .stable,
+                    maxRejects: options.maxRejects ?? pipeline.definition.max_rejects ?? 0)
+    }
 
-        // Hash sources before the transaction; a missing file fails the run before anything is
-        // written, and the failure is still recorded in etl_run and the run record. A source
-        // the warehouse has never staged will be staged whatever its hash, so it is only
-        // checked to be readable here and hashed on a second thread while it is staged.
-        var hashes: [String: String] = [:]
-        var deferred = Set<String>()
-        let startedAt = Warehouse.now()
-        do {
-            if !rerunOnly {
-                let known = Runner.stagedSourceIds(warehousePath: pipeline.warehousePath)
-                for s in pipeline.definition.sources {
-                    try Interrupt.check()
-                    let p = pipeline.sourcePath(s)
-                    guard FileManager.default.fileExists(atPath: p) else { throw RunFailure("\(p): error: source file not found (source \(s.id))") }
-                    do {
-                        if let known, !known.contains(s.id), !options.fullRefresh {
-                            _ = try ChunkedFile(path: p)
-                            deferred.insert(s.id)
-                        } else {
-                            hashes[s.id] = try contentHash(path: p)
-                        }
-                    } catch let e as ReadError { throw RunFailure("\(p): error: cannot read source \(s.id): \(e.message)") }
-                }
-            }
-        } catch {
-            throw recordEarlyFailure(pipeline: pipeline, structureYear: structureYear, startedAt: startedAt, started: started, error: error)
-        }
-        func fingerprintOf(_ hashes: [String: String]) -> String {
-            sha256(pipeline.definitionBytes + [catalogData] + registerData
-                + hashes.sorted { $0.key < $1.key }.map { Data("\($0.key)=\($0.value)".utf8) }
-                + [Data("structure=\(structureYear);v=\(Runner.derivationVersion)".utf8)])
-        }
-        // With a source never staged the run cannot be a no-op; the fingerprint waits for its hash.
-        var fingerprint = fingerprintOf(hashes)
-
-        let warehouse = try Warehouse(path: pipeline.warehousePath, pipeline: pipeline.definition.name, takeOver: options.replace)
-        var summary = RunSummary(status: .success, runId: nil, pipeline: pipeline.definition.name, warehouse: pipeline.warehousePath, structureYear: structureYear)
-        summary.fetch = options.fetched
-        for f in options.fetched where f.status == .stale {
-            summary.warnings.append("source \(f.source) is stale: \(f.reason ?? "the download failed"); using the previous file")
-        }
-
-        if !rerunOnly && !options.fullRefresh && deferred.isEmpty,
-           let last = try warehouse.queue.read({ try Warehouse.lastSuccessfulFingerprint($0) }), last == fingerprint {
-            // Nothing changed since the last good run: record it and publish nothing new.
+    /// Hashes the sources before the transaction; a missing file fails the run before anything
+    /// is written. A source the warehouse has never staged will be staged whatever its hash, so
+    /// it is only checked to be readable here and hashed on a second thread while it is staged.
+    func hashSources(_ plan: inout Plan) throws {
+        let pipeline = plan.pipeline
+        let known = Runner.stagedSourceIds(warehousePath: pipeline.warehousePath)
+        for s in pipeline.definition.sources {
+            try Interrupt.check()
+            let p = pipeline.sourcePath(s)
+            guard FileManager.default.fileExists(atPath: p) else { throw RunFailure("\(p): error: source file not found (source \(s.id))") }
             do {
-                try warehouse.update { db in
-                    let id = try Warehouse.startRun(db, pipeline: pipeline.definition.name, command: options.command, structureYear: structureYear)
-                    var c = Warehouse.RunCounts()
-                    c.sourcesReused = pipeline.definition.sources.count
-                    summary.runId = id
-                    try Warehouse.finishRun(db, runId: id, status: "success", counts: c, fingerprint: fingerprint, message: "no change since the last successful run")
-                }
-            } catch {
-                throw recordEarlyFailure(pipeline: pipeline, structureYear: structureYear, startedAt: startedAt, started: started, error: error)
-            }
-            summary.status = .noChange
-            summary.sourcesReused = pipeline.definition.sources.count
-            summary.elapsedSeconds = Date().timeIntervalSince(started)
-            observe(.noChange)
-            try writeRunRecord(summary, warehousePath: pipeline.warehousePath)
-            return summary
-        }
-
-        do {
-            try warehouse.transaction { db in
-                let runId = try Warehouse.startRun(db, pipeline: pipeline.definition.name, command: options.command, structureYear: structureYear)
-                summary.runId = runId
-                var preloaded: [String: [String: [StagedRow]]] = [:]
-                if !rerunOnly {
-                    preloaded = try stageSources(db, pipeline: pipeline, regions: regions, runId: runId, hashes: &hashes, deferred: deferred,
-                                                 summary: &summary)
-                    if !deferred.isEmpty { fingerprint = fingerprintOf(hashes) }
-                    #if os(Linux)
-                    // The reading thread's malloc arena keeps what it freed; give it back
-                    // before harmonising, so peak memory is the larger phase, not the sum.
-                    _ = glibcMallocTrim(0)
-                    #endif
+                if let known, !known.contains(s.id), !options.fullRefresh {
+                    _ = try ChunkedFile(path: p)
+                    plan.deferred.insert(s.id)
                 } else {
-                    summary.sourcesReused = try Warehouse.sourceCount(db)
+                    plan.hashes[s.id] = try contentHash(path: p)
                 }
-                try Runner.injectedFailure("harmonise")
-                let t0 = Date()
-                var deriver = try Deriver(db: db, pipeline: pipeline, regions: regions, structureYear: structureYear, preloaded: preloaded, stable: stable)
-                preloaded = [:]
-                try Vintages.keepPrevious(db)
-                let writer = try FactWriter(db, runId: runId, structureYear: structureYear, regions: regions, indicators: pipeline.indicators)
-                defer { writer.close() }
-                if let units = deriver.harmoniser.stable {
-                    try writer.writeUnits(units)
-                    summary.stableUnits = units.units.count
-                }
-                var computed: [(IndicatorDefinition, [IndicatorValue])] = []
-                for (i, def) in pipeline.indicators.enumerated() {
-                    try Interrupt.check()
-                    let values = try deriver.indicator(def)
-                    for v in values { try writer.write(v) }
-                    // Groups need the values, not their lineage and notes, which are written.
-                    computed.append((def, values.map { v in var v = v; v.lineage = []; v.note = nil; return v }))
-                    deriver.keepOnly(measuresOf: pipeline.indicators[(i + 1)...])
-                }
-                // Comparison groups over the municipal values of the target structure.
-                // Walked in place rather than gathered into one array: a copy of every value
-                // was the largest allocation of the run.
-                var yearSet = Set<Int>()
-                for (_, values) in computed { for v in values { yearSet.insert(v.key.year) } }
-                let years = yearSet.sorted()
-                var groups = try GroupLoader.groups(pipeline.definition.groups, pipeline: pipeline, regions: regions, structureYear: structureYear, years: years)
-                if !groups.isEmpty {
-                    let (codes, national) = GroupMembership.municipalities(in: computed.lazy.flatMap(\.1))
-                    groups = GroupMembership.withCountyMembers(groups, codes: codes)
-                    try writer.writeGroups(groups, years: years, nationalMembers: national)
-                    for (def, values) in computed {
-                        try Interrupt.check()
-                        // A count of a register listing only non-zero rows: members without a row count as 0.
-                        let absentZero = def.kind == .count && (def.measure.flatMap { pipeline.definition.measures[$0] }?.absentIsZero ?? false)
-                        for g in GroupEngine.aggregate(def, values: values, groups: groups, absentIsZero: absentZero, nationalMembers: national) {
-                            try writer.write(g)
-                        }
-                    }
-                }
-                summary.facts = writer.written
-                summary.indicators = pipeline.indicators.count
-                summary.outOfValidity = try Staging.outOfValidityCount(db)
-                summary.special = try Staging.specialCount(db)
-                summary.gates = deriver.gates
-                // Every warning with what it is about: the run's own (stale sources) first.
-                var diagnostics = summary.warnings.map { Diagnostic.warning($0, code: "stale-source") }
-                diagnostics += deriver.diagnostics + deriver.gates.map { Diagnostic.warning($0, code: "consistency-gate") }
-                if regions.register == nil {
-                    diagnostics.append(.warning("no municipality register (\(pipeline.registerPath ?? "register/")): codes the change catalogue does not name are taken as valid in every year", code: "no-register"))
-                }
-                summary.warnings = diagnostics.map(\.description)
-                for d in diagnostics { try Warehouse.warn(db, runId: runId, d); observe(.warning(d.description)) }
-                summary.steps.append(.init(step: "harmonise", status: "ok", seconds: Date().timeIntervalSince(t0), rows: writer.written,
-                                           detail: "structure year \(structureYear)"))
-                observe(.harmonised(structureYear: structureYear, facts: writer.written, indicators: pipeline.indicators.count))
-                let tv = Date()
-                summary.changes = try Runner.publishVintage(db, runId: runId, structureYear: structureYear, pipeline: pipeline,
-                                                         carryOver: !options.replace)
-                summary.changes?.seconds = Date().timeIntervalSince(tv)
-                summary.changes?.versionSeconds = versionSeconds
-                if summary.rejected > maxRejects { summary.status = .rejectsOverLimit }
-                var c = Warehouse.RunCounts()
-                c.sourcesRead = summary.sourcesRead; c.sourcesReused = summary.sourcesReused; c.staged = summary.staged
-                c.rejected = summary.rejected; c.facts = summary.facts; c.warnings = summary.warnings.count
-                try Warehouse.finishRun(db, runId: runId, status: summary.status.rawValue, counts: c, fingerprint: fingerprint,
-                                        message: summary.rejected > 0 ? "\(summary.rejected) rows rejected; see etl_reject where run_id = \(runId)" : nil)
-            }
-        } catch {
-            throw recordEarlyFailure(pipeline: pipeline, structureYear: structureYear, startedAt: startedAt, started: started, error: error, warehouse: warehouse)
+            } catch let e as ReadError { throw RunFailure("\(p): error: cannot read source \(s.id): \(e.message)") }
         }
-        observe(.published(warehouse: pipeline.warehousePath, runId: summary.runId ?? 0))
-        summary.elapsedSeconds = Date().timeIntervalSince(started)
-        try writeRunRecord(summary, warehousePath: pipeline.warehousePath)
-        return summary
+    }
+
+    /// Nothing changed since the last good run: record it and publish nothing new.
+    func recordNoChange(_ plan: Plan, warehouse: Warehouse, summary: inout RunSummary) throws {
+        let pipeline = plan.pipeline
+        var id: Int64 = 0
+        try warehouse.update { db in
+            id = try Warehouse.startRun(db, pipeline: pipeline.definition.name, command: options.command, structureYear: plan.structureYear)
+            var c = Warehouse.RunCounts()
+            c.sourcesReused = pipeline.definition.sources.count
+            try Warehouse.finishRun(db, runId: id, status: "success", counts: c, fingerprint: plan.fingerprint, message: "no change since the last successful run")
+        }
+        summary.runId = id
+        summary.status = .noChange
+        summary.sourcesReused = pipeline.definition.sources.count
+        observe(.noChange)
+    }
+
+    /// Derive: every indicator harmonised to the structure year and written with its lineage,
+    /// then the comparison groups, then the run's warnings.
+    func derive(_ db: Database, _ plan: Plan, runId: Int64, preloaded: [String: [String: [StagedRow]]], summary: inout RunSummary) throws {
+        let pipeline = plan.pipeline
+        try Runner.injectedFailure("harmonise")
+        let t0 = Date()
+        var deriver = try Deriver(db: db, pipeline: pipeline, regions: plan.regions, structureYear: plan.structureYear, preloaded: preloaded,
+                                  stable: plan.stable)
+        try Vintages.keepPrevious(db)
+        let writer = try FactWriter(db, runId: runId, structureYear: plan.structureYear, regions: plan.regions, indicators: pipeline.indicators)
+        defer { writer.close() }
+        if let units = deriver.harmoniser.stable {
+            try writer.writeUnits(units)
+            summary.stableUnits = units.units.count
+        }
+        var computed: [(IndicatorDefinition, [IndicatorValue])] = []
+        for (i, def) in pipeline.indicators.enumerated() {
+            try Interrupt.check()
+            let values = try deriver.indicator(def)
+            for v in values { try writer.write(v) }
+            // Groups need the values, not their lineage and notes, which are written.
+            computed.append((def, values.map { v in var v = v; v.lineage = []; v.note = nil; return v }))
+            deriver.keepOnly(measuresOf: pipeline.indicators[(i + 1)...])
+        }
+        try writeGroups(plan, computed: computed, writer: writer)
+        summary.facts = writer.written
+        summary.indicators = pipeline.indicators.count
+        summary.outOfValidity = try Staging.outOfValidityCount(db)
+        summary.special = try Staging.specialCount(db)
+        summary.gates = deriver.gates
+        // Every warning with what it is about: the run's own (stale sources) first.
+        var diagnostics = summary.warnings.map { Diagnostic.warning($0, code: "stale-source") }
+        diagnostics += deriver.diagnostics + deriver.gates.map { Diagnostic.warning($0, code: "consistency-gate") }
+        if plan.regions.register == nil {
+            diagnostics.append(.warning("no municipality register (\(pipeline.registerPath ?? "register/")): codes the change catalogue does not name are taken as valid in every year", code: "no-register"))
+        }
+        summary.warnings = diagnostics.map(\.description)
+        for d in diagnostics { try Warehouse.warn(db, runId: runId, d); observe(.warning(d.description)) }
+        summary.steps.append(.init(step: "harmonise", status: "ok", seconds: Date().timeIntervalSince(t0), rows: writer.written,
+                                   detail: "structure year \(plan.structureYear)"))
+        observe(.harmonised(structureYear: plan.structureYear, facts: writer.written, indicators: pipeline.indicators.count))
+    }
+
+    /// Comparison groups over the municipal values of the target structure. Walked in place
+    /// rather than gathered into one array: a copy of every value was the largest allocation.
+    func writeGroups(_ plan: Plan, computed: [(IndicatorDefinition, [IndicatorValue])], writer: FactWriter) throws {
+        let pipeline = plan.pipeline
+        var yearSet = Set<Int>()
+        for (_, values) in computed { for v in values { yearSet.insert(v.key.year) } }
+        let years = yearSet.sorted()
+        var groups = try GroupLoader.groups(pipeline.definition.groups, pipeline: pipeline, regions: plan.regions, structureYear: plan.structureYear, years: years)
+        guard !groups.isEmpty else { return }
+        let (codes, national) = GroupMembership.municipalities(in: computed.lazy.flatMap(\.1))
+        groups = GroupMembership.withCountyMembers(groups, codes: codes)
+        try writer.writeGroups(groups, years: years, nationalMembers: national)
+        for (def, values) in computed {
+            try Interrupt.check()
+            // A count of a register listing only non-zero rows: members without a row count as 0.
+            let absentZero = def.kind == .count && (def.measure.flatMap { pipeline.definition.measures[$0] }?.absentIsZero ?? false)
+            for g in GroupEngine.aggregate(def, values: values, groups: groups, absentIsZero: absentZero, nationalMembers: national) {
+                try writer.write(g)
+            }
+        }
+    }
+
+    /// Publish and record: what changed against the previous publication (the vintage), then
+    /// the run's row in etl_run with its counts and fingerprint. The transaction commits after.
+    func publish(_ db: Database, _ plan: Plan, runId: Int64, summary: inout RunSummary) throws {
+        let tv = Date()
+        summary.changes = try Runner.publishVintage(db, runId: runId, structureYear: plan.structureYear, pipeline: plan.pipeline,
+                                                    carryOver: !options.replace)
+        summary.changes?.seconds = Date().timeIntervalSince(tv)
+        summary.changes?.versionSeconds = versionSeconds
+        if summary.rejected > plan.maxRejects { summary.status = .rejectsOverLimit }
+        var c = Warehouse.RunCounts()
+        c.sourcesRead = summary.sourcesRead; c.sourcesReused = summary.sourcesReused; c.staged = summary.staged
+        c.rejected = summary.rejected; c.facts = summary.facts; c.warnings = summary.warnings.count
+        try Warehouse.finishRun(db, runId: runId, status: summary.status.rawValue, counts: c, fingerprint: plan.fingerprint,
+                                message: summary.rejected > 0 ? "\(summary.rejected) rows rejected; see etl_reject where run_id = \(runId)" : nil)
     }
 
     /// Stages the sources that changed; returns the rows of the measures the indicators read
