@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The national-scale benchmark (issue 10). One command, from the repository root or anywhere:
 #
-#     Benchmarks/run.sh                                  # 5 million observations (the default; ~12 min here)
+#     Benchmarks/run.sh                                  # 5 million observations (the default; ~15 min here)
 #     Benchmarks/run.sh --observations 1000000           # a quicker run
 #
 # Builds etl in release mode, generates the workload (SSB CSV, JSON-stat, SDMX) into a scratch
