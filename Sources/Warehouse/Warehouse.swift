@@ -150,10 +150,22 @@ public final class Warehouse {
         return try DatabaseQueue(path: path, configuration: config)
     }
 
+    /// A copy at most this large before the run (a new warehouse, or a small one) keeps its
+    /// rollback journal in memory: the journal holds at most the pages the copy had, so memory
+    /// stays bounded by this.
+    static let memoryJournalLimit: Int64 = 4 << 20
+
     /// Runs `body` in one immediate transaction on a copy of the warehouse and publishes the
     /// copy by renaming it over the warehouse: all of it is published, or none. A signal
-    /// (`Interrupt`) before the commit rolls it back and throws `Interrupted`. The copy is in
-    /// WAL mode while the body runs, and put back in rollback-journal mode before the rename.
+    /// (`Interrupt`) before the commit rolls it back and throws `Interrupted`.
+    ///
+    /// The copy is the run's own scratch file until the rename, which syncs it to disk first;
+    /// a run that fails removes it. So it needs a journal only to roll back (a failed
+    /// statement, a savepoint), never to survive a crash: a small copy (a first publish) keeps
+    /// it in memory and writes each page once, straight into the file, without syncing; a
+    /// larger one runs in WAL mode, so the journal of a big change is on disk, not in memory,
+    /// and is checkpointed into the file at the end. Either way the copy is in rollback-journal
+    /// mode when it is renamed, so a reader needs no `-wal` or `-shm` file.
     public func transaction<T>(_ body: (Database) throws -> T) throws -> T {
         let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
         let copyPath = target + ".publishing"
@@ -168,7 +180,15 @@ public final class Warehouse {
         let copy = try DatabaseQueue(path: copyPath, configuration: configuration)
         try queue.backup(to: copy)
         try copy.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA journal_mode = WAL")
+            let size = try Int64.fetchOne(db, sql: "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()") ?? .max
+            let inMemory = size <= Warehouse.memoryJournalLimit
+            if inMemory {
+                let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode = MEMORY")
+                guard mode == "memory" else { throw WarehouseError("\(copyPath): cannot keep the journal in memory (journal_mode is \(mode ?? "unknown"))") }
+                try db.execute(sql: "PRAGMA synchronous = OFF")
+            } else {
+                try db.execute(sql: "PRAGMA journal_mode = WAL")
+            }
             Interrupt.arm(true)
             defer { Interrupt.arm(false) }
             try db.inTransaction(.immediate) {
@@ -177,7 +197,7 @@ public final class Warehouse {
                 Interrupt.arm(false)  // from here the run publishes whatever comes
                 return .commit
             }
-            try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+            if !inMemory { try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
             let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode = DELETE")
             guard mode == "delete" else { throw WarehouseError("\(copyPath): cannot leave WAL mode (journal_mode is \(mode ?? "unknown"))") }
         }
