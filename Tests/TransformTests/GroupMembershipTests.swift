@@ -42,3 +42,25 @@ import Testing
         #expect(filled[0].members(in: 2020) == ["3118", "3101"])
     }
 }
+
+/// Breakdown kinds for every combination of the dimensions the views single out.
+@Suite struct BreakdownTests {
+    @Test func kindsFollowTheDimensionNamedAlone() {
+        #expect(Breakdown.kind(of: "") == .total)
+        let single: [(String, Breakdown.Kind)] = [("alder", .age), ("Alder", .age), ("kjonn", .sex), ("kjønn", .sex), ("tjeneste", .service),
+                                                  ("art", .service), ("region2", .other), ("\u{1}measure", .other)]
+        for (dim, kind) in single {
+            #expect(Breakdown.kind(of: "\(dim)=1") == kind, "\(dim)")
+            for (other, _) in single where other != dim {
+                #expect(Breakdown.kind(of: "\(dim)=1;\(other)=2") == .other, "\(dim) with \(other)")
+            }
+        }
+    }
+
+    @Test func labelsComeFromTheSourcesElseTheCodes() {
+        let labels = ["kjonn=2": "Kvinner", "alder=080-089": "80-89 år"]
+        #expect(Breakdown.label(of: "", labels: labels) == "I alt")
+        #expect(Breakdown.label(of: "kjonn=2;alder=080-089", labels: labels) == "Kvinner, 80-89 år")
+        #expect(Breakdown.label(of: "Kjonn=1", labels: labels) == "1")
+    }
+}
