@@ -3,7 +3,7 @@ import PackageDescription
 
 // Upcoming features on for every target of ours, as Swift 6 hygiene.
 let strict: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("ExistentialAny")
 ]
 
 let package = Package(
@@ -14,14 +14,14 @@ let package = Package(
         // The readers as a library, for the fuzz harness in Fuzz/ (a separate package).
         .library(name: "Ingest", targets: ["Ingest"]),
         // The benchmark's synthetic national workload, for Benchmarks/ and the tests.
-        .library(name: "Workload", targets: ["Workload"]),
+        .library(name: "Workload", targets: ["Workload"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
-        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1")
     ],
     targets: [
         .systemLibrary(
@@ -61,7 +61,7 @@ let package = Package(
             dependencies: [
                 "Ingest", "Transform",
                 .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift")
             ],
             swiftSettings: strict
         ),
@@ -71,7 +71,7 @@ let package = Package(
                 "Ingest", "Transform", "Warehouse", "Fetch",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Crypto", package: "swift-crypto")
             ],
             swiftSettings: strict
         ),
@@ -81,7 +81,7 @@ let package = Package(
             dependencies: [
                 "Warehouse", "Transform",
                 .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Mustache", package: "swift-mustache")
             ],
             swiftSettings: strict
         ),
@@ -90,32 +90,40 @@ let package = Package(
             dependencies: [
                 "Ingest", "Transform", "Warehouse", "Pipeline", "Fetch", "Report",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDB", package: "GRDB.swift")
             ],
             swiftSettings: strict
         ),
         // What every test suite shares: collecting sinks, temporary folders removed even when a
         // test throws, the process runner, a small pipeline builder.
-        .target(name: "TestSupport", dependencies: [
-            "Ingest",
-            .product(name: "GRDB", package: "GRDB.swift"),
-        ], path: "Tests/TestSupport", swiftSettings: strict),
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "Ingest",
+                .product(name: "GRDB", package: "GRDB.swift")
+            ], path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "TransformTests", dependencies: ["Transform", "Ingest", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "WarehouseTests", dependencies: [
-            "Warehouse", "Transform", "Ingest", "TestSupport",
-            .product(name: "GRDB", package: "GRDB.swift"),
-        ], swiftSettings: strict),
-        .testTarget(name: "FetchTests", dependencies: [
-            "Fetch", "Ingest", "Pipeline", "TestSupport",
-            .product(name: "GRDB", package: "GRDB.swift"),
-        ], swiftSettings: strict),
+        .testTarget(
+            name: "WarehouseTests",
+            dependencies: [
+                "Warehouse", "Transform", "Ingest", "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift")
+            ], swiftSettings: strict),
+        .testTarget(
+            name: "FetchTests",
+            dependencies: [
+                "Fetch", "Ingest", "Pipeline", "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift")
+            ], swiftSettings: strict),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Transform"], swiftSettings: strict),
-        .testTarget(name: "EndToEndTests", dependencies: [
-            "Pipeline", "Warehouse", "Transform", "Ingest", "TestSupport", "Workload",
-            .product(name: "GRDB", package: "GRDB.swift"),
-            .product(name: "Yams", package: "Yams"),
-        ], exclude: ["Golden"], swiftSettings: strict),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                "Pipeline", "Warehouse", "Transform", "Ingest", "TestSupport", "Workload",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Yams", package: "Yams")
+            ], exclude: ["Golden"], swiftSettings: strict)
     ],
     swiftLanguageModes: [.v6]
 )

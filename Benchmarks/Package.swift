@@ -11,7 +11,7 @@ let package = Package(
     dependencies: [
         .package(name: "etl", path: ".."),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0")
     ],
     targets: [
         .executableTarget(
@@ -20,10 +20,10 @@ let package = Package(
                 .product(name: "Workload", package: "etl"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift")
             ],
             path: "Sources/etl-bench"
-        ),
+        )
     ],
     swiftLanguageModes: [.v6]
 )

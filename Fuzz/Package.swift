@@ -11,18 +11,19 @@ let package = Package(
     name: "EtlFuzz",
     platforms: [.macOS(.v14)],
     dependencies: [
-        .package(name: "etl", path: ".."),
+        .package(name: "etl", path: "..")
     ],
     targets: [
         .target(
             name: "FuzzSupport",
             dependencies: [.product(name: "Ingest", package: "etl")]
-        ),
-    ] + readers.map { name in
-        .executableTarget(
-            name: name,
-            dependencies: ["FuzzSupport", .product(name: "Ingest", package: "etl")]
         )
-    },
+    ]
+        + readers.map { name in
+            .executableTarget(
+                name: name,
+                dependencies: ["FuzzSupport", .product(name: "Ingest", package: "etl")]
+            )
+        },
     swiftLanguageModes: [.v6]
 )

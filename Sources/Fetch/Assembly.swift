@@ -21,8 +21,9 @@ public enum Assembly {
     /// Parses and checks a JSON-stat 2.0 dataset: class, id/size, categories, and `value` of the right length.
     static func parseDataset(_ data: Data) throws -> Dataset {
         let any: Any
-        do { any = try JSONSerialization.jsonObject(with: data) }
-        catch { throw AssemblyError("not valid JSON (\(data.count) bytes; cut short?)") }
+        do { any = try JSONSerialization.jsonObject(with: data) } catch {
+            throw AssemblyError("not valid JSON (\(data.count) bytes; cut short?)")
+        }
         guard let root = any as? [String: Any] else { throw AssemblyError("not a JSON object") }
         guard let cls = root["class"] as? String else { throw AssemblyError("no `class`; expected a JSON-stat 2.0 dataset") }
         guard cls == "dataset" else { throw AssemblyError("class is \"\(cls)\", expected \"dataset\"") }
@@ -45,8 +46,9 @@ public enum Assembly {
                 throw AssemblyError("dimension \(id) has no `category`")
             }
             var codes: [String]
-            if let list = cat["index"] as? [String] { codes = list }
-            else if let obj = cat["index"] as? [String: Any] {
+            if let list = cat["index"] as? [String] {
+                codes = list
+            } else if let obj = cat["index"] as? [String: Any] {
                 codes = Array(repeating: "", count: sizes[n])
                 for (k, v) in obj {
                     guard let p = (v as? NSNumber)?.intValue, p >= 0, p < sizes[n], codes[p].isEmpty else {
@@ -54,14 +56,19 @@ public enum Assembly {
                     }
                     codes[p] = k
                 }
-            } else if let labels = cat["label"] as? [String: Any], labels.count == 1 { codes = Array(labels.keys) }
-            else { throw AssemblyError("dimension \(id) has no `category.index`") }
+            } else if let labels = cat["label"] as? [String: Any], labels.count == 1 {
+                codes = Array(labels.keys)
+            } else {
+                throw AssemblyError("dimension \(id) has no `category.index`")
+            }
             guard codes.count == sizes[n] else { throw AssemblyError("dimension \(id) has \(codes.count) categories but size \(sizes[n])") }
             categories.append(codes)
         }
         var values: [Any]
         if let list = root["value"] as? [Any] {
-            guard list.count == total else { throw AssemblyError("`value` has \(list.count) entries, expected \(total) (product of size \(sizes))") }
+            guard list.count == total else {
+                throw AssemblyError("`value` has \(list.count) entries, expected \(total) (product of size \(sizes))")
+            }
             values = list
         } else if let obj = root["value"] as? [String: Any] {
             values = Array(repeating: NSNull(), count: total)
@@ -69,12 +76,16 @@ public enum Assembly {
                 guard let i = Int(k), i >= 0, i < total else { throw AssemblyError("`value` key \"\(k)\" outside 0..<\(total)") }
                 values[i] = v
             }
-        } else { throw AssemblyError("no `value`") }
+        } else {
+            throw AssemblyError("no `value`")
+        }
         var status: [Int: String] = [:]
-        if let s = root["status"] as? String { for i in 0..<total { status[i] = s } }
-        else if let list = root["status"] as? [Any] {
-            if list.count == 1, let s = list[0] as? String { for i in 0..<total { status[i] = s } }
-            else {
+        if let s = root["status"] as? String {
+            for i in 0..<total { status[i] = s }
+        } else if let list = root["status"] as? [Any] {
+            if list.count == 1, let s = list[0] as? String {
+                for i in 0..<total { status[i] = s }
+            } else {
                 guard list.count == total else { throw AssemblyError("`status` has \(list.count) entries, expected \(total)") }
                 for (i, v) in list.enumerated() { if let s = v as? String { status[i] = s } }
             }
@@ -98,7 +109,9 @@ public enum Assembly {
         if parts.count == 1 { try validateJSONStat(parts[0]); return parts[0] }
         var sets: [Dataset] = []
         for (i, p) in parts.enumerated() {
-            do { sets.append(try parseDataset(p)) } catch let e as AssemblyError { throw AssemblyError("part \(i + 1) of \(parts.count): \(e.message)") }
+            do { sets.append(try parseDataset(p)) } catch let e as AssemblyError {
+                throw AssemblyError("part \(i + 1) of \(parts.count): \(e.message)")
+            }
         }
         let ids = sets[0].ids
         for (i, s) in sets.enumerated() where s.ids != ids {
@@ -175,8 +188,9 @@ public enum Assembly {
             dims[id] = dim
         }
         root["dimension"] = dims
-        do { return try JSONSerialization.data(withJSONObject: root, options: [.sortedKeys]) }
-        catch { throw AssemblyError("could not write the merged dataset: \(error)") }
+        do { return try JSONSerialization.data(withJSONObject: root, options: [.sortedKeys]) } catch {
+            throw AssemblyError("could not write the merged dataset: \(error)")
+        }
     }
 
     /// Checks a CSV response: not empty, and a header line first.
@@ -200,10 +214,11 @@ public enum Assembly {
             let body = stripBOM(p)
             let h = firstLine(body)
             guard trimmedEOL(h) == header else {
-                throw AssemblyError("part \(i + 1) has a different CSV header from part 1 (split along a heading dimension?); fetch json-stat2 instead")
+                throw AssemblyError(
+                    "part \(i + 1) has a different CSV header from part 1 (split along a heading dimension?); fetch json-stat2 instead")
             }
             if let last = out.last, last != 0x0A { out.append(contentsOf: eol) }
-            out.append(body.subdata(in: body.startIndex + h.count ..< body.endIndex))
+            out.append(body.subdata(in: body.startIndex + h.count..<body.endIndex))
         }
         return out
     }
@@ -223,19 +238,19 @@ public enum Assembly {
     }
 
     static func stripBOM(_ d: Data) -> Data {
-        d.starts(with: [0xEF, 0xBB, 0xBF]) ? d.subdata(in: d.startIndex + 3 ..< d.endIndex) : d
+        d.starts(with: [0xEF, 0xBB, 0xBF]) ? d.subdata(in: d.startIndex + 3..<d.endIndex) : d
     }
 
     /// The first line including its line end.
     static func firstLine(_ d: Data) -> Data {
         guard let nl = d.firstIndex(of: 0x0A) else { return d }
-        return d.subdata(in: d.startIndex ..< nl + 1)
+        return d.subdata(in: d.startIndex..<nl + 1)
     }
 
     static func trimmedEOL(_ d: Data) -> Data {
         var e = d.endIndex
         while e > d.startIndex, d[e - 1] == 0x0A || d[e - 1] == 0x0D { e -= 1 }
-        return d.subdata(in: d.startIndex ..< e)
+        return d.subdata(in: d.startIndex..<e)
     }
 }
 

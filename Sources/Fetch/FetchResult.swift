@@ -35,7 +35,11 @@ public struct FetchResult: Codable, Sendable, Equatable {
         switch status {
         case .fetched:
             s += " \(path)"
-            if let b = bytes { s += " (\(b) bytes" + (cells.map { ", \($0) cells" } ?? "") + ", \(dataRequests) data request\(dataRequests == 1 ? "" : "s"))" }
+            if let b = bytes {
+                s +=
+                    " (\(b) bytes" + (cells.map { ", \($0) cells" } ?? "")
+                    + ", \(dataRequests) data request\(dataRequests == 1 ? "" : "s"))"
+            }
         case .unchanged: s += " \(path)"
         case .stale: s += ", keeping the previous \(path)"
         case .failed: s += ", no file at \(path)"

@@ -48,22 +48,28 @@ public struct FetchSpec: Codable, Sendable, Equatable {
     /// End of the change window (`YYYY-MM-DD`, exclusive); default the day after the fetch.
     public var to: String?
 
-    public init(id: String? = nil, kind: Kind, path: String? = nil, format: Format? = nil, table: String? = nil, lang: String? = nil,
-                select: [String: ValueSelection]? = nil, codelist: [String: String]? = nil,
-                classification: Int? = nil, from: String? = nil, to: String? = nil) {
+    public init(
+        id: String? = nil, kind: Kind, path: String? = nil, format: Format? = nil, table: String? = nil, lang: String? = nil,
+        select: [String: ValueSelection]? = nil, codelist: [String: String]? = nil,
+        classification: Int? = nil, from: String? = nil, to: String? = nil
+    ) {
         self.id = id; self.kind = kind; self.path = path; self.format = format; self.table = table; self.lang = lang
         self.select = select; self.codelist = codelist; self.classification = classification; self.from = from; self.to = to
     }
 
     /// A PxWebApi table request.
-    public static func pxweb(_ table: String, select: [String: ValueSelection], codelist: [String: String]? = nil,
-                             format: Format = .jsonStat2, lang: String = "no", path: String? = nil, id: String? = nil) -> FetchSpec {
+    public static func pxweb(
+        _ table: String, select: [String: ValueSelection], codelist: [String: String]? = nil,
+        format: Format = .jsonStat2, lang: String = "no", path: String? = nil, id: String? = nil
+    ) -> FetchSpec {
         FetchSpec(id: id, kind: .pxweb, path: path, format: format, table: table, lang: lang, select: select, codelist: codelist)
     }
 
     /// A KLASS change-list request.
-    public static func klass(_ classification: Int = 131, from: String, to: String? = nil, format: Format = .json,
-                             path: String? = nil, id: String? = nil) -> FetchSpec {
+    public static func klass(
+        _ classification: Int = 131, from: String, to: String? = nil, format: Format = .json,
+        path: String? = nil, id: String? = nil
+    ) -> FetchSpec {
         FetchSpec(id: id, kind: .klass, path: path, format: format, classification: classification, from: from, to: to)
     }
 
@@ -86,8 +92,9 @@ public struct FetchSpec: Codable, Sendable, Equatable {
         let here = place.isEmpty ? "" : place + ": "
         switch kind {
         case .pxweb:
-            if (table ?? "").isEmpty { p.append("\(here)a pxweb source needs `table` (the table id, e.g. \"12209\")") }
-            else if let t = table, !t.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
+            if (table ?? "").isEmpty {
+                p.append("\(here)a pxweb source needs `table` (the table id, e.g. \"12209\")")
+            } else if let t = table, !t.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
                 p.append("\(here)table \"\(t)\" is not a table id (letters and digits only)")
             }
             if let f = format, f == .json { p.append("\(here)format \"json\" is for KLASS; a pxweb source takes json-stat2 or csv") }
@@ -98,18 +105,32 @@ public struct FetchSpec: Codable, Sendable, Equatable {
                 }
                 if case .codes(let c) = sel, c.isEmpty { p.append("\(here)select.\(dim): empty list; give codes or \"*\"") }
             }
-            for (dim, list) in (codelist ?? [:]).sorted(by: { $0.key < $1.key }) where list.isEmpty || list.contains(where: { $0 == "&" || $0 == "=" || $0 == " " }) {
+            for (dim, list) in (codelist ?? [:]).sorted(by: { $0.key < $1.key })
+            where list.isEmpty || list.contains(where: { $0 == "&" || $0 == "=" || $0 == " " }) {
                 p.append("\(here)codelist.\(dim): \"\(list)\" is not a code list id (e.g. agg_KommSummer)")
             }
-            if classification != nil || from != nil || to != nil { p.append("\(here)classification/from/to belong to klass sources, not pxweb") }
+            if classification != nil || from != nil || to != nil {
+                p.append("\(here)classification/from/to belong to klass sources, not pxweb")
+            }
         case .klass:
             if let f = format, f == .jsonStat2 { p.append("\(here)format \"json-stat2\" is for pxweb; a klass source takes json or csv") }
-            if let c = classification, c <= 0 { p.append("\(here)classification \(c) is not a KLASS id (131 kommune, 104 fylke, 231 KOSTRA region)") }
-            if let f = from { if !FetchSpec.isDate(f) { p.append("\(here)from \"\(f)\" is not a date YYYY-MM-DD") } }
-            else { p.append("\(here)a klass source needs `from` (YYYY-MM-DD, inclusive)") }
-            if let t = to, !FetchSpec.isDate(t) { p.append("\(here)to \"\(t)\" is not a date YYYY-MM-DD (exclusive: 2025-01-02 includes 1 January)") }
-            if let f = from, let t = to, FetchSpec.isDate(f), FetchSpec.isDate(t), t <= f { p.append("\(here)to \(t) is not after from \(f)") }
-            if table != nil || select != nil || codelist != nil { p.append("\(here)table/select/codelist belong to pxweb sources, not klass") }
+            if let c = classification, c <= 0 {
+                p.append("\(here)classification \(c) is not a KLASS id (131 kommune, 104 fylke, 231 KOSTRA region)")
+            }
+            if let f = from {
+                if !FetchSpec.isDate(f) { p.append("\(here)from \"\(f)\" is not a date YYYY-MM-DD") }
+            } else {
+                p.append("\(here)a klass source needs `from` (YYYY-MM-DD, inclusive)")
+            }
+            if let t = to, !FetchSpec.isDate(t) {
+                p.append("\(here)to \"\(t)\" is not a date YYYY-MM-DD (exclusive: 2025-01-02 includes 1 January)")
+            }
+            if let f = from, let t = to, FetchSpec.isDate(f), FetchSpec.isDate(t), t <= f {
+                p.append("\(here)to \(t) is not after from \(f)")
+            }
+            if table != nil || select != nil || codelist != nil {
+                p.append("\(here)table/select/codelist belong to pxweb sources, not klass")
+            }
         }
         return p
     }
@@ -117,7 +138,8 @@ public struct FetchSpec: Codable, Sendable, Equatable {
     static func isDate(_ s: String) -> Bool {
         let parts = s.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]) else { return false }
+            let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2])
+        else { return false }
         return y >= 1800 && (1...12).contains(m) && (1...31).contains(d)
     }
 }
@@ -178,8 +200,11 @@ public struct FetchFile: Codable, Sendable {
         var file: FetchFile
         do {
             let first = data.first(where: { ![0x20, 0x09, 0x0A, 0x0D, 0xEF, 0xBB, 0xBF].contains($0) })
-            if first == UInt8(ascii: "[") { file = FetchFile(sources: try dec.decode([FetchSpec].self, from: data)) }
-            else { file = try dec.decode(FetchFile.self, from: data) }
+            if first == UInt8(ascii: "[") {
+                file = FetchFile(sources: try dec.decode([FetchSpec].self, from: data))
+            } else {
+                file = try dec.decode(FetchFile.self, from: data)
+            }
         } catch {
             throw FetchSpecError(["\(path): error: \(FetchSpecError.describe(error))"])
         }
@@ -214,7 +239,8 @@ public struct FetchSpecError: ExitStatusError, CustomStringConvertible, Sendable
     static func describe(_ error: any Error) -> String {
         guard let e = error as? DecodingError else { return "\(error)" }
         func at(_ path: [any CodingKey]) -> String {
-            path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(in: CharacterSet(charactersIn: "."))
+            path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(
+                in: CharacterSet(charactersIn: "."))
         }
         switch e {
         case .keyNotFound(let k, let c): return "\(at(c.codingPath + [k])): missing"

@@ -18,8 +18,10 @@ public struct Fetcher: Sendable {
     ///   - clock: monotonic time and sleeping (tests pass a virtual clock so retries and the rate limit don't wait).
     ///   - wallClock: the date for `fetched_at`, KLASS's default `to`, and `Retry-After` dates.
     ///   - observe: progress events (requests, retries, splits, results).
-    public init(settings: FetchSettings, client: (any HTTPClient)? = nil, clock: FetchClock = .system,
-                wallClock: @escaping @Sendable () -> Date = { Date() }, observe: @escaping @Sendable (FetchEvent) -> Void = { _ in }) {
+    public init(
+        settings: FetchSettings, client: (any HTTPClient)? = nil, clock: FetchClock = .system,
+        wallClock: @escaping @Sendable () -> Date = { Date() }, observe: @escaping @Sendable (FetchEvent) -> Void = { _ in }
+    ) {
         self.settings = settings
         self.client = client ?? URLSessionHTTPClient()
         self.clock = clock
@@ -61,8 +63,9 @@ public struct Fetcher: Sendable {
             }
         } catch {
             let reason = Self.describe(error)
-            result = FetchResult(source: spec.name, path: target, status: Landing.exists(target) ? .stale : .failed, reason: reason,
-                                 requests: trace.requests, dataRequests: trace.dataURLs.count, cells: nil, updated: nil, bytes: nil)
+            result = FetchResult(
+                source: spec.name, path: target, status: Landing.exists(target) ? .stale : .failed, reason: reason,
+                requests: trace.requests, dataRequests: trace.dataURLs.count, cells: nil, updated: nil, bytes: nil)
         }
         observe(.finished(result))
         return result
@@ -81,10 +84,12 @@ public struct Fetcher: Sendable {
             case .pxweb:
                 let (meta, request) = try await resolve(spec, trace: &trace)
                 plan.updated = meta.updated
-                let planned = try RequestPlanner.split(request, metadata: meta, maxCells: settings.maxCells, maxRequests: settings.maxRequestsPerSource)
+                let planned = try RequestPlanner.split(
+                    request, metadata: meta, maxCells: settings.maxCells, maxRequests: settings.maxRequestsPerSource)
                 plan.requests = planned.map { .init(url: Self.readable(dataURL($0)), cells: $0.cells) }
                 if !settings.force, let prev = previousOrigin(target), prev.query == request.readableQuery,
-                   let u = meta.updated, prev.updated == u {
+                    let u = meta.updated, prev.updated == u
+                {
                     plan.upToDate = "table updated \(u), as when last fetched"
                 }
             case .klass:
@@ -108,7 +113,8 @@ public struct Fetcher: Sendable {
     }
 
     func metadataURL(_ table: String, lang: String) -> URL {
-        settings.pxwebBase.url("/tables/\(PxRequest.encode(table))/metadata", query: "lang=\(PxRequest.encode(lang))&outputFormat=json-stat2")
+        settings.pxwebBase.url(
+            "/tables/\(PxRequest.encode(table))/metadata", query: "lang=\(PxRequest.encode(lang))&outputFormat=json-stat2")
     }
 
     func dataURL(_ r: PxRequest) -> URL {
@@ -133,8 +139,9 @@ public struct Fetcher: Sendable {
             }
             lists[list] = try TableMetadata.parseCodeList(r.body)
         }
-        do { return (meta, try RequestPlanner.resolve(spec, metadata: meta, codeLists: lists)) }
-        catch let e as FetchSpecError { throw FetchFailure.spec(e.problems) }
+        do { return (meta, try RequestPlanner.resolve(spec, metadata: meta, codeLists: lists)) } catch let e as FetchSpecError {
+            throw FetchFailure.spec(e.problems)
+        }
     }
 
     func previousOrigin(_ path: String) -> Origin? {
@@ -147,10 +154,12 @@ public struct Fetcher: Sendable {
         let previous = previousOrigin(path)
         let sameQuery = previous.map { $0.query == query && $0.format == request.format.rawValue } ?? false
         if !settings.force, sameQuery, let u = meta.updated, previous?.updated == u {
-            return FetchResult(source: spec.name, path: path, status: .unchanged, reason: "table updated \(u), as when last fetched",
-                               requests: trace.requests, dataRequests: 0, cells: request.cells, updated: u, bytes: nil)
+            return FetchResult(
+                source: spec.name, path: path, status: .unchanged, reason: "table updated \(u), as when last fetched",
+                requests: trace.requests, dataRequests: 0, cells: request.cells, updated: u, bytes: nil)
         }
-        let planned = try RequestPlanner.split(request, metadata: meta, maxCells: settings.maxCells, maxRequests: settings.maxRequestsPerSource)
+        let planned = try RequestPlanner.split(
+            request, metadata: meta, maxCells: settings.maxCells, maxRequests: settings.maxRequestsPerSource)
         if planned.count > 1 {
             observe(.split(source: spec.name, cells: request.cells, parts: planned.count, reason: "over the limit of \(settings.maxCells)"))
         }
@@ -161,8 +170,9 @@ public struct Fetcher: Sendable {
             if planned.count == 1, !settings.force, sameQuery, let e = previous?.etag { headers["If-None-Match"] = e }
             let got = try await fetchData(r, headers: headers, metadata: meta, depth: 0, trace: &trace)
             if got.count == 1, got[0].status == 304 {
-                return FetchResult(source: spec.name, path: path, status: .unchanged, reason: "not modified (ETag)",
-                                   requests: trace.requests, dataRequests: 0, cells: request.cells, updated: meta.updated, bytes: nil)
+                return FetchResult(
+                    source: spec.name, path: path, status: .unchanged, reason: "not modified (ETag)",
+                    requests: trace.requests, dataRequests: 0, cells: request.cells, updated: meta.updated, bytes: nil)
             }
             if planned.count == 1, got.count == 1 { etag = got[0].header("etag") }
             bodies += got.map(\.body)
@@ -170,23 +180,28 @@ public struct Fetcher: Sendable {
         let data: Data
         do {
             // Each body was checked when it arrived; a merged file is checked again as a whole.
-            if bodies.count == 1 { data = bodies[0] }
-            else if request.format == .csv { data = try Assembly.concatCSV(bodies) }
-            else {
+            if bodies.count == 1 {
+                data = bodies[0]
+            } else if request.format == .csv {
+                data = try Assembly.concatCSV(bodies)
+            } else {
                 data = try Assembly.mergeJSONStat(bodies)
                 try Assembly.validateJSONStat(data)
             }
         } catch let e as AssemblyError {
             throw FetchFailure.invalid(url: Self.readable(dataURL(request)), detail: e.message)
         }
-        let origin = Origin(kind: "pxweb", table: request.table, classification: nil, url: Self.readable(dataURL(request)),
-                            urls: trace.dataURLs, query: query, format: request.format.rawValue, fetched_at: Landing.timestamp(wallClock()),
-                            updated: meta.updated, etag: etag, cells: request.cells, requests: trace.requests, bytes: data.count)
+        let origin = Origin(
+            kind: "pxweb", table: request.table, classification: nil, url: Self.readable(dataURL(request)),
+            urls: trace.dataURLs, query: query, format: request.format.rawValue, fetched_at: Landing.timestamp(wallClock()),
+            updated: meta.updated, etag: etag, cells: request.cells, requests: trace.requests, bytes: data.count)
         return try land(data, origin: origin, previous: previous, spec: spec, path: path, trace: trace)
     }
 
     /// One planned data request; a 403 (query too big) halves it and fetches both halves, recursively.
-    func fetchData(_ r: PxRequest, headers: [String: String], metadata: TableMetadata, depth: Int, trace: inout Trace) async throws -> [HTTPResponse] {
+    func fetchData(_ r: PxRequest, headers: [String: String], metadata: TableMetadata, depth: Int, trace: inout Trace) async throws
+        -> [HTTPResponse]
+    {
         let url = dataURL(r)
         let format = r.format
         do {
@@ -225,14 +240,16 @@ public struct Fetcher: Sendable {
             try Assembly.validateKlass(data, format: format)
         }
         if resp.status == 304 {
-            return FetchResult(source: spec.name, path: path, status: .unchanged, reason: "not modified (ETag)",
-                               requests: trace.requests, dataRequests: 0, cells: nil, updated: nil, bytes: nil)
+            return FetchResult(
+                source: spec.name, path: path, status: .unchanged, reason: "not modified (ETag)",
+                requests: trace.requests, dataRequests: 0, cells: nil, updated: nil, bytes: nil)
         }
         trace.dataURLs.append(Self.readable(url))
-        let origin = Origin(kind: "klass", table: nil, classification: spec.effectiveClassification, url: Self.readable(url),
-                            urls: trace.dataURLs, query: query, format: format.rawValue, fetched_at: Landing.timestamp(wallClock()),
-                            updated: resp.header("last-modified"), etag: resp.header("etag"), cells: nil, requests: trace.requests,
-                            bytes: resp.body.count)
+        let origin = Origin(
+            kind: "klass", table: nil, classification: spec.effectiveClassification, url: Self.readable(url),
+            urls: trace.dataURLs, query: query, format: format.rawValue, fetched_at: Landing.timestamp(wallClock()),
+            updated: resp.header("last-modified"), etag: resp.header("etag"), cells: nil, requests: trace.requests,
+            bytes: resp.body.count)
         return try land(resp.body, origin: origin, previous: previous, spec: spec, path: path, trace: trace)
     }
 
@@ -240,8 +257,9 @@ public struct Fetcher: Sendable {
 
     /// Replaces the landed file (unless the bytes are the same) and writes the sidecar.
     func land(_ data: Data, origin: Origin, previous: Origin?, spec: FetchSpec, path: String, trace: Trace) throws -> FetchResult {
-        var result = FetchResult(source: spec.name, path: path, status: .fetched, reason: nil, requests: trace.requests,
-                                 dataRequests: trace.dataURLs.count, cells: origin.cells, updated: origin.updated, bytes: data.count)
+        var result = FetchResult(
+            source: spec.name, path: path, status: .fetched, reason: nil, requests: trace.requests,
+            dataRequests: trace.dataURLs.count, cells: origin.cells, updated: origin.updated, bytes: data.count)
         if Landing.same(data, as: path) {
             result.status = .unchanged
             result.reason = "downloaded, content identical"
@@ -251,8 +269,9 @@ public struct Fetcher: Sendable {
         } else {
             try Landing.write(data, to: path)
         }
-        do { try Landing.write(try origin.encoded(), to: Origin.sidecarPath(for: path)) }
-        catch { result.reason = "landed, but the origin sidecar was not written: \(Self.describe(error))" }
+        do { try Landing.write(try origin.encoded(), to: Origin.sidecarPath(for: path)) } catch {
+            result.reason = "landed, but the origin sidecar was not written: \(Self.describe(error))"
+        }
         return result
     }
 
@@ -278,13 +297,16 @@ public struct Fetcher: Sendable {
             do {
                 let resp = try await client.send(request)
                 let encoding = resp.header("content-encoding")?.lowercased() ?? "identity"
-                if resp.status != 304, encoding == "identity", let cl = resp.header("content-length").flatMap({ Int($0) }), cl != resp.body.count {
+                if resp.status != 304, encoding == "identity", let cl = resp.header("content-length").flatMap({ Int($0) }),
+                    cl != resp.body.count
+                {
                     last = (nil, false, "body cut short: \(resp.body.count) of \(cl) bytes")
                 } else {
                     switch resp.status {
                     case 200..<300:
-                        do { try validate(resp.body); return resp }
-                        catch { last = (nil, true, "unreadable response: \(Self.describe(error))") }
+                        do { try validate(resp.body); return resp } catch {
+                            last = (nil, true, "unreadable response: \(Self.describe(error))")
+                        }
                     case 304:
                         return resp
                     case 429, 503:
@@ -295,11 +317,15 @@ public struct Fetcher: Sendable {
                         let header = resp.header("retry-after")
                         let asked = Self.retryAfter(header, now: wallClock())
                         let wait = min(asked ?? backoff(throttled), settings.retryAfterCap)
-                        observe(.retry(source: trace.source, url: shown, reason: "HTTP \(resp.status)" + (asked != nil ? " (Retry-After: \(header ?? ""))" : ""), wait: wait))
+                        observe(
+                            .retry(
+                                source: trace.source, url: shown,
+                                reason: "HTTP \(resp.status)" + (asked != nil ? " (Retry-After: \(header ?? ""))" : ""), wait: wait))
                         try await clock.sleep(wait)
                         continue
                     case 300..<400:
-                        throw FetchFailure.http(url: shown, status: resp.status, detail: "redirect to \(resp.header("location") ?? "?") refused")
+                        throw FetchFailure.http(
+                            url: shown, status: resp.status, detail: "redirect to \(resp.header("location") ?? "?") refused")
                     case 500..<600:
                         last = (resp.status, false, Self.snippet(resp.body))
                     default:

@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// One GET request. Only GET is needed: PxWebApi v2 and KLASS take their selections in the query.
@@ -67,9 +67,9 @@ public final class URLSessionHTTPClient: HTTPClient {
         r.httpMethod = "GET"
         for (k, v) in request.headers { r.setValue(v, forHTTPHeaderField: k) }
         let data: Data, response: URLResponse
-        do { (data, response) = try await session.data(for: r) }
-        catch let e as URLError { throw TransportError(Self.describe(e)) }
-        catch { throw TransportError("\(error)") }
+        do { (data, response) = try await session.data(for: r) } catch let e as URLError { throw TransportError(Self.describe(e)) } catch {
+            throw TransportError("\(error)")
+        }
         guard let http = response as? HTTPURLResponse else { throw TransportError("not an HTTP response") }
         var headers: [String: String] = [:]
         for (k, v) in http.allHeaderFields {
@@ -93,8 +93,10 @@ public final class URLSessionHTTPClient: HTTPClient {
 
 /// Answers every redirect with "don't follow"; the 3xx response then reaches the fetcher, which refuses it.
 final class RefuseRedirects: NSObject, URLSessionTaskDelegate, Sendable {
-    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-                    newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) {
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+        newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void
+    ) {
         completionHandler(nil)
     }
 }
@@ -109,7 +111,8 @@ public struct BaseURL: Sendable, Equatable, CustomStringConvertible {
 
     public static func parse(_ s: String) -> BaseURL? {
         guard let c = URLComponents(string: s), let scheme = c.scheme?.lowercased(), scheme == "http" || scheme == "https",
-              let host = c.host, !host.isEmpty, c.query == nil else { return nil }
+            let host = c.host, !host.isEmpty, c.query == nil
+        else { return nil }
         var path = c.percentEncodedPath
         while path.hasSuffix("/") { path.removeLast() }
         return BaseURL(scheme: scheme, host: host.lowercased(), port: c.port, path: path)

@@ -1,8 +1,8 @@
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Where a landed file came from: written beside it as `<file>.origin.json`, and read by the
@@ -52,8 +52,9 @@ enum Landing {
     static func write(_ data: Data, to path: String) throws {
         let url = URL(fileURLWithPath: path)
         let dir = url.deletingLastPathComponent().path
-        do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-        catch { throw FetchFailure.landing("\(dir): cannot create the landing folder: \(error.localizedDescription)") }
+        do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
+            throw FetchFailure.landing("\(dir): cannot create the landing folder: \(error.localizedDescription)")
+        }
         let tmp = dir + "/." + url.lastPathComponent + ".fetch-\(UUID().uuidString.prefix(8)).tmp"
         guard FileManager.default.createFile(atPath: tmp, contents: nil) else {
             throw FetchFailure.landing("\(tmp): cannot create a temporary file in the landing folder")
@@ -77,7 +78,8 @@ enum Landing {
     /// Whether the file at `path` holds exactly `data`.
     static func same(_ data: Data, as path: String) -> Bool {
         guard let attrs = try? FileManager.default.attributesOfItem(atPath: path),
-              (attrs[.size] as? NSNumber)?.intValue == data.count else { return false }
+            (attrs[.size] as? NSNumber)?.intValue == data.count
+        else { return false }
         return FileManager.default.contents(atPath: path) == data
     }
 

@@ -78,20 +78,24 @@ public enum RequestPlanner {
         for d in metadata.dimensions {
             guard let sel = select[d.id] else {
                 if !d.elimination {
-                    problems.append("table \(table): dimension \(d.id)\(d.label.map { " (\($0))" } ?? "") cannot be left out; select codes or \"*\"")
+                    problems.append(
+                        "table \(table): dimension \(d.id)\(d.label.map { " (\($0))" } ?? "") cannot be left out; select codes or \"*\"")
                 }
                 continue
             }
             let list = lists[d.id]
             if let list, let offered = d.codelists, !offered.contains(list) {
-                problems.append("codelist.\(d.id): table \(table) offers no code list \(list) for \(d.id)"
-                    + (offered.isEmpty ? "" : "; it offers \(offered.joined(separator: ", "))"))
+                problems.append(
+                    "codelist.\(d.id): table \(table) offers no code list \(list) for \(d.id)"
+                        + (offered.isEmpty ? "" : "; it offers \(offered.joined(separator: ", "))"))
                 continue
             }
             switch sel {
             case .all:
                 if let list {
-                    guard let codes = codeLists[list] else { problems.append("codelist.\(d.id): code list \(list) was not fetched"); continue }
+                    guard let codes = codeLists[list] else {
+                        problems.append("codelist.\(d.id): code list \(list) was not fetched"); continue
+                    }
                     parts.append(.init(dimension: d.id, codes: codes, wildcard: true, codelist: list))
                 } else {
                     parts.append(.init(dimension: d.id, codes: d.codes, wildcard: true, codelist: nil))
@@ -102,8 +106,10 @@ public enum RequestPlanner {
                     let unknown = codes.filter { !have.contains($0) }
                     if !unknown.isEmpty {
                         let shown = unknown.prefix(5).joined(separator: ", ") + (unknown.count > 5 ? " …" : "")
-                        problems.append("select.\(d.id): \(unknown.count == 1 ? "code" : "codes") \(shown) not in table \(table) "
-                            + "(it has \(d.codes.prefix(5).joined(separator: ", "))\(d.codes.count > 5 ? " … \(d.codes.count) codes" : ""))")
+                        problems.append(
+                            "select.\(d.id): \(unknown.count == 1 ? "code" : "codes") \(shown) not in table \(table) "
+                                + "(it has \(d.codes.prefix(5).joined(separator: ", "))\(d.codes.count > 5 ? " … \(d.codes.count) codes" : ""))"
+                        )
                     }
                 }
                 var seen = Set<String>()
@@ -126,10 +132,13 @@ public enum RequestPlanner {
         var out: [PxRequest] = []
         func go(_ r: PxRequest) throws {
             if r.cells <= maxCells { out.append(r); return }
-            guard let part = r.parts.filter({ allowed.contains($0.dimension) && $0.codes.count > 1 })
-                .max(by: { $0.codes.count < $1.codes.count }) else {
-                throw FetchFailure.tooBig("request of \(r.cells) cells exceeds the limit of \(maxCells) and cannot be split "
-                    + "(only time and contents dimensions are left); select fewer years or contents codes")
+            guard
+                let part = r.parts.filter({ allowed.contains($0.dimension) && $0.codes.count > 1 })
+                    .max(by: { $0.codes.count < $1.codes.count })
+            else {
+                throw FetchFailure.tooBig(
+                    "request of \(r.cells) cells exceeds the limit of \(maxCells) and cannot be split "
+                        + "(only time and contents dimensions are left); select fewer years or contents codes")
             }
             let rest = r.cells / part.codes.count
             let per = max(1, maxCells / max(1, rest))
@@ -150,10 +159,14 @@ public enum RequestPlanner {
     /// Two halves of a request the server refused as too big (403), or nil if it cannot be split.
     public static func halve(_ request: PxRequest, metadata: TableMetadata) -> (PxRequest, PxRequest)? {
         let allowed = splittable(metadata)
-        guard let part = request.parts.filter({ allowed.contains($0.dimension) && $0.codes.count > 1 })
-            .max(by: { $0.codes.count < $1.codes.count }) else { return nil }
+        guard
+            let part = request.parts.filter({ allowed.contains($0.dimension) && $0.codes.count > 1 })
+                .max(by: { $0.codes.count < $1.codes.count })
+        else { return nil }
         let mid = part.codes.count / 2
-        return (request.replacing(part.dimension, codes: Array(part.codes[..<mid])),
-                request.replacing(part.dimension, codes: Array(part.codes[mid...])))
+        return (
+            request.replacing(part.dimension, codes: Array(part.codes[..<mid])),
+            request.replacing(part.dimension, codes: Array(part.codes[mid...]))
+        )
     }
 }

@@ -30,8 +30,7 @@ public struct TableMetadata: Sendable, Equatable {
         do {
             guard let r = try JSONSerialization.jsonObject(with: data) as? [String: Any] else { throw MetadataError("not a JSON object") }
             root = r
-        } catch let e as MetadataError { throw e }
-        catch { throw MetadataError("not valid JSON (\(data.count) bytes; cut short?)") }
+        } catch let e as MetadataError { throw e } catch { throw MetadataError("not valid JSON (\(data.count) bytes; cut short?)") }
         if let cls = root["class"] as? String, cls != "dataset" { throw MetadataError("class is \"\(cls)\", expected \"dataset\"") }
         guard let ids = root["id"] as? [String], !ids.isEmpty else { throw MetadataError("no `id` list of dimensions") }
         guard let dims = root["dimension"] as? [String: Any] else { throw MetadataError("no `dimension` object") }
@@ -45,19 +44,25 @@ public struct TableMetadata: Sendable, Equatable {
                 throw MetadataError("dimension \(id) has no `category`")
             }
             let codes: [String]
-            if let list = cat["index"] as? [String] { codes = list }
-            else if let obj = cat["index"] as? [String: Any] {
+            if let list = cat["index"] as? [String] {
+                codes = list
+            } else if let obj = cat["index"] as? [String: Any] {
                 // Sort by position; SSB once sent positions outside `size`, so positions only order.
                 codes = obj.compactMap { k, v in (v as? NSNumber).map { (k, $0.intValue) } }.sorted { $0.1 < $1.1 }.map(\.0)
             } else if let labels = cat["label"] as? [String: Any], labels.count == 1 {
                 codes = Array(labels.keys)
-            } else { throw MetadataError("dimension \(id) has no `category.index`") }
+            } else {
+                throw MetadataError("dimension \(id) has no `category.index`")
+            }
             let ext = d["extension"] as? [String: Any]
             let elimination = (ext?["elimination"] as? NSNumber)?.boolValue ?? false
             let lists = (ext?["codelists"] as? [[String: Any]])?.compactMap { $0["id"] as? String }
-            let r: Role = timeIds.contains(id) || (timeIds.isEmpty && id == "Tid") ? .time
-                : metricIds.contains(id) || (metricIds.isEmpty && id == "ContentsCode") ? .metric
-                : geoIds.contains(id) ? .geo : .other
+            let r: Role =
+                timeIds.contains(id) || (timeIds.isEmpty && id == "Tid")
+                ? .time
+                : metricIds.contains(id) || (metricIds.isEmpty && id == "ContentsCode")
+                    ? .metric
+                    : geoIds.contains(id) ? .geo : .other
             out.append(Dimension(id: id, label: d["label"] as? String, codes: codes, elimination: elimination, role: r, codelists: lists))
         }
         let updated = root["updated"] as? String ?? ((root["extension"] as? [String: Any])?["px"] as? [String: Any])?["updated"] as? String

@@ -102,8 +102,10 @@ public struct LineChart: Sendable {
     public var decimals: Int
     public var formatter: Formatter
 
-    public init(id: String, title: String, description: String, years: ClosedRange<Int>, points: [ChartPoint], band: [BandPoint] = [],
-                reforms: [Reform] = [], decimals: Int, formatter: Formatter) {
+    public init(
+        id: String, title: String, description: String, years: ClosedRange<Int>, points: [ChartPoint], band: [BandPoint] = [],
+        reforms: [Reform] = [], decimals: Int, formatter: Formatter
+    ) {
         self.id = id
         self.title = title
         self.description = description
@@ -126,17 +128,20 @@ public struct LineChart: Sendable {
         let scale = Scale(values: values)
         let span = Double(max(1, years.count - 1))
         func x(_ year: Double) -> Double {
-            years.count == 1 ? (plotLeft + plotRight) / 2 : plotLeft + 8 + (year - Double(years.lowerBound)) / span * (plotRight - plotLeft - 16)
+            years.count == 1
+                ? (plotLeft + plotRight) / 2 : plotLeft + 8 + (year - Double(years.lowerBound)) / span * (plotRight - plotLeft - 16)
         }
         func y(_ v: Double) -> Double { plotBottom - (v - scale.low) / (scale.high - scale.low) * (plotBottom - plotTop) }
 
-        var s = "<svg class=\"chart line-chart\" viewBox=\"0 0 \(fmt(w)) \(fmt(h))\" role=\"img\" aria-labelledby=\"\(id)-t \(id)-d\" xmlns=\"http://www.w3.org/2000/svg\">"
+        var s =
+            "<svg class=\"chart line-chart\" viewBox=\"0 0 \(fmt(w)) \(fmt(h))\" role=\"img\" aria-labelledby=\"\(id)-t \(id)-d\" xmlns=\"http://www.w3.org/2000/svg\">"
         s += "<title id=\"\(id)-t\">\(escapeXML(title))</title><desc id=\"\(id)-d\">\(escapeXML(description))</desc>"
         // Grid and y axis.
         for t in scale.ticks {
             let yy = fmt(y(t))
             s += "<line class=\"grid\" x1=\"\(fmt(plotLeft))\" x2=\"\(fmt(plotRight))\" y1=\"\(yy)\" y2=\"\(yy)\"/>"
-            s += "<text class=\"tick\" x=\"\(fmt(plotLeft - 6))\" y=\"\(fmt(y(t) + 4))\" text-anchor=\"end\">\(formatter.number(t, decimals: scale.tickDecimals))</text>"
+            s +=
+                "<text class=\"tick\" x=\"\(fmt(plotLeft - 6))\" y=\"\(fmt(y(t) + 4))\" text-anchor=\"end\">\(formatter.number(t, decimals: scale.tickDecimals))</text>"
         }
         // Year labels: every year when they fit, else every second.
         let every = years.count > 12 ? 2 : 1
@@ -166,7 +171,9 @@ public struct LineChart: Sendable {
         for run in runs(band.filter { $0.median != nil }.map(\.year)) {
             let part = band.filter { run.contains($0.year) }
             if part.count > 1 {
-                s += "<path class=\"median\" d=\"M" + part.map { "\(fmt(x(Double($0.year)))) \(fmt(y($0.median!)))" }.joined(separator: "L") + "\"/>"
+                s +=
+                    "<path class=\"median\" d=\"M" + part.map { "\(fmt(x(Double($0.year)))) \(fmt(y($0.median!)))" }.joined(separator: "L")
+                    + "\"/>"
             }
         }
         // A median of one year alone is a dot; the group's figures per year are in the table under the chart.
@@ -177,14 +184,18 @@ public struct LineChart: Sendable {
         // The series: lines over consecutive years with values, a marker per value.
         for run in runs(points.filter { $0.value != nil }.map(\.year)) where run.count > 1 {
             let part = points.filter { run.contains($0.year) }
-            s += "<path class=\"series\" d=\"M" + part.map { "\(fmt(x(Double($0.year)))) \(fmt(y($0.value!)))" }.joined(separator: "L") + "\"/>"
+            s +=
+                "<path class=\"series\" d=\"M" + part.map { "\(fmt(x(Double($0.year)))) \(fmt(y($0.value!)))" }.joined(separator: "L")
+                + "\"/>"
         }
         for p in points {
             if let v = p.value {
-                s += "<g class=\"point\"><title>\(escapeXML(p.title))</title>\(Marker.svg(method: p.method, x: x(Double(p.year)), y: y(v)))</g>"
+                s +=
+                    "<g class=\"point\"><title>\(escapeXML(p.title))</title>\(Marker.svg(method: p.method, x: x(Double(p.year)), y: y(v)))</g>"
             } else {
                 // A gap: the symbol below the year, never a point at zero.
-                s += "<g class=\"gap\"><title>\(escapeXML(p.title))</title><text x=\"\(fmt(x(Double(p.year))))\" y=\"\(fmt(plotBottom + 32))\" text-anchor=\"middle\">\(escapeXML(p.status ?? "–"))</text></g>"
+                s +=
+                    "<g class=\"gap\"><title>\(escapeXML(p.title))</title><text x=\"\(fmt(x(Double(p.year))))\" y=\"\(fmt(plotBottom + 32))\" text-anchor=\"middle\">\(escapeXML(p.status ?? "–"))</text></g>"
             }
         }
         s += "</svg>"
@@ -196,9 +207,13 @@ public struct LineChart: Sendable {
 func runs(_ years: [Int]) -> [ClosedRange<Int>] {
     var out: [ClosedRange<Int>] = []
     for y in years.sorted() {
-        if let last = out.last, last.upperBound + 1 == y { out[out.count - 1] = last.lowerBound...y }
-        else if let last = out.last, last.contains(y) { continue }
-        else { out.append(y...y) }
+        if let last = out.last, last.upperBound + 1 == y {
+            out[out.count - 1] = last.lowerBound...y
+        } else if let last = out.last, last.contains(y) {
+            continue
+        } else {
+            out.append(y...y)
+        }
     }
     return out
 }
@@ -239,14 +254,16 @@ public struct RankingChart: Sendable {
 
     public func svg() -> String {
         let rowHeight = 17.0, labelWidth = 190.0, valueWidth = 64.0, width = 640.0, top = 8.0
-        let sorted = bars.filter { $0.value != nil }.sorted { ($0.value!, $1.label) > ($1.value!, $0.label) } + bars.filter { $0.value == nil }
+        let sorted =
+            bars.filter { $0.value != nil }.sorted { ($0.value!, $1.label) > ($1.value!, $0.label) } + bars.filter { $0.value == nil }
         let height = top + Double(sorted.count) * rowHeight + 8
         let values = sorted.compactMap(\.value)
         let lo = min(0, values.min() ?? 0), hi = max(0, values.max() ?? 1)
         let range = hi - lo > 1e-12 ? hi - lo : 1
         let barSpace = width - labelWidth - valueWidth
         func x(_ v: Double) -> Double { labelWidth + (v - lo) / range * barSpace }
-        var s = "<svg class=\"chart ranking\" viewBox=\"0 0 \(fmt(width)) \(fmt(height))\" role=\"img\" aria-labelledby=\"\(id)-t \(id)-d\" xmlns=\"http://www.w3.org/2000/svg\">"
+        var s =
+            "<svg class=\"chart ranking\" viewBox=\"0 0 \(fmt(width)) \(fmt(height))\" role=\"img\" aria-labelledby=\"\(id)-t \(id)-d\" xmlns=\"http://www.w3.org/2000/svg\">"
         s += "<title id=\"\(id)-t\">\(escapeXML(title))</title><desc id=\"\(id)-d\">\(escapeXML(description))</desc>"
         for (i, b) in sorted.enumerated() {
             let yy = top + Double(i) * rowHeight
@@ -255,7 +272,8 @@ public struct RankingChart: Sendable {
             if let v = b.value {
                 let x0 = x(min(0, v)), x1 = x(max(0, v))
                 s += "<rect x=\"\(fmt(x0))\" y=\"\(fmt(yy + 2))\" width=\"\(fmt(max(0.5, x1 - x0)))\" height=\"\(fmt(rowHeight - 5))\"/>"
-                s += "<text class=\"value\" x=\"\(fmt(x1 + 4))\" y=\"\(fmt(yy + 12))\">\(formatter.number(v, decimals: decimals))\(b.status == "*" ? "*" : "")</text>"
+                s +=
+                    "<text class=\"value\" x=\"\(fmt(x1 + 4))\" y=\"\(fmt(yy + 12))\">\(formatter.number(v, decimals: decimals))\(b.status == "*" ? "*" : "")</text>"
             } else {
                 s += "<text class=\"value gap\" x=\"\(fmt(labelWidth + 4))\" y=\"\(fmt(yy + 12))\">\(escapeXML(b.status ?? "–"))</text>"
             }

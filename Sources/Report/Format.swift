@@ -81,7 +81,8 @@ public struct Formatter: Sendable {
     public func lineage(method: String, sources: [LineageSource], status: String?, note: String?) -> String {
         var parts: [String] = []
         // The usual case says only its name; the others say what they mean.
-        parts.append((language == .nb ? "Metode: " : "Method: ") + (method == "as_published" ? method : "\(method) (\(methodText(method)))"))
+        parts.append(
+            (language == .nb ? "Metode: " : "Method: ") + (method == "as_published" ? method : "\(method) (\(methodText(method)))"))
         if !sources.isEmpty {
             let list = sources.map { s -> String in
                 var t = "\(s.region) \(s.year)"

@@ -14,7 +14,9 @@ public struct ReportOptions: Sendable {
     /// charts of the regions they became); empty shows none.
     public var published: [String: [PublishedValue]] = [:]
 
-    public init(indicators: [String] = [], regions: [String] = [], groups: [String] = [], language: Language = .nb, catalog: ChangeCatalog? = nil) {
+    public init(
+        indicators: [String] = [], regions: [String] = [], groups: [String] = [], language: Language = .nb, catalog: ChangeCatalog? = nil
+    ) {
         self.indicators = indicators
         self.regions = regions
         self.groups = groups
@@ -135,12 +137,20 @@ struct ReportData: Sendable {
     static func load(_ db: Database, options: ReportOptions) throws -> ReportData {
         let wantIndicators = Set(options.indicators), wantRegions = Set(options.regions), wantGroups = Set(options.groups)
         var indicators: [IndicatorInfo] = []
-        for r in try Row.fetchAll(db, sql: "SELECT code, name, name_en, unit, kind, decimals, definition, population, source_tables FROM dim_indicator ORDER BY indicator_key") {
+        for r in try Row.fetchAll(
+            db,
+            sql:
+                "SELECT code, name, name_en, unit, kind, decimals, definition, population, source_tables FROM dim_indicator ORDER BY indicator_key"
+        ) {
             let code: String = r[0]
             if !wantIndicators.isEmpty && !wantIndicators.contains(code) { continue }
             let tables: String? = r[8]
-            indicators.append(IndicatorInfo(code: code, name: r[1], nameEn: r[2], unit: r[3], kind: r[4], decimals: r[5], definition: r[6], population: r[7],
-                                            sourceTables: (tables ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }))
+            indicators.append(
+                IndicatorInfo(
+                    code: code, name: r[1], nameEn: r[2], unit: r[3], kind: r[4], decimals: r[5], definition: r[6], population: r[7],
+                    sourceTables: (tables ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+                        !$0.isEmpty
+                    }))
         }
         if !options.indicators.isEmpty {
             let order = Dictionary(uniqueKeysWithValues: options.indicators.enumerated().map { ($0.element, $0.offset) })
@@ -150,28 +160,33 @@ struct ReportData: Sendable {
 
         var regions: [String: RegionInfo] = [:]
         for r in try Row.fetchAll(db, sql: "SELECT code, name, level FROM dim_region ORDER BY code, ifnull(valid_from, 0)") {
-            regions[r[0]] = RegionInfo(code: r[0], name: r[1], level: r[2])   // the newest period's name wins
+            regions[r[0]] = RegionInfo(code: r[0], name: r[1], level: r[2]) // the newest period's name wins
         }
 
         var lineage: [Int64: [LineageSource]] = [:]
-        let lineageRows = try Row.fetchCursor(db, sql: "SELECT fact_id, source_region, source_year, share FROM fact_lineage ORDER BY fact_id, source_year, source_region")
+        let lineageRows = try Row.fetchCursor(
+            db, sql: "SELECT fact_id, source_region, source_year, share FROM fact_lineage ORDER BY fact_id, source_year, source_region")
         while let r = try lineageRows.next() {
             lineage[r[0], default: []].append(LineageSource(region: r[1], year: r[2], share: r[3]))
         }
 
         var facts: [String: [String: [Fact]]] = [:]
-        let factRows = try Row.fetchCursor(db, sql: """
-            SELECT f.fact_id, i.code, r.code, p.year, b.code, f.value, f.status, f.method, f.note
-            FROM fact_indicator f JOIN dim_indicator i USING (indicator_key) JOIN dim_region r USING (region_key)
-            JOIN dim_period p USING (period_key) JOIN dim_breakdown b USING (breakdown_key)
-            ORDER BY i.code, r.code, b.code, p.year
-            """)
+        let factRows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT f.fact_id, i.code, r.code, p.year, b.code, f.value, f.status, f.method, f.note
+                FROM fact_indicator f JOIN dim_indicator i USING (indicator_key) JOIN dim_region r USING (region_key)
+                JOIN dim_period p USING (period_key) JOIN dim_breakdown b USING (breakdown_key)
+                ORDER BY i.code, r.code, b.code, p.year
+                """)
         while let r = try factRows.next() {
             let indicator: String = r[1], region: String = r[2]
             guard wanted.contains(indicator), wantRegions.isEmpty || wantRegions.contains(region) else { continue }
             let id: Int64 = r[0]
             facts[indicator, default: [:]][region, default: []].append(
-                Fact(region: region, year: r[3], breakdown: r[4], value: r[5], status: r[6], method: r[7], note: r[8], lineage: lineage[id] ?? []))
+                Fact(
+                    region: region, year: r[3], breakdown: r[4], value: r[5], status: r[6], method: r[7], note: r[8],
+                    lineage: lineage[id] ?? []))
         }
 
         var groups: [GroupInfo] = []
@@ -182,17 +197,21 @@ struct ReportData: Sendable {
             groupKeys[r[0]] = groups.count
             groups.append(GroupInfo(code: code, name: r[2], kind: r[3], members: [:]))
         }
-        for r in try Row.fetchAll(db, sql: "SELECT group_key, year, region_code FROM dim_group_member ORDER BY group_key, year, region_code") {
+        for r in try Row.fetchAll(
+            db, sql: "SELECT group_key, year, region_code FROM dim_group_member ORDER BY group_key, year, region_code")
+        {
             guard let i = groupKeys[r[0]] else { continue }
             groups[i].members[r[1], default: []].append(r[2])
         }
         var groupFacts: [String: [String: [GroupFact]]] = [:]
-        let groupRows = try Row.fetchCursor(db, sql: """
-            SELECT g.code, i.code, p.year, b.code, f.weighted, f.median, f.min, f.max, f.n_with_value, f.n_members
-            FROM fact_group_indicator f JOIN dim_group g USING (group_key) JOIN dim_indicator i USING (indicator_key)
-            JOIN dim_period p USING (period_key) JOIN dim_breakdown b USING (breakdown_key)
-            ORDER BY g.code, i.code, b.code, p.year
-            """)
+        let groupRows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT g.code, i.code, p.year, b.code, f.weighted, f.median, f.min, f.max, f.n_with_value, f.n_members
+                FROM fact_group_indicator f JOIN dim_group g USING (group_key) JOIN dim_indicator i USING (indicator_key)
+                JOIN dim_period p USING (period_key) JOIN dim_breakdown b USING (breakdown_key)
+                ORDER BY g.code, i.code, b.code, p.year
+                """)
         while let r = try groupRows.next() {
             let indicator: String = r[1]
             guard wanted.contains(indicator) else { continue }
@@ -215,15 +234,22 @@ struct ReportData: Sendable {
 
         var run: RunInfo?
         if let id = try Int64.fetchOne(db, sql: "SELECT max(run_id) FROM fact_indicator"),
-           let r = try Row.fetchOne(db, sql: "SELECT run_id, pipeline, started_at, finished_at, status, structure_year, fingerprint FROM etl_run WHERE run_id = ?", arguments: [id]) {
+            let r = try Row.fetchOne(
+                db,
+                sql: "SELECT run_id, pipeline, started_at, finished_at, status, structure_year, fingerprint FROM etl_run WHERE run_id = ?",
+                arguments: [id])
+        {
             run = RunInfo(id: r[0], pipeline: r[1], startedAt: r[2], finishedAt: r[3], status: r[4], structureYear: r[5], fingerprint: r[6])
         }
-        let sources = try Row.fetchAll(db, sql: "SELECT source_id, table_id, title, content_hash, updated FROM dim_source ORDER BY source_id").map {
+        let sources = try Row.fetchAll(
+            db, sql: "SELECT source_id, table_id, title, content_hash, updated FROM dim_source ORDER BY source_id"
+        ).map {
             SourceInfo(id: $0[0], table: $0[1], title: $0[2], contentHash: $0[3], updated: $0[4])
         }
         let structureYear = try Int.fetchOne(db, sql: "SELECT max(structure_year) FROM fact_indicator")
-        return ReportData(indicators: indicators, facts: facts, regions: regions, groups: groups, groupFacts: groupFacts,
-                          breakdownLabels: breakdownLabels, run: run, sources: sources, structureYear: structureYear)
+        return ReportData(
+            indicators: indicators, facts: facts, regions: regions, groups: groups, groupFacts: groupFacts,
+            breakdownLabels: breakdownLabels, run: run, sources: sources, structureYear: structureYear)
     }
 
     /// `Kjonn=2;Alder=080-084` → `Kvinner, 80–84 år` when the sources label those categories;

@@ -61,8 +61,10 @@ public struct ReportWriter: Sendable {
         self.f = Formatter(options.language)
         self.words = Words.table(options.language)
         var lib = MustacheLibrary()
-        for (name, text) in [("header", Templates.header), ("footer", Templates.footer), ("legend", Templates.legend),
-                             ("index", Templates.index), ("indicator", Templates.indicator), ("region", Templates.region)] {
+        for (name, text) in [
+            ("header", Templates.header), ("footer", Templates.footer), ("legend", Templates.legend),
+            ("index", Templates.index), ("indicator", Templates.indicator), ("region", Templates.region)
+        ] {
             try lib.register(text, named: name)
         }
         self.library = lib
@@ -112,7 +114,8 @@ public struct ReportWriter: Sendable {
         let lineage = f.lineage(method: fact.method, sources: fact.lineage, status: fact.status, note: fact.note)
         let cls = fact.method == "as_published" ? "" : "m-\(fact.method)"
         if let v = fact.value {
-            return cellContext(cls: cls, title: lineage, value: f.number(v, decimals: indicator.decimals) + (fact.status == "*" ? "*" : ""), symbol: nil)
+            return cellContext(
+                cls: cls, title: lineage, value: f.number(v, decimals: indicator.decimals) + (fact.status == "*" ? "*" : ""), symbol: nil)
         }
         return cellContext(cls: "gap " + cls, title: lineage, value: nil, symbol: fact.status ?? "..")
     }
@@ -127,21 +130,26 @@ public struct ReportWriter: Sendable {
             let yearsWithValues = Set(withValues.values.flatMap { $0.filter { $0.value != nil }.map(\.year) })
             let sources: [[String: Any]] = ind.sourceTables.enumerated().map { i, table in
                 let s = data.sources.first { $0.table == table }
-                return ["table": table, "hash": s.map { String($0.contentHash.prefix(12)) } ?? "", "title": s.map { "\($0.id): \($0.title ?? "") \($0.contentHash)" } ?? "",
-                        "last": i == ind.sourceTables.count - 1]
+                return [
+                    "table": table, "hash": s.map { String($0.contentHash.prefix(12)) } ?? "",
+                    "title": s.map { "\($0.id): \($0.title ?? "") \($0.contentHash)" } ?? "",
+                    "last": i == ind.sourceTables.count - 1
+                ]
             }
             return [
                 "code": ind.code, "file": fileSafe(ind.code), "name": ind.label(options.language), "definition": ind.definition,
                 "unit": ind.unit, "decimalsText": "\(ind.decimals) \(words["decimals"]!)", "population": ind.population ?? "",
                 "sources": sources,
                 "years": yearsWithValues.isEmpty ? "–" : "\(yearsWithValues.min()!)–\(yearsWithValues.max()!)",
-                "regionCount": "\(withValues.count)",
+                "regionCount": "\(withValues.count)"
             ]
         }
         var ctx = base(words["reportTitle"]!, root: "")
         if let r = data.run {
-            ctx["run"] = ["id": "\(r.id)", "pipeline": r.pipeline, "time": r.finishedAt ?? r.startedAt, "hash": r.fingerprint ?? "–",
-                          "structureYear": data.structureYear.map(String.init) ?? "–"]
+            ctx["run"] = [
+                "id": "\(r.id)", "pipeline": r.pipeline, "time": r.finishedAt ?? r.startedAt, "hash": r.fingerprint ?? "–",
+                "structureYear": data.structureYear.map(String.init) ?? "–"
+            ]
         }
         ctx["indicators"] = indicators
         ctx["regions"] = regions.map { ["code": $0, "name": regionName($0), "file": fileSafe($0)] }
@@ -166,20 +174,27 @@ public struct ReportWriter: Sendable {
                 let facts = byRegion[region]!.filter { $0.breakdown == b }
                 guard facts.contains(where: { $0.method != "not_computable" }) else { continue }
                 let byYear = Dictionary(facts.map { ($0.year, $0) }, uniquingKeysWith: { a, _ in a })
-                rows.append(["code": region, "name": regionName(region), "file": fileSafe(region),
-                             "cells": years.map { cell(byYear[$0], indicator: ind) }])
+                rows.append([
+                    "code": region, "name": regionName(region), "file": fileSafe(region),
+                    "cells": years.map { cell(byYear[$0], indicator: ind) }
+                ])
                 if let latestYear {
                     let x = byYear[latestYear]
-                    latest.append(RankingChart.Bar(label: "\(region) \(regionName(region))", value: x?.value, status: x?.status ?? ".",
-                                                   title: x.map { title($0, indicator: ind) } ?? "\(region) \(latestYear): . (\(f.symbolMeaning(".")))"))
+                    latest.append(
+                        RankingChart.Bar(
+                            label: "\(region) \(regionName(region))", value: x?.value, status: x?.status ?? ".",
+                            title: x.map { title($0, indicator: ind) } ?? "\(region) \(latestYear): . (\(f.symbolMeaning(".")))"))
                 }
             }
             let heading = words["values"]! + suffix
-            tables.append(["n": n, "heading": heading, "years": years.map(String.init),
-                           "caption": "\(ind.label(options.language))\(suffix), \(ind.unit)", "rows": rows])
+            tables.append([
+                "n": n, "heading": heading, "years": years.map(String.init),
+                "caption": "\(ind.label(options.language))\(suffix), \(ind.unit)", "rows": rows
+            ])
             if let latestYear, !latest.isEmpty {
-                let chart = RankingChart(id: "rank\(n)", title: "\(ind.label(options.language))\(suffix), \(latestYear)",
-                                         description: "\(words["latestYear"]!) \(latestYear), \(ind.unit)", bars: latest, decimals: ind.decimals, formatter: f)
+                let chart = RankingChart(
+                    id: "rank\(n)", title: "\(ind.label(options.language))\(suffix), \(latestYear)",
+                    description: "\(words["latestYear"]!) \(latestYear), \(ind.unit)", bars: latest, decimals: ind.decimals, formatter: f)
                 rankings.append(["n": n, "heading": "\(words["latestYear"]!) \(latestYear)\(suffix)", "svg": chart.svg()])
             }
         }
@@ -207,31 +222,42 @@ public struct ReportWriter: Sendable {
                 let series = facts.filter { $0.breakdown == b }
                 guard series.contains(where: { $0.method != "not_computable" }) else { continue }
                 let byYear = Dictionary(series.map { ($0.year, $0) }, uniquingKeysWith: { a, _ in a })
-                let groupByYear = Dictionary((group.flatMap { data.groupFacts[$0.code]?[ind.code] } ?? []).filter { $0.breakdown == b }.map { ($0.year, $0) },
-                                             uniquingKeysWith: { a, _ in a })
+                let groupByYear = Dictionary(
+                    (group.flatMap { data.groupFacts[$0.code]?[ind.code] } ?? []).filter { $0.breakdown == b }.map { ($0.year, $0) },
+                    uniquingKeysWith: { a, _ in a })
                 let points = years.map { y -> ChartPoint in
                     guard let x = byYear[y] else {
-                        return ChartPoint(year: y, value: nil, status: ".", method: "not_computable", title: "\(code) \(y): . (\(f.symbolMeaning(".")))")
+                        return ChartPoint(
+                            year: y, value: nil, status: ".", method: "not_computable", title: "\(code) \(y): . (\(f.symbolMeaning(".")))")
                     }
                     return ChartPoint(year: y, value: x.value, status: x.status, method: x.method, title: title(x, indicator: ind))
                 }
-                let band = group.map { g in years.compactMap { y -> BandPoint? in
-                    guard let gf = groupByYear[y] else { return nil }
-                    return BandPoint(year: y, median: gf.median, low: gf.min, high: gf.max, title: groupTitle(g, gf, year: y, indicator: ind))
-                } } ?? []
+                let band =
+                    group.map { g in
+                        years.compactMap { y -> BandPoint? in
+                            guard let gf = groupByYear[y] else { return nil }
+                            return BandPoint(
+                                year: y, median: gf.median, low: gf.min, high: gf.max, title: groupTitle(g, gf, year: y, indicator: ind))
+                        }
+                    } ?? []
                 let label = breakdownLabel(b)
                 let name = ind.label(options.language)
-                let chart = LineChart(id: "c\(n)", title: "\(code) \(regionName(code)): \(name)\(label.map { " (\($0))" } ?? "")",
-                                      description: chartDescription(points: points, group: group, reforms: reformList, indicator: ind),
-                                      years: years, points: points, band: band, reforms: reformList, decimals: ind.decimals, formatter: f)
+                let chart = LineChart(
+                    id: "c\(n)", title: "\(code) \(regionName(code)): \(name)\(label.map { " (\($0))" } ?? "")",
+                    description: chartDescription(points: points, group: group, reforms: reformList, indicator: ind),
+                    years: years, points: points, band: band, reforms: reformList, decimals: ind.decimals, formatter: f)
                 charts.append([
                     "n": n, "file": fileSafe(ind.code), "name": name, "unit": ind.unit, "code": code, "svg": chart.svg(),
-                    "cells": years.map { y -> [String: Any] in var c = cell(byYear[y], indicator: ind); c["year"] = y; return c },
+                    "cells": years.map { y -> [String: Any] in
+                        var c = cell(byYear[y], indicator: ind); c["year"] = y; return c
+                    },
                     "hasGroupRow": !groupByYear.isEmpty,
                     "groupCells": years.map { y -> [String: Any] in
                         guard let gf = groupByYear[y], let g = group else { return cellContext(cls: "", title: "", value: "", symbol: nil) }
-                        return cellContext(cls: "", title: groupTitle(g, gf, year: y, indicator: ind), value: gf.median.map { f.number($0, decimals: ind.decimals) } ?? "..", symbol: nil)
-                    },
+                        return cellContext(
+                            cls: "", title: groupTitle(g, gf, year: y, indicator: ind),
+                            value: gf.median.map { f.number($0, decimals: ind.decimals) } ?? "..", symbol: nil)
+                    }
                 ])
                 if let label { charts[charts.count - 1]["breakdown"] = label }
                 let rows = predecessorRows(of: code, series: series, indicator: ind, breakdown: b, years: years)
@@ -253,7 +279,9 @@ public struct ReportWriter: Sendable {
 
     /// The codes a region's harmonised series was made from (its facts' lineage), each with
     /// its own values as published, for the years it published them.
-    func predecessorRows(of code: String, series: [Fact], indicator: IndicatorInfo, breakdown: String, years: ClosedRange<Int>) -> [[String: Any]] {
+    func predecessorRows(of code: String, series: [Fact], indicator: IndicatorInfo, breakdown: String, years: ClosedRange<Int>) -> [[String:
+        Any]]
+    {
         guard let byCode = published[indicator.code] else { return [] }
         let sources = Set(series.filter { $0.method != "as_published" }.flatMap { $0.lineage.map(\.region) }).subtracting([code])
         var rows: [[String: Any]] = []
@@ -262,9 +290,12 @@ public struct ReportWriter: Sendable {
             let byYear = Dictionary(values.map { ($0.year, $0) }, uniquingKeysWith: { a, _ in a })
             let cells = years.map { y -> [String: Any] in
                 guard let v = byYear[y] else { return cellContext(cls: "none", title: "", value: "", symbol: nil) }
-                let lineage = f.lineage(method: "as_published", sources: [LineageSource(region: source, year: y, share: nil)], status: v.status, note: v.note)
+                let lineage = f.lineage(
+                    method: "as_published", sources: [LineageSource(region: source, year: y, share: nil)], status: v.status, note: v.note)
                 if let x = v.value {
-                    return cellContext(cls: "", title: lineage, value: f.number(x, decimals: indicator.decimals) + (v.status == "*" ? "*" : ""), symbol: nil)
+                    return cellContext(
+                        cls: "", title: lineage, value: f.number(x, decimals: indicator.decimals) + (v.status == "*" ? "*" : ""),
+                        symbol: nil)
                 }
                 return cellContext(cls: "gap", title: lineage, value: nil, symbol: v.status ?? "..")
             }
@@ -282,9 +313,12 @@ public struct ReportWriter: Sendable {
 
     /// The chart's description for screen readers: the series in words.
     func chartDescription(points: [ChartPoint], group: GroupInfo?, reforms: [Reform], indicator: IndicatorInfo) -> String {
-        let values = points.map { p in "\(p.year): " + (p.value.map { f.number($0, decimals: indicator.decimals) } ?? (p.status ?? "–")) }.joined(separator: "; ")
+        let values = points.map { p in "\(p.year): " + (p.value.map { f.number($0, decimals: indicator.decimals) } ?? (p.status ?? "–")) }
+            .joined(separator: "; ")
         var s = values
-        if let group { s += options.language == .en ? ". Band: \(group.name), min–max and median" : ". Bånd: \(group.name), min–maks og median" }
+        if let group {
+            s += options.language == .en ? ". Band: \(group.name), min–max and median" : ". Bånd: \(group.name), min–maks og median"
+        }
         if !reforms.isEmpty { s += ". " + reforms.map(\.text).joined(separator: "; ") }
         return s
     }
@@ -301,21 +335,27 @@ public struct ReportWriter: Sendable {
                     let gf = byYear[y]
                     let t = gf.map { groupTitle(g, $0, year: y, indicator: ind) } ?? "\(g.code) \(y): . (\(f.symbolMeaning(".")))"
                     let weighted = gf?.weighted.map { "\(words["weighted"]!): \(f.number($0, decimals: ind.decimals)). " } ?? ""
-                    return ChartPoint(year: y, value: gf?.weighted, status: gf == nil ? "." : (gf?.weighted == nil ? ".." : nil), method: "as_published", title: weighted + t)
+                    return ChartPoint(
+                        year: y, value: gf?.weighted, status: gf == nil ? "." : (gf?.weighted == nil ? ".." : nil), method: "as_published",
+                        title: weighted + t)
                 }
                 let band = years.compactMap { y -> BandPoint? in
-                    byYear[y].map { BandPoint(year: y, median: $0.median, low: $0.min, high: $0.max, title: groupTitle(g, $0, year: y, indicator: ind)) }
+                    byYear[y].map {
+                        BandPoint(year: y, median: $0.median, low: $0.min, high: $0.max, title: groupTitle(g, $0, year: y, indicator: ind))
+                    }
                 }
                 let label = breakdownLabel(b)
                 let name = ind.label(options.language)
-                let chart = LineChart(id: "c\(n)", title: "\(g.code) \(g.name): \(name)\(label.map { " (\($0))" } ?? "")",
-                                      description: chartDescription(points: points, group: g, reforms: [], indicator: ind),
-                                      years: years, points: points, band: band, decimals: ind.decimals, formatter: f)
+                let chart = LineChart(
+                    id: "c\(n)", title: "\(g.code) \(g.name): \(name)\(label.map { " (\($0))" } ?? "")",
+                    description: chartDescription(points: points, group: g, reforms: [], indicator: ind),
+                    years: years, points: points, band: band, decimals: ind.decimals, formatter: f)
                 charts.append([
                     "n": n, "file": fileSafe(ind.code), "name": name, "unit": ind.unit, "code": words["weighted"]!, "svg": chart.svg(),
                     "cells": years.map { y -> [String: Any] in
                         let p = points.first { $0.year == y }!
-                        var c = p.value.map { cellContext(cls: "", title: p.title, value: f.number($0, decimals: ind.decimals), symbol: nil) }
+                        var c =
+                            p.value.map { cellContext(cls: "", title: p.title, value: f.number($0, decimals: ind.decimals), symbol: nil) }
                             ?? cellContext(cls: "gap", title: p.title, value: nil, symbol: p.status ?? "..")
                         c["year"] = y
                         return c
@@ -323,8 +363,10 @@ public struct ReportWriter: Sendable {
                     "hasGroupRow": true,
                     "groupCells": years.map { y -> [String: Any] in
                         guard let gf = byYear[y] else { return cellContext(cls: "", title: "", value: "", symbol: nil) }
-                        return cellContext(cls: "", title: groupTitle(g, gf, year: y, indicator: ind), value: gf.median.map { f.number($0, decimals: ind.decimals) } ?? "..", symbol: nil)
-                    },
+                        return cellContext(
+                            cls: "", title: groupTitle(g, gf, year: y, indicator: ind),
+                            value: gf.median.map { f.number($0, decimals: ind.decimals) } ?? "..", symbol: nil)
+                    }
                 ])
                 if let label { charts[charts.count - 1]["breakdown"] = label }
                 n += 1
@@ -335,7 +377,9 @@ public struct ReportWriter: Sendable {
         ctx["name"] = g.name
         let newest = g.members.keys.max()
         let members = newest.flatMap { g.members[$0] } ?? []
-        ctx["levelText"] = words["group"]! + " (\(g.kind), \(members.count) " + (options.language == .en ? "members" : "medlemmer") + (newest.map { " \($0)" } ?? "") + ")"
+        ctx["levelText"] =
+            words["group"]! + " (\(g.kind), \(members.count) " + (options.language == .en ? "members" : "medlemmer")
+            + (newest.map { " \($0)" } ?? "") + ")"
         ctx["hasReforms"] = false
         ctx["charts"] = charts
         return library.render(ctx, withTemplate: "region") ?? ""
@@ -355,7 +399,9 @@ public struct ReportWriter: Sendable {
         jobs.append(("index.html", { self.indexPage() }))
         for ind in data.indicators { jobs.append(("indikator/\(fileSafe(ind.code)).html", { self.indicatorPage(ind) })) }
         for code in regionCodes { jobs.append(("region/\(fileSafe(code)).html", { self.regionPage(code) })) }
-        for g in data.groups where groupCodesWithPages.contains(g.code) { jobs.append(("region/\(fileSafe(g.code)).html", { self.groupPage(g) })) }
+        for g in data.groups where groupCodesWithPages.contains(g.code) {
+            jobs.append(("region/\(fileSafe(g.code)).html", { self.groupPage(g) }))
+        }
         let results = Results(count: jobs.count)
         let jobList = jobs
         DispatchQueue.concurrentPerform(iterations: jobList.count) { i in
@@ -372,8 +418,9 @@ public struct ReportWriter: Sendable {
         let (sizes, errors) = results.get()
         if let e = errors.first { throw ReportError("error: " + e) }
         let largest = sizes.enumerated().max { $0.element < $1.element }.map { (jobList[$0.offset].0, $0.element) } ?? ("", 0)
-        return ReportSummary(pages: jobList.count - 1, bytes: sizes.reduce(0, +), largestPage: largest,
-                             indicators: data.indicators.count, regions: regionCodes.count, groups: groupCodesWithPages.count)
+        return ReportSummary(
+            pages: jobList.count - 1, bytes: sizes.reduce(0, +), largestPage: largest,
+            indicators: data.indicators.count, regions: regionCodes.count, groups: groupCodesWithPages.count)
     }
 }
 

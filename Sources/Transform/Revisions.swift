@@ -16,7 +16,10 @@ public struct RevisionSummary: Sendable, Codable, Equatable {
         public var relativeChange: Double?
         public var decimals: Int
 
-        public init(indicator: String, region: String, year: Int, breakdown: String, oldValue: Double, newValue: Double, relativeChange: Double?, decimals: Int) {
+        public init(
+            indicator: String, region: String, year: Int, breakdown: String, oldValue: Double, newValue: Double, relativeChange: Double?,
+            decimals: Int
+        ) {
             self.indicator = indicator
             self.region = region
             self.year = year
@@ -43,7 +46,10 @@ public struct RevisionSummary: Sendable, Codable, Equatable {
     public var seconds = 0.0
     public var versionSeconds = 0.0
 
-    public init(previousRunId: Int64? = nil, added: Int = 0, removed: Int = 0, revised: Int = 0, indicatorsRevised: Int = 0, largest: Largest? = nil, hash: String = "") {
+    public init(
+        previousRunId: Int64? = nil, added: Int = 0, removed: Int = 0, revised: Int = 0, indicatorsRevised: Int = 0,
+        largest: Largest? = nil, hash: String = ""
+    ) {
         self.previousRunId = previousRunId
         self.added = added
         self.removed = removed
@@ -95,9 +101,11 @@ public struct RevisionSummary: Sendable, Codable, Equatable {
         if isEmpty { return "no values changed" + (previousRunId.map { " since run \($0)" } ?? "") }
         var parts: [String] = []
         if revised > 0 {
-            var s = "revised \(Self.grouped(revised)) value\(revised == 1 ? "" : "s") in \(indicatorsRevised) indicator\(indicatorsRevised == 1 ? "" : "s")"
+            var s =
+                "revised \(Self.grouped(revised)) value\(revised == 1 ? "" : "s") in \(indicatorsRevised) indicator\(indicatorsRevised == 1 ? "" : "s")"
             if let l = largest {
-                s += "; largest: \(l.region) \(l.indicator) \(l.year)\(l.breakdown.isEmpty ? "" : " [\(l.breakdown)]") "
+                s +=
+                    "; largest: \(l.region) \(l.indicator) \(l.year)\(l.breakdown.isEmpty ? "" : " [\(l.breakdown)]") "
                     + "\(Self.number(l.oldValue, decimals: l.decimals)) → \(Self.number(l.newValue, decimals: l.decimals))"
             }
             parts.append(s)

@@ -3,9 +3,9 @@ import Ingest
 import Transform
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Writes a national-scale synthetic workload in SSB's real formats, for the benchmark
@@ -35,20 +35,26 @@ public enum WorkloadWriter {
     /// over them, indicators.yml, kommuneendringer.csv (the catalogue's 2017– changes) and
     /// workload.json (the shape and cell counts). Returns a one-line summary.
     @discardableResult
-    public static func write(out: String, observations: Int, formats: Set<String> = ["csv", "jsonstat", "sdmx"], seed: UInt64 = 1,
-                             catalog: String = "pipelines/kommuneendringer.csv") throws -> String {
+    public static func write(
+        out: String, observations: Int, formats: Set<String> = ["csv", "jsonstat", "sdmx"], seed: UInt64 = 1,
+        catalog: String = "pipelines/kommuneendringer.csv"
+    ) throws -> String {
         let wanted = Set(formats.map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
         let unknown = wanted.subtracting(["csv", "jsonstat", "sdmx"])
         guard unknown.isEmpty, !wanted.isEmpty else {
-            throw Failure(description: "error: --formats: unknown format \(unknown.sorted().joined(separator: ", ")); expected a comma-separated list of csv, jsonstat, sdmx")
+            throw Failure(
+                description:
+                    "error: --formats: unknown format \(unknown.sorted().joined(separator: ", ")); expected a comma-separated list of csv, jsonstat, sdmx"
+            )
         }
         guard observations > 0 else { throw Failure(description: "error: --observations must be positive") }
         guard let catalogData = FileManager.default.contents(atPath: catalog) else {
             throw Failure(description: "\(catalog): error: change catalogue not found; run from the repository root or pass --catalog FILE")
         }
         var changes: ChangeCatalog
-        do { changes = try ChangeCatalog.parseCSV(String(decoding: catalogData, as: UTF8.self), file: catalog) }
-        catch { throw Failure(description: "\(error)") }
+        do { changes = try ChangeCatalog.parseCSV(String(decoding: catalogData, as: UTF8.self), file: catalog) } catch {
+            throw Failure(description: "\(error)")
+        }
         // The workload is built from the changes of its years' era (2017 on), so it stays the
         // same however far back the shipped catalogue goes.
         changes = ChangeCatalog(changes: changes.changes.filter { $0.year >= 2017 })
@@ -63,8 +69,12 @@ public enum WorkloadWriter {
         try Data(changes.csv().utf8).write(to: URL(fileURLWithPath: out + "/kommuneendringer.csv"))
         try Data(w.indicatorsYAML().utf8).write(to: URL(fileURLWithPath: out + "/indicators.yml"))
         if wanted.contains("csv") { try Data(w.pipelineYAML(format: "csv").utf8).write(to: URL(fileURLWithPath: out + "/pipeline.yml")) }
-        if wanted.contains("jsonstat") { try Data(w.pipelineYAML(format: "jsonstat").utf8).write(to: URL(fileURLWithPath: out + "/pipeline-jsonstat.yml")) }
-        if wanted.contains("sdmx") { try Data(w.pipelineYAML(format: "sdmx").utf8).write(to: URL(fileURLWithPath: out + "/pipeline-sdmx.yml")) }
+        if wanted.contains("jsonstat") {
+            try Data(w.pipelineYAML(format: "jsonstat").utf8).write(to: URL(fileURLWithPath: out + "/pipeline-jsonstat.yml"))
+        }
+        if wanted.contains("sdmx") {
+            try Data(w.pipelineYAML(format: "sdmx").utf8).write(to: URL(fileURLWithPath: out + "/pipeline-sdmx.yml"))
+        }
 
         let counts = w.symbolCounts()
         let manifest: [String: Any] = [
@@ -78,12 +88,14 @@ public enum WorkloadWriter {
             "cells_not_applicable": counts.notApplicable,
             "cells_missing": counts.missing,
             "cells_suppressed": counts.suppressed,
-            "files": files,
+            "files": files
         ]
         let json = try JSONSerialization.data(withJSONObject: manifest, options: [.prettyPrinted, .sortedKeys])
         try json.write(to: URL(fileURLWithPath: out + "/workload.json"))
-        return String(format: "generated %d observations (%d regions x %d measures x %d years; %d of them '.') in %@ in %.1f s",
-                      w.cellCount, w.regions.count, w.measures.count, Workload.years.count, counts.notApplicable, out, Date().timeIntervalSince(started))
+        return String(
+            format: "generated %d observations (%d regions x %d measures x %d years; %d of them '.') in %@ in %.1f s",
+            w.cellCount, w.regions.count, w.measures.count, Workload.years.count, counts.notApplicable, out,
+            Date().timeIntervalSince(started))
     }
 }
 
@@ -158,7 +170,9 @@ struct Workload {
         regions.append(Region(code: "0301", name: "Oslo", bracket: "", valid: years.map { _ in true }))
         syntheticCount = max(0, Workload.municipalities2024 - known2024 - 1)
         for i in 0..<syntheticCount {
-            regions.append(Region(code: String(format: "03%02d", i + 2), name: "Syntetisk stabil \(i + 1)", bracket: "", valid: years.map { _ in true }))
+            regions.append(
+                Region(
+                    code: String(format: "03%02d", i + 2), name: "Syntetisk stabil \(i + 1)", bracket: "", valid: years.map { _ in true }))
         }
         regions.sort { $0.code < $1.code }
 
@@ -175,16 +189,22 @@ struct Workload {
             switch k {
             case 0, 1, 2:
                 let t = Workload.countTemplates[(n / 5 + k) % Workload.countTemplates.count]
-                measures.append(Measure(code: code, label: "\(t), \(group), variant \(variant) (antall)", kind: .count,
-                                        factor: 0.001 + 0.05 * unit(0xC0, UInt64(n), 0, 0)))
+                measures.append(
+                    Measure(
+                        code: code, label: "\(t), \(group), variant \(variant) (antall)", kind: .count,
+                        factor: 0.001 + 0.05 * unit(0xC0, UInt64(n), 0, 0)))
             case 3:
                 let t = Workload.percentTemplates[(n / 5) % Workload.percentTemplates.count]
-                measures.append(Measure(code: code, label: "\(t), \(group), variant \(variant) (prosent)", kind: .percent,
-                                        factor: 5 + 80 * unit(0xC1, UInt64(n), 0, 0)))
+                measures.append(
+                    Measure(
+                        code: code, label: "\(t), \(group), variant \(variant) (prosent)", kind: .percent,
+                        factor: 5 + 80 * unit(0xC1, UInt64(n), 0, 0)))
             default:
                 let t = Workload.kronerTemplates[(n / 5) % Workload.kronerTemplates.count]
-                measures.append(Measure(code: code, label: "\(t), \(group), variant \(variant) (kr per innbygger)", kind: .kroner,
-                                        factor: 500 + 30_000 * unit(0xC2, UInt64(n), 0, 0)))
+                measures.append(
+                    Measure(
+                        code: code, label: "\(t), \(group), variant \(variant) (kr per innbygger)", kind: .kroner,
+                        factor: 500 + 30_000 * unit(0xC2, UInt64(n), 0, 0)))
             }
         }
         // Inhabitants in 2024: skewed towards small municipalities (200 … 60 000), Oslo about
@@ -228,10 +248,12 @@ struct Workload {
                 let inst = inn80 * (0.1 + 0.1 * unit(0xBA, UInt64(ri), 0, 0)) * (0.95 + 0.1 * unit(0xBB, UInt64(ri), y, 0))
                 let homes = inn80 * (0.02 + 0.08 * unit(0xBC, UInt64(ri), 0, 0))
                 let short = inst * (0.08 + 0.17 * unit(0xBD, UInt64(ri), y, 0))
-                base.append(Base(pop: Int64(pop.rounded()), inn80: Int64(inn80.rounded()), residents: Int64(residents.rounded()),
-                                 reviews: Int64(reviews.rounded()), nutrition: Int64(nutrition.rounded()),
-                                 homeShare10: Int64((home * 10).rounded()), placesInst: Int64(inst.rounded()),
-                                 placesHome: Int64(homes.rounded()), shortTerm: Int64(short.rounded())))
+                base.append(
+                    Base(
+                        pop: Int64(pop.rounded()), inn80: Int64(inn80.rounded()), residents: Int64(residents.rounded()),
+                        reviews: Int64(reviews.rounded()), nutrition: Int64(nutrition.rounded()),
+                        homeShare10: Int64((home * 10).rounded()), placesInst: Int64(inst.rounded()),
+                        placesHome: Int64(homes.rounded()), shortTerm: Int64(short.rounded())))
             }
         }
     }
@@ -241,21 +263,34 @@ struct Workload {
         Measure(code: "KOSbefolkning0000", label: "Befolkning per 1.1. (personer)", kind: .count, factor: 0),
         Measure(code: "KOSinnb80aar0000", label: "Innbyggere 80 år og over (personer)", kind: .count, factor: 0),
         Measure(code: "KOSbeboerlang0000", label: "Beboere 67 år og over med langtidsopphold (antall)", kind: .count, factor: 0),
-        Measure(code: "KOSlmgjennomg0000", label: "Beboere 67 år og over med langtidsopphold med legemiddelgjennomgang siste 12 måneder (antall)", kind: .count, factor: 0),
-        Measure(code: "KOSernvurd0000", label: "Beboere 67 år og over med langtidsopphold med vurdering av ernæringsstatus siste 12 måneder (antall)", kind: .count, factor: 0),
-        Measure(code: "KOShjtj80aarover0001", label: "Andel innbyggere 80 år og over som bruker hjemmetjenester (prosent)", kind: .percent, factor: 0),
+        Measure(
+            code: "KOSlmgjennomg0000",
+            label: "Beboere 67 år og over med langtidsopphold med legemiddelgjennomgang siste 12 måneder (antall)", kind: .count, factor: 0),
+        Measure(
+            code: "KOSernvurd0000",
+            label: "Beboere 67 år og over med langtidsopphold med vurdering av ernæringsstatus siste 12 måneder (antall)", kind: .count,
+            factor: 0),
+        Measure(
+            code: "KOShjtj80aarover0001", label: "Andel innbyggere 80 år og over som bruker hjemmetjenester (prosent)", kind: .percent,
+            factor: 0),
         Measure(code: "KOSplassinst0000", label: "Plasser i institusjon (antall)", kind: .count, factor: 0),
         Measure(code: "KOSplassbolig0000", label: "Plasser i bolig med heldøgns bemanning (antall)", kind: .count, factor: 0),
-        Measure(code: "KOSkorttid0000", label: "Korttidsplasser i institusjon (antall)", kind: .count, factor: 0),
+        Measure(code: "KOSkorttid0000", label: "Korttidsplasser i institusjon (antall)", kind: .count, factor: 0)
     ]
     static let ageGroups = ["0-17 år", "18-49 år", "50-66 år", "67-79 år", "80-89 år", "90 år og over"]
-    static let countTemplates = ["Mottakere av hjemmesykepleie", "Mottakere av praktisk bistand", "Brukere av dagaktivitetstilbud",
-                                 "Mottakere av omsorgsstønad", "Personer med vedtak om avlastning", "Mottakere av trygghetsalarm",
-                                 "Mottakere av matombringing", "Brukere av brukerstyrt personlig assistanse"]
-    static let percentTemplates = ["Andel mottakere av hjemmetjenester med omfattende bistandsbehov", "Andel beboere i bolig med heldøgns tjenester",
-                                   "Andel brukere med individuell plan", "Andel årsverk med fagutdanning"]
-    static let kronerTemplates = ["Netto driftsutgifter til pleie og omsorg", "Brutto driftsutgifter til institusjoner",
-                                  "Netto driftsutgifter til hjemmetjenester"]
+    static let countTemplates = [
+        "Mottakere av hjemmesykepleie", "Mottakere av praktisk bistand", "Brukere av dagaktivitetstilbud",
+        "Mottakere av omsorgsstønad", "Personer med vedtak om avlastning", "Mottakere av trygghetsalarm",
+        "Mottakere av matombringing", "Brukere av brukerstyrt personlig assistanse"
+    ]
+    static let percentTemplates = [
+        "Andel mottakere av hjemmetjenester med omfattende bistandsbehov", "Andel beboere i bolig med heldøgns tjenester",
+        "Andel brukere med individuell plan", "Andel årsverk med fagutdanning"
+    ]
+    static let kronerTemplates = [
+        "Netto driftsutgifter til pleie og omsorg", "Brutto driftsutgifter til institusjoner",
+        "Netto driftsutgifter til hjemmetjenester"
+    ]
 
     /// A uniform number in [0, 1) from the seed and a cell's coordinates (splitmix64).
     @inline(__always)
@@ -342,7 +377,11 @@ struct Workload {
                 for m in measures.indices {
                     out.put(regionCells[r]); out.put(yearCells[y]); out.put(measureCells[m])
                     let c = cell(r, m, y)
-                    if c.symbol == .none { out.number(c, decimalMark: UInt8(ascii: ",")) } else { out.put(Workload.symbolBytes[Int(c.symbol.rawValue)]) }
+                    if c.symbol == .none {
+                        out.number(c, decimalMark: UInt8(ascii: ","))
+                    } else {
+                        out.put(Workload.symbolBytes[Int(c.symbol.rawValue)])
+                    }
                     out.put(13); out.put(10)
                 }
             }
@@ -385,7 +424,10 @@ struct Workload {
         out.put(Array("},\"label\":{".utf8))
         for (i, y) in Workload.years.enumerated() { out.put(Array("\(i == 0 ? "" : ",")\"\(y)\":\"\(y)\"".utf8)) }
         out.put(Array("}}}},".utf8))
-        out.put(Array("\"extension\":{\"px\":{\"tableid\":\"99999\",\"decimals\":0,\"contents\":\"Syntetisk\",\"heading\":[\"ContentsCode\",\"Tid\"],\"stub\":[\"KOKkommuneregion0000\"]}},".utf8))
+        out.put(
+            Array(
+                "\"extension\":{\"px\":{\"tableid\":\"99999\",\"decimals\":0,\"contents\":\"Syntetisk\",\"heading\":[\"ContentsCode\",\"Tid\"],\"stub\":[\"KOKkommuneregion0000\"]}},"
+                    .utf8))
         // Values, streamed.
         out.put(Array("\"value\":[".utf8))
         var first = true
@@ -425,34 +467,39 @@ struct Workload {
     /// `ObsValue` and an `OBS_STATUS` attribute (`A`, or SSB's symbol with `NaN` as the value).
     func writeSDMX(path: String) throws -> [String: Any] {
         let out = try ByteWriter(path: path)
-        out.put(Array("""
-        <?xml version="1.0" encoding="utf-8"?>
-        <message:GenericData xmlns:message="http://www.SDMX.org/resources/SDMXML/schemas/v2_0/message" xmlns:common="http://www.SDMX.org/resources/SDMXML/schemas/v2_0/common" xmlns:generic="http://www.SDMX.org/resources/SDMXML/schemas/v2_0/generic" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-          <message:Header>
-            <message:ID>99999</message:ID>
-            <message:Test>false</message:Test>
-            <message:Name xml:lang="no">\(xmlEscape(Workload.title))</message:Name>
-            <message:Prepared>2025-03-14T07:00:00</message:Prepared>
-            <message:Sender id="SSB">
-              <message:Name xml:lang="no">Statistisk sentralbyrå</message:Name>
-            </message:Sender>
-          </message:Header>
-          <message:DataSet>
-            <generic:KeyFamilyRef>99999</generic:KeyFamilyRef>
+        out.put(
+            Array(
+                """
+                <?xml version="1.0" encoding="utf-8"?>
+                <message:GenericData xmlns:message="http://www.SDMX.org/resources/SDMXML/schemas/v2_0/message" xmlns:common="http://www.SDMX.org/resources/SDMXML/schemas/v2_0/common" xmlns:generic="http://www.SDMX.org/resources/SDMXML/schemas/v2_0/generic" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+                  <message:Header>
+                    <message:ID>99999</message:ID>
+                    <message:Test>false</message:Test>
+                    <message:Name xml:lang="no">\(xmlEscape(Workload.title))</message:Name>
+                    <message:Prepared>2025-03-14T07:00:00</message:Prepared>
+                    <message:Sender id="SSB">
+                      <message:Name xml:lang="no">Statistisk sentralbyrå</message:Name>
+                    </message:Sender>
+                  </message:Header>
+                  <message:DataSet>
+                    <generic:KeyFamilyRef>99999</generic:KeyFamilyRef>
 
-        """.utf8))
-        let regionKeys = regions.map { Array("      <generic:SeriesKey>\n        <generic:Value concept=\"KOKkommuneregion0000\" value=\"\($0.code)\" />\n".utf8) }
+                """.utf8))
+        let regionKeys = regions.map {
+            Array("      <generic:SeriesKey>\n        <generic:Value concept=\"KOKkommuneregion0000\" value=\"\($0.code)\" />\n".utf8)
+        }
         let measureKeys = measures.map {
-            Array("""
-                    <generic:Value concept="ContentsCode" value="\($0.code)" />
-                    <generic:Value concept="FREQ" value="A" />
-                  </generic:SeriesKey>
-                  <generic:Attributes>
-                    <generic:Value concept="UNIT_MEASURE" value="\($0.unit)" />
-                    <generic:Value concept="DECIMALS" value="\($0.decimals)" />
-                  </generic:Attributes>
+            Array(
+                """
+                        <generic:Value concept="ContentsCode" value="\($0.code)" />
+                        <generic:Value concept="FREQ" value="A" />
+                      </generic:SeriesKey>
+                      <generic:Attributes>
+                        <generic:Value concept="UNIT_MEASURE" value="\($0.unit)" />
+                        <generic:Value concept="DECIMALS" value="\($0.decimals)" />
+                      </generic:Attributes>
 
-            """.utf8)
+                """.utf8)
         }
         let timeOpen = Workload.years.map { Array("      <generic:Obs><generic:Time>\($0)</generic:Time><generic:ObsValue value=\"".utf8) }
         let statusOpen = Array("\" /><generic:Attributes><generic:Value concept=\"OBS_STATUS\" value=\"".utf8)
@@ -489,84 +536,84 @@ struct Workload {
     func indicatorsYAML() -> String {
         let generic = measures.indices.dropFirst(Workload.named.count).first { measures[$0].kind == .count }
         var s = """
-        # Generated by `etl generate` for the benchmark (Benchmarks/README.md).
-        indicators:
-          - code: legemiddelgjennomgang
-            name: Andel beboere med legemiddelgjennomgang siste 12 måneder
-            unit: prosent
-            kind: ratio
-            numerator: legemiddelgjennomgang_67
-            denominator: langtidsbeboere_67
-            scale: 100
-            decimals: 1
-            definition: Long-stay residents 67+ with a medication review, as a share of long-stay residents 67+.
-          - code: ernaering_sykehjem
-            name: Andel beboere med vurdering av ernæringsstatus
-            unit: prosent
-            kind: ratio
-            numerator: ernaering_vurdert_67
-            denominator: langtidsbeboere_67
-            scale: 100
-            decimals: 1
-            definition: Long-stay residents 67+ assessed for nutritional status, as a share of long-stay residents 67+.
-          - code: andel_80_hjemmetjenester
-            name: Andel innbyggere 80 år og over som bruker hjemmetjenester
-            unit: prosent
-            kind: rate
-            measure: hjemmetj_80_andel
-            weight: innbyggere_80
-            scale: 1
-            decimals: 1
-            definition: A published rate, combined across merged municipalities weighted by inhabitants 80+.
-          - code: dekning_heldogn_80
-            name: Plasser med heldøgns omsorg per 100 innbyggere 80 år og over
-            unit: per 100 innbyggere 80+
-            kind: ratio
-            numerator: plasser_heldogn
-            denominator: innbyggere_80
-            scale: 100
-            decimals: 1
-            definition: Places in institutions and in homes with round-the-clock staff per 100 inhabitants 80+.
-          - code: andel_korttid
-            name: Andel korttidsplasser
-            unit: prosent
-            kind: ratio
-            numerator: plasser_korttid
-            denominator: plasser_institusjon
-            scale: 100
-            decimals: 1
-            definition: Short-term places as a share of places in institutions.
-          - code: innbyggere_80
-            name: Innbyggere 80 år og over
-            unit: personer
-            kind: count
-            measure: innbyggere_80
-            scale: 1
-            decimals: 0
-            definition: Inhabitants 80 years and over.
-          - code: befolkning
-            name: Befolkning
-            unit: personer
-            kind: count
-            measure: befolkning
-            scale: 1
-            decimals: 0
-            definition: Inhabitants on 1 January.
-
-        """
-        if generic != nil {
-            s += """
-              - code: mottakere_per_1000
-                name: Mottakere per 1 000 innbyggere (generert variabel)
-                unit: per 1 000 innbyggere
+            # Generated by `etl generate` for the benchmark (Benchmarks/README.md).
+            indicators:
+              - code: legemiddelgjennomgang
+                name: Andel beboere med legemiddelgjennomgang siste 12 måneder
+                unit: prosent
                 kind: ratio
-                numerator: generert_antall
-                denominator: befolkning
-                scale: 1000
+                numerator: legemiddelgjennomgang_67
+                denominator: langtidsbeboere_67
+                scale: 100
                 decimals: 1
-                definition: A generated count per 1 000 inhabitants.
+                definition: Long-stay residents 67+ with a medication review, as a share of long-stay residents 67+.
+              - code: ernaering_sykehjem
+                name: Andel beboere med vurdering av ernæringsstatus
+                unit: prosent
+                kind: ratio
+                numerator: ernaering_vurdert_67
+                denominator: langtidsbeboere_67
+                scale: 100
+                decimals: 1
+                definition: Long-stay residents 67+ assessed for nutritional status, as a share of long-stay residents 67+.
+              - code: andel_80_hjemmetjenester
+                name: Andel innbyggere 80 år og over som bruker hjemmetjenester
+                unit: prosent
+                kind: rate
+                measure: hjemmetj_80_andel
+                weight: innbyggere_80
+                scale: 1
+                decimals: 1
+                definition: A published rate, combined across merged municipalities weighted by inhabitants 80+.
+              - code: dekning_heldogn_80
+                name: Plasser med heldøgns omsorg per 100 innbyggere 80 år og over
+                unit: per 100 innbyggere 80+
+                kind: ratio
+                numerator: plasser_heldogn
+                denominator: innbyggere_80
+                scale: 100
+                decimals: 1
+                definition: Places in institutions and in homes with round-the-clock staff per 100 inhabitants 80+.
+              - code: andel_korttid
+                name: Andel korttidsplasser
+                unit: prosent
+                kind: ratio
+                numerator: plasser_korttid
+                denominator: plasser_institusjon
+                scale: 100
+                decimals: 1
+                definition: Short-term places as a share of places in institutions.
+              - code: innbyggere_80
+                name: Innbyggere 80 år og over
+                unit: personer
+                kind: count
+                measure: innbyggere_80
+                scale: 1
+                decimals: 0
+                definition: Inhabitants 80 years and over.
+              - code: befolkning
+                name: Befolkning
+                unit: personer
+                kind: count
+                measure: befolkning
+                scale: 1
+                decimals: 0
+                definition: Inhabitants on 1 January.
 
             """
+        if generic != nil {
+            s += """
+                  - code: mottakere_per_1000
+                    name: Mottakere per 1 000 innbyggere (generert variabel)
+                    unit: per 1 000 innbyggere
+                    kind: ratio
+                    numerator: generert_antall
+                    denominator: befolkning
+                    scale: 1000
+                    decimals: 1
+                    definition: A generated count per 1 000 inhabitants.
+
+                """
         }
         return s
     }
@@ -580,77 +627,77 @@ struct Workload {
         let extra = ""
         let n = Workload.named
         var s = """
-        # Generated by `etl generate` for the benchmark (Benchmarks/README.md): \(cellCount) observations as \(format).
-        name: bench-\(format)
-        description: Synthetic national workload, \(regions.count) kommune codes x \(measures.count) measures x \(Workload.years.count) years
-        warehouse: bench-\(format).sqlite
-        catalog: kommuneendringer.csv
-        indicators: indicators.yml
-        max_rejects: 0
+            # Generated by `etl generate` for the benchmark (Benchmarks/README.md): \(cellCount) observations as \(format).
+            name: bench-\(format)
+            description: Synthetic national workload, \(regions.count) kommune codes x \(measures.count) measures x \(Workload.years.count) years
+            warehouse: bench-\(format).sqlite
+            catalog: kommuneendringer.csv
+            indicators: indicators.yml
+            max_rejects: 0
 
-        harmonisation:
-          structure_year: latest
-          split_key: befolkning
-          tolerance: 0.005
+            harmonisation:
+              structure_year: latest
+              split_key: befolkning
+              tolerance: 0.005
 
-        sources:
-          - id: bench
-            path: \(file)
-            format: \(format)
-            table: "99999"
+            sources:
+              - id: bench
+                path: \(file)
+                format: \(format)
+                table: "99999"
 
-        """
+            """
         if format == "csv" { s += "    encoding: iso-8859-1\n    delimiter: \";\"\n    decimal: comma\n" }
         s += """
 
-        measures:
-          befolkning:
-            source: bench
-            contents: \(key(n[0]))\(extra)
-          innbyggere_80:
-            source: bench
-            contents: \(key(n[1]))\(extra)
-          langtidsbeboere_67:
-            source: bench
-            contents: \(key(n[2]))\(extra)
-          legemiddelgjennomgang_67:
-            source: bench
-            contents: \(key(n[3]))\(extra)
-          ernaering_vurdert_67:
-            source: bench
-            contents: \(key(n[4]))\(extra)
-          hjemmetj_80_andel:
-            source: bench
-            contents: \(key(n[5]))
-            combine: weighted_mean
-            weight: innbyggere_80\(extra)
-          plasser_institusjon:
-            source: bench
-            contents: \(key(n[6]))\(extra)
-          plasser_heldogn:
-            source: bench
-            contents:
-              - \(key(n[6]))
-              - \(key(n[7]))\(extra)
-          plasser_korttid:
-            source: bench
-            contents: \(key(n[8]))\(extra)
-
-        """
-        if let g = measures.indices.dropFirst(n.count).first(where: { measures[$0].kind == .count }) {
-            s += """
-              generert_antall:
+            measures:
+              befolkning:
                 source: bench
-                contents: \(key(measures[g]))\(extra)
+                contents: \(key(n[0]))\(extra)
+              innbyggere_80:
+                source: bench
+                contents: \(key(n[1]))\(extra)
+              langtidsbeboere_67:
+                source: bench
+                contents: \(key(n[2]))\(extra)
+              legemiddelgjennomgang_67:
+                source: bench
+                contents: \(key(n[3]))\(extra)
+              ernaering_vurdert_67:
+                source: bench
+                contents: \(key(n[4]))\(extra)
+              hjemmetj_80_andel:
+                source: bench
+                contents: \(key(n[5]))
+                combine: weighted_mean
+                weight: innbyggere_80\(extra)
+              plasser_institusjon:
+                source: bench
+                contents: \(key(n[6]))\(extra)
+              plasser_heldogn:
+                source: bench
+                contents:
+                  - \(key(n[6]))
+                  - \(key(n[7]))\(extra)
+              plasser_korttid:
+                source: bench
+                contents: \(key(n[8]))\(extra)
 
             """
+        if let g = measures.indices.dropFirst(n.count).first(where: { measures[$0].kind == .count }) {
+            s += """
+                  generert_antall:
+                    source: bench
+                    contents: \(key(measures[g]))\(extra)
+
+                """
         }
         s += """
 
-        groups:
-          national: true
+            groups:
+              national: true
 
-        """
+            """
         return s
     }
 }

@@ -15,7 +15,9 @@ struct Catalog: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "import-codes",
             abstract: "Add one year's KLASS code lists (131 kommuner, 104 fylker; JSON or CSV from `codesAt`) to the register.",
-            discussion: "Codes in the list go on into the year (a new name starts a new row), codes missing from it end the year before, new codes start in it. Then `etl validate` checks the change catalogue against the register.")
+            discussion:
+                "Codes in the list go on into the year (a new name starts a new row), codes missing from it end the year before, new codes start in it. Then `etl validate` checks the change catalogue against the register."
+        )
 
         @Option(name: .long, help: "The year the lists are valid on 1 January of.")
         var year: Int
@@ -45,7 +47,8 @@ struct Catalog: ParsableCommand {
             do {
                 try Data(Register.csv(kRows).utf8).write(to: URL(fileURLWithPath: register + "/kommuner.csv"), options: .atomic)
                 try Data(Register.csv(fRows).utf8).write(to: URL(fileURLWithPath: register + "/fylker.csv"), options: .atomic)
-                try Data("first,last\n\(reg.firstYear),\(year)\n".utf8).write(to: URL(fileURLWithPath: register + "/coverage.csv"), options: .atomic)
+                try Data("first,last\n\(reg.firstYear),\(year)\n".utf8).write(
+                    to: URL(fileURLWithPath: register + "/coverage.csv"), options: .atomic)
             } catch { eprint("\(register): error: cannot write: \(error.localizedDescription)"); throw Exit.failure }
             eprint("register \(register): \(k.count) kommuner and \(f.count) fylker valid in \(year); covers \(reg.firstYear)–\(year)")
         }
@@ -55,14 +58,14 @@ struct Catalog: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Merge a KLASS change list (classification 131 `changes`, as JSON, CSV or XML) into the project's change catalogue.",
             discussion: """
-            Kinds (name, split, merge, renumber) are derived from the rows of each date. With -o, the KLASS changes are \
-            added to the catalogue already at that path (a missing file is an empty catalogue): the command reports how many \
-            were added, already present and conflicting. A conflict is a KLASS change whose old code and year the catalogue \
-            has with another new code or kind; each is listed and nothing is written (exit 1) unless --prefer klass or \
-            --prefer catalogue says which side wins. When nothing is added the file is left as it was, byte for byte. \
-            --replace writes the KLASS changes alone over the file. Without -o the KLASS list is printed in the catalogue format. \
-            After a reform: import into pipelines/kommuneendringer.csv, then `etl rerun`.
-            """)
+                Kinds (name, split, merge, renumber) are derived from the rows of each date. With -o, the KLASS changes are \
+                added to the catalogue already at that path (a missing file is an empty catalogue): the command reports how many \
+                were added, already present and conflicting. A conflict is a KLASS change whose old code and year the catalogue \
+                has with another new code or kind; each is listed and nothing is written (exit 1) unless --prefer klass or \
+                --prefer catalogue says which side wins. When nothing is added the file is left as it was, byte for byte. \
+                --replace writes the KLASS changes alone over the file. Without -o the KLASS list is printed in the catalogue format. \
+                After a reform: import into pipelines/kommuneendringer.csv, then `etl rerun`.
+                """)
 
         @Argument(help: "A KLASS download (.json, .csv or .xml).")
         var file: String
@@ -78,11 +81,14 @@ struct Catalog: ParsableCommand {
 
         func validate() throws {
             if replace && output == nil { throw ValidationError("--replace needs -o CATALOGUE") }
-            if replace && prefer != nil { throw ValidationError("--replace and --prefer exclude each other: --replace keeps nothing of the catalogue") }
+            if replace && prefer != nil {
+                throw ValidationError("--replace and --prefer exclude each other: --replace keeps nothing of the catalogue")
+            }
             if prefer != nil && output == nil { throw ValidationError("--prefer needs -o CATALOGUE to merge into") }
         }
 
-        @Option(name: .long, help: "A correspondence between two versions (correspondsAt): the day the new version took effect, YYYY-MM-DD.")
+        @Option(
+            name: .long, help: "A correspondence between two versions (correspondsAt): the day the new version took effect, YYYY-MM-DD.")
         var date: String?
 
         func run() throws {
@@ -94,19 +100,28 @@ struct Catalog: ParsableCommand {
                 rows = c
             case .correspondence(let items):
                 guard let date, date.count == 10, date.dropFirst(4).first == "-" else {
-                    eprint("\(file): error: a KLASS correspondence (\(items.count) items) says which code became which but not when; give the day the new version took effect with --date YYYY-MM-DD")
+                    eprint(
+                        "\(file): error: a KLASS correspondence (\(items.count) items) says which code became which but not when; give the day the new version took effect with --date YYYY-MM-DD"
+                    )
                     throw Exit.usage
                 }
                 // Codes that correspond to themselves under the same name did not change.
                 rows = items.filter { $0.sourceCode != $0.targetCode || $0.sourceName != $0.targetName }.map {
-                    KlassChange(oldCode: $0.sourceCode, oldName: $0.sourceName, newCode: $0.targetCode, newName: $0.targetName, changeOccurred: date)
+                    KlassChange(
+                        oldCode: $0.sourceCode, oldName: $0.sourceName, newCode: $0.targetCode, newName: $0.targetName, changeOccurred: date
+                    )
                 }
             case .codes(let codes):
-                eprint("\(file): error: a KLASS code list (\(codes.count) codes) names each code and its validity but not what became of it; download the classification's `changes` (or a correspondence between two versions) to refresh the change catalogue")
+                eprint(
+                    "\(file): error: a KLASS code list (\(codes.count) codes) names each code and its validity but not what became of it; download the classification's `changes` (or a correspondence between two versions) to refresh the change catalogue"
+                )
                 throw Exit.failure
             }
-            let changes = rows.map { CodeChange(oldCode: $0.oldCode, oldName: $0.oldName, newCode: $0.newCode, newName: $0.newName,
-                                                date: String($0.changeOccurred.prefix(10)), kind: .renumber) }
+            let changes = rows.map {
+                CodeChange(
+                    oldCode: $0.oldCode, oldName: $0.oldName, newCode: $0.newCode, newName: $0.newName,
+                    date: String($0.changeOccurred.prefix(10)), kind: .renumber)
+            }
             guard let output else {
                 writeAll(1, ChangeCatalog(changes: ChangeCatalog.deriveKinds(changes)).csv())
                 return
@@ -119,19 +134,26 @@ struct Catalog: ParsableCommand {
             }
             var existing = ChangeCatalog(changes: [])
             if FileManager.default.fileExists(atPath: output) {
-                guard let d = FileManager.default.contents(atPath: output) else { eprint("\(output): error: cannot read the catalogue to merge into"); throw Exit.failure }
-                do { existing = try ChangeCatalog.parseCSV(String(decoding: d, as: UTF8.self), file: output) }
-                catch { eprint(errorLine("\(error)")); throw Exit.failure }
+                guard let d = FileManager.default.contents(atPath: output) else {
+                    eprint("\(output): error: cannot read the catalogue to merge into"); throw Exit.failure
+                }
+                do { existing = try ChangeCatalog.parseCSV(String(decoding: d, as: UTF8.self), file: output) } catch {
+                    eprint(errorLine("\(error)")); throw Exit.failure
+                }
             }
             let merge = CatalogMerge.merge(changes, into: existing, prefer: prefer)
             let counts = "\(merge.added.count) added, \(merge.present.count) already present, \(merge.conflicts.count) conflicting"
             if !merge.conflicts.isEmpty {
                 for c in merge.conflicts {
                     let theirs = c.existing.map(Self.describe).joined(separator: "; ")
-                    eprint("conflict: \(c.incoming.oldCode) in \(c.incoming.year): \(output) has \(theirs); \(file) has \(Self.describe(c.incoming))")
+                    eprint(
+                        "conflict: \(c.incoming.oldCode) in \(c.incoming.year): \(output) has \(theirs); \(file) has \(Self.describe(c.incoming))"
+                    )
                 }
                 if prefer == nil {
-                    eprint("error: \(merge.conflicts.count) conflicting change\(merge.conflicts.count == 1 ? "" : "s") between \(file) and \(output) (\(counts)); nothing written: choose with --prefer klass or --prefer catalogue, or replace the whole catalogue with --replace")
+                    eprint(
+                        "error: \(merge.conflicts.count) conflicting change\(merge.conflicts.count == 1 ? "" : "s") between \(file) and \(output) (\(counts)); nothing written: choose with --prefer klass or --prefer catalogue, or replace the whole catalogue with --replace"
+                    )
                     throw Exit.failure
                 }
             }
@@ -141,18 +163,22 @@ struct Catalog: ParsableCommand {
                 return
             }
             try write(merge.result, to: output)
-            let resolved = merge.conflicts.isEmpty ? "" : prefer == .klass ? " (the KLASS file's changes won)" : " (the catalogue's changes kept)"
+            let resolved =
+                merge.conflicts.isEmpty ? "" : prefer == .klass ? " (the KLASS file's changes won)" : " (the catalogue's changes kept)"
             eprint("\(counts)\(resolved); wrote \(merge.result.changes.count) changes (\(Self.years(merge.result))) to \(output)")
         }
 
         func write(_ catalog: ChangeCatalog, to output: String) throws {
-            do { try Data(catalog.csv().utf8).write(to: URL(fileURLWithPath: output), options: .atomic) }
-            catch { eprint("\(output): error: cannot write: \(error.localizedDescription)"); throw Exit.failure }
+            do { try Data(catalog.csv().utf8).write(to: URL(fileURLWithPath: output), options: .atomic) } catch {
+                eprint("\(output): error: cannot write: \(error.localizedDescription)"); throw Exit.failure
+            }
         }
 
         static func years(_ catalog: ChangeCatalog) -> String { catalog.changeYears.map(String.init).joined(separator: ", ") }
 
-        static func describe(_ c: CodeChange) -> String { "\(c.oldCode) \(c.oldName) → \(c.newCode) \(c.newName) (\(c.kind.rawValue), \(c.date))" }
+        static func describe(_ c: CodeChange) -> String {
+            "\(c.oldCode) \(c.oldName) → \(c.newCode) \(c.newName) (\(c.kind.rawValue), \(c.date))"
+        }
     }
 
     struct Show: ParsableCommand {
@@ -165,9 +191,13 @@ struct Catalog: ParsableCommand {
         var catalog: String = "pipelines/kommuneendringer.csv"
 
         func run() throws {
-            guard let d = FileManager.default.contents(atPath: catalog) else { eprint("\(catalog): error: change catalogue not found"); throw Exit.failure }
+            guard let d = FileManager.default.contents(atPath: catalog) else {
+                eprint("\(catalog): error: change catalogue not found"); throw Exit.failure
+            }
             let cat: ChangeCatalog
-            do { cat = try ChangeCatalog.parseCSV(String(decoding: d, as: UTF8.self), file: catalog) } catch { eprint(errorLine("\(error)")); throw Exit.failure }
+            do { cat = try ChangeCatalog.parseCSV(String(decoding: d, as: UTF8.self), file: catalog) } catch {
+                eprint(errorLine("\(error)")); throw Exit.failure
+            }
             // Validity and names from the register beside the catalogue, when there is one.
             let folder = (catalog as NSString).deletingLastPathComponent
             let dir = (folder.isEmpty ? "." : folder) + "/register"
@@ -196,7 +226,9 @@ enum KlassCodes {
         var out: [(code: String, name: String)] = []
         let trimmed = data.drop { $0 == 0xEF || $0 == 0xBB || $0 == 0xBF || $0 == 0x20 || $0 == 0x0A || $0 == 0x0D }
         if trimmed.first == UInt8(ascii: "{") {
-            guard let obj = try? JSONSerialization.jsonObject(with: Data(trimmed)) as? [String: Any], let codes = obj["codes"] as? [[String: Any]] else {
+            guard let obj = try? JSONSerialization.jsonObject(with: Data(trimmed)) as? [String: Any],
+                let codes = obj["codes"] as? [[String: Any]]
+            else {
                 throw CatalogError("\(path): error: expected KLASS JSON {\"codes\": [{\"code\": …, \"name\": …}]}")
             }
             for c in codes { if let code = c["code"] as? String, let name = c["name"] as? String { out.append((code, name)) } }
@@ -206,14 +238,20 @@ enum KlassCodes {
             guard !lines.isEmpty else { throw CatalogError("\(path): error: empty code list") }
             let header = lines.removeFirst()
             let sep: Character = header.contains(";") ? ";" : ","
-            func fields(_ l: String) -> [String] { l.split(separator: sep, omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\" \u{FEFF}")) } }
+            func fields(_ l: String) -> [String] {
+                l.split(separator: sep, omittingEmptySubsequences: false).map {
+                    $0.trimmingCharacters(in: CharacterSet(charactersIn: "\" \u{FEFF}"))
+                }
+            }
             let h = fields(header)
             guard let ci = h.firstIndex(of: "code"), let ni = h.firstIndex(of: "name") else {
                 throw CatalogError("\(path):1: error: expected columns code and name, found \(h.joined(separator: ","))")
             }
             for (i, l) in lines.enumerated() {
                 let f = fields(l)
-                guard f.count > max(ci, ni) else { throw CatalogError("\(path):\(i + 2): error: expected \(h.count) fields, found \(f.count)") }
+                guard f.count > max(ci, ni) else {
+                    throw CatalogError("\(path):\(i + 2): error: expected \(h.count) fields, found \(f.count)")
+                }
                 out.append((f[ci], f[ni]))
             }
         }

@@ -10,13 +10,13 @@ struct Diff: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List the values added, removed and revised between two runs (default: the last two runs).",
         discussion: """
-        RUN_A and RUN_B are run ids or dates (2025-04-01: what was published by the end of that day, UTC); each stands
-        for the publication in force then (a run that published nothing, such as a no-op run, shows the one before it).
-        With no run, the last two successful runs are compared; with one, that run and the last.
-        Columns: indicator, sources, region, year, breakdown, structure_year, change (added, removed, revised),
-        old_value, new_value, relative_change ((new - old) / |old|), old_status, new_status.
-        Exit statuses: 0, 1 (unreadable warehouse), 2 (usage: an unknown run or date), 5 (--max-revision exceeded).
-        """)
+            RUN_A and RUN_B are run ids or dates (2025-04-01: what was published by the end of that day, UTC); each stands
+            for the publication in force then (a run that published nothing, such as a no-op run, shows the one before it).
+            With no run, the last two successful runs are compared; with one, that run and the last.
+            Columns: indicator, sources, region, year, breakdown, structure_year, change (added, removed, revised),
+            old_value, new_value, relative_change ((new - old) / |old|), old_status, new_status.
+            Exit statuses: 0, 1 (unreadable warehouse), 2 (usage: an unknown run or date), 5 (--max-revision exceeded).
+            """)
 
     @Argument(help: "The earlier run (id or date).")
     var runA: String?
@@ -81,7 +81,8 @@ struct Diff: ParsableCommand {
     }
 
     func compare(_ db: Database) throws -> Outcome {
-        let successful = try Int64.fetchAll(db, sql: "SELECT run_id FROM etl_run WHERE status IN ('success', 'rejects_over_limit') ORDER BY run_id DESC LIMIT 2")
+        let successful = try Int64.fetchAll(
+            db, sql: "SELECT run_id FROM etl_run WHERE status IN ('success', 'rejects_over_limit') ORDER BY run_id DESC LIMIT 2")
         var specB: String? = runB
         if specB == nil, let last = successful.first { specB = String(last) }
         var specA: String? = runA
@@ -104,7 +105,8 @@ struct Diff: ParsableCommand {
     /// How many rows are revisions of one number to another beyond `threshold`.
     static func revisionsAbove(_ threshold: Double, columns: [String], rows: [[DatabaseValue]]) -> Int {
         guard let change = columns.firstIndex(of: "change"), let old = columns.firstIndex(of: "old_value"),
-              let new = columns.firstIndex(of: "new_value") else { return 0 }
+            let new = columns.firstIndex(of: "new_value")
+        else { return 0 }
         var n = 0
         for i in rows.indices {
             let kind = String.fromDatabaseValue(rows[i][change]) ?? ""
@@ -136,22 +138,29 @@ func percent(_ fraction: Double) -> String {
 func revisionsAbove(_ threshold: Double, summary: RunSummary, warehouse: String, quiet: Bool) -> Int {
     guard summary.changes != nil, let runId = summary.runId, let queue = try? Warehouse.openReadOnly(path: warehouse) else { return 0 }
     defer { try? queue.close() }
-    let rows = (try? queue.read { db in
-        try Row.fetchAll(db, sql: """
-            SELECT indicator, region, year, breakdown, old_value, new_value, relative_change FROM etl_change
-            WHERE run_id = ? AND change = 'revised' ORDER BY relative_change IS NOT NULL, abs(relative_change) DESC, indicator, region, year
-            """, arguments: [runId])
-    }) ?? []
+    let rows =
+        (try? queue.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT indicator, region, year, breakdown, old_value, new_value, relative_change FROM etl_change
+                    WHERE run_id = ? AND change = 'revised' ORDER BY relative_change IS NOT NULL, abs(relative_change) DESC, indicator, region, year
+                    """, arguments: [runId])
+        }) ?? []
     let over = rows.filter { RevisionSummary.exceeds(old: $0["old_value"], new: $0["new_value"], threshold: threshold) }
     guard !over.isEmpty else { return 0 }
     for r in over.prefix(20) where !quiet {
         let rel: Double? = r["relative_change"]
         let breakdown: String = r["breakdown"]
-        eprint("  \(r["indicator"] as String) \(r["region"] as String) \(r["year"] as Int)\(breakdown.isEmpty ? "" : " [\(breakdown)]"): "
-               + "\(r["old_value"] as Double) → \(r["new_value"] as Double) (\(rel.map { String(format: "%+.1f %%", $0 * 100) } ?? "from zero"))")
+        eprint(
+            "  \(r["indicator"] as String) \(r["region"] as String) \(r["year"] as Int)\(breakdown.isEmpty ? "" : " [\(breakdown)]"): "
+                + "\(r["old_value"] as Double) → \(r["new_value"] as Double) (\(rel.map { String(format: "%+.1f %%", $0 * 100) } ?? "from zero"))"
+        )
     }
     if over.count > 20 && !quiet { eprint("  … and \(over.count - 20) more: etl diff --format csv") }
-    eprint("error: \(over.count) value\(over.count == 1 ? "" : "s") revised by more than \(percent(threshold)) (--max-revision); published, run \(runId) (exit status 5)")
+    eprint(
+        "error: \(over.count) value\(over.count == 1 ? "" : "s") revised by more than \(percent(threshold)) (--max-revision); published, run \(runId) (exit status 5)"
+    )
     return over.count
 }
 
@@ -159,19 +168,23 @@ func revisionsAbove(_ threshold: Double, summary: RunSummary, warehouse: String,
 /// that its content hash is the one published then.
 func rerunAsOf(_ spec: String, pipeline: String, common: CommonRunOptions, catalog: String?, output: String?) throws {
     let warehousePath: String
-    do { warehousePath = try common.warehouse ?? Pipeline.load(path: pipeline, checkFiles: false).warehousePath }
-    catch let e as DefinitionError { for p in e.problems { eprint(errorLine(p)) }; throw Exit.usage }
+    do { warehousePath = try common.warehouse ?? Pipeline.load(path: pipeline, checkFiles: false).warehousePath } catch let e
+        as DefinitionError
+    { for p in e.problems { eprint(errorLine(p)) }; throw Exit.usage }
     let target = output ?? AsOfRebuild.defaultOutput(warehousePath: warehousePath, spec: spec)
     let prepared: AsOfRebuild.Prepared
-    do { prepared = try AsOfRebuild.prepare(warehousePath: warehousePath, spec: spec, output: target) }
-    catch let e as WarehouseRefusal { eprint(e.description); throw ExitCode(e.exitStatus) }
-    catch { eprint(errorLine("\(error)")); throw Exit.failure }
-    let opts = RunOptions(pipelinePath: pipeline, warehouse: prepared.output, structureYear: prepared.structureYear, catalogPath: catalog,
-                          maxRejects: common.maxRejects, command: "rerun")
+    do { prepared = try AsOfRebuild.prepare(warehousePath: warehousePath, spec: spec, output: target) } catch let e as WarehouseRefusal {
+        eprint(e.description); throw ExitCode(e.exitStatus)
+    } catch { eprint(errorLine("\(error)")); throw Exit.failure }
+    let opts = RunOptions(
+        pipelinePath: pipeline, warehouse: prepared.output, structureYear: prepared.structureYear, catalogPath: catalog,
+        maxRejects: common.maxRejects, command: "rerun")
     try execute(options: opts, common: common, rerunOnly: true)
     let hash = try AsOfRebuild.latestHash(warehousePath: prepared.output) ?? ""
     if hash != prepared.hash {
-        eprint("error: the state rebuilt in \(prepared.output) (hash \(hash.prefix(12))) differs from what run \(prepared.runId) published (hash \(prepared.hash.prefix(12))); has the pipeline, the catalogue or the derivation changed since?")
+        eprint(
+            "error: the state rebuilt in \(prepared.output) (hash \(hash.prefix(12))) differs from what run \(prepared.runId) published (hash \(prepared.hash.prefix(12))); has the pipeline, the catalogue or the derivation changed since?"
+        )
         throw Exit.failure
     }
     if !common.quiet {

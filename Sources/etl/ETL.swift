@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Ingest
 import Pipeline
@@ -14,17 +14,20 @@ struct ETL: AsyncParsableCommand {
         commandName: "etl",
         abstract: "Norwegian municipal care statistics (KOSTRA, KPR, Husbanken) into a harmonised star-schema SQLite warehouse.",
         discussion: """
-        Exit statuses:
-          0  success (rows rejected under the limit are reported, and recorded in etl_reject)
-          1  failure: nothing was published, the previous warehouse is intact
-          2  usage or pipeline-definition error
-          3  published, but more rows were rejected than --max-rejects allows
-          4  published, but `run --fetch` used a stale source (its download failed; the previous
-             file was used); --allow-stale makes such a run exit 0. Status 3 wins over 4.
-          5  published, but a value was revised by more than --max-revision allows (3 and 4 win over 5)
-          130, 143  a run stopped by SIGINT / SIGTERM: nothing published, recorded as interrupted
-        """,
-        subcommands: [Run.self, Rerun.self, FetchCommand.self, Inspect.self, Query.self, Diff.self, Export.self, Validate.self, Status.self, Catalog.self, ReportCommand.self],
+            Exit statuses:
+              0  success (rows rejected under the limit are reported, and recorded in etl_reject)
+              1  failure: nothing was published, the previous warehouse is intact
+              2  usage or pipeline-definition error
+              3  published, but more rows were rejected than --max-rejects allows
+              4  published, but `run --fetch` used a stale source (its download failed; the previous
+                 file was used); --allow-stale makes such a run exit 0. Status 3 wins over 4.
+              5  published, but a value was revised by more than --max-revision allows (3 and 4 win over 5)
+              130, 143  a run stopped by SIGINT / SIGTERM: nothing published, recorded as interrupted
+            """,
+        subcommands: [
+            Run.self, Rerun.self, FetchCommand.self, Inspect.self, Query.self, Diff.self, Export.self, Validate.self, Status.self,
+            Catalog.self, ReportCommand.self
+        ],
         defaultSubcommand: nil
     )
 
@@ -93,7 +96,8 @@ struct CommonRunOptions: ParsableArguments {
     @Option(name: .long, help: "Warehouse file (default: the pipeline's `warehouse:`, else warehouse/omsorg.sqlite).")
     var warehouse: String?
 
-    @Option(name: .long, help: "Rows that may be rejected before the run exits with status 3 (default: the pipeline's max_rejects, else 0).")
+    @Option(
+        name: .long, help: "Rows that may be rejected before the run exits with status 3 (default: the pipeline's max_rejects, else 0).")
     var maxRejects: Int?
 
     @Option(name: .long, help: "Log format: text (human) or json (one event per line).")
@@ -121,8 +125,8 @@ func execute(options: RunOptions, common: CommonRunOptions, rerunOnly: Bool, pip
         log.summary(summary)
         if summary.status == .rejectsOverLimit { throw Exit.rejects }
         return summary
-    } catch where error is DefinitionError || error is WarehouseRefusal {
-        throw error  // printed and mapped to its exit status by `report`
+    } catch  where error is DefinitionError || error is WarehouseRefusal {
+        throw error // printed and mapped to its exit status by `report`
     } catch let e as Interrupted {
         log.failure("error: \(e); the run is recorded as interrupted")
         throw ExitCode(e.exitStatus)
@@ -137,7 +141,9 @@ func execute(options: RunOptions, common: CommonRunOptions, rerunOnly: Bool, pip
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a pipeline: stage changed sources, harmonise, compute indicators, publish atomically.",
-        discussion: "Exit statuses: 0 success, 1 failure (nothing published), 2 usage or definition error (or a warehouse that is not this pipeline's), 3 published with rejects over --max-rejects, 4 published with a stale source after a failed --fetch (0 with --allow-stale), 5 published with a revision above --max-revision, 130/143 stopped by SIGINT/SIGTERM (nothing published).")
+        discussion:
+            "Exit statuses: 0 success, 1 failure (nothing published), 2 usage or definition error (or a warehouse that is not this pipeline's), 3 published with rejects over --max-rejects, 4 published with a stale source after a failed --fetch (0 with --allow-stale), 5 published with a revision above --max-revision, 130/143 stopped by SIGINT/SIGTERM (nothing published)."
+    )
 
     @Argument(help: "Pipeline definition (default: pipelines/sample.yml).")
     var pipeline: String?
@@ -150,7 +156,11 @@ struct Run: AsyncParsableCommand {
     @Flag(name: .long, help: "Parse every source again even if its content is unchanged.")
     var fullRefresh = false
 
-    @Flag(name: .long, help: "First fetch the sources that declare `fetch:` (a failed download keeps the previous file, flagged stale; the run then exits 4).")
+    @Flag(
+        name: .long,
+        help:
+            "First fetch the sources that declare `fetch:` (a failed download keeps the previous file, flagged stale; the run then exits 4)."
+    )
     var fetch = false
 
     @Flag(name: .long, help: "With --fetch: a run that used a stale source (its download failed) exits 0 instead of 4.")
@@ -159,12 +169,17 @@ struct Run: AsyncParsableCommand {
     @Flag(name: .long, help: "Take over a warehouse another pipeline published: its sources and facts are replaced (a full refresh).")
     var replace = false
 
-    @Option(name: .long, help: "Exit 5 (after publishing) when a value is revised by more than this fraction of its previous value (0.05: 5 %); the revisions are listed.")
+    @Option(
+        name: .long,
+        help:
+            "Exit 5 (after publishing) when a value is revised by more than this fraction of its previous value (0.05: 5 %); the revisions are listed."
+    )
     var maxRevision: Double?
 
     func run() async throws {
-        var opts = RunOptions(pipelinePath: pipeline ?? defaultPipeline(), warehouse: common.warehouse, structureYear: structure,
-                              fullRefresh: fullRefresh || replace, maxRejects: common.maxRejects, command: "run")
+        var opts = RunOptions(
+            pipelinePath: pipeline ?? defaultPipeline(), warehouse: common.warehouse, structureYear: structure,
+            fullRefresh: fullRefresh || replace, maxRejects: common.maxRejects, command: "run")
         opts.replace = replace
         var loaded: Pipeline?
         if fetch {
@@ -195,7 +210,9 @@ struct Run: AsyncParsableCommand {
         let stale = opts.fetched.filter { $0.status == .stale }
         if !stale.isEmpty && !allowStale {
             let names = stale.map { "\($0.source) (\($0.reason ?? "the download failed"))" }.joined(separator: ", ")
-            eprint("error: published with \(stale.count == 1 ? "a stale source" : "\(stale.count) stale sources"), the previous file used: \(names); pass --allow-stale to accept (exit status 4)")
+            eprint(
+                "error: published with \(stale.count == 1 ? "a stale source" : "\(stale.count) stale sources"), the previous file used: \(names); pass --allow-stale to accept (exit status 4)"
+            )
             throw Exit.stale
         }
         if revisions > 0 { throw Exit.revision }
@@ -217,10 +234,15 @@ struct Rerun: ParsableCommand {
     @Option(name: .long, help: "A change catalogue to use instead of the pipeline's (e.g. a new KLASS download).")
     var catalog: String?
 
-    @Option(name: .long, help: "Rebuild the state published at this run id or date (2025-04-01) into a new warehouse file (--output) from the source versions kept then.")
+    @Option(
+        name: .long,
+        help:
+            "Rebuild the state published at this run id or date (2025-04-01) into a new warehouse file (--output) from the source versions kept then."
+    )
     var asOf: String?
 
-    @Option(name: [.short, .long], help: "With --as-of: the new warehouse file (default: WAREHOUSE-as-of-SPEC.sqlite beside the warehouse).")
+    @Option(
+        name: [.short, .long], help: "With --as-of: the new warehouse file (default: WAREHOUSE-as-of-SPEC.sqlite beside the warehouse).")
     var output: String?
 
     func run() throws {
@@ -228,8 +250,9 @@ struct Rerun: ParsableCommand {
             try rerunAsOf(asOf, pipeline: pipeline ?? defaultPipeline(), common: common, catalog: catalog, output: output)
             return
         }
-        let opts = RunOptions(pipelinePath: pipeline ?? defaultPipeline(), warehouse: common.warehouse, structureYear: structure,
-                              catalogPath: catalog, maxRejects: common.maxRejects, command: "rerun")
+        let opts = RunOptions(
+            pipelinePath: pipeline ?? defaultPipeline(), warehouse: common.warehouse, structureYear: structure,
+            catalogPath: catalog, maxRejects: common.maxRejects, command: "rerun")
         try execute(options: opts, common: common, rerunOnly: true)
     }
 }

@@ -8,11 +8,11 @@ struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write harmonised indicators as SSB-style long CSV or JSON-stat 2.0 (statuses kept).",
         discussion: """
-        The CSV uses ';' and decimal comma, UTF-8, one row per value, with each value's method, status and note in the \
-        last three columns (`method`, `status`, `note`; a `split_allocated` value is an estimate, not a published count). \
-        JSON-stat carries the status symbols in `status` and each cell's method and note in `extension`. Both read back with \
-        `etl inspect`. Exit 1 when the -o folder does not exist; exit 2 for an unknown --indicator or --region.
-        """)
+            The CSV uses ';' and decimal comma, UTF-8, one row per value, with each value's method, status and note in the \
+            last three columns (`method`, `status`, `note`; a `split_allocated` value is an estimate, not a published count). \
+            JSON-stat carries the status symbols in `status` and each cell's method and note in `extension`. Both read back with \
+            `etl inspect`. Exit 1 when the -o folder does not exist; exit 2 for an unknown --indicator or --region.
+            """)
 
     @Option(name: .long, help: "Warehouse file (default: warehouse/omsorg.sqlite).")
     var warehouse: String = Pipeline.defaultWarehouse
@@ -45,7 +45,9 @@ struct Export: ParsableCommand {
         do {
             let unknown = try q.read { try unknownNames($0, indicators: indicator, regions: region, groups: []) }
             if !unknown.isEmpty { for line in unknown { eprint(line) }; throw Exit.usage }
-            if let v = try q.read({ try Row.fetchOne($0, sql: "SELECT run_id, hash, published_at FROM etl_vintage ORDER BY run_id DESC LIMIT 1") }) {
+            if let v = try q.read({
+                try Row.fetchOne($0, sql: "SELECT run_id, hash, published_at FROM etl_vintage ORDER BY run_id DESC LIMIT 1")
+            }) {
                 opts.vintageRunId = v["run_id"]; opts.vintageHash = v["hash"]; opts.vintagePublishedAt = v["published_at"]
             }
             n = try q.read { db in
@@ -60,12 +62,18 @@ struct Export: ParsableCommand {
             eprint(isDamagedDatabase(e) ? damagedWarehouseLine(warehouse, e) : errorLine(e.message ?? "\(e)"))
             throw Exit.failure
         } catch let e as CocoaError {
-            eprint("error: \(output): cannot write the export: \((e.userInfo[NSUnderlyingErrorKey] as? NSError)?.localizedDescription ?? e.localizedDescription)")
+            eprint(
+                "error: \(output): cannot write the export: \((e.userInfo[NSUnderlyingErrorKey] as? NSError)?.localizedDescription ?? e.localizedDescription)"
+            )
             throw Exit.failure
         } catch {
             eprint(errorLine("\(error)"))
             throw Exit.failure
         }
-        eprint("wrote \(n) values to \(output)" + (opts.vintageRunId.map { " (published by run \($0), vintage \(opts.vintageHash!.prefix(12))\(format == .csv ? "; recorded in \(output).vintage.json" : ""))" } ?? ""))
+        eprint(
+            "wrote \(n) values to \(output)"
+                + (opts.vintageRunId.map {
+                    " (published by run \($0), vintage \(opts.vintageHash!.prefix(12))\(format == .csv ? "; recorded in \(output).vintage.json" : ""))"
+                } ?? ""))
     }
 }

@@ -9,18 +9,18 @@ struct FetchCommand: AsyncParsableCommand {
         commandName: "fetch",
         abstract: "Download SSB tables and KLASS change lists into the landing folder (cached, rate-limited, atomic).",
         discussion: """
-        FILE is a pipeline (its sources with a `fetch:` block) or a JSON fetch file (see pipelines/fetch-example.json): a list of sources, each a PxWebApi v2 \
-        table with selections or a KLASS change list, and the landing path of each. A table whose `updated` \
-        stamp (or ETag) has not changed since the last fetch is not downloaded again. A download replaces \
-        the landed file only when complete and readable; a failed fetch keeps the previous file (stale). \
-        Each landed file gets a sidecar FILE.origin.json with its URL, query, fetch time and `updated` stamp.
+            FILE is a pipeline (its sources with a `fetch:` block) or a JSON fetch file (see pipelines/fetch-example.json): a list of sources, each a PxWebApi v2 \
+            table with selections or a KLASS change list, and the landing path of each. A table whose `updated` \
+            stamp (or ETag) has not changed since the last fetch is not downloaded again. A download replaces \
+            the landed file only when complete and readable; a failed fetch keeps the previous file (stale). \
+            Each landed file gets a sidecar FILE.origin.json with its URL, query, fetch time and `updated` stamp.
 
-        --dry-run lists the data requests a fetch would make, with their cell counts; to count cells and \
-        resolve `*` it does fetch each table's metadata (and code lists used with `*`), but no data.
+            --dry-run lists the data requests a fetch would make, with their cell counts; to count cells and \
+            resolve `*` it does fetch each table's metadata (and code lists used with `*`), but no data.
 
-        Exit statuses: 0 every source fetched or unchanged, 1 a source failed (stale: its previous file is kept), \
-        2 usage or fetch-file error.
-        """)
+            Exit statuses: 0 every source fetched or unchanged, 1 a source failed (stale: its previous file is kept), \
+            2 usage or fetch-file error.
+            """)
 
     @Argument(help: "Pipeline (.yml) or fetch file (JSON).")
     var file: String
@@ -69,12 +69,12 @@ struct FetchCommand: AsyncParsableCommand {
                 return f
             }
             if specs.isEmpty { if !quiet { eprint("\(file): no source declares `fetch:`; nothing to fetch") }; return }
-            spec = FetchFile(sources: specs, pxwebBase: pipeline.definition.fetch?.pxweb_base, klassBase: pipeline.definition.fetch?.klass_base)
+            spec = FetchFile(
+                sources: specs, pxwebBase: pipeline.definition.fetch?.pxweb_base, klassBase: pipeline.definition.fetch?.klass_base)
             spec.requests_per_minute = pipeline.definition.fetch?.requests_per_minute
             spec.max_cells = pipeline.definition.fetch?.max_cells
         } else {
-            do { spec = try FetchFile.load(path: file) }
-            catch let e as FetchSpecError {
+            do { spec = try FetchFile.load(path: file) } catch let e as FetchSpecError {
                 for p in e.problems { eprint(errorLine(p)) }
                 throw Exit.usage
             }
@@ -84,15 +84,18 @@ struct FetchCommand: AsyncParsableCommand {
             let ids = Set(sources.compactMap(\.id))
             let unknown = only.filter { !ids.contains($0) }
             if !unknown.isEmpty {
-                eprint("\(file): error: no source with id \(unknown.joined(separator: ", ")); the file has \(ids.sorted().joined(separator: ", "))")
+                eprint(
+                    "\(file): error: no source with id \(unknown.joined(separator: ", ")); the file has \(ids.sorted().joined(separator: ", "))"
+                )
                 throw Exit.usage
             }
             sources = sources.filter { $0.id.map(only.contains) ?? false }
         }
         var settings: FetchSettings
         do {
-            settings = try FetchSettings(pxwebBase: pxwebBase ?? spec.pxweb_base ?? FetchSettings.defaultPxWebBase,
-                                         klassBase: klassBase ?? spec.klass_base ?? FetchSettings.defaultKlassBase)
+            settings = try FetchSettings(
+                pxwebBase: pxwebBase ?? spec.pxweb_base ?? FetchSettings.defaultPxWebBase,
+                klassBase: klassBase ?? spec.klass_base ?? FetchSettings.defaultKlassBase)
         } catch let e as FetchSpecError {
             for p in e.problems { eprint(errorLine(p)) }
             throw Exit.usage
@@ -110,13 +113,15 @@ struct FetchCommand: AsyncParsableCommand {
 
         let verbose = self.verbose, quiet = self.quiet
         let chosen = sources
-        let fetcher = Fetcher(settings: settings, client: URLSessionHTTPClient(timeout: timeout), observe: { event in
-            switch event {
-            case .request: if verbose { eprint(event.description) }
-            case .retry, .split: if !quiet { eprint(event.description) }
-            case .finished: break
-            }
-        })
+        let fetcher = Fetcher(
+            settings: settings, client: URLSessionHTTPClient(timeout: timeout),
+            observe: { event in
+                switch event {
+                case .request: if verbose { eprint(event.description) }
+                case .retry, .split: if !quiet { eprint(event.description) }
+                case .finished: break
+                }
+            })
 
         if dryRun {
             var plans: [FetchPlan] = []

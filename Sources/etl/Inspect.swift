@@ -9,12 +9,16 @@ import Transform
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show what the readers see in a file: one column per dimension, then value and status.",
-        discussion: "Output is tab-separated on standard output; numbers use '.' as decimal, empty for null. The detected dialect goes to standard error.")
+        discussion:
+            "Output is tab-separated on standard output; numbers use '.' as decimal, empty for null. The detected dialect goes to standard error."
+    )
 
     @Argument(help: "The file to read.")
     var file: String
 
-    @Option(name: .long, help: "Format: csv, jsonstat, sdmx, px, husbanken (needs --mapping) or klass (default: from the extension and first bytes).")
+    @Option(
+        name: .long,
+        help: "Format: csv, jsonstat, sdmx, px, husbanken (needs --mapping) or klass (default: from the extension and first bytes).")
     var format: String?
 
     @Option(name: .long, help: "Husbanken exports: a YAML file mapping columns (municipality, year, kind, stage, places, …).")
@@ -38,13 +42,17 @@ struct Inspect: ParsableCommand {
     @Option(name: .long, help: "PX: the language to read from a file with several (LANGUAGES), e.g. en.")
     var language: String?
 
-    @Option(name: .long, help: "CSV and Husbanken: find codes for region names through this change catalogue (e.g. pipelines/kommuneendringer.csv).")
+    @Option(
+        name: .long,
+        help: "CSV and Husbanken: find codes for region names through this change catalogue (e.g. pipelines/kommuneendringer.csv).")
     var catalog: String?
 
     @Option(name: .long, help: "Print at most this many rows (default: all).")
     var limit: Int?
 
-    @Option(name: .long, help: "The kommune register folder, for which years' structure the codes fit (default: pipelines/register when it exists).")
+    @Option(
+        name: .long,
+        help: "The kommune register folder, for which years' structure the codes fit (default: pipelines/register when it exists).")
     var register: String?
 
     func run() throws {
@@ -59,7 +67,9 @@ struct Inspect: ParsableCommand {
                     eprint("\(file): KLASS change list, \(document.dialect); \(rows.count) changes")
                 case .codes(let rows):
                     out("code\tparentCode\tlevel\tname\tshortName\tnotes\tvalidFrom\tvalidTo")
-                    for r in rows { out([r.code, r.parentCode, r.level, r.name, r.shortName, r.notes, r.validFrom, r.validTo].joined(separator: "\t")) }
+                    for r in rows {
+                        out([r.code, r.parentCode, r.level, r.name, r.shortName, r.notes, r.validFrom, r.validTo].joined(separator: "\t"))
+                    }
                     eprint("\(file): KLASS code list, \(document.dialect); \(rows.count) codes")
                 case .correspondence(let rows):
                     out("sourceCode\tsourceName\ttargetCode\ttargetName")
@@ -75,11 +85,15 @@ struct Inspect: ParsableCommand {
             if format == nil { opts.format = .husbanken }
         }
         if let f = format {
-            guard let ff = SourceFormat(rawValue: f) else { eprint("error: unknown format \"\(f)\"; expected csv, jsonstat, sdmx, px, husbanken or klass"); throw Exit.usage }
+            guard let ff = SourceFormat(rawValue: f) else {
+                eprint("error: unknown format \"\(f)\"; expected csv, jsonstat, sdmx, px, husbanken or klass"); throw Exit.usage
+            }
             opts.format = ff
         }
         if let e = encoding {
-            guard let ee = TextEncoding(name: e) else { eprint("error: unknown encoding \"\(e)\"; expected utf-8, windows-1252, iso-8859-1 or iso-8859-15"); throw Exit.usage }
+            guard let ee = TextEncoding(name: e) else {
+                eprint("error: unknown encoding \"\(e)\"; expected utf-8, windows-1252, iso-8859-1 or iso-8859-15"); throw Exit.usage
+            }
             opts.encoding = ee
         }
         if let d = delimiter { opts.delimiter = d == "tab" || d == "\\t" ? 0x09 : d.utf8.first }
@@ -87,7 +101,9 @@ struct Inspect: ParsableCommand {
         opts.lenientIndex = lenientIndex
         opts.language = language
         if let z = leadingZeros {
-            guard let zz = LeadingZeros(rawValue: z) else { eprint("error: unknown --leading-zeros \"\(z)\"; expected reject or restore"); throw Exit.usage }
+            guard let zz = LeadingZeros(rawValue: z) else {
+                eprint("error: unknown --leading-zeros \"\(z)\"; expected reject or restore"); throw Exit.usage
+            }
             opts.leadingZeros = zz
         }
         if let c = catalog {
@@ -97,7 +113,9 @@ struct Inspect: ParsableCommand {
         do {
             let info = try readFile(path: file, options: opts, into: &sink)
             sink.flush()
-            eprint("\(file): \(info.format.rawValue), \(info.dialect); \(sink.count) cells in \(sink.datasets) dataset\(sink.datasets == 1 ? "" : "s")")
+            eprint(
+                "\(file): \(info.format.rawValue), \(info.dialect); \(sink.count) cells in \(sink.datasets) dataset\(sink.datasets == 1 ? "" : "s")"
+            )
             try structureFit(sink.regions, names: sink.names)
         } catch let e as ReadError {
             sink.flush()

@@ -31,7 +31,9 @@ final class Logger {
             switch e {
             case .sourceStarted(let id, let path): json(["event": "source_started", "source": id, "path": path])
             case .sourceDone(let id, let staged, let rejected, let oov, let dialect):
-                json(["event": "source_done", "source": id, "staged": staged, "rejected": rejected, "out_of_validity": oov, "dialect": dialect])
+                json([
+                    "event": "source_done", "source": id, "staged": staged, "rejected": rejected, "out_of_validity": oov, "dialect": dialect
+                ])
             case .sourceReused(let id): json(["event": "source_reused", "source": id])
             case .harmonised(let y, let facts, let n): json(["event": "harmonised", "structure_year": y, "facts": facts, "indicators": n])
             case .published(let w, let id): json(["event": "published", "warehouse": w, "run_id": id])
@@ -67,7 +69,11 @@ final class Logger {
         case .json: json(["event": "failed", "message": message])
         case .text:
             let line = message.contains("error:") ? message : "error: \(message)"
-            eprint(line + (line.contains("\n") ? "\nnothing was published; the previous warehouse is unchanged" : " (nothing published; the previous warehouse is unchanged)"))
+            eprint(
+                line
+                    + (line.contains("\n")
+                        ? "\nnothing was published; the previous warehouse is unchanged"
+                        : " (nothing published; the previous warehouse is unchanged)"))
         }
     }
 
@@ -80,22 +86,32 @@ final class Logger {
         }
         switch format {
         case .json:
-            json(["event": "summary", "status": s.status.rawValue, "run_id": s.runId ?? 0, "sources_read": s.sourcesRead, "sources_reused": s.sourcesReused,
-                  "staged": s.staged, "rejected": s.rejected, "out_of_validity": s.outOfValidity, "special_codes": s.special, "gate_warnings": s.gates.count, "indicators": s.indicators, "facts": s.facts, "warnings": s.warnings.count,
-                  "warehouse": s.warehouse, "structure_year": s.structureYear, "elapsed_seconds": s.elapsedSeconds]
-                 .merging(s.changes.map { c in ["added": c.added, "removed": c.removed, "revised": c.revised, "changes": c.line, "vintage": c.shortHash] } ?? [:]) { a, _ in a })
+            json(
+                [
+                    "event": "summary", "status": s.status.rawValue, "run_id": s.runId ?? 0, "sources_read": s.sourcesRead,
+                    "sources_reused": s.sourcesReused,
+                    "staged": s.staged, "rejected": s.rejected, "out_of_validity": s.outOfValidity, "special_codes": s.special,
+                    "gate_warnings": s.gates.count, "indicators": s.indicators, "facts": s.facts, "warnings": s.warnings.count,
+                    "warehouse": s.warehouse, "structure_year": s.structureYear, "elapsed_seconds": s.elapsedSeconds
+                ]
+                .merging(
+                    s.changes.map { c in
+                        ["added": c.added, "removed": c.removed, "revised": c.revised, "changes": c.line, "vintage": c.shortHash]
+                    } ?? [:]
+                ) { a, _ in a })
         case .text:
-            eprint("""
-            \(s.status == .noChange ? "no change" : "published") run \(s.runId ?? 0) of pipeline \(s.pipeline) in \(String(format: "%.2f", s.elapsedSeconds)) s
-              sources read        \(s.sourcesRead) (\(s.sourcesReused) unchanged, reused)
-              observations staged \(s.staged)
-              rows rejected       \(s.rejected)\(s.rejected > 0 ? " (recorded in etl_reject, run_id = \(s.runId ?? 0))" : "")
-              outside validity    \(s.outOfValidity) (codes valid in another year; set aside)
-              special codes       \(s.special) (Svalbard, unspecified, groupings: no kommune; set aside)
-              indicators computed \(s.indicators) (\(s.facts) values, structure year \(s.structureYear))
-              warnings            \(s.warnings.count)
-              warehouse           \(s.warehouse)
-            """)
+            eprint(
+                """
+                \(s.status == .noChange ? "no change" : "published") run \(s.runId ?? 0) of pipeline \(s.pipeline) in \(String(format: "%.2f", s.elapsedSeconds)) s
+                  sources read        \(s.sourcesRead) (\(s.sourcesReused) unchanged, reused)
+                  observations staged \(s.staged)
+                  rows rejected       \(s.rejected)\(s.rejected > 0 ? " (recorded in etl_reject, run_id = \(s.runId ?? 0))" : "")
+                  outside validity    \(s.outOfValidity) (codes valid in another year; set aside)
+                  special codes       \(s.special) (Svalbard, unspecified, groupings: no kommune; set aside)
+                  indicators computed \(s.indicators) (\(s.facts) values, structure year \(s.structureYear))
+                  warnings            \(s.warnings.count)
+                  warehouse           \(s.warehouse)
+                """)
             if let c = s.changes {
                 eprint("  changes             \(c.line) (etl diff)\n  vintage             \(c.shortHash)")
             }

@@ -18,7 +18,7 @@ func errorLine(_ message: String) -> String {
 func report(_ error: any Error) -> ExitCode {
     switch error {
     case let e as ExitCode:
-        return e  // already reported by the command
+        return e // already reported by the command
     case let e as DefinitionError:
         for p in e.problems { eprint(errorLine(p)) }
     case let e as RunLock.Busy:
@@ -46,16 +46,17 @@ func isDamagedDatabase(_ e: DatabaseError) -> Bool {
 /// The one line for a warehouse that cannot be read: names the file and what SQLite said.
 func damagedWarehouseLine(_ path: String, _ error: any Error) -> String {
     if let e = error as? DatabaseError {
-        return "error: \(path): the warehouse cannot be read: \(e.message ?? "SQLite error \(e.resultCode.rawValue)") (SQLite error \(e.resultCode.rawValue)); restore it or run `etl run --full-refresh` into a new file"
+        return
+            "error: \(path): the warehouse cannot be read: \(e.message ?? "SQLite error \(e.resultCode.rawValue)") (SQLite error \(e.resultCode.rawValue)); restore it or run `etl run --full-refresh` into a new file"
     }
     return errorLine("\(error)")
 }
 
 /// Opens the warehouse read-only, or prints one line and exits 1.
 func openWarehouseForReading(_ path: String) throws -> DatabaseQueue {
-    do { return try Warehouse.openReadOnly(path: path) }
-    catch let e as DatabaseError { eprint(damagedWarehouseLine(path, e)); throw Exit.failure }
-    catch { eprint(errorLine("\(error)")); throw Exit.failure }
+    do { return try Warehouse.openReadOnly(path: path) } catch let e as DatabaseError {
+        eprint(damagedWarehouseLine(path, e)); throw Exit.failure
+    } catch { eprint(errorLine("\(error)")); throw Exit.failure }
 }
 
 /// Checks `--indicator`, `--region` and `--group` values against the warehouse. Each unknown

@@ -9,13 +9,13 @@ struct Query: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Query the warehouse (opened read-only): by indicator, region and years, or with --sql.",
         discussion: """
-        Examples:
-          etl query --indicator legemiddelgjennomgang --region 3118 --years 2017:2023
-          etl query --sql "SELECT region, year, value FROM v_indicator WHERE indicator = 'innbyggere_80'" --format csv
-          etl query --group EKG08 --indicator legemiddelgjennomgang
-          etl query --indicator legemiddelgjennomgang --region 3118 --change 2019:2023
-          etl query --indicator legemiddelgjennomgang --group EAK --change 2019:2023
-        """)
+            Examples:
+              etl query --indicator legemiddelgjennomgang --region 3118 --years 2017:2023
+              etl query --sql "SELECT region, year, value FROM v_indicator WHERE indicator = 'innbyggere_80'" --format csv
+              etl query --group EKG08 --indicator legemiddelgjennomgang
+              etl query --indicator legemiddelgjennomgang --region 3118 --change 2019:2023
+              etl query --indicator legemiddelgjennomgang --group EAK --change 2019:2023
+            """)
 
     @Option(name: .long, help: "Warehouse file (default: warehouse/omsorg.sqlite).")
     var warehouse: String = Pipeline.defaultWarehouse
@@ -32,23 +32,38 @@ struct Query: ParsableCommand {
     @Option(name: .long, help: "A read-only SQL statement.")
     var sql: String?
 
-    @Option(name: .long, help: "A comparison group (EAK, EKA31, EKG08, or an ad-hoc group's code): mean, weighted value, median, min, max, count.")
+    @Option(
+        name: .long,
+        help: "A comparison group (EAK, EKA31, EKG08, or an ad-hoc group's code): mean, weighted value, median, min, max, count.")
     var group: String?
 
-    @Option(name: .long, help: "Change between two years, FROM:TO: relative change in per cent and the difference (percentage points for per cent indicators).")
+    @Option(
+        name: .long,
+        help:
+            "Change between two years, FROM:TO: relative change in per cent and the difference (percentage points for per cent indicators)."
+    )
     var change: String?
 
     @Option(name: .long, help: "Output format: table, csv or json.")
     var format: OutputFormat = .table
 
-    @Option(name: .long, help: "Answer from the state published at this run id or date (2025-04-01: by the end of that day, UTC); v_indicator shows that state, also to --sql.")
+    @Option(
+        name: .long,
+        help:
+            "Answer from the state published at this run id or date (2025-04-01: by the end of that day, UTC); v_indicator shows that state, also to --sql."
+    )
     var asOf: String?
 
     func run() throws {
         let queue = try openWarehouseForReading(warehouse)
         if let asOf {
-            guard Vintages.isValidSpec(asOf) else { eprint("error: --as-of \"\(asOf)\": expected a run id (42) or a date (2025-04-01)"); throw Exit.usage }
-            if group != nil { eprint("error: --as-of answers from v_indicator; comparison groups are not kept by vintage (drop --group)"); throw Exit.usage }
+            guard Vintages.isValidSpec(asOf) else {
+                eprint("error: --as-of \"\(asOf)\": expected a run id (42) or a date (2025-04-01)"); throw Exit.usage
+            }
+            if group != nil {
+                eprint("error: --as-of answers from v_indicator; comparison groups are not kept by vintage (drop --group)");
+                throw Exit.usage
+            }
             let run: Int64?
             do {
                 run = try queue.inDatabase { db in
@@ -56,7 +71,9 @@ struct Query: ParsableCommand {
                     try Vintages.showState(db, runId: run)
                     return run
                 }
-            } catch let e as DatabaseError { eprint(isDamagedDatabase(e) ? damagedWarehouseLine(warehouse, e) : errorLine(e.message ?? "\(e)")); throw Exit.failure }
+            } catch let e as DatabaseError {
+                eprint(isDamagedDatabase(e) ? damagedWarehouseLine(warehouse, e) : errorLine(e.message ?? "\(e)")); throw Exit.failure
+            }
             guard let run else { eprint("\(warehouse): error: nothing had been published as of \(asOf)"); throw Exit.usage }
             if format == .table { eprint("as of \(asOf): the state published by run \(run)") }
         }
@@ -74,14 +91,19 @@ struct Query: ParsableCommand {
         var args: [(any DatabaseValueConvertible)?] = []
         if let change {
             let p = change.split(separator: ":").map { Int($0) }
-            guard p.count == 2, let from = p[0], let to = p[1] else { eprint("error: --change \"\(change)\": expected FROM:TO, e.g. 2019:2023"); throw Exit.usage }
+            guard p.count == 2, let from = p[0], let to = p[1] else {
+                eprint("error: --change \"\(change)\": expected FROM:TO, e.g. 2019:2023"); throw Exit.usage
+            }
             guard let indicator else { eprint("error: --change needs --indicator"); throw Exit.usage }
             let (table, key) = group != nil ? ("v_group_indicator", "group_code") : ("v_indicator", "region")
             let value = group != nil ? "weighted" : "value"
             var filter = "a.indicator = ?"
             args = [from, to, indicator]
-            if let group { filter += " AND a.group_code = ?"; args.append(group) }
-            else if !region.isEmpty { filter += " AND a.region IN (\(region.map { _ in "?" }.joined(separator: ",")))"; args += region.map { $0 } }
+            if let group {
+                filter += " AND a.group_code = ?"; args.append(group)
+            } else if !region.isEmpty {
+                filter += " AND a.region IN (\(region.map { _ in "?" }.joined(separator: ",")))"; args += region.map { $0 }
+            }
             text = """
                 SELECT a.indicator, a.\(key) AS \(key), a.breakdown, a.year AS from_year, b.year AS to_year,
                        round(a.\(value), a.decimals) AS value_from, round(b.\(value), b.decimals) AS value_to,
@@ -98,7 +120,9 @@ struct Query: ParsableCommand {
             if let indicator { clauses.append("indicator = ?"); args.append(indicator) }
             if let years {
                 let parts = years.split(separator: ":").compactMap { Int($0) }
-                guard !parts.isEmpty, parts.count <= 2 else { eprint("error: --years \"\(years)\": expected a year (2019) or a range (2015:2024)"); throw Exit.usage }
+                guard !parts.isEmpty, parts.count <= 2 else {
+                    eprint("error: --years \"\(years)\": expected a year (2019) or a range (2015:2024)"); throw Exit.usage
+                }
                 clauses.append("year BETWEEN ? AND ?"); args.append(parts[0]); args.append(parts.last!)
             }
             text = """
@@ -111,7 +135,9 @@ struct Query: ParsableCommand {
         } else {
             var clauses: [String] = []
             if let indicator { clauses.append("indicator = ?"); args.append(indicator) }
-            if !region.isEmpty { clauses.append("region IN (\(region.map { _ in "?" }.joined(separator: ",")))"); args += region.map { $0 } }
+            if !region.isEmpty {
+                clauses.append("region IN (\(region.map { _ in "?" }.joined(separator: ",")))"); args += region.map { $0 }
+            }
             if let years {
                 let parts = years.split(separator: ":").map { Int($0) }
                 guard !parts.isEmpty, parts.allSatisfy({ $0 != nil }), parts.count <= 2 else {

@@ -12,11 +12,11 @@ struct ReportCommand: ParsableCommand {
         commandName: "report",
         abstract: "Write a static HTML report (index, one page per indicator and per region or group, SVG charts) to a folder.",
         discussion: """
-        The folder holds index.html, report.css, indikator/CODE.html and region/CODE.html; it opens from the file system \
-        with no network and no JavaScript framework. Reform years are marked from the change catalogue (--catalog, default \
-        pipelines/kommuneendringer.csv when it exists). Exit 1 when the warehouse cannot be read or the folder cannot be \
-        written; exit 2 for an unknown --indicator, --region or --group.
-        """)
+            The folder holds index.html, report.css, indikator/CODE.html and region/CODE.html; it opens from the file system \
+            with no network and no JavaScript framework. Reform years are marked from the change catalogue (--catalog, default \
+            pipelines/kommuneendringer.csv when it exists). Exit 1 when the warehouse cannot be read or the folder cannot be \
+            written; exit 2 for an unknown --indicator, --region or --group.
+            """)
 
     @Option(name: .long, help: "Warehouse file (default: warehouse/omsorg.sqlite).")
     var warehouse: String = Pipeline.defaultWarehouse
@@ -36,7 +36,11 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .long, help: "Change catalogue whose reforms are marked (default: pipelines/kommuneendringer.csv if present).")
     var catalog: String?
 
-    @Option(name: .long, help: "The warehouse's pipeline, to show predecessors' figures as published (default: pipelines/sample.yml if present and the warehouse's).")
+    @Option(
+        name: .long,
+        help:
+            "The warehouse's pipeline, to show predecessors' figures as published (default: pipelines/sample.yml if present and the warehouse's)."
+    )
     var pipeline: String?
 
     @Option(name: [.short, .long], help: "Output folder (created if missing; its parent must exist).")
@@ -75,8 +79,9 @@ struct ReportCommand: ParsableCommand {
         do {
             let unknown = try q.read { try unknownNames($0, indicators: indicator, regions: region, groups: group) }
             if !unknown.isEmpty { for line in unknown { eprint(line) }; throw Exit.usage }
-            var options = ReportOptions(indicators: indicator, regions: region, groups: group,
-                                        language: lang == .en ? .en : .nb, catalog: changeCatalog)
+            var options = ReportOptions(
+                indicators: indicator, regions: region, groups: group,
+                language: lang == .en ? .en : .nb, catalog: changeCatalog)
             options.published = try publishedPredecessors(q)
             let writer = try q.read { try ReportWriter($0, options: options) }
             summary = try writer.write(to: output)
@@ -90,9 +95,12 @@ struct ReportCommand: ParsableCommand {
             throw Exit.failure
         }
         let seconds = Date().timeIntervalSince(started)
-        eprint(String(format: "wrote %d pages (%d indicators, %d regions, %d groups) to %@, %.1f MB, largest %@ %.0f kB, in %.2f s; open %@",
-                      summary.pages, summary.indicators, summary.regions, summary.groups, output, Double(summary.bytes) / 1e6,
-                      summary.largestPage.path, Double(summary.largestPage.bytes) / 1e3, seconds, (output as NSString).appendingPathComponent("index.html")))
+        eprint(
+            String(
+                format: "wrote %d pages (%d indicators, %d regions, %d groups) to %@, %.1f MB, largest %@ %.0f kB, in %.2f s; open %@",
+                summary.pages, summary.indicators, summary.regions, summary.groups, output, Double(summary.bytes) / 1e6,
+                summary.largestPage.path, Double(summary.largestPage.bytes) / 1e3, seconds,
+                (output as NSString).appendingPathComponent("index.html")))
     }
 
     /// The predecessors' own figures as published, computed from the staged cells with the
@@ -111,16 +119,25 @@ struct ReportCommand: ParsableCommand {
         return try q.read { db -> [String: [PublishedValue]] in
             let owner = try String.fetchOne(db, sql: "SELECT pipeline FROM etl_run WHERE run_id = (SELECT max(run_id) FROM fact_indicator)")
             guard let owner, owner == loaded.definition.name else {
-                eprint("note: the warehouse was built by pipeline \"\(owner ?? "?")\", not \(path) (\"\(loaded.definition.name)\"); former municipalities' figures as published are not shown (give --pipeline FILE)")
+                eprint(
+                    "note: the warehouse was built by pipeline \"\(owner ?? "?")\", not \(path) (\"\(loaded.definition.name)\"); former municipalities' figures as published are not shown (give --pipeline FILE)"
+                )
                 return [:]
             }
-            let codes = Set(try String.fetchAll(db, sql: """
-                SELECT DISTINCT l.source_region FROM fact_lineage l JOIN fact_indicator f USING (fact_id) JOIN dim_region r USING (region_key)
-                WHERE f.method <> 'as_published' AND l.source_region <> r.code
-                """))
+            let codes = Set(
+                try String.fetchAll(
+                    db,
+                    sql: """
+                        SELECT DISTINCT l.source_region FROM fact_lineage l JOIN fact_indicator f USING (fact_id) JOIN dim_region r USING (region_key)
+                        WHERE f.method <> 'as_published' AND l.source_region <> r.code
+                        """))
             var out: [String: [PublishedValue]] = [:]
             for (code, values) in try AsPublished.indicators(db, pipeline: loaded, codes: codes) {
-                out[code] = values.map { PublishedValue(region: $0.key.region, year: $0.key.year, breakdown: $0.key.breakdown, value: $0.value, status: $0.status, note: $0.note) }
+                out[code] = values.map {
+                    PublishedValue(
+                        region: $0.key.region, year: $0.key.year, breakdown: $0.key.breakdown, value: $0.value, status: $0.status,
+                        note: $0.note)
+                }
             }
             return out
         }

@@ -6,7 +6,8 @@ import Transform
 
 /// Checks a pipeline and its files without loading anything, reporting every problem at once.
 struct Validate: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Check a pipeline definition and its files without loading; every problem is reported at once.")
+    static let configuration = CommandConfiguration(
+        abstract: "Check a pipeline definition and its files without loading; every problem is reported at once.")
 
     @Argument(help: "Pipeline definition (default: pipelines/sample.yml).")
     var pipeline: String?
@@ -15,9 +16,10 @@ struct Validate: ParsableCommand {
         let path = pipeline ?? defaultPipeline()
         var problems: [String] = []
         let p: Pipeline
-        do { p = try Pipeline.load(path: path) }
-        catch let e as DefinitionError { for x in e.problems { eprint(errorLine(x)) }; eprint("\(e.problems.count) problem\(e.problems.count == 1 ? "" : "s") found"); throw Exit.usage }
-        catch { eprint(errorLine("\(error)")); throw Exit.failure }
+        do { p = try Pipeline.load(path: path) } catch let e as DefinitionError {
+            for x in e.problems { eprint(errorLine(x)) }; eprint("\(e.problems.count) problem\(e.problems.count == 1 ? "" : "s") found");
+            throw Exit.usage
+        } catch { eprint(errorLine("\(error)")); throw Exit.failure }
         if let d = FileManager.default.contents(atPath: p.catalogPath) {
             do {
                 let catalog = try ChangeCatalog.parseCSV(String(decoding: d, as: UTF8.self), file: p.catalogPath)
@@ -37,12 +39,14 @@ struct Validate: ParsableCommand {
                 _ = try readFile(path: path, options: ReaderOptions(source: s, displayName: path), into: &sink)
                 let dims = SourceDimension.from(schemas: sink.schemas, roleOverrides: s.dimensions ?? [:])
                 problems += SelectionCheck.problems(p, sourceId: s.id, dimensions: dims, file: path)
+            } catch let e as ReadError { problems.append(e.description) } catch {
+                problems.append("\(error)".contains("error:") ? "\(error)" : "\(path): error: \(error)")
             }
-            catch let e as ReadError { problems.append(e.description) }
-            catch { problems.append("\(error)".contains("error:") ? "\(error)" : "\(path): error: \(error)") }
         }
         for x in problems { eprint(errorLine(x)) }
         if !problems.isEmpty { eprint("\(problems.count) problem\(problems.count == 1 ? "" : "s") found"); throw Exit.usage }
-        eprint("\(path): ok (\(p.definition.sources.count) sources, \(p.definition.measures.count) measures, \(p.indicators.count) indicators)")
+        eprint(
+            "\(path): ok (\(p.definition.sources.count) sources, \(p.definition.measures.count) measures, \(p.indicators.count) indicators)"
+        )
     }
 }

@@ -3,7 +3,7 @@ import GRDB
 import Testing
 import TestSupport
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 // The bad-input table (docs/bad-input.md): every kind of bad input, what the tool does with it
@@ -25,7 +25,7 @@ private let goodRows = [
     #""0301 Oslo";"2019";"Plasser i institusjon (antall)";4000"#,
     #""3118 Indre Østfold";"2024";"Befolkning per 1.1. (personer)";46000"#,
     #""3118 Indre Østfold";"2024";"Korttidsplasser i institusjon (antall)";30"#,
-    #""3118 Indre Østfold";"2024";"Plasser i institusjon (antall)";300"#,
+    #""3118 Indre Østfold";"2024";"Plasser i institusjon (antall)";300"#
 ]
 /// Line number of the first line appended after the good rows.
 private let firstBadLine = goodRows.count + 2
@@ -53,11 +53,14 @@ struct SmallPipeline {
     init() throws {
         scratch = try TemporaryDirectory("etl-bad")
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("pipelines/bad"), withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: packageRoot.appendingPathComponent("pipelines/kommuneendringer.csv"),
-                                         to: dir.appendingPathComponent("pipelines/kommuneendringer.csv"))
-        try FileManager.default.copyItem(at: packageRoot.appendingPathComponent("pipelines/register"),
-                                         to: dir.appendingPathComponent("pipelines/register"))
-        try Data("""
+        try FileManager.default.copyItem(
+            at: packageRoot.appendingPathComponent("pipelines/kommuneendringer.csv"),
+            to: dir.appendingPathComponent("pipelines/kommuneendringer.csv"))
+        try FileManager.default.copyItem(
+            at: packageRoot.appendingPathComponent("pipelines/register"),
+            to: dir.appendingPathComponent("pipelines/register"))
+        try Data(
+            """
             indicators:
               - code: befolkning
                 name: Befolkning
@@ -75,7 +78,8 @@ struct SmallPipeline {
                 scale: 100
                 definition: Short-term places as a share of all institution places.
 
-            """.utf8).write(to: dir.appendingPathComponent("pipelines/bad-indicators.yml"))
+            """.utf8
+        ).write(to: dir.appendingPathComponent("pipelines/bad-indicators.yml"))
     }
 
     func remove() { scratch.remove() }
@@ -91,16 +95,20 @@ struct SmallPipeline {
 
     /// Writes `pipelines/bad.yml`: the sources given, the three measures from `measureSource`
     /// (or none), and `extraYAML` at the end.
-    func definePipeline(_ sources: [Source], measureSource: String? = "data", maxRejects: Int = 0, indicators: String = "bad-indicators.yml",
-                        extraYAML: String = "") throws {
+    func definePipeline(
+        _ sources: [Source], measureSource: String? = "data", maxRejects: Int = 0, indicators: String = "bad-indicators.yml",
+        extraYAML: String = ""
+    ) throws {
         var p = PipelineBuilder(name: "bad", warehouse: "../warehouse/bad.sqlite", indicators: indicators)
         p.maxRejects = maxRejects
-        p.sources = sources.map { PipelineBuilder.Source(id: $0.id, path: $0.file.hasPrefix("/") ? $0.file : "bad/\($0.file)", keys: $0.extra) }
+        p.sources = sources.map {
+            PipelineBuilder.Source(id: $0.id, path: $0.file.hasPrefix("/") ? $0.file : "bad/\($0.file)", keys: $0.extra)
+        }
         if let m = measureSource {
             p.measures = [
                 .init("befolkning", ["source: \(m)", "contents: \"Befolkning per 1.1. (personer)\""]),
                 .init("korttid", ["source: \(m)", "contents: \"Korttidsplasser i institusjon (antall)\""]),
-                .init("plasser", ["source: \(m)", "contents: \"Plasser i institusjon (antall)\""]),
+                .init("plasser", ["source: \(m)", "contents: \"Plasser i institusjon (antall)\""])
             ]
         }
         p.extra = extraYAML
@@ -124,31 +132,41 @@ struct SmallPipeline {
 
     func rejects(runId: Int? = nil) throws -> [Reject] {
         try openWarehouse(warehouse).read { db in
-            try Row.fetchAll(db, sql: "SELECT location, error, ifnull(raw, '') AS raw FROM etl_reject WHERE run_id = ifnull(?, (SELECT max(run_id) FROM etl_reject)) ORDER BY reject_id",
-                             arguments: [runId]).map { Reject(location: $0["location"], error: $0["error"], raw: $0["raw"]) }
+            try Row.fetchAll(
+                db,
+                sql:
+                    "SELECT location, error, ifnull(raw, '') AS raw FROM etl_reject WHERE run_id = ifnull(?, (SELECT max(run_id) FROM etl_reject)) ORDER BY reject_id",
+                arguments: [runId]
+            ).map { Reject(location: $0["location"], error: $0["error"], raw: $0["raw"]) }
         }
     }
 
     func staged(_ source: String = "data") throws -> [String] {
         try openWarehouse(warehouse).read { db in
-            try String.fetchAll(db, sql: """
-                SELECT region || '|' || period || '|' || measure || '|' || ifnull(value, 'null') || '|' || ifnull(status, '') || '|' || in_validity
-                FROM v_staged WHERE source = ? ORDER BY 1
-                """, arguments: [source])
+            try String.fetchAll(
+                db,
+                sql: """
+                    SELECT region || '|' || period || '|' || measure || '|' || ifnull(value, 'null') || '|' || ifnull(status, '') || '|' || in_validity
+                    FROM v_staged WHERE source = ? ORDER BY 1
+                    """, arguments: [source])
         }
     }
 
     func facts(_ indicator: String) throws -> [String] {
         try openWarehouse(warehouse).read { db in
-            try String.fetchAll(db, sql: """
-                SELECT region || '|' || year || '|' || ifnull(value, 'null') || '|' || ifnull(status, '') || '|' || method
-                FROM v_indicator WHERE indicator = ? ORDER BY 1
-                """, arguments: [indicator])
+            try String.fetchAll(
+                db,
+                sql: """
+                    SELECT region || '|' || year || '|' || ifnull(value, 'null') || '|' || ifnull(status, '') || '|' || method
+                    FROM v_indicator WHERE indicator = ? ORDER BY 1
+                    """, arguments: [indicator])
         }
     }
 
     func warnings() throws -> [String] {
-        try openWarehouse(warehouse).read { try String.fetchAll($0, sql: "SELECT message FROM etl_warning WHERE run_id = (SELECT max(run_id) FROM etl_run)") }
+        try openWarehouse(warehouse).read {
+            try String.fetchAll($0, sql: "SELECT message FROM etl_warning WHERE run_id = (SELECT max(run_id) FROM etl_run)")
+        }
     }
 }
 
@@ -206,21 +224,21 @@ enum MiniZip {
                 if n == 8 { out.append(UInt8(acc)); acc = 0; n = 0 }
             }
         }
-        func code(_ c: UInt32, _ length: Int) {  // Huffman codes go most significant bit first
+        func code(_ c: UInt32, _ length: Int) { // Huffman codes go most significant bit first
             for i in stride(from: length - 1, through: 0, by: -1) { bits((c >> UInt32(i)) & 1, 1) }
         }
-        bits(1, 1); bits(2, 2)                   // final block, dynamic Huffman
-        bits(29, 5); bits(1, 5); bits(14, 4)     // 286 literal/length codes, 2 distance codes, 18 code-length codes
+        bits(1, 1); bits(2, 2) // final block, dynamic Huffman
+        bits(29, 5); bits(1, 5); bits(14, 4) // 286 literal/length codes, 2 distance codes, 18 code-length codes
         let order = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1]
-        let clLengths: [Int: UInt32] = [18: 1, 1: 2, 2: 2]   // codes: 18 → 0, 1 → 10, 2 → 11
+        let clLengths: [Int: UInt32] = [18: 1, 1: 2, 2: 2] // codes: 18 → 0, 1 → 10, 2 → 11
         for s in order { bits(clLengths[s] ?? 0, 3) }
-        code(3, 2)                               // literal 0: length 2
-        code(0, 1); bits(127, 7)                 // 138 zeros (literals 1…138)
-        code(0, 1); bits(106, 7)                 // 117 zeros (139…255)
-        code(3, 2)                               // 256 (end of block): length 2
-        code(0, 1); bits(17, 7)                  // 28 zeros (257…284)
-        code(2, 2)                               // 285 (length 258): length 1
-        code(2, 2); code(2, 2)                   // distance codes 0 and 1: length 1
+        code(3, 2) // literal 0: length 2
+        code(0, 1); bits(127, 7) // 138 zeros (literals 1…138)
+        code(0, 1); bits(106, 7) // 117 zeros (139…255)
+        code(3, 2) // 256 (end of block): length 2
+        code(0, 1); bits(17, 7) // 28 zeros (257…284)
+        code(2, 2) // 285 (length 258): length 1
+        code(2, 2); code(2, 2) // distance codes 0 and 1: length 1
         // Literal/length codes: 285 → 0, literal 0 → 10, end of block → 11; distance 0 → 0.
         code(2, 2)
         for _ in 0..<matches { code(0, 1); code(0, 1) }
@@ -260,22 +278,34 @@ enum MiniZip {
     /// A one-sheet workbook (inline strings) with the Husbanken columns, plus `extra` entries.
     static func workbook(rows: [[String]], sheet: Entry? = nil, extra: [Entry] = []) -> [UInt8] {
         func esc(_ s: String) -> String { s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;") }
-        var xml = #"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#
+        var xml =
+            #"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#
         for (r, row) in rows.enumerated() {
             xml += "<row r=\"\(r + 1)\">"
             for (c, v) in row.enumerated() {
                 let ref = "\(Character(Unicode.Scalar(UInt8(65 + c))))\(r + 1)"
-                xml += Double(v) != nil ? "<c r=\"\(ref)\"><v>\(v)</v></c>" : "<c r=\"\(ref)\" t=\"inlineStr\"><is><t>\(esc(v))</t></is></c>"
+                xml +=
+                    Double(v) != nil ? "<c r=\"\(ref)\"><v>\(v)</v></c>" : "<c r=\"\(ref)\" t=\"inlineStr\"><is><t>\(esc(v))</t></is></c>"
             }
             xml += "</row>"
         }
         xml += "</sheetData></worksheet>"
-        return archive([
-            stored("[Content_Types].xml", #"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/></Types>"#),
-            stored("xl/workbook.xml", #"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Tilsagn" sheetId="1" r:id="rId1"/></sheets></workbook>"#),
-            stored("xl/_rels/workbook.xml.rels", #"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#),
-            sheet ?? stored("xl/worksheets/sheet1.xml", xml),
-        ] + extra)
+        return archive(
+            [
+                stored(
+                    "[Content_Types].xml",
+                    #"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/></Types>"#
+                ),
+                stored(
+                    "xl/workbook.xml",
+                    #"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Tilsagn" sheetId="1" r:id="rId1"/></sheets></workbook>"#
+                ),
+                stored(
+                    "xl/_rels/workbook.xml.rels",
+                    #"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#
+                ),
+                sheet ?? stored("xl/worksheets/sheet1.xml", xml)
+            ] + extra)
     }
 }
 
@@ -286,7 +316,7 @@ private let husbankenMapping = [
     "  year: År",
     "  kind: Type",
     "  stage: Status",
-    "  places: Antall plasser",
+    "  places: Antall plasser"
 ]
 private let husbankenHeader = ["Kommune", "År", "Type", "Status", "Antall plasser"]
 private let husbankenRows = [["3118", "2021", "Sykehjem", "Tilsagn", "12"], ["0301", "2022", "Omsorgsbolig", "Utbetalt", "40"]]
@@ -328,7 +358,8 @@ private let billionLaughs: String = {
 }()
 
 private func px(data: String) -> [UInt8] {
-    cp1252("""
+    cp1252(
+        """
         CHARSET="ANSI";
         MATRIX="T1";
         STUB="region";
@@ -358,78 +389,127 @@ struct FileCase: Sendable, CustomTestStringConvertible {
 }
 
 private let fileCases: [FileCase] = [
-    FileCase(kind: "empty file", file: "empty.csv", bytes: [], location: ":1",
-             message: "the file is empty; expected a header line and data rows"),
-    FileCase(kind: "header-only file", file: "header.csv", bytes: Array((goodHeader + "\r\n").utf8), location: ":1",
-             message: "the file has a header but no data rows"),
-    FileCase(kind: "binary file (a PNG named .csv)", file: "image.csv", bytes: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, 0x49, 0x48, 0x44, 0x52],
-             location: ":3", message: "binary data (a NUL byte); expected a text file"),
-    FileCase(kind: "wrong encoding (Windows-1252 header read as forced UTF-8)", file: "latin.csv", bytes: cp1252(csvText()),
-             source: ["encoding: utf-8"], inspect: ["--encoding", "utf-8"], location: ":1:2",
-             message: "header field 2 is not valid utf-8 text; force the encoding with --encoding"),
-    FileCase(kind: "truncated CSV (the file ends inside a quoted field)", file: "cut.csv",
-             bytes: Array((csvText() + #""0301 Oslo";"2020";"Befolkning per 1.1. (pers"#).utf8),
-             location: ":\(firstBadLine)", message: "the file ends inside a quoted field that starts on this line; expected a closing quote (is the file truncated?)"),
-    FileCase(kind: "text without any delimiter", file: "note.csv", bytes: Array("Tabellen er flyttet.\nSe ssb.no/statbank\n".utf8), location: ":1",
-             message: "no delimiter found: expected fields separated by ';', ',' or tab, found \"Tabellen er flyttet.\""),
-    FileCase(kind: "duplicate column names in the header", file: "dupcol.csv",
-             bytes: Array("\"region\";\"region\";\"verdi\"\n\"0301\";\"0301\";1\n".utf8), location: ":1:2",
-             message: "duplicate column name \"region\" in the header"),
-    FileCase(kind: "a folder where a file should be", file: "folder.csv", bytes: [], location: "",
-             message: "is a directory; expected a data file"),
-    FileCase(kind: "truncated JSON-stat", file: "cut.json", bytes: Array(jsonStat().utf8.prefix(150)), location: ":3:28",
-             message: "PARSE_ERROR: unexpected end of file in an object that starts at byte 132; the file looks truncated (byte 150)"),
-    FileCase(kind: "JSON-stat with size and value disagreeing", file: "mismatch.json", bytes: Array(jsonStat(value: "[1, 2, 3]").utf8),
-             location: ":8:11 value", message: "VALUE_LEN_MISMATCH: dense value has 3 cells, expected 4 = product of size [1, 2, 2]"),
-    FileCase(kind: "JSON-stat with an absurd size (10^22 cells)", file: "absurd.json",
-             bytes: Array(jsonStat(size: "[1, 100000000000, 100000000000]", value: "[]").utf8), location: ":2:55 size[1]",
-             message: "CUBE_SIZE_OVERFLOW: size[1] (dimension Region) is 100000000000, more than the limit of 50000000 cells"),
-    FileCase(kind: "JSON-stat category index out of range", file: "index.json",
-             bytes: Array(jsonStat(regionIndex: #"{"0301": 0, "3118": 7}"#).utf8), location: ":6:37 dimension.Region.category.index",
-             message: "INDEX_POSITIONS_INVALID: category \"3118\" has position 7, outside [0, 1] for size 2"),
-    FileCase(kind: "an API error response saved as JSON", file: "error.json",
-             bytes: Array(#"{"error": "Too many requests", "status": 429}"#.utf8), location: ":1:1",
-             message: "STRUCTURAL_VIOLATION: not a JSON-stat document"),
-    FileCase(kind: "XML with an external entity (XXE)", file: "xxe.xml",
-             bytes: Array(sdmx(doctype: #"<!DOCTYPE GenericData [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>"#, region: "&xxe;").utf8), location: ":2",
-             message: "a DOCTYPE declaration (<!DOCTYPE GenericData …>) is not allowed"),
-    FileCase(kind: "XML entity expansion (billion laughs)", file: "laughs.xml", bytes: Array(billionLaughs.utf8), location: ":2",
-             message: "a DOCTYPE declaration (<!DOCTYPE GenericData …>) is not allowed"),
-    FileCase(kind: "malformed XML", file: "broken.xml",
-             bytes: Array("<?xml version=\"1.0\"?>\n<GenericData><DataSet>\n<Series><SeriesKey><Value concept=\"Region\" value=\"0301\"/></SeriesKey>\n<Obs><Time>2020</Time><ObsValue value=\"1\"/></Series></DataSet></GenericData>\n".utf8),
-             location: ":4:53", message: "malformed XML: Opening and ending tag mismatch: Obs line 4 and Series"),
-    FileCase(kind: "unknown SDMX structure (a structure message, not data)", file: "structure.xml",
-             bytes: Array("<?xml version=\"1.0\"?>\n<message:Structure xmlns:message=\"http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message\"><message:Header><message:ID>DSD</message:ID></message:Header></message:Structure>\n".utf8),
-             location: ":2", message: "unknown SDMX structure: expected GenericData with DataSet/Series, found root <Structure>"),
-    FileCase(kind: "an HTML error page saved as .xml", file: "page.xml",
-             bytes: Array("<?xml version=\"1.0\"?>\n<html><body><p>503 Service Unavailable</p></body></html>\n".utf8),
-             location: ":2", message: "unknown SDMX structure: expected GenericData with DataSet/Series, found root <html>"),
-    FileCase(kind: "PX with fewer DATA values than VALUES promise", file: "short.px", bytes: px(data: "1 2\n3;"), location: ":9",
-             message: "DATA has 3 values, expected 4 (2 × 2 from VALUES)"),
-    FileCase(kind: "PX with more DATA values than VALUES promise", file: "long.px", bytes: px(data: "1 2\n3 4 5;"), location: ":9",
-             message: "DATA has 5 values, expected 4 (2 × 2 from VALUES)"),
-    FileCase(kind: "PX without DATA (truncated)", file: "nodata.px",
-             bytes: cp1252("CHARSET=\"ANSI\";\nMATRIX=\"T1\";\nSTUB=\"region\";\nHEADING=\"år\";\nVALUES(\"region\")=\"0301 Oslo\";\nVALUES(\"år\")=\"2023\";\n"),
-             location: ":7", message: "truncated file: no DATA= section"),
-    FileCase(kind: "Husbanken export missing a mapped column", file: "tilskudd.csv",
-             bytes: cp1252("Kommune;År;Type;Status;Plasser\r\n3118;2021;Sykehjem;Tilsagn;12\r\n"), source: husbankenMapping, inspect: nil,
-             location: ":1", message: "mapped column \"Antall plasser\" (places) not in the header; the header (line 1) has columns \"Kommune\", \"År\", \"Type\", \"Status\", \"Plasser\""),
-    FileCase(kind: "xlsx zip bomb (honest headers, about 1000:1)", file: "bomb.xlsx",
-             bytes: MiniZip.workbook(rows: [husbankenHeader] + husbankenRows, sheet: MiniZip.zeroBomb("xl/worksheets/sheet1.xml", matches: 65_000)),
-             source: husbankenMapping, inspect: nil, location: ":xl/worksheets/sheet1.xml", message: "the entry declares a compression ratio of 1031:1 (16770001 bytes from 16264); more than 200:1 is refused as a zip bomb"),
-    FileCase(kind: "xlsx zip bomb whose header understates its size", file: "liar.xlsx",
-             bytes: MiniZip.workbook(rows: [husbankenHeader] + husbankenRows, sheet: MiniZip.zeroBomb("xl/worksheets/sheet1.xml", matches: 65_000, declaredSize: 1000)),
-             source: husbankenMapping, inspect: nil, location: ":xl/worksheets/sheet1.xml", message: "the entry inflates to more than the 1000 bytes its header declares; the archive is damaged or crafted (zip bomb); refusing"),
-    FileCase(kind: "xlsx with an entry path escaping the archive", file: "escape.xlsx",
-             bytes: MiniZip.workbook(rows: [husbankenHeader] + husbankenRows, extra: [MiniZip.stored("../../evil.sh", "echo owned\n")]),
-             source: husbankenMapping, inspect: nil, location: ":../../evil.sh", message: "entry path \"../../evil.sh\""),
-    FileCase(kind: "xlsx with an absolute entry path", file: "absolute.xlsx",
-             bytes: MiniZip.workbook(rows: [husbankenHeader] + husbankenRows, extra: [MiniZip.stored("/etc/cron.d/evil", "* * * * * root true\n")]),
-             source: husbankenMapping, inspect: nil, location: ":/etc/cron.d/evil", message: "entry path \"/etc/cron.d/evil\""),
-    FileCase(kind: "a text file named .xlsx", file: "fake.xlsx", bytes: cp1252("Kommune;År\r\n"), source: husbankenMapping, inspect: nil,
-             location: "", message: "not an .xlsx workbook: expected a ZIP archive"),
-    FileCase(kind: "an old Excel .xls (OLE) file", file: "old.xlsx", bytes: [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1] + [UInt8](repeating: 0, count: 504),
-             source: husbankenMapping, inspect: nil, location: "", message: "an old Excel .xls file"),
+    FileCase(
+        kind: "empty file", file: "empty.csv", bytes: [], location: ":1",
+        message: "the file is empty; expected a header line and data rows"),
+    FileCase(
+        kind: "header-only file", file: "header.csv", bytes: Array((goodHeader + "\r\n").utf8), location: ":1",
+        message: "the file has a header but no data rows"),
+    FileCase(
+        kind: "binary file (a PNG named .csv)", file: "image.csv",
+        bytes: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, 0x49, 0x48, 0x44, 0x52],
+        location: ":3", message: "binary data (a NUL byte); expected a text file"),
+    FileCase(
+        kind: "wrong encoding (Windows-1252 header read as forced UTF-8)", file: "latin.csv", bytes: cp1252(csvText()),
+        source: ["encoding: utf-8"], inspect: ["--encoding", "utf-8"], location: ":1:2",
+        message: "header field 2 is not valid utf-8 text; force the encoding with --encoding"),
+    FileCase(
+        kind: "truncated CSV (the file ends inside a quoted field)", file: "cut.csv",
+        bytes: Array((csvText() + #""0301 Oslo";"2020";"Befolkning per 1.1. (pers"#).utf8),
+        location: ":\(firstBadLine)",
+        message: "the file ends inside a quoted field that starts on this line; expected a closing quote (is the file truncated?)"),
+    FileCase(
+        kind: "text without any delimiter", file: "note.csv", bytes: Array("Tabellen er flyttet.\nSe ssb.no/statbank\n".utf8),
+        location: ":1",
+        message: "no delimiter found: expected fields separated by ';', ',' or tab, found \"Tabellen er flyttet.\""),
+    FileCase(
+        kind: "duplicate column names in the header", file: "dupcol.csv",
+        bytes: Array("\"region\";\"region\";\"verdi\"\n\"0301\";\"0301\";1\n".utf8), location: ":1:2",
+        message: "duplicate column name \"region\" in the header"),
+    FileCase(
+        kind: "a folder where a file should be", file: "folder.csv", bytes: [], location: "",
+        message: "is a directory; expected a data file"),
+    FileCase(
+        kind: "truncated JSON-stat", file: "cut.json", bytes: Array(jsonStat().utf8.prefix(150)), location: ":3:28",
+        message: "PARSE_ERROR: unexpected end of file in an object that starts at byte 132; the file looks truncated (byte 150)"),
+    FileCase(
+        kind: "JSON-stat with size and value disagreeing", file: "mismatch.json", bytes: Array(jsonStat(value: "[1, 2, 3]").utf8),
+        location: ":8:11 value", message: "VALUE_LEN_MISMATCH: dense value has 3 cells, expected 4 = product of size [1, 2, 2]"),
+    FileCase(
+        kind: "JSON-stat with an absurd size (10^22 cells)", file: "absurd.json",
+        bytes: Array(jsonStat(size: "[1, 100000000000, 100000000000]", value: "[]").utf8), location: ":2:55 size[1]",
+        message: "CUBE_SIZE_OVERFLOW: size[1] (dimension Region) is 100000000000, more than the limit of 50000000 cells"),
+    FileCase(
+        kind: "JSON-stat category index out of range", file: "index.json",
+        bytes: Array(jsonStat(regionIndex: #"{"0301": 0, "3118": 7}"#).utf8), location: ":6:37 dimension.Region.category.index",
+        message: "INDEX_POSITIONS_INVALID: category \"3118\" has position 7, outside [0, 1] for size 2"),
+    FileCase(
+        kind: "an API error response saved as JSON", file: "error.json",
+        bytes: Array(#"{"error": "Too many requests", "status": 429}"#.utf8), location: ":1:1",
+        message: "STRUCTURAL_VIOLATION: not a JSON-stat document"),
+    FileCase(
+        kind: "XML with an external entity (XXE)", file: "xxe.xml",
+        bytes: Array(sdmx(doctype: #"<!DOCTYPE GenericData [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>"#, region: "&xxe;").utf8),
+        location: ":2",
+        message: "a DOCTYPE declaration (<!DOCTYPE GenericData …>) is not allowed"),
+    FileCase(
+        kind: "XML entity expansion (billion laughs)", file: "laughs.xml", bytes: Array(billionLaughs.utf8), location: ":2",
+        message: "a DOCTYPE declaration (<!DOCTYPE GenericData …>) is not allowed"),
+    FileCase(
+        kind: "malformed XML", file: "broken.xml",
+        bytes: Array(
+            "<?xml version=\"1.0\"?>\n<GenericData><DataSet>\n<Series><SeriesKey><Value concept=\"Region\" value=\"0301\"/></SeriesKey>\n<Obs><Time>2020</Time><ObsValue value=\"1\"/></Series></DataSet></GenericData>\n"
+                .utf8),
+        location: ":4:53", message: "malformed XML: Opening and ending tag mismatch: Obs line 4 and Series"),
+    FileCase(
+        kind: "unknown SDMX structure (a structure message, not data)", file: "structure.xml",
+        bytes: Array(
+            "<?xml version=\"1.0\"?>\n<message:Structure xmlns:message=\"http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message\"><message:Header><message:ID>DSD</message:ID></message:Header></message:Structure>\n"
+                .utf8),
+        location: ":2", message: "unknown SDMX structure: expected GenericData with DataSet/Series, found root <Structure>"),
+    FileCase(
+        kind: "an HTML error page saved as .xml", file: "page.xml",
+        bytes: Array("<?xml version=\"1.0\"?>\n<html><body><p>503 Service Unavailable</p></body></html>\n".utf8),
+        location: ":2", message: "unknown SDMX structure: expected GenericData with DataSet/Series, found root <html>"),
+    FileCase(
+        kind: "PX with fewer DATA values than VALUES promise", file: "short.px", bytes: px(data: "1 2\n3;"), location: ":9",
+        message: "DATA has 3 values, expected 4 (2 × 2 from VALUES)"),
+    FileCase(
+        kind: "PX with more DATA values than VALUES promise", file: "long.px", bytes: px(data: "1 2\n3 4 5;"), location: ":9",
+        message: "DATA has 5 values, expected 4 (2 × 2 from VALUES)"),
+    FileCase(
+        kind: "PX without DATA (truncated)", file: "nodata.px",
+        bytes: cp1252(
+            "CHARSET=\"ANSI\";\nMATRIX=\"T1\";\nSTUB=\"region\";\nHEADING=\"år\";\nVALUES(\"region\")=\"0301 Oslo\";\nVALUES(\"år\")=\"2023\";\n"
+        ),
+        location: ":7", message: "truncated file: no DATA= section"),
+    FileCase(
+        kind: "Husbanken export missing a mapped column", file: "tilskudd.csv",
+        bytes: cp1252("Kommune;År;Type;Status;Plasser\r\n3118;2021;Sykehjem;Tilsagn;12\r\n"), source: husbankenMapping, inspect: nil,
+        location: ":1",
+        message:
+            "mapped column \"Antall plasser\" (places) not in the header; the header (line 1) has columns \"Kommune\", \"År\", \"Type\", \"Status\", \"Plasser\""
+    ),
+    FileCase(
+        kind: "xlsx zip bomb (honest headers, about 1000:1)", file: "bomb.xlsx",
+        bytes: MiniZip.workbook(
+            rows: [husbankenHeader] + husbankenRows, sheet: MiniZip.zeroBomb("xl/worksheets/sheet1.xml", matches: 65_000)),
+        source: husbankenMapping, inspect: nil, location: ":xl/worksheets/sheet1.xml",
+        message: "the entry declares a compression ratio of 1031:1 (16770001 bytes from 16264); more than 200:1 is refused as a zip bomb"),
+    FileCase(
+        kind: "xlsx zip bomb whose header understates its size", file: "liar.xlsx",
+        bytes: MiniZip.workbook(
+            rows: [husbankenHeader] + husbankenRows,
+            sheet: MiniZip.zeroBomb("xl/worksheets/sheet1.xml", matches: 65_000, declaredSize: 1000)),
+        source: husbankenMapping, inspect: nil, location: ":xl/worksheets/sheet1.xml",
+        message:
+            "the entry inflates to more than the 1000 bytes its header declares; the archive is damaged or crafted (zip bomb); refusing"),
+    FileCase(
+        kind: "xlsx with an entry path escaping the archive", file: "escape.xlsx",
+        bytes: MiniZip.workbook(rows: [husbankenHeader] + husbankenRows, extra: [MiniZip.stored("../../evil.sh", "echo owned\n")]),
+        source: husbankenMapping, inspect: nil, location: ":../../evil.sh", message: "entry path \"../../evil.sh\""),
+    FileCase(
+        kind: "xlsx with an absolute entry path", file: "absolute.xlsx",
+        bytes: MiniZip.workbook(
+            rows: [husbankenHeader] + husbankenRows, extra: [MiniZip.stored("/etc/cron.d/evil", "* * * * * root true\n")]),
+        source: husbankenMapping, inspect: nil, location: ":/etc/cron.d/evil", message: "entry path \"/etc/cron.d/evil\""),
+    FileCase(
+        kind: "a text file named .xlsx", file: "fake.xlsx", bytes: cp1252("Kommune;År\r\n"), source: husbankenMapping, inspect: nil,
+        location: "", message: "not an .xlsx workbook: expected a ZIP archive"),
+    FileCase(
+        kind: "an old Excel .xls (OLE) file", file: "old.xlsx",
+        bytes: [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1] + [UInt8](repeating: 0, count: 504),
+        source: husbankenMapping, inspect: nil, location: "", message: "an old Excel .xls file")
 ]
 
 @Suite struct BadInputTests {
@@ -469,7 +549,8 @@ private let fileCases: [FileCase] = [
         #expect(Date().timeIntervalSince(t0) < 20, "a hostile file must be refused quickly")
         #expect(r.status == 1, "run: \(r.stderr)")
         #expect(reported(r.stderr), "run said: \(r.stderr)")
-        print("bad input: \(c.kind): etl run exits \(r.status): \(r.stderr.split(separator: "\n").first { $0.contains(": error: ") } ?? "")")
+        print(
+            "bad input: \(c.kind): etl run exits \(r.status): \(r.stderr.split(separator: "\n").first { $0.contains(": error: ") } ?? "")")
         #expect(r.stderr.contains("nothing published; the previous warehouse is unchanged"))
         #expect(!r.stderr.contains("root:x:0:0"))
         #expect(try contentDump(p.warehouse) == before)
@@ -495,58 +576,99 @@ struct RowCase: Sendable, CustomTestStringConvertible {
 }
 
 private let rowCases: [RowCase] = [
-    RowCase(kind: "ragged row (a field too many)", lines: [#""0301 Oslo";"2018";"Befolkning per 1.1. (personer)";1;2"#],
-            rejects: [(":\(firstBadLine)", "expected 4 fields as in the header, found 5")]),
-    RowCase(kind: "ragged row (a field missing)", lines: [#""0301 Oslo";"2018";1"#],
-            rejects: [(":\(firstBadLine)", "expected 4 fields as in the header, found 3")]),
-    RowCase(kind: "unknown region code", lines: [#""XYZ Atlantis";"2019";"Befolkning per 1.1. (personer)";12"#],
-            rejects: [(":\(firstBadLine):1", "unknown region code \"XYZ\": expected a 4-digit kommune number, K-nnnn, a 2-digit fylke, EAK, EKAnn or EKGnn")]),
+    RowCase(
+        kind: "ragged row (a field too many)", lines: [#""0301 Oslo";"2018";"Befolkning per 1.1. (personer)";1;2"#],
+        rejects: [(":\(firstBadLine)", "expected 4 fields as in the header, found 5")]),
+    RowCase(
+        kind: "ragged row (a field missing)", lines: [#""0301 Oslo";"2018";1"#],
+        rejects: [(":\(firstBadLine)", "expected 4 fields as in the header, found 3")]),
+    RowCase(
+        kind: "unknown region code", lines: [#""XYZ Atlantis";"2019";"Befolkning per 1.1. (personer)";12"#],
+        rejects: [
+            (
+                ":\(firstBadLine):1",
+                "unknown region code \"XYZ\": expected a 4-digit kommune number, K-nnnn, a 2-digit fylke, EAK, EKAnn or EKGnn"
+            )
+        ]),
     // A name alone is looked up in the register for the row's year: "Oslo" in 2019 is 0301, here a
     // repeat of the good rows' 0301 2019 cell; a name no municipality had is refused.
-    RowCase(kind: "region name without its code", lines: [#""Oslo";"2019";"Befolkning per 1.1. (personer)";12"#],
-            rejects: [(":\(firstBadLine):4", "duplicate cell: 0301 2019 Befolkning per 1.1. (personer) appears earlier in the file")]),
-    RowCase(kind: "region name no municipality had", lines: [#""Oslo by";"2019";"Befolkning per 1.1. (personer)";12"#],
-            rejects: [(":\(firstBadLine):1", "unknown municipality name \"Oslo by\" in 2019")]),
-    RowCase(kind: "empty region cell", lines: [#""";"2019";"Befolkning per 1.1. (personer)";12"#],
-            rejects: [(":\(firstBadLine):1", "field 1 (region) is empty; expected a category")]),
-    RowCase(kind: "a symbol in the region column", lines: [#"":";"2019";"Befolkning per 1.1. (personer)";12"#],
-            rejects: [(":\(firstBadLine):1", "unknown region code \":\"")]),
-    RowCase(kind: "a symbol in the year column", lines: [#""0301 Oslo";"..";"Befolkning per 1.1. (personer)";12"#],
-            rejects: [(":\(firstBadLine):2", "period \"..\" is not a year (expected YYYY)")]),
-    RowCase(kind: "a year in the future", lines: [#""0301 Oslo";"2099";"Befolkning per 1.1. (personer)";700000"#],
-            rejects: [(":\(firstBadLine):2", "year 2099 is in the future")]),
-    RowCase(kind: "duplicate cell", lines: [#""0301 Oslo";"2019";"Befolkning per 1.1. (personer)";681072"#],
-            rejects: [(":\(firstBadLine):4", "duplicate cell: 0301 2019 Befolkning per 1.1. (personer) appears earlier in the file")]),
-    RowCase(kind: "text in a number column", lines: [#""0301 Oslo";"2020";"Befolkning per 1.1. (personer)";mange"#],
-            rejects: [(":\(firstBadLine):4", "field 4 (06913: Befolkning og plasser): expected a number (decimal comma) or one of the symbols . .. ... : - *, found \"mange\"")]),
-    RowCase(kind: "an unknown symbol in a number column", lines: [#""0301 Oslo";"2020";"Befolkning per 1.1. (personer)";x"#],
-            rejects: [(":\(firstBadLine):4", "expected a number (decimal comma) or one of the symbols . .. ... : - *, found \"x\"")]),
-    RowCase(kind: "a number too large for a double (1e999)", lines: [#""0301 Oslo";"2020";"Befolkning per 1.1. (personer)";1e999"#],
-            rejects: [(":\(firstBadLine):4", "value is not a finite number")]),
-    RowCase(kind: "a point as thousands separator where the decimal is a comma", lines: [#""0301 Oslo";"2020";"Befolkning per 1.1. (personer)";693.494"#],
-            source: ["decimal: comma"],
-            rejects: [(":\(firstBadLine):4", "expected a number (decimal comma) or one of the symbols . .. ... : - *, found \"693.494\"")]),
-    RowCase(kind: "wrong encoding (a Windows-1252 row in a file forced to UTF-8)", lines: [],
-            bytes: Array(csvText().utf8) + cp1252(#""3014 Indre Østfold";"2021";"Befolkning per 1.1. (personer)";45000"# + "\n"),
-            source: ["encoding: utf-8"],
-            rejects: [(":\(firstBadLine):1", "field 1 is not valid utf-8 text; declare the file's encoding (`encoding:` in the pipeline, --encoding for inspect)")]),
-    RowCase(kind: "decimal comma in a comma-delimited file (quoted)", lines: [],
-            text: csvText([#""0301 Oslo","2020","Befolkning per 1.1. (personer)","693494,5""#],
-                          header: goodHeader.replacingOccurrences(of: ";", with: ","), rows: goodRows.map { $0.replacingOccurrences(of: ";", with: ",") }),
-            rejects: [(":\(firstBadLine):4", "expected a number (decimal point) or one of the symbols . .. ... : - *, found \"693494,5\"")]),
-    RowCase(kind: "decimal comma in a comma-delimited file (unquoted)", lines: [],
-            text: csvText([#""0301 Oslo","2020","Befolkning per 1.1. (personer)",693494,5"#],
-                          header: goodHeader.replacingOccurrences(of: ";", with: ","), rows: goodRows.map { $0.replacingOccurrences(of: ";", with: ",") }),
-            rejects: [(":\(firstBadLine)", "expected 4 fields as in the header, found 5")]),
-    RowCase(kind: "Husbanken unknown municipality name", lines: [],
-            bytes: cp1252("Kommunenavn;År;Type;Status;Antall plasser\r\nIndre Østfold;2021;Sykehjem;Tilsagn;12\r\nAtlantis;2021;Sykehjem;Tilsagn;3\r\n"),
-            file: "navn.csv",
-            source: ["format: husbanken", "mapping:", "  municipality_name: Kommunenavn", "  year: År", "  kind: Type", "  stage: Status", "  places: Antall plasser"],
-            rejects: [(":3:1", "Atlantis")]),
-    RowCase(kind: "Husbanken unknown kind of place", lines: [],
-            bytes: cp1252("Kommune;År;Type;Status;Antall plasser\r\n3118;2021;Sykehjem;Tilsagn;12\r\n3118;2021;Barnehage;Tilsagn;3\r\n"),
-            file: "art.csv", source: husbankenMapping,
-            rejects: [(":3:3", "Barnehage")]),
+    RowCase(
+        kind: "region name without its code", lines: [#""Oslo";"2019";"Befolkning per 1.1. (personer)";12"#],
+        rejects: [(":\(firstBadLine):4", "duplicate cell: 0301 2019 Befolkning per 1.1. (personer) appears earlier in the file")]),
+    RowCase(
+        kind: "region name no municipality had", lines: [#""Oslo by";"2019";"Befolkning per 1.1. (personer)";12"#],
+        rejects: [(":\(firstBadLine):1", "unknown municipality name \"Oslo by\" in 2019")]),
+    RowCase(
+        kind: "empty region cell", lines: [#""";"2019";"Befolkning per 1.1. (personer)";12"#],
+        rejects: [(":\(firstBadLine):1", "field 1 (region) is empty; expected a category")]),
+    RowCase(
+        kind: "a symbol in the region column", lines: [#"":";"2019";"Befolkning per 1.1. (personer)";12"#],
+        rejects: [(":\(firstBadLine):1", "unknown region code \":\"")]),
+    RowCase(
+        kind: "a symbol in the year column", lines: [#""0301 Oslo";"..";"Befolkning per 1.1. (personer)";12"#],
+        rejects: [(":\(firstBadLine):2", "period \"..\" is not a year (expected YYYY)")]),
+    RowCase(
+        kind: "a year in the future", lines: [#""0301 Oslo";"2099";"Befolkning per 1.1. (personer)";700000"#],
+        rejects: [(":\(firstBadLine):2", "year 2099 is in the future")]),
+    RowCase(
+        kind: "duplicate cell", lines: [#""0301 Oslo";"2019";"Befolkning per 1.1. (personer)";681072"#],
+        rejects: [(":\(firstBadLine):4", "duplicate cell: 0301 2019 Befolkning per 1.1. (personer) appears earlier in the file")]),
+    RowCase(
+        kind: "text in a number column", lines: [#""0301 Oslo";"2020";"Befolkning per 1.1. (personer)";mange"#],
+        rejects: [
+            (
+                ":\(firstBadLine):4",
+                "field 4 (06913: Befolkning og plasser): expected a number (decimal comma) or one of the symbols . .. ... : - *, found \"mange\""
+            )
+        ]),
+    RowCase(
+        kind: "an unknown symbol in a number column", lines: [#""0301 Oslo";"2020";"Befolkning per 1.1. (personer)";x"#],
+        rejects: [(":\(firstBadLine):4", "expected a number (decimal comma) or one of the symbols . .. ... : - *, found \"x\"")]),
+    RowCase(
+        kind: "a number too large for a double (1e999)", lines: [#""0301 Oslo";"2020";"Befolkning per 1.1. (personer)";1e999"#],
+        rejects: [(":\(firstBadLine):4", "value is not a finite number")]),
+    RowCase(
+        kind: "a point as thousands separator where the decimal is a comma",
+        lines: [#""0301 Oslo";"2020";"Befolkning per 1.1. (personer)";693.494"#],
+        source: ["decimal: comma"],
+        rejects: [(":\(firstBadLine):4", "expected a number (decimal comma) or one of the symbols . .. ... : - *, found \"693.494\"")]),
+    RowCase(
+        kind: "wrong encoding (a Windows-1252 row in a file forced to UTF-8)", lines: [],
+        bytes: Array(csvText().utf8) + cp1252(#""3014 Indre Østfold";"2021";"Befolkning per 1.1. (personer)";45000"# + "\n"),
+        source: ["encoding: utf-8"],
+        rejects: [
+            (
+                ":\(firstBadLine):1",
+                "field 1 is not valid utf-8 text; declare the file's encoding (`encoding:` in the pipeline, --encoding for inspect)"
+            )
+        ]),
+    RowCase(
+        kind: "decimal comma in a comma-delimited file (quoted)", lines: [],
+        text: csvText(
+            [#""0301 Oslo","2020","Befolkning per 1.1. (personer)","693494,5""#],
+            header: goodHeader.replacingOccurrences(of: ";", with: ","), rows: goodRows.map { $0.replacingOccurrences(of: ";", with: ",") }),
+        rejects: [(":\(firstBadLine):4", "expected a number (decimal point) or one of the symbols . .. ... : - *, found \"693494,5\"")]),
+    RowCase(
+        kind: "decimal comma in a comma-delimited file (unquoted)", lines: [],
+        text: csvText(
+            [#""0301 Oslo","2020","Befolkning per 1.1. (personer)",693494,5"#],
+            header: goodHeader.replacingOccurrences(of: ";", with: ","), rows: goodRows.map { $0.replacingOccurrences(of: ";", with: ",") }),
+        rejects: [(":\(firstBadLine)", "expected 4 fields as in the header, found 5")]),
+    RowCase(
+        kind: "Husbanken unknown municipality name", lines: [],
+        bytes: cp1252(
+            "Kommunenavn;År;Type;Status;Antall plasser\r\nIndre Østfold;2021;Sykehjem;Tilsagn;12\r\nAtlantis;2021;Sykehjem;Tilsagn;3\r\n"),
+        file: "navn.csv",
+        source: [
+            "format: husbanken", "mapping:", "  municipality_name: Kommunenavn", "  year: År", "  kind: Type", "  stage: Status",
+            "  places: Antall plasser"
+        ],
+        rejects: [(":3:1", "Atlantis")]),
+    RowCase(
+        kind: "Husbanken unknown kind of place", lines: [],
+        bytes: cp1252("Kommune;År;Type;Status;Antall plasser\r\n3118;2021;Sykehjem;Tilsagn;12\r\n3118;2021;Barnehage;Tilsagn;3\r\n"),
+        file: "art.csv", source: husbankenMapping,
+        rejects: [(":3:3", "Barnehage")])
 ]
 
 extension BadInputTests {
@@ -619,7 +741,7 @@ extension BadInputTests {
             #""0301 Oslo";"2020";"Befolkning per 1.1. (personer)";693 494"#,
             "\"0301 Oslo\";\"2021\";\"Befolkning per 1.1. (personer)\";\"697\u{A0}010\"",
             #""0301 Oslo";"2022";"Befolkning per 1.1. (personer)";1 234 567,5"#,
-            #""0301 Oslo";"2023";"Befolkning per 1.1. (personer)";12 34"#,
+            #""0301 Oslo";"2023";"Befolkning per 1.1. (personer)";12 34"#
         ])
         try p.write(cp1252(text), "data.csv")
         try p.definePipeline([.init(id: "data", file: "data.csv")], maxRejects: 1)
@@ -627,11 +749,12 @@ extension BadInputTests {
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.contains("encoding=windows-1252"))
         let staged = try p.staged().filter { $0.hasPrefix("0301|202") }
-        #expect(staged == [
-            "0301|2020|Befolkning per 1.1. (personer)|693494.0||1",
-            "0301|2021|Befolkning per 1.1. (personer)|697010.0||1",
-            "0301|2022|Befolkning per 1.1. (personer)|1234567.5||1",
-        ])
+        #expect(
+            staged == [
+                "0301|2020|Befolkning per 1.1. (personer)|693494.0||1",
+                "0301|2021|Befolkning per 1.1. (personer)|697010.0||1",
+                "0301|2022|Befolkning per 1.1. (personer)|1234567.5||1"
+            ])
         // A space that does not group three digits is not a thousands separator.
         let rejects = try p.rejects()
         #expect(rejects.map(\.location) == ["pipelines/bad/data.csv:\(firstBadLine + 3):4"])
@@ -641,21 +764,23 @@ extension BadInputTests {
     @Test func symbolsAndEmptyCellsAreStagedAsStatuses() throws {
         let p = try SmallPipeline()
         defer { p.remove() }
-        try p.write(csvText([
-            #""0301 Oslo";"2020";"Befolkning per 1.1. (personer)";"#,
-            #""0301 Oslo";"2021";"Befolkning per 1.1. (personer)";:"#,
-            #""0301 Oslo";"2022";"Befolkning per 1.1. (personer)";-"#,
-            #""0301 Oslo";"2023";"Befolkning per 1.1. (personer)";699827 *"#,
-        ]), "data.csv")
+        try p.write(
+            csvText([
+                #""0301 Oslo";"2020";"Befolkning per 1.1. (personer)";"#,
+                #""0301 Oslo";"2021";"Befolkning per 1.1. (personer)";:"#,
+                #""0301 Oslo";"2022";"Befolkning per 1.1. (personer)";-"#,
+                #""0301 Oslo";"2023";"Befolkning per 1.1. (personer)";699827 *"#
+            ]), "data.csv")
         try p.definePipeline([.init(id: "data", file: "data.csv")])
         let r = try p.run()
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(try p.staged().filter { $0.hasPrefix("0301|202") } == [
-            "0301|2020|Befolkning per 1.1. (personer)|null|..|1",
-            "0301|2021|Befolkning per 1.1. (personer)|null|:|1",
-            "0301|2022|Befolkning per 1.1. (personer)|0.0|-|1",
-            "0301|2023|Befolkning per 1.1. (personer)|699827.0|*|1",
-        ])
+        #expect(
+            try p.staged().filter { $0.hasPrefix("0301|202") } == [
+                "0301|2020|Befolkning per 1.1. (personer)|null|..|1",
+                "0301|2021|Befolkning per 1.1. (personer)|null|:|1",
+                "0301|2022|Befolkning per 1.1. (personer)|0.0|-|1",
+                "0301|2023|Befolkning per 1.1. (personer)|699827.0|*|1"
+            ])
     }
 
     /// 0124 Askim was merged into 3014 Indre Østfold in 2020: a 2021 value under 0124 is staged
@@ -663,12 +788,13 @@ extension BadInputTests {
     @Test func regionValidInAnotherYearOnlyIsStagedOutOfValidityAndNotHarmonised() throws {
         let p = try SmallPipeline()
         defer { p.remove() }
-        try p.write(csvText([
-            #""3014 Indre Østfold (2020-2023)";"2021";"Korttidsplasser i institusjon (antall)";10"#,
-            #""3014 Indre Østfold (2020-2023)";"2021";"Plasser i institusjon (antall)";100"#,
-            #""0124 Askim (-2019)";"2021";"Korttidsplasser i institusjon (antall)";50"#,
-            #""0124 Askim (-2019)";"2021";"Plasser i institusjon (antall)";60"#,
-        ]), "data.csv")
+        try p.write(
+            csvText([
+                #""3014 Indre Østfold (2020-2023)";"2021";"Korttidsplasser i institusjon (antall)";10"#,
+                #""3014 Indre Østfold (2020-2023)";"2021";"Plasser i institusjon (antall)";100"#,
+                #""0124 Askim (-2019)";"2021";"Korttidsplasser i institusjon (antall)";50"#,
+                #""0124 Askim (-2019)";"2021";"Plasser i institusjon (antall)";60"#
+            ]), "data.csv")
         try p.definePipeline([.init(id: "data", file: "data.csv")])
         let r = try p.run()
         #expect(r.status == 0, "\(r.stderr)")
@@ -678,7 +804,9 @@ extension BadInputTests {
         #expect(askim == ["0124|2021|Korttidsplasser i institusjon (antall)|50.0||0", "0124|2021|Plasser i institusjon (antall)|60.0||0"])
         #expect(try p.facts("andel_korttid").filter { $0.hasPrefix("3118|2021") } == ["3118|2021|10.0||renumbered"])
         let lineage = try openWarehouse(p.warehouse).read {
-            try String.fetchAll($0, sql: "SELECT source_region FROM v_lineage WHERE indicator = 'andel_korttid' AND region = '3118' AND year = 2021 ORDER BY 1")
+            try String.fetchAll(
+                $0,
+                sql: "SELECT source_region FROM v_lineage WHERE indicator = 'andel_korttid' AND region = '3118' AND year = 2021 ORDER BY 1")
         }
         #expect(lineage == ["3014"])
     }
@@ -694,7 +822,10 @@ extension BadInputTests {
         try p.definePipeline([.init(id: "data", file: "good.csv"), .init(id: "passwd", file: "../../../etc/passwd")])
         let r = try p.run()
         #expect(r.status == 2, "\(r.stderr)")
-        #expect(r.stderr.contains("pipelines/bad.yml: error: sources[1] (passwd): \"bad/../../../etc/passwd\" escapes the pipeline's folder; give an absolute path to read files elsewhere"), "\(r.stderr)")
+        #expect(
+            r.stderr.contains(
+                "pipelines/bad.yml: error: sources[1] (passwd): \"bad/../../../etc/passwd\" escapes the pipeline's folder; give an absolute path to read files elsewhere"
+            ), "\(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: p.warehouse.path))
         let v = try etl(["validate", p.pipelinePath], in: p.dir)
         #expect(v.status == 2)
@@ -713,7 +844,8 @@ extension BadInputTests {
         let p = try SmallPipeline()
         defer { p.remove() }
         try p.write(csvText(), "good.csv")
-        try Data("""
+        try Data(
+            """
             indicators:
               - code: andel_korttid
                 name: Andel korttidsplasser
@@ -724,11 +856,15 @@ extension BadInputTests {
                 scale: 100
                 definition: Short-term places as a share of all institution places.
 
-            """.utf8).write(to: p.dir.appendingPathComponent("pipelines/typo-indicators.yml"))
+            """.utf8
+        ).write(to: p.dir.appendingPathComponent("pipelines/typo-indicators.yml"))
         try p.definePipeline([.init(id: "data", file: "good.csv")], indicators: "typo-indicators.yml")
         let r = try p.run()
         #expect(r.status == 2, "\(r.stderr)")
-        #expect(r.stderr.contains("pipelines/typo-indicators.yml:6:5: error: indicator andel_korttid: refers to unknown measure \"korttidsplasser\""), "\(r.stderr)")
+        #expect(
+            r.stderr.contains(
+                "pipelines/typo-indicators.yml:6:5: error: indicator andel_korttid: refers to unknown measure \"korttidsplasser\""),
+            "\(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: p.warehouse.path))
     }
 
@@ -757,7 +893,9 @@ extension BadInputTests {
         try p.definePipeline([.init(id: "data", file: "good.csv", extra: ["format: xls"])])
         let r = try p.run()
         #expect(r.status == 2, "\(r.stderr)")
-        #expect(r.stderr.contains("sources[0].format: unknown value `xls`; expected one of `csv`, `jsonstat`, `sdmx`, `px`, `husbanken`"), "\(r.stderr)")
+        #expect(
+            r.stderr.contains("sources[0].format: unknown value `xls`; expected one of `csv`, `jsonstat`, `sdmx`, `px`, `husbanken`"),
+            "\(r.stderr)")
     }
 
     @Test func measureMatchingNothingInItsSourceFailsTheRun() throws {
@@ -834,15 +972,18 @@ extension BadInputTests {
     func negativeCountIsRejectedOrFlagged() throws {
         let p = try SmallPipeline()
         defer { p.remove() }
-        try p.write(csvText([
-            #""0301 Oslo";"2020";"Korttidsplasser i institusjon (antall)";-5"#,
-            #""0301 Oslo";"2020";"Plasser i institusjon (antall)";300"#,
-        ]), "data.csv")
+        try p.write(
+            csvText([
+                #""0301 Oslo";"2020";"Korttidsplasser i institusjon (antall)";-5"#,
+                #""0301 Oslo";"2020";"Plasser i institusjon (antall)";300"#
+            ]), "data.csv")
         try p.definePipeline([.init(id: "data", file: "data.csv")], maxRejects: 5)
         let r = try p.run()
         #expect(r.status == 0, "\(r.stderr)")
         // Either the row is rejected, or the run warns naming the value's place.
-        let rejected = try p.rejects().contains { $0.location == "pipelines/bad/data.csv:\(firstBadLine):4" && $0.error.contains("negative") }
+        let rejected = try p.rejects().contains {
+            $0.location == "pipelines/bad/data.csv:\(firstBadLine):4" && $0.error.contains("negative")
+        }
         let warned = try p.warnings().contains { $0.contains("negative") && $0.contains("data.csv:\(firstBadLine)") }
         #expect(rejected || warned, "no reject or warning for the negative count")
         if rejected {
@@ -856,14 +997,16 @@ extension BadInputTests {
     func numeratorAboveDenominatorIsFlagged() throws {
         let p = try SmallPipeline()
         defer { p.remove() }
-        try p.write(csvText([
-            #""0301 Oslo";"2020";"Korttidsplasser i institusjon (antall)";500"#,
-            #""0301 Oslo";"2020";"Plasser i institusjon (antall)";300"#,
-        ]), "data.csv")
+        try p.write(
+            csvText([
+                #""0301 Oslo";"2020";"Korttidsplasser i institusjon (antall)";500"#,
+                #""0301 Oslo";"2020";"Plasser i institusjon (antall)";300"#
+            ]), "data.csv")
         try p.definePipeline([.init(id: "data", file: "data.csv")], maxRejects: 5)
         let r = try p.run()
         #expect(r.status == 0, "\(r.stderr)")
-        let warned = try p.warnings().contains { $0.contains("andel_korttid") && $0.contains("0301") && $0.contains("2020") }
+        let warned =
+            try p.warnings().contains { $0.contains("andel_korttid") && $0.contains("0301") && $0.contains("2020") }
             || p.rejects().contains { $0.error.contains("andel_korttid") || $0.error.contains("denominator") }
         #expect(warned, "no warning for a share above 100 %")
         #expect(!r.stderr.contains("warnings            0"), "\(r.stderr)")
@@ -875,10 +1018,11 @@ extension BadInputTests {
     func rejectedRowKeepsItsOriginalText() throws {
         let p = try SmallPipeline()
         defer { p.remove() }
-        try p.write(csvText([
-            #""0301 Oslo";"2018";"Befolkning per 1.1. (personer)";1;2"#,
-            #""0301 Oslo";"2020";"Befolkning per 1.1. (personer)";mange"#,
-        ]), "data.csv")
+        try p.write(
+            csvText([
+                #""0301 Oslo";"2018";"Befolkning per 1.1. (personer)";1;2"#,
+                #""0301 Oslo";"2020";"Befolkning per 1.1. (personer)";mange"#
+            ]), "data.csv")
         try p.definePipeline([.init(id: "data", file: "data.csv")], maxRejects: 5)
         #expect(try p.run().status == 0)
         let raws = try p.rejects().map { $0.raw.replacingOccurrences(of: "\"", with: "") }
@@ -917,19 +1061,24 @@ extension BadInputTests {
     func nonExistentKommuneCodeIsRejected() throws {
         let p = try SmallPipeline()
         defer { p.remove() }
-        try p.write(csvText([
-            #""0199 Nowhere";"2019";"Befolkning per 1.1. (personer)";5"#,
-            #""3199 Haldn";"2024";"Befolkning per 1.1. (personer)";6"#,
-        ]), "data.csv")
+        try p.write(
+            csvText([
+                #""0199 Nowhere";"2019";"Befolkning per 1.1. (personer)";5"#,
+                #""3199 Haldn";"2024";"Befolkning per 1.1. (personer)";6"#
+            ]), "data.csv")
         try p.definePipeline([.init(id: "data", file: "data.csv")], maxRejects: 5)
         let r = try p.run()
         #expect(r.status == 0, "\(r.stderr)")
         let rejects = try p.rejects()
         #expect(rejects.count == 2, "\(rejects)")
-        #expect(rejects.first { $0.location == "pipelines/bad/data.csv:\(firstBadLine):1" }?.error
-            == "unknown region code \"0199\": no kommune had this code in any year 1971–2026; nearest codes valid in 2019: 0138 Hobøl, 0137 Våler (Østfold), 0136 Rygge")
-        #expect(rejects.first { $0.location == "pipelines/bad/data.csv:\(firstBadLine + 1):1" }?.error
-            == "unknown region code \"3199\": no kommune had this code in any year 1971–2026; nearest codes valid in 2024: 3124 Aremark, 3122 Marker, 3120 Rakkestad; by name \"Haldn\": 3101 Halden")
+        #expect(
+            rejects.first { $0.location == "pipelines/bad/data.csv:\(firstBadLine):1" }?.error
+                == "unknown region code \"0199\": no kommune had this code in any year 1971–2026; nearest codes valid in 2019: 0138 Hobøl, 0137 Våler (Østfold), 0136 Rygge"
+        )
+        #expect(
+            rejects.first { $0.location == "pipelines/bad/data.csv:\(firstBadLine + 1):1" }?.error
+                == "unknown region code \"3199\": no kommune had this code in any year 1971–2026; nearest codes valid in 2024: 3124 Aremark, 3122 Marker, 3120 Rakkestad; by name \"Haldn\": 3101 Halden"
+        )
         #expect(try !p.facts("befolkning").contains { $0.hasPrefix("0199|") || $0.hasPrefix("3199|") })
     }
 
@@ -946,7 +1095,9 @@ extension BadInputTests {
         try p.definePipeline([.init(id: "data", file: "good.csv"), .init(id: "gone", file: "12209_2025.csv")])
         #expect(try p.run().status == 1)
         let runs = try openWarehouse(p.warehouse).read { db in
-            try Row.fetchAll(db, sql: "SELECT status, ifnull(message, '') AS message FROM etl_run ORDER BY run_id").map { "\($0["status"] as String): \($0["message"] as String)" }
+            try Row.fetchAll(db, sql: "SELECT status, ifnull(message, '') AS message FROM etl_run ORDER BY run_id").map {
+                "\($0["status"] as String): \($0["message"] as String)"
+            }
         }
         #expect(runs.count == 2, "\(runs)")
         #expect(runs.last?.hasPrefix("failed: ") == true && runs.last?.contains("12209_2025.csv") == true, "\(runs)")
@@ -983,7 +1134,9 @@ extension BadInputTests {
         let p = try SmallPipeline()
         defer { p.remove() }
         try p.write("<!ENTITY xxe SYSTEM \"file:///etc/hostname\">\n", "evil.dtd")
-        try p.write(sdmx(doctype: "<!DOCTYPE GenericData SYSTEM \"\(p.folder.appendingPathComponent("evil.dtd").path)\">", region: "&xxe;"), "dtd.xml")
+        try p.write(
+            sdmx(doctype: "<!DOCTYPE GenericData SYSTEM \"\(p.folder.appendingPathComponent("evil.dtd").path)\">", region: "&xxe;"),
+            "dtd.xml")
         let r = try p.inspect("dtd.xml")
         #expect(r.status == 1, "\(r.stdout)")
         // The DOCTYPE itself is refused, before any entity could be read as an empty value.

@@ -12,7 +12,10 @@ import TestSupport
         var csv = "oldCode,oldName,oldShortName,newCode,newName,newShortName,changeOccurred\n"
         for line in shipped.split(separator: "\n").dropFirst() {
             let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            changes.append(["oldCode": f[0], "oldName": f[1], "oldShortName": "", "newCode": f[2], "newName": f[3], "newShortName": "", "changeOccurred": f[4]])
+            changes.append([
+                "oldCode": f[0], "oldName": f[1], "oldShortName": "", "newCode": f[2], "newName": f[3], "newShortName": "",
+                "changeOccurred": f[4]
+            ])
             csv += "\(f[0]),\(f[1]),,\(f[2]),\(f[3]),,\(f[4])\n"
         }
         try JSONSerialization.data(withJSONObject: ["codeChanges": changes]).write(to: dir.appendingPathComponent("klass.json"))
@@ -33,12 +36,16 @@ import TestSupport
         defer { try? FileManager.default.removeItem(at: dir) }
         let r = try etl(["catalog", "show", "0124"], in: dir)
         #expect(r.status == 0)
-        #expect(r.stdout.contains("0124 Askim → 3014 Indre Østfold (2020, merged with 0122, 0123, 0125, 0138) → 3118 Indre Østfold (2024, renumbered)"))
+        #expect(
+            r.stdout.contains(
+                "0124 Askim → 3014 Indre Østfold (2020, merged with 0122, 0123, 0125, 0138) → 3118 Indre Østfold (2024, renumbered)"))
         let stokke = try etl(["catalog", "show", "0720"], in: dir)
         #expect(stokke.stdout.contains("0710 Sandefjord (2017, merged with 0706, 0719)"))
         #expect(stokke.stdout.contains("border adjustment → 0704 ignored"))
         // With the register beside the catalogue: re-established codes, codes of no year, special codes.
-        #expect(try etl(["catalog", "show", "1534"], in: dir).stdout.contains("re-established 2024 as 1580 Haram on exactly this territory: 1534's values up to 2019 are 1580's"))
+        #expect(
+            try etl(["catalog", "show", "1534"], in: dir).stdout.contains(
+                "re-established 2024 as 1580 Haram on exactly this territory: 1534's values up to 2019 are 1580's"))
         #expect(try etl(["catalog", "show", "3199"], in: dir).stdout == "3199: valid in no year 1971–2026 in the register\n")
         #expect(try etl(["catalog", "show", "2111"], in: dir).stdout == "2111: Svalbard, not a kommune of any year\n")
     }
@@ -54,7 +61,12 @@ import TestSupport
 
     /// A KLASS list as JSON (`codeChanges`), one change per tuple.
     func klassJSON(_ rows: [(String, String, String, String, String)], to url: URL) throws {
-        let changes = rows.map { ["oldCode": $0.0, "oldName": $0.1, "oldShortName": "", "newCode": $0.2, "newName": $0.3, "newShortName": "", "changeOccurred": $0.4] }
+        let changes = rows.map {
+            [
+                "oldCode": $0.0, "oldName": $0.1, "oldShortName": "", "newCode": $0.2, "newName": $0.3, "newShortName": "",
+                "changeOccurred": $0.4
+            ]
+        }
         try JSONSerialization.data(withJSONObject: ["codeChanges": changes]).write(to: url)
     }
 
@@ -64,8 +76,11 @@ import TestSupport
         let catalogue = dir.appendingPathComponent("pipelines/kommuneendringer.csv")
         let shipped = try String(contentsOf: catalogue, encoding: .utf8)
         // One change the catalogue has (part of the 2020 Indre Østfold merge) and one it lacks.
-        try klassJSON([("0124", "Askim", "3014", "Indre Østfold", "2020-01-01"),
-                       ("3905", "Tønsberg", "3911", "Færder", "2026-01-01")], to: dir.appendingPathComponent("klass.json"))
+        try klassJSON(
+            [
+                ("0124", "Askim", "3014", "Indre Østfold", "2020-01-01"),
+                ("3905", "Tønsberg", "3911", "Færder", "2026-01-01")
+            ], to: dir.appendingPathComponent("klass.json"))
         let r = try etl(["catalog", "import", "klass.json", "-o", "pipelines/kommuneendringer.csv"], in: dir)
         #expect(r.status == 0, "\(r.stderr)")
         let shippedChanges = shipped.split(separator: "\n").count - 1
@@ -84,7 +99,8 @@ import TestSupport
         try klassJSON([("0124", "Askim", "3014", "Indre Østfold", "2020-01-01")], to: dir.appendingPathComponent("klass.json"))
         let r = try etl(["catalog", "import", "klass.json", "-o", "pipelines/kommuneendringer.csv"], in: dir)
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stderr.contains("0 added, 1 already present, 0 conflicting; pipelines/kommuneendringer.csv left unchanged"), "\(r.stderr)")
+        #expect(
+            r.stderr.contains("0 added, 1 already present, 0 conflicting; pipelines/kommuneendringer.csv left unchanged"), "\(r.stderr)")
         #expect(try Data(contentsOf: catalogue) == before)
     }
 
@@ -97,8 +113,14 @@ import TestSupport
         try klassJSON([("0124", "Askim", "3099", "Askim", "2020-01-01")], to: dir.appendingPathComponent("klass.json"))
         let refused = try etl(["catalog", "import", "klass.json", "-o", "pipelines/kommuneendringer.csv"], in: dir)
         #expect(refused.status == 1)
-        #expect(refused.stderr.contains("conflict: 0124 in 2020: pipelines/kommuneendringer.csv has 0124 Askim → 3014 Indre Østfold (merge, 2020-01-01); klass.json has 0124 Askim → 3099 Askim (renumber, 2020-01-01)"), "\(refused.stderr)")
-        #expect(refused.stderr.contains("error: 1 conflicting change between klass.json and pipelines/kommuneendringer.csv (0 added, 0 already present, 1 conflicting); nothing written: choose with --prefer klass or --prefer catalogue, or replace the whole catalogue with --replace"), "\(refused.stderr)")
+        #expect(
+            refused.stderr.contains(
+                "conflict: 0124 in 2020: pipelines/kommuneendringer.csv has 0124 Askim → 3014 Indre Østfold (merge, 2020-01-01); klass.json has 0124 Askim → 3099 Askim (renumber, 2020-01-01)"
+            ), "\(refused.stderr)")
+        #expect(
+            refused.stderr.contains(
+                "error: 1 conflicting change between klass.json and pipelines/kommuneendringer.csv (0 added, 0 already present, 1 conflicting); nothing written: choose with --prefer klass or --prefer catalogue, or replace the whole catalogue with --replace"
+            ), "\(refused.stderr)")
         #expect(refused.stderr.components(separatedBy: "error:").count == 2)
         #expect(try Data(contentsOf: catalogue) == before)
 
@@ -120,7 +142,8 @@ import TestSupport
         try klassJSON([("0124", "Askim", "3014", "Indre Østfold", "2020-01-01")], to: dir.appendingPathComponent("klass.json"))
         let r = try etl(["catalog", "import", "klass.json", "-o", "pipelines/kommuneendringer.csv", "--replace"], in: dir)
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(try String(contentsOf: dir.appendingPathComponent("pipelines/kommuneendringer.csv"), encoding: .utf8)
+        #expect(
+            try String(contentsOf: dir.appendingPathComponent("pipelines/kommuneendringer.csv"), encoding: .utf8)
                 == "oldCode,oldName,newCode,newName,changeOccurred,kind\n0124,Askim,3014,Indre Østfold,2020-01-01,renumber\n")
         #expect(try etl(["catalog", "import", "klass.json", "--replace"], in: dir).status == 2)
     }
@@ -131,11 +154,15 @@ import TestSupport
         // The register and the change catalogue cover 1994–2026 (docs/PIPELINE.md, "The register").
         let late = try etl(["run", "--structure", "2030"], in: dir)
         #expect(late.status == 2)
-        #expect(late.stderr == "error: structure year 2030 is outside the years the register and change catalogue cover (1994–2026)\n", "\(late.stderr)")
+        #expect(
+            late.stderr == "error: structure year 2030 is outside the years the register and change catalogue cover (1994–2026)\n",
+            "\(late.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("warehouse/omsorg.sqlite").path))
         let early = try etl(["rerun", "--structure", "1990"], in: dir)
         #expect(early.status == 2)
-        #expect(early.stderr.contains("error: structure year 1990 is outside the years the register and change catalogue cover (1994–2026)"), "\(early.stderr)")
+        #expect(
+            early.stderr.contains("error: structure year 1990 is outside the years the register and change catalogue cover (1994–2026)"),
+            "\(early.stderr)")
         // The bounds themselves are accepted.
         #expect(try etl(["run", "--structure", "1994", "--quiet"], in: dir).status == 0)
         #expect(try etl(["rerun", "--structure", "2026", "--quiet"], in: dir).status == 0)

@@ -23,11 +23,14 @@ import TestSupport
     @Test func quietRunOverItsRejectLimitPrintsOnlyTheError() throws {
         let p = try SmallPipeline()
         defer { p.remove() }
-        try p.write(([#""region";"år";"statistikkvariabel";"06913: Befolkning og plasser""#,
-                      #""0301 Oslo";"2019";"Befolkning per 1.1. (personer)";681071"#,
-                      #""0301 Oslo";"2019";"Korttidsplasser i institusjon (antall)";120"#,
-                      #""0301 Oslo";"2019";"Plasser i institusjon (antall)";4000"#,
-                      #""XYZ Atlantis";"2019";"Befolkning per 1.1. (personer)";12"#]).joined(separator: "\n") + "\n", "data.csv")
+        try p.write(
+            ([
+                #""region";"år";"statistikkvariabel";"06913: Befolkning og plasser""#,
+                #""0301 Oslo";"2019";"Befolkning per 1.1. (personer)";681071"#,
+                #""0301 Oslo";"2019";"Korttidsplasser i institusjon (antall)";120"#,
+                #""0301 Oslo";"2019";"Plasser i institusjon (antall)";4000"#,
+                #""XYZ Atlantis";"2019";"Befolkning per 1.1. (personer)";12"#
+            ]).joined(separator: "\n") + "\n", "data.csv")
         try p.definePipeline([.init(id: "data", file: "data.csv")])
         let r = try p.run(["--quiet"])
         #expect(r.status == 3)
@@ -40,10 +43,13 @@ import TestSupport
         defer { p.remove() }
         let bad = #""XYZ Atlantis";"2019";"Befolkning ""per"" 1.1. (personer)";12"#
         let future = #""0301 Oslo";"2099";"Befolkning per 1.1. (personer)";12"#
-        try p.write(([#""region";"år";"statistikkvariabel";"06913: Befolkning og plasser""#,
-                      #""0301 Oslo";"2019";"Befolkning per 1.1. (personer)";681071"#,
-                      #""0301 Oslo";"2019";"Korttidsplasser i institusjon (antall)";120"#,
-                      #""0301 Oslo";"2019";"Plasser i institusjon (antall)";4000"#, bad, future]).joined(separator: "\r\n") + "\r\n", "data.csv")
+        try p.write(
+            ([
+                #""region";"år";"statistikkvariabel";"06913: Befolkning og plasser""#,
+                #""0301 Oslo";"2019";"Befolkning per 1.1. (personer)";681071"#,
+                #""0301 Oslo";"2019";"Korttidsplasser i institusjon (antall)";120"#,
+                #""0301 Oslo";"2019";"Plasser i institusjon (antall)";4000"#, bad, future
+            ]).joined(separator: "\r\n") + "\r\n", "data.csv")
         try p.definePipeline([.init(id: "data", file: "data.csv")], maxRejects: 5)
         #expect(try p.run().status == 0)
         let rejects = try p.rejects()
@@ -62,7 +68,10 @@ import TestSupport
         try random.write(to: dir.appendingPathComponent("random.sqlite"))
         try good.prefix(good.count / 3).write(to: dir.appendingPathComponent("truncated.sqlite"))
         let (pageSize, root) = try openWarehouse(dir.appendingPathComponent("warehouse/omsorg.sqlite")).read { db in
-            (try Int.fetchOne(db, sql: "PRAGMA page_size")!, try Int.fetchOne(db, sql: "SELECT rootpage FROM sqlite_master WHERE name = 'fact_indicator'")!)
+            (
+                try Int.fetchOne(db, sql: "PRAGMA page_size")!,
+                try Int.fetchOne(db, sql: "SELECT rootpage FROM sqlite_master WHERE name = 'fact_indicator'")!
+            )
         }
         var damaged = good
         damaged.replaceSubrange(((root - 1) * pageSize)..<(root * pageSize), with: Data(repeating: 0xA5, count: pageSize))
@@ -87,16 +96,22 @@ import TestSupport
         let indicator = try etl(["query", "--indicator", "legemiddelgjenomgang"], in: dir)
         #expect(indicator.status == 2)
         #expect(indicator.stdout.isEmpty)
-        #expect(indicator.stderr == "error: unknown indicator `legemiddelgjenomgang`; did you mean `legemiddelgjennomgang`?\n", "\(indicator.stderr)")
+        #expect(
+            indicator.stderr == "error: unknown indicator `legemiddelgjenomgang`; did you mean `legemiddelgjennomgang`?\n",
+            "\(indicator.stderr)")
         let group = try etl(["query", "--group", "EKG8", "--indicator", "legemiddelgjennomgang"], in: dir)
         #expect(group.status == 2)
         #expect(group.stderr.contains("error: unknown group `EKG8`; did you mean `EKG08`"), "\(group.stderr)")
         let region = try etl(["query", "--indicator", "legemiddelgjennomgang", "--region", "3118", "--region", "Oslo"], in: dir)
         #expect(region.status == 2)
-        #expect(region.stderr == "error: unknown region `Oslo`; no region in the warehouse has a similar name (`etl query --sql \"SELECT code FROM dim_region\"` lists them)\n", "\(region.stderr)")
+        #expect(
+            region.stderr
+                == "error: unknown region `Oslo`; no region in the warehouse has a similar name (`etl query --sql \"SELECT code FROM dim_region\"` lists them)\n",
+            "\(region.stderr)")
         let export = try etl(["export", "-o", "x.csv", "--indicator", "legemiddelgjenomgang"], in: dir)
         #expect(export.status == 2)
-        #expect(export.stderr == "error: unknown indicator `legemiddelgjenomgang`; did you mean `legemiddelgjennomgang`?\n", "\(export.stderr)")
+        #expect(
+            export.stderr == "error: unknown indicator `legemiddelgjenomgang`; did you mean `legemiddelgjennomgang`?\n", "\(export.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("x.csv").path))
         #expect(try etl(["query", "--indicator", "legemiddelgjennomgang", "--region", "3118"], in: dir).status == 0)
     }
@@ -106,7 +121,9 @@ import TestSupport
         defer { try? FileManager.default.removeItem(at: dir) }
         let r = try etl(["export", "-o", "no/such/dir/x.csv"], in: dir)
         #expect(r.status == 1)
-        #expect(r.stderr == "error: no/such/dir/x.csv: the folder no/such/dir does not exist; create it first or choose another -o\n", "\(r.stderr)")
+        #expect(
+            r.stderr == "error: no/such/dir/x.csv: the folder no/such/dir does not exist; create it first or choose another -o\n",
+            "\(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("no").path))
     }
 
@@ -117,24 +134,36 @@ import TestSupport
         let csv = try String(contentsOf: dir.appendingPathComponent("x.csv"), encoding: .utf8).components(separatedBy: "\r\n")
         #expect(csv[0] == #""region";"år";"statistikkvariabel";"breakdown";"Harmoniserte indikatorer";"method";"status";"note""#)
         let facts = try openWarehouse(dir.appendingPathComponent("warehouse/omsorg.sqlite")).read { db in
-            try Row.fetchAll(db, sql: "SELECT region, region_name, year, indicator, method, ifnull(status, '') AS status, ifnull(note, '') AS note FROM v_indicator WHERE breakdown = ''")
+            try Row.fetchAll(
+                db,
+                sql:
+                    "SELECT region, region_name, year, indicator, method, ifnull(status, '') AS status, ifnull(note, '') AS note FROM v_indicator WHERE breakdown = ''"
+            )
         }
         let allocated = try #require(facts.first { ($0["method"] as String) == "split_allocated" })
-        let prefix = "\"\(allocated["region"] as String) \(allocated["region_name"] as String)\";\"\(allocated["year"] as Int)\";\"\(allocated["indicator"] as String)\";\"I alt\";"
+        let prefix =
+            "\"\(allocated["region"] as String) \(allocated["region_name"] as String)\";\"\(allocated["year"] as Int)\";\"\(allocated["indicator"] as String)\";\"I alt\";"
         let line = try #require(csv.first { $0.hasPrefix(prefix) })
         #expect(line.hasSuffix(";\"split_allocated\";\"\(allocated["status"] as String)\";\"\(allocated["note"] as String)\""), "\(line)")
         let noted = try #require(facts.first { !($0["note"] as String).isEmpty })
-        #expect(csv.contains { $0.hasSuffix(";\"\(noted["method"] as String)\";\"\(noted["status"] as String)\";\"\(noted["note"] as String)\"") })
+        #expect(
+            csv.contains {
+                $0.hasSuffix(";\"\(noted["method"] as String)\";\"\(noted["status"] as String)\";\"\(noted["note"] as String)\"")
+            })
 
         #expect(try etl(["export", "--format", "jsonstat", "-o", "x.json"], in: dir).status == 0)
-        let doc = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("x.json"))) as? [String: Any])
+        let doc = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("x.json"))) as? [String: Any])
         let ext = try #require(doc["extension"] as? [String: Any])
         let methods = try #require(ext["method"] as? [String: String])
         let notes = try #require(ext["note"] as? [String: String])
         #expect(methods.values.contains("split_allocated"))
         #expect(Set(methods.values).isSubset(of: ["as_published", "renumbered", "merged", "split_allocated", "not_computable"]))
-        #expect(methods.count == facts.count + (try openWarehouse(dir.appendingPathComponent("warehouse/omsorg.sqlite")).read {
-            try Int.fetchOne($0, sql: "SELECT count(*) FROM v_indicator WHERE breakdown <> ''")! }))
+        #expect(
+            methods.count == facts.count
+                + (try openWarehouse(dir.appendingPathComponent("warehouse/omsorg.sqlite")).read {
+                    try Int.fetchOne($0, sql: "SELECT count(*) FROM v_indicator WHERE breakdown <> ''")!
+                }))
         #expect(notes.values.contains(noted["note"] as String))
         #expect(doc["status"] is [String: String])
         // Both still read back with the project's own reader.
@@ -146,7 +175,8 @@ import TestSupport
         let dir = try sampleWarehouse()
         defer { try? FileManager.default.removeItem(at: dir) }
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("folder.csv"), withIntermediateDirectories: true)
-        try Data("name: x\nsources: []\nmeasures: {}\nindicators: nope.yml\n".utf8).write(to: dir.appendingPathComponent("pipelines/broken.yml"))
+        try Data("name: x\nsources: []\nmeasures: {}\nindicators: nope.yml\n".utf8).write(
+            to: dir.appendingPathComponent("pipelines/broken.yml"))
         let cases: [([String], Int32)] = [
             (["validate", "pipelines/nope.yml"], 1),
             (["run", "pipelines/nope.yml"], 1),
@@ -163,7 +193,7 @@ import TestSupport
             (["catalog", "show", "0124", "--catalog", "nope.csv"], 1),
             (["catalog", "import", "nope.json", "-o", "x.csv"], 1),
             (["catalog", "import", "pipelines/sample.yml"], 1),
-            (["run", "--structure", "1990"], 2),
+            (["run", "--structure", "1990"], 2)
         ]
         for (args, status) in cases {
             let r = try etl(args, in: dir)
@@ -181,6 +211,8 @@ import TestSupport
         let run = try etl(["run", "--help"], in: dir)
         #expect(run.stdout.contains("--allow-stale"), "\(run.stdout)")
         // ArgumentParser wraps the discussion to the terminal's width; compare without line breaks.
-        #expect(run.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ").contains("4 published with a stale source"), "\(run.stdout)")
+        #expect(
+            run.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ").contains("4 published with a stale source"),
+            "\(run.stdout)")
     }
 }

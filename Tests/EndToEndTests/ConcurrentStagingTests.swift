@@ -18,11 +18,11 @@ import Warehouse
         var bytes = try KillTests.enlarged(big, catalog: dir.appendingPathComponent("pipelines/kommuneendringer.csv"))
         let linesBefore = bytes.split(separator: 0x0A, omittingEmptySubsequences: false).count - 1
         // Line numbers of the three bad rows: after every row of the enlarged file.
-        bytes += KillTests.latin1("\"9997 Ukjent\";\"2020\";\"Plasser i institusjon (antall)\";5\r\n")            // valid in no year
-        bytes += KillTests.latin1("\"0124 Askim (-2019)\";\"2015\";\"Tilleggsvariabel 1 (antall)\";1\r\n")      // a duplicate
+        bytes += KillTests.latin1("\"9997 Ukjent\";\"2020\";\"Plasser i institusjon (antall)\";5\r\n") // valid in no year
+        bytes += KillTests.latin1("\"0124 Askim (-2019)\";\"2015\";\"Tilleggsvariabel 1 (antall)\";1\r\n") // a duplicate
         bytes += KillTests.latin1("\"9998 Ukjent\";\"2021\";\"Plasser i institusjon (antall)\";6\r\n")
         try Data(bytes).write(to: big)
-        let dataRows = linesBefore - 1 + 3  // minus the header line
+        let dataRows = linesBefore - 1 + 3 // minus the header line
 
         let r = try etl(["run", "--max-rejects", "10"], in: dir)
         #expect(r.status == 0, "\(r.stderr)")
@@ -38,7 +38,10 @@ import Warehouse
             let counts = try Row.fetchOne(db, sql: "SELECT observations, rejected FROM dim_source WHERE source_id = 'kostra_12209'")!
             #expect(counts[1] as Int == 3)
             #expect(counts[0] as Int + 3 == dataRows)
-            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM stg_observation JOIN dim_source USING (source_key) WHERE source_id = 'kostra_12209'") == dataRows - 3)
+            #expect(
+                try Int.fetchOne(
+                    db, sql: "SELECT count(*) FROM stg_observation JOIN dim_source USING (source_key) WHERE source_id = 'kostra_12209'")
+                    == dataRows - 3)
         }
     }
 
@@ -57,14 +60,25 @@ import Warehouse
 
         func dump() throws -> [String] {
             try openWarehouse(dir.appendingPathComponent("warehouse/omsorg.sqlite")).read { db in
-                var out = try String.fetchAll(db, sql: """
-                    SELECT i.code || '|' || r.code || '|' || f.period_key || '|' || f.breakdown_key || '|' || quote(f.value) || '|' || quote(f.numerator) || '|' ||
-                           quote(f.denominator) || '|' || quote(f.weight) || '|' || ifnull(f.status, '') || '|' || f.method || '|' || ifnull(f.note, '')
-                    FROM fact_indicator f JOIN dim_indicator i USING (indicator_key) JOIN dim_region r USING (region_key) ORDER BY 1
-                    """)
-                out += try String.fetchAll(db, sql: "SELECT indicator || '|' || region || '|' || year || '|' || source_region || '|' || source_year || '|' || quote(share) FROM v_lineage ORDER BY 1")
-                out += try String.fetchAll(db, sql: "SELECT group_key || '|' || indicator_key || '|' || period_key || '|' || quote(mean) || '|' || quote(weighted) || '|' || quote(median) FROM fact_group_indicator ORDER BY 1")
-                out += try String.fetchAll(db, sql: "SELECT message FROM etl_warning WHERE run_id = (SELECT max(run_id) FROM etl_run) ORDER BY rowid")
+                var out = try String.fetchAll(
+                    db,
+                    sql: """
+                        SELECT i.code || '|' || r.code || '|' || f.period_key || '|' || f.breakdown_key || '|' || quote(f.value) || '|' || quote(f.numerator) || '|' ||
+                               quote(f.denominator) || '|' || quote(f.weight) || '|' || ifnull(f.status, '') || '|' || f.method || '|' || ifnull(f.note, '')
+                        FROM fact_indicator f JOIN dim_indicator i USING (indicator_key) JOIN dim_region r USING (region_key) ORDER BY 1
+                        """)
+                out += try String.fetchAll(
+                    db,
+                    sql:
+                        "SELECT indicator || '|' || region || '|' || year || '|' || source_region || '|' || source_year || '|' || quote(share) FROM v_lineage ORDER BY 1"
+                )
+                out += try String.fetchAll(
+                    db,
+                    sql:
+                        "SELECT group_key || '|' || indicator_key || '|' || period_key || '|' || quote(mean) || '|' || quote(weighted) || '|' || quote(median) FROM fact_group_indicator ORDER BY 1"
+                )
+                out += try String.fetchAll(
+                    db, sql: "SELECT message FROM etl_warning WHERE run_id = (SELECT max(run_id) FROM etl_run) ORDER BY rowid")
                 return out
             }
         }
@@ -89,9 +103,11 @@ import Warehouse
         let warehouse = dir.appendingPathComponent("warehouse/omsorg.sqlite")
         func state() throws -> [String] {
             try openWarehouse(warehouse).read { db in
-                [try String.fetchOne(db, sql: "SELECT count(*) || ' ' || total(value) FROM fact_indicator") ?? "",
-                 try String.fetchOne(db, sql: "SELECT count(*) || ' ' || total(value) FROM stg_observation") ?? "",
-                 try String.fetchOne(db, sql: "SELECT group_concat(status) FROM etl_run WHERE status <> 'failed'") ?? ""]
+                [
+                    try String.fetchOne(db, sql: "SELECT count(*) || ' ' || total(value) FROM fact_indicator") ?? "",
+                    try String.fetchOne(db, sql: "SELECT count(*) || ' ' || total(value) FROM stg_observation") ?? "",
+                    try String.fetchOne(db, sql: "SELECT group_concat(status) FROM etl_run WHERE status <> 'failed'") ?? ""
+                ]
             }
         }
         let before = try state()

@@ -31,12 +31,18 @@ struct DownloadedLayoutTests {
         #expect(r.stdout.contains("0301\tBefolkning per 1.1. (personer)\t2019\t681071\t\n"))
         #expect(r.stdout.contains("0701\tPlasser i institusjon (antall)\t2019\t100\t\n"))
         #expect(r.stdout.contains("0118\tKorttidsplasser i institusjon (antall)\t2019\t2\t\n"))
-        #expect(r.stderr.contains("csv, delimiter=semicolon (sep= line) decimal=comma encoding=windows-1252 layout=matrix header-line=4 header-rows=2 stub-columns=1 footer-lines=1"), "\(r.stderr)")
+        #expect(
+            r.stderr.contains(
+                "csv, delimiter=semicolon (sep= line) decimal=comma encoding=windows-1252 layout=matrix header-line=4 header-rows=2 stub-columns=1 footer-lines=1"
+            ), "\(r.stderr)")
         #expect(r.stderr.contains("9 cells in 1 dataset"))
 
         let strict = try p.inspect("matrix.csv")
         #expect(strict.status == 1)
-        #expect(strict.stderr.contains("pipelines/bad/matrix.csv:8:1: error: region code \"118\" has 3 digits; a spreadsheet probably dropped a leading zero: did you mean \"0118\"?"), "\(strict.stderr)")
+        #expect(
+            strict.stderr.contains(
+                "pipelines/bad/matrix.csv:8:1: error: region code \"118\" has 3 digits; a spreadsheet probably dropped a leading zero: did you mean \"0118\"?"
+            ), "\(strict.stderr)")
     }
 
     @Test func aMatrixCSVIsAPipelineSource() throws {
@@ -77,25 +83,36 @@ struct KlassDownloadCommandTests {
     @Test func catalogImportAcceptsChangesInLatin1AndACorrespondenceWithItsDate() throws {
         let dir = try scratchWithPipelines()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let changes = #"{"codeChanges":[{"oldCode":"0137","oldName":"Våler","newCode":"3018","newName":"Våler (Viken)","changeOccurred":"2020-01-01"}]}"#
+        let changes =
+            #"{"codeChanges":[{"oldCode":"0137","oldName":"Våler","newCode":"3018","newName":"Våler (Viken)","changeOccurred":"2020-01-01"}]}"#
         try Data(TextEncoding.iso88591.encode(changes)).write(to: dir.appendingPathComponent("changes.json"))
         let a = try etl(["catalog", "import", "changes.json"], in: dir)
         #expect(a.status == 0, "\(a.stderr)")
         #expect(a.stdout.contains("0137,Våler,3018,Våler (Viken),2020-01-01,"))
 
-        let corr = #"{"correspondenceItems":[{"sourceCode":"0137","sourceName":"Våler","targetCode":"3018","targetName":"Våler (Viken)"},{"sourceCode":"0301","sourceName":"Oslo","targetCode":"0301","targetName":"Oslo"}]}"#
+        let corr =
+            #"{"correspondenceItems":[{"sourceCode":"0137","sourceName":"Våler","targetCode":"3018","targetName":"Våler (Viken)"},{"sourceCode":"0301","sourceName":"Oslo","targetCode":"0301","targetName":"Oslo"}]}"#
         try Data(corr.utf8).write(to: dir.appendingPathComponent("corr.json"))
         let b = try etl(["catalog", "import", "corr.json", "--date", "2020-01-01"], in: dir)
         #expect(b.status == 0, "\(b.stderr)")
         #expect(b.stdout == a.stdout)
         let noDate = try etl(["catalog", "import", "corr.json"], in: dir)
         #expect(noDate.status == 2)
-        #expect(noDate.stderr.contains("corr.json: error: a KLASS correspondence (2 items) says which code became which but not when; give the day the new version took effect with --date YYYY-MM-DD"))
+        #expect(
+            noDate.stderr.contains(
+                "corr.json: error: a KLASS correspondence (2 items) says which code became which but not when; give the day the new version took effect with --date YYYY-MM-DD"
+            ))
 
-        try Data(TextEncoding.iso88591.encode("\"code\";\"parentCode\";\"level\";\"name\";\"shortName\";\"notes\";\"validFrom\";\"validTo\"\n\"3018\";\"\";\"1\";\"Våler\";\"\";\"\"\n")).write(to: dir.appendingPathComponent("codes.csv"))
+        try Data(
+            TextEncoding.iso88591.encode(
+                "\"code\";\"parentCode\";\"level\";\"name\";\"shortName\";\"notes\";\"validFrom\";\"validTo\"\n\"3018\";\"\";\"1\";\"Våler\";\"\";\"\"\n"
+            )
+        ).write(to: dir.appendingPathComponent("codes.csv"))
         let codes = try etl(["catalog", "import", "codes.csv"], in: dir)
         #expect(codes.status == 1)
-        #expect(codes.stderr.contains("codes.csv: error: a KLASS code list (1 codes) names each code and its validity but not what became of it"))
+        #expect(
+            codes.stderr.contains(
+                "codes.csv: error: a KLASS code list (1 codes) names each code and its validity but not what became of it"))
         let inspected = try etl(["inspect", "codes.csv", "--format", "klass"], in: dir)
         #expect(inspected.status == 0)
         #expect(inspected.stdout == "code\tparentCode\tlevel\tname\tshortName\tnotes\tvalidFrom\tvalidTo\n3018\t\t1\tVåler\t\t\t\t\n")
@@ -126,14 +143,21 @@ struct FootnoteTests {
         defer { p.remove() }
         try p.write(Self.dataset, "data.json")
         try p.write(DownloadedLayoutTests.matrix, "matrix.csv")
-        try p.definePipeline([.init(id: "data", file: "data.json"), .init(id: "matrix", file: "matrix.csv", extra: ["leading_zeros: restore"])],
-                             measureSource: "matrix")
+        try p.definePipeline(
+            [.init(id: "data", file: "data.json"), .init(id: "matrix", file: "matrix.csv", extra: ["leading_zeros: restore"])],
+            measureSource: "matrix")
         let r = try p.run()
         #expect(r.status == 0, "\(r.stderr)")
         let (notes, label, matrixNotes): (String?, String?, String?) = try openWarehouse(p.warehouse).read { db in
-            (try String.fetchOne(db, sql: "SELECT notes FROM v_source WHERE source_id = 'data'"),
-             try String.fetchOne(db, sql: "SELECT l.note FROM stg_label l JOIN dim_source s USING (source_key) WHERE s.source_id = 'data' AND l.code = '0301'"),
-             try String.fetchOne(db, sql: "SELECT notes FROM dim_source WHERE source_id = 'matrix'"))
+            (
+                try String.fetchOne(db, sql: "SELECT notes FROM v_source WHERE source_id = 'data'"),
+                try String.fetchOne(
+                    db,
+                    sql:
+                        "SELECT l.note FROM stg_label l JOIN dim_source s USING (source_key) WHERE s.source_id = 'data' AND l.code = '0301'"
+                ),
+                try String.fetchOne(db, sql: "SELECT notes FROM dim_source WHERE source_id = 'matrix'")
+            )
         }
         #expect(notes == "Tallene gjelder 1. januar.\nKommuner som er slått sammen vises med gamle koder.\nTid: Foreløpige tall.")
         #expect(label == "Bydelene er slått sammen.")
@@ -180,6 +204,8 @@ struct PXSourceTests {
         let en = try p.inspect("table.px", ["--language", "en"])
         #expect(en.status == 0, "\(en.stderr)")
         #expect(en.stdout.hasPrefix("region\tcontents\tyear\tvalue\tstatus\n0301\tPopulation\t2024\t709000\t\n"))
-        #expect(en.stderr.contains("px, px language=en (of no, en) encoding=windows-1252 (CHARSET=ANSI) keys=1 timeval=A1; 6 cells"), "\(en.stderr)")
+        #expect(
+            en.stderr.contains("px, px language=en (of no, en) encoding=windows-1252 (CHARSET=ANSI) keys=1 timeval=A1; 6 cells"),
+            "\(en.stderr)")
     }
 }

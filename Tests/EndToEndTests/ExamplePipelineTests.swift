@@ -15,7 +15,11 @@ import TestSupport
         try runPipeline(dir.appendingPathComponent("docs/example/pipeline.yml"))
         let db = try openWarehouse(dir.appendingPathComponent("docs/example/example.sqlite"))
         func value(_ indicator: String, _ region: String, _ year: Int) throws -> Double? {
-            try db.read { try Double.fetchOne($0, sql: "SELECT value FROM v_indicator WHERE indicator = ? AND region = ? AND year = ? AND breakdown = ''", arguments: [indicator, region, year]) }
+            try db.read {
+                try Double.fetchOne(
+                    $0, sql: "SELECT value FROM v_indicator WHERE indicator = ? AND region = ? AND year = ? AND breakdown = ''",
+                    arguments: [indicator, region, year])
+            }
         }
         let expected: [(String, String, Int, Double)] = [
             ("ernaering_sykehjem", "3118", 2019, 80.0 / 170 * 100),
@@ -37,19 +41,34 @@ import TestSupport
             ("tilsagn_plasser", "3118", 2019, 16),
             ("tilsagn_plasser", "0301", 2019, 40),
             ("tilskudd_netto_andel", "3118", 2019, 10.0 / 16 * 100),
-            ("tilskudd_netto_andel", "0301", 2019, 0),
+            ("tilskudd_netto_andel", "0301", 2019, 0)
         ]
         for (indicator, region, year, want) in expected {
             let got = try value(indicator, region, year)
             #expect(got != nil && abs(got! - want) < 1e-9, "\(indicator) \(region) \(year): got \(String(describing: got)), want \(want)")
         }
-        let byKind = try db.read { try Row.fetchAll($0, sql: "SELECT breakdown, value FROM v_indicator WHERE indicator = 'tilskudd_plasser_1000_etter_art' AND region = '3118' AND year = 2019 ORDER BY breakdown") }
+        let byKind = try db.read {
+            try Row.fetchAll(
+                $0,
+                sql:
+                    "SELECT breakdown, value FROM v_indicator WHERE indicator = 'tilskudd_plasser_1000_etter_art' AND region = '3118' AND year = 2019 ORDER BY breakdown"
+            )
+        }
         #expect(byKind.map { $0["breakdown"] as String } == ["art=omsorgsbolig", "art=sykehjem"])
         #expect(abs((byKind[0]["value"] as Double) - 12.0 / 44600 * 1000) < 1e-12)
         #expect(abs((byKind[1]["value"] as Double) - 20.0 / 44600 * 1000) < 1e-12)
-        let methods = try db.read { try Row.fetchAll($0, sql: "SELECT year, method FROM v_indicator WHERE indicator = 'legemiddelgjennomgang' AND region = '3118' ORDER BY year") }
+        let methods = try db.read {
+            try Row.fetchAll(
+                $0, sql: "SELECT year, method FROM v_indicator WHERE indicator = 'legemiddelgjennomgang' AND region = '3118' ORDER BY year")
+        }
         #expect(methods.map { $0["method"] as String } == ["merged", "renumbered"])
-        let group = try db.read { try Row.fetchOne($0, sql: "SELECT mean, weighted, n_with_value, n_members FROM v_group_indicator WHERE group_code = 'begge' AND indicator = 'legemiddelgjennomgang' AND year = 2019") }
+        let group = try db.read {
+            try Row.fetchOne(
+                $0,
+                sql:
+                    "SELECT mean, weighted, n_with_value, n_members FROM v_group_indicator WHERE group_code = 'begge' AND indicator = 'legemiddelgjennomgang' AND year = 2019"
+            )
+        }
         #expect(abs((group?["mean"] as Double? ?? 0) - (93.0 / 170 * 100 + 1500.0 / 2800 * 100) / 2) < 1e-9)
         #expect(abs((group?["weighted"] as Double? ?? 0) - 1593.0 / 2970 * 100) < 1e-9)
         #expect(group?["n_with_value"] == 2 && group?["n_members"] == 2)

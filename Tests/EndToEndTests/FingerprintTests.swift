@@ -17,8 +17,9 @@ import TestSupport
         let dir = try scratchWithPipelines()
         defer { try? FileManager.default.removeItem(at: dir) }
         let warehouse = dir.appendingPathComponent("w.sqlite")
-        let options = RunOptions(pipelinePath: dir.appendingPathComponent("pipelines/sample.yml").path, warehouse: warehouse.path,
-                                 structureYear: structureYear)
+        let options = RunOptions(
+            pipelinePath: dir.appendingPathComponent("pipelines/sample.yml").path, warehouse: warehouse.path,
+            structureYear: structureYear)
         let summary = try Runner(options: options).run()
         #expect(summary.status == .success)
         let db = try openWarehouse(warehouse)
@@ -27,14 +28,19 @@ import TestSupport
 
     func compare(_ lines: [String], golden name: String) throws {
         let url = packageRoot.appendingPathComponent("Tests/EndToEndTests/Golden/\(name)")
-        let regenerate = "if the change is intended, regenerate with: etl run pipelines/sample.yml [--structure Y] && scripts/fingerprint.sh warehouse/omsorg.sqlite --dump > Tests/EndToEndTests/Golden/\(name)"
-        let expected = try String(contentsOf: url, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-            .filter { !$0.isEmpty }
+        let regenerate =
+            "if the change is intended, regenerate with: etl run pipelines/sample.yml [--structure Y] && scripts/fingerprint.sh warehouse/omsorg.sqlite --dump > Tests/EndToEndTests/Golden/\(name)"
+        let expected = try String(contentsOf: url, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map(
+            String.init
+        )
+        .filter { !$0.isEmpty }
         #expect(lines.count == expected.count, "\(name): \(lines.count) lines published, \(expected.count) expected; \(regenerate)")
         let missing = Set(expected).subtracting(lines).sorted().prefix(10)
         let extra = Set(lines).subtracting(expected).sorted().prefix(10)
-        #expect(missing.isEmpty && extra.isEmpty,
-                "\(name): expected but not published:\n\(missing.joined(separator: "\n"))\npublished but not expected:\n\(extra.joined(separator: "\n"))\n\(regenerate)")
+        #expect(
+            missing.isEmpty && extra.isEmpty,
+            "\(name): expected but not published:\n\(missing.joined(separator: "\n"))\npublished but not expected:\n\(extra.joined(separator: "\n"))\n\(regenerate)"
+        )
     }
 
     @Test func theSamplePublishesExactlyTheGoldenLines() throws {

@@ -10,8 +10,12 @@ import TestSupport
 
     /// Population rows, and the two other measures SmallPipeline's indicators read (for Oslo 2019).
     static func csv(_ rows: [(String, Int, Double)]) -> String {
-        let others = [#""0301 Oslo";"2019";"Korttidsplasser i institusjon (antall)";120"#, #""0301 Oslo";"2019";"Plasser i institusjon (antall)";4000"#]
-        return ([header] + rows.map { "\"\($0.0)\";\"\($0.1)\";\"Befolkning per 1.1. (personer)\";\(Int($0.2))" } + others).joined(separator: "\n") + "\n"
+        let others = [
+            #""0301 Oslo";"2019";"Korttidsplasser i institusjon (antall)";120"#,
+            #""0301 Oslo";"2019";"Plasser i institusjon (antall)";4000"#
+        ]
+        return ([header] + rows.map { "\"\($0.0)\";\"\($0.1)\";\"Befolkning per 1.1. (personer)\";\(Int($0.2))" } + others).joined(
+            separator: "\n") + "\n"
     }
 
     /// The kommune codes the shipped register has valid in a year.
@@ -30,12 +34,13 @@ import TestSupport
     @Test func codesOfOtherErasAndSpecialCodesAreSetAsideNotRejected() throws {
         let p = try SmallPipeline()
         defer { p.remove() }
-        try p.write(GeographyTests.csv([
-            ("0301 Oslo", 2019, 680_000), ("0102 Sarpsborg (-1991)", 2019, 0), ("0102 Sarpsborg (-1991)", 1990, 12_000),
-            ("2111 Longyearbyen", 2019, 2_100), ("0716u Re (2002-2019)", 2019, 9_000), ("9999 Uoppgitt", 2019, 3),
-            ("0399 Uoppgitt kommune Oslo", 2019, 2), ("3118 Indre Østfold", 2019, 0), ("3118 Indre Østfold", 2024, 46_000),
-            ("0724 Sandar (-1967)", 2019, 0),  // ended before the register begins: another era, not no era
-        ]), "data.csv")
+        try p.write(
+            GeographyTests.csv([
+                ("0301 Oslo", 2019, 680_000), ("0102 Sarpsborg (-1991)", 2019, 0), ("0102 Sarpsborg (-1991)", 1990, 12_000),
+                ("2111 Longyearbyen", 2019, 2_100), ("0716u Re (2002-2019)", 2019, 9_000), ("9999 Uoppgitt", 2019, 3),
+                ("0399 Uoppgitt kommune Oslo", 2019, 2), ("3118 Indre Østfold", 2019, 0), ("3118 Indre Østfold", 2024, 46_000),
+                ("0724 Sandar (-1967)", 2019, 0) // ended before the register begins: another era, not no era
+            ]), "data.csv")
         try p.definePipeline([.init(id: "data", file: "data.csv")], maxRejects: 0)
         let r = try p.run()
         #expect(r.status == 0, "\(r.stderr)")
@@ -50,9 +55,11 @@ import TestSupport
         #expect(facts.contains("0301|2019|680000.0||as_published"))
         // 0102 in 1990 was valid, but the catalogue starts with 1994's changes.
         #expect(facts.contains { $0.hasPrefix("0102|1990|null||not_computable") }, "\(facts)")
-        let record = try JSONSerialization.jsonObject(with: Data(contentsOf: p.dir.appendingPathComponent("warehouse/runs/last-run.json"))) as? [String: Any]
+        let record =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: p.dir.appendingPathComponent("warehouse/runs/last-run.json")))
+            as? [String: Any]
         #expect(record?["special"] as? Int == 4)
-        #expect(record?["outOfValidity"] as? Int == 3)  // 0102, 3118 and 0724 in 2019
+        #expect(record?["outOfValidity"] as? Int == 3) // 0102, 3118 and 0724 in 2019
         // A rerun, which reads no source, keeps the counts.
         let again = try etl(["rerun", p.pipelinePath, "--structure", "2024"], in: p.dir)
         #expect(again.stderr.contains("special codes       4 "), "\(again.stderr)")
@@ -66,7 +73,9 @@ import TestSupport
         for year in ["1990", "2030"] {
             let r = try p.run(["--structure", year])
             #expect(r.status == 2)
-            #expect(r.stderr.contains("error: structure year \(year) is outside the years the register and change catalogue cover (1994–2026)"), "\(r.stderr)")
+            #expect(
+                r.stderr.contains("error: structure year \(year) is outside the years the register and change catalogue cover (1994–2026)"),
+                "\(r.stderr)")
         }
     }
 
@@ -78,10 +87,15 @@ import TestSupport
         var rows: [(String, Int, Double)] = []
         for y in 2001...2024 {
             if y < 2005 { rows += [("1804 Bodø", y, 40_000), ("1842 Skjerstad", y, 1_000)] } else { rows.append(("1804 Bodø", y, 45_000)) }
-            if y < 2013 { rows += [("1901 Harstad", y, 23_000), ("1915 Bjarkøy", y, 500)] }
-            else if y < 2020 { rows.append(("1903 Harstad", y, 24_000)) }
-            else if y < 2024 { rows.append(("5402 Harstad", y, 24_500)) }
-            else { rows.append(("5503 Harstad", y, 25_000)) }
+            if y < 2013 {
+                rows += [("1901 Harstad", y, 23_000), ("1915 Bjarkøy", y, 500)]
+            } else if y < 2020 {
+                rows.append(("1903 Harstad", y, 24_000))
+            } else if y < 2024 {
+                rows.append(("5402 Harstad", y, 24_500))
+            } else {
+                rows.append(("5503 Harstad", y, 25_000))
+            }
         }
         try p.write(GeographyTests.csv(rows), "data.csv")
         try p.definePipeline([.init(id: "data", file: "data.csv")])
@@ -98,7 +112,8 @@ import TestSupport
         #expect(facts.contains("1901|2003|23000.0||as_published") && facts.contains("1915|2003|500.0||as_published"))
         // Harstad after 2013 cannot be divided back into 1901 and 1915.
         #expect(facts.contains { $0.hasPrefix("1903|2015|null||not_computable") }, "\(facts.filter { $0.hasPrefix("19") })")
-        #expect(try openWarehouse(p.warehouse).read { try Int.fetchOne($0, sql: "SELECT DISTINCT structure_year FROM fact_indicator") } == 2005)
+        #expect(
+            try openWarehouse(p.warehouse).read { try Int.fetchOne($0, sql: "SELECT DISTINCT structure_year FROM fact_indicator") } == 2005)
     }
 
     /// A published county total that differs from its municipalities is a warning of the run,
@@ -106,17 +121,24 @@ import TestSupport
     @Test func aCountyTotalDifferingFromItsMunicipalitiesIsAGateWarning() throws {
         let p = try SmallPipeline()
         defer { p.remove() }
-        try p.write(GeographyTests.csv([("0301 Oslo", 2019, 680_000), ("03 Oslo", 2019, 700_000), ("0301 Oslo", 2020, 690_000), ("03 Oslo", 2020, 690_000)]), "data.csv")
+        try p.write(
+            GeographyTests.csv([
+                ("0301 Oslo", 2019, 680_000), ("03 Oslo", 2019, 700_000), ("0301 Oslo", 2020, 690_000), ("03 Oslo", 2020, 690_000)
+            ]), "data.csv")
         try p.definePipeline([.init(id: "data", file: "data.csv")])
         let r = try p.run()
         #expect(r.status == 0, "\(r.stderr)")
         let message = "gate befolkning: county 03 2019: published 700000, its 1 municipalities sum to 680000 (difference 20000)"
         #expect(try p.warnings() == [message])
-        let record = try JSONSerialization.jsonObject(with: Data(contentsOf: p.dir.appendingPathComponent("warehouse/runs/last-run.json"))) as? [String: Any]
+        let record =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: p.dir.appendingPathComponent("warehouse/runs/last-run.json")))
+            as? [String: Any]
         #expect(record?["gates"] as? [String] == [message])
         // The county itself is harmonised (Oslo is the same county in 2024) and named from the register.
         #expect(try p.facts("befolkning").contains("03|2019|700000.0||as_published"))
-        let name = try openWarehouse(p.warehouse).read { try String.fetchOne($0, sql: "SELECT region_name FROM v_indicator WHERE region = '03' LIMIT 1") }
+        let name = try openWarehouse(p.warehouse).read {
+            try String.fetchOne($0, sql: "SELECT region_name FROM v_indicator WHERE region = '03' LIMIT 1")
+        }
         #expect(name == "Oslo")
     }
 
@@ -129,7 +151,8 @@ import TestSupport
         let catalog = p.dir.appendingPathComponent("pipelines/kommuneendringer.csv")
         let text = try String(contentsOf: catalog, encoding: .utf8)
         try Data((text + "0301,Oslo,3199,Nowhere,2020-01-01,renumber\n").utf8).write(to: catalog)
-        let message = "the change catalogue disagrees with the register (pipelines/register): 0301 Oslo → 3199 Nowhere (2020-01-01): 3199 is not valid in 2020 in the register (never)"
+        let message =
+            "the change catalogue disagrees with the register (pipelines/register): 0301 Oslo → 3199 Nowhere (2020-01-01): 3199 is not valid in 2020 in the register (never)"
         for command in ["validate", "run"] {
             let r = try etl([command, p.pipelinePath], in: p.dir)
             #expect(r.status == 2, "\(command): \(r.stderr)")
@@ -156,7 +179,9 @@ import TestSupport
         #expect(r.status == 0, "\(r.stderr)")
         #expect(try p.rejects().isEmpty)
         #expect(all.count == 895)
-        let record = try JSONSerialization.jsonObject(with: Data(contentsOf: p.dir.appendingPathComponent("warehouse/runs/last-run.json"))) as? [String: Any]
+        let record =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: p.dir.appendingPathComponent("warehouse/runs/last-run.json")))
+            as? [String: Any]
         #expect(record?["outOfValidity"] as? Int == 2 * 895 - 422 - 356)
         #expect(record?["special"] as? Int == 2)
     }
@@ -166,13 +191,18 @@ import TestSupport
     @Test func fylkeCodesAreCheckedAgainstTheRegister() throws {
         let p = try SmallPipeline()
         defer { p.remove() }
-        try p.write(GeographyTests.csv([("29 Nowhere", 2019, 5), ("30 Viken (2020-2023)", 2019, 0), ("01 Østfold (-2019)", 2019, 300_000)]), "data.csv")
+        try p.write(
+            GeographyTests.csv([("29 Nowhere", 2019, 5), ("30 Viken (2020-2023)", 2019, 0), ("01 Østfold (-2019)", 2019, 300_000)]),
+            "data.csv")
         try p.definePipeline([.init(id: "data", file: "data.csv")], maxRejects: 1)
         let r = try p.run()
         #expect(r.status == 0, "\(r.stderr)")
         let rejects = try p.rejects()
         #expect(rejects.count == 1)
-        #expect(rejects.first?.error.hasPrefix("unknown region code \"29\": no fylke had this code in any year 1971–2026; fylker valid in 2019: 01, 02, 03,") == true, "\(rejects)")
+        #expect(
+            rejects.first?.error.hasPrefix(
+                "unknown region code \"29\": no fylke had this code in any year 1971–2026; fylker valid in 2019: 01, 02, 03,") == true,
+            "\(rejects)")
         #expect(try p.staged().contains { $0.hasPrefix("30|2019|") && $0.hasSuffix("|0") })
         let facts = try p.facts("befolkning")
         #expect(!facts.contains { $0.hasPrefix("30|") || $0.hasPrefix("29|") })

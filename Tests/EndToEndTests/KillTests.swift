@@ -3,7 +3,7 @@ import GRDB
 import Testing
 import TestSupport
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Crash safety: `etl run` killed with SIGKILL at random moments never leaves a damaged or
@@ -41,7 +41,9 @@ import Glibc
             // Change a source so the run has work to do (a staged value and an indicator input).
             try Data(base + KillTests.changingRows(i)).write(to: big)
             // Half the kills anywhere in the run, half near its end, where it commits and writes its record.
-            let delay = i % 2 == 1 ? Double.random(in: 0...runTime, using: &rng) : Double.random(in: (0.7 * runTime)...(1.05 * runTime), using: &rng)
+            let delay =
+                i % 2 == 1
+                ? Double.random(in: 0...runTime, using: &rng) : Double.random(in: (0.7 * runTime)...(1.05 * runTime), using: &rng)
             let p = Process()
             p.executableURL = etlBinary
             p.arguments = ["run"]
@@ -73,11 +75,15 @@ import Glibc
             let complete = try contentDump(warehouse)
             #expect(complete != previous, "\(context): the changed source did not change the warehouse")
 
-            if afterKill == previous { killedBefore += 1 }
-            else if afterKill == complete { if wasKilled { killedAfter += 1 } else { finished += 1 } }
-            else {
+            if afterKill == previous {
+                killedBefore += 1
+            } else if afterKill == complete {
+                if wasKilled { killedAfter += 1 } else { finished += 1 }
+            } else {
                 let lost = Set(previous).symmetricDifference(afterKill).count, gained = Set(complete).symmetricDifference(afterKill).count
-                Issue.record("\(context): the warehouse after the kill is neither the previous state (\(lost) rows differ) nor the complete new one (\(gained) rows differ)")
+                Issue.record(
+                    "\(context): the warehouse after the kill is neither the previous state (\(lost) rows differ) nor the complete new one (\(gained) rows differ)"
+                )
             }
             // Every run leaves a record; the killed one leaves none or a failed/unfinished one, never a success without its data.
             let statuses = try openWarehouse(warehouse).read { try String.fetchAll($0, sql: "SELECT status FROM etl_run ORDER BY run_id") }
@@ -85,7 +91,9 @@ import Glibc
             previous = complete
         }
         let total = Date().timeIntervalSince(started)
-        print("kill test: \(KillTests.iterations) SIGKILLs (seed \(seed)): \(killedBefore) left the previous warehouse, \(killedAfter) came after the commit, \(finished) runs had finished; \(String(format: "%.1f", total)) s in all")
+        print(
+            "kill test: \(KillTests.iterations) SIGKILLs (seed \(seed)): \(killedBefore) left the previous warehouse, \(killedAfter) came after the commit, \(finished) runs had finished; \(String(format: "%.1f", total)) s in all"
+        )
         #expect(killedBefore >= 1, "no kill landed before the commit; the test exercised nothing")
     }
 
@@ -120,7 +128,9 @@ import Glibc
 
     /// Rows that differ in every iteration: a staged-only value and an input of indicators.
     static func changingRows(_ i: Int) -> [UInt8] {
-        latin1("\"0301 Oslo\";\"2015\";\"Tilleggsvariabel endret (antall)\";\(i)\r\n\"1103 Stavanger\";\"2020\";\"Plasser i institusjon (antall)\";\(100 + i)\r\n")
+        latin1(
+            "\"0301 Oslo\";\"2015\";\"Tilleggsvariabel endret (antall)\";\(i)\r\n\"1103 Stavanger\";\"2020\";\"Plasser i institusjon (antall)\";\(100 + i)\r\n"
+        )
     }
 
     static func latin1(_ s: String) -> [UInt8] {

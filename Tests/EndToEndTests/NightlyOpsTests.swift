@@ -8,15 +8,20 @@ import TestSupport
 func contentDump(_ url: URL) throws -> [String] {
     try openWarehouse(url).read { db in
         var out: [String] = []
-        out += try String.fetchAll(db, sql: """
-            SELECT indicator || '|' || region || '|' || year || '|' || breakdown || '|' || ifnull(value, 'null') || '|' || ifnull(status, '') || '|' || method || '|' || structure_year
-            FROM v_indicator ORDER BY 1
-            """)
-        out += try String.fetchAll(db, sql: """
-            SELECT source || '|' || measure || '|' || region || '|' || period || '|' || breakdown || '|' || ifnull(value, 'null') || '|' || ifnull(status, '') || '|' || in_validity
-            FROM v_staged ORDER BY 1
-            """)
-        out += try String.fetchAll(db, sql: "SELECT indicator || region || year || source_region || ifnull(share, '') FROM v_lineage ORDER BY 1")
+        out += try String.fetchAll(
+            db,
+            sql: """
+                SELECT indicator || '|' || region || '|' || year || '|' || breakdown || '|' || ifnull(value, 'null') || '|' || ifnull(status, '') || '|' || method || '|' || structure_year
+                FROM v_indicator ORDER BY 1
+                """)
+        out += try String.fetchAll(
+            db,
+            sql: """
+                SELECT source || '|' || measure || '|' || region || '|' || period || '|' || breakdown || '|' || ifnull(value, 'null') || '|' || ifnull(status, '') || '|' || in_validity
+                FROM v_staged ORDER BY 1
+                """)
+        out += try String.fetchAll(
+            db, sql: "SELECT indicator || region || year || source_region || ifnull(share, '') FROM v_lineage ORDER BY 1")
         out += try String.fetchAll(db, sql: "SELECT code || ifnull(valid_from, '') || name FROM dim_region ORDER BY 1")
         return out
     }
@@ -47,7 +52,9 @@ func contentDump(_ url: URL) throws -> [String] {
         #expect(r.status == 0)
         #expect(r.stderr.contains("nothing changed since the last successful run"))
         #expect(!r.stderr.contains("reading "))
-        print("no-op run took \(String(format: "%.3f", noop)) s against \(String(format: "%.3f", full)) s for the first run (ratio \(String(format: "%.2f", noop / full)))")
+        print(
+            "no-op run took \(String(format: "%.3f", noop)) s against \(String(format: "%.3f", full)) s for the first run (ratio \(String(format: "%.2f", noop / full)))"
+        )
         let runs = try openWarehouse(warehouse(dir)).read { try String.fetchAll($0, sql: "SELECT status FROM etl_run ORDER BY run_id") }
         #expect(runs == ["success", "success"])
     }
@@ -60,7 +67,9 @@ func contentDump(_ url: URL) throws -> [String] {
         defer { try? FileManager.default.removeItem(at: dir) }
         #expect(try etl(["run"], in: dir).status == 0)
         let recorded = try openWarehouse(warehouse(dir)).read { db in
-            try Row.fetchAll(db, sql: "SELECT path, content_hash FROM dim_source ORDER BY source_id").map { ($0[0] as String, $0[1] as String) }
+            try Row.fetchAll(db, sql: "SELECT path, content_hash FROM dim_source ORDER BY source_id").map {
+                ($0[0] as String, $0[1] as String)
+            }
         }
         #expect(recorded.count == 5)
         for (path, hash) in recorded {
@@ -94,7 +103,9 @@ func contentDump(_ url: URL) throws -> [String] {
         try openWarehouse(warehouse(dir)).read { db in
             let loaded = try Row.fetchAll(db, sql: "SELECT source_id, loaded_run_id FROM dim_source ORDER BY source_id")
             for row in loaded { #expect((row["loaded_run_id"] as Int64) == (row["source_id"] == "bef_06913" ? 2 : 1)) }
-            #expect(try Double.fetchOne(db, sql: "SELECT value FROM v_staged WHERE source = 'bef_06913' AND region = '0301' AND period = '2014'") == 634463)
+            #expect(
+                try Double.fetchOne(
+                    db, sql: "SELECT value FROM v_staged WHERE source = 'bef_06913' AND region = '0301' AND period = '2014'") == 634463)
         }
     }
 
@@ -115,7 +126,8 @@ func contentDump(_ url: URL) throws -> [String] {
         defer { try? FileManager.default.removeItem(at: dir) }
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("warehouse"), withIntermediateDirectories: true)
         // A lock file whose process is gone: the note is there, nobody holds the flock.
-        try Data("pid 999999 started 2026-11-21T02:00:00Z (etl run)".utf8).write(to: dir.appendingPathComponent("warehouse/omsorg.sqlite.lock"))
+        try Data("pid 999999 started 2026-11-21T02:00:00Z (etl run)".utf8).write(
+            to: dir.appendingPathComponent("warehouse/omsorg.sqlite.lock"))
         let r = try etl(["run"], in: dir)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.contains("cleared a stale lock left by pid 999999"))
@@ -126,7 +138,10 @@ func contentDump(_ url: URL) throws -> [String] {
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("pipelines/sample/06913_befolkning.csv")
         var bytes = try Data(contentsOf: file)
-        bytes.append(contentsOf: Array("\"0301 Oslo\";\"2014\";\"Befolkning per 1.1. (personer)\";mange\r\n\"XYZ Atlantis\";\"2014\";\"Befolkning per 1.1. (personer)\";12\r\n".utf8))
+        bytes.append(
+            contentsOf: Array(
+                "\"0301 Oslo\";\"2014\";\"Befolkning per 1.1. (personer)\";mange\r\n\"XYZ Atlantis\";\"2014\";\"Befolkning per 1.1. (personer)\";12\r\n"
+                    .utf8))
         try bytes.write(to: file)
         let over = try etl(["run"], in: dir)
         #expect(over.status == 3, "\(over.stderr)")
@@ -151,7 +166,8 @@ func contentDump(_ url: URL) throws -> [String] {
         let p = dir.appendingPathComponent("pipelines/sample.yml")
         var text = try String(contentsOf: p, encoding: .utf8)
         text = text.replacingOccurrences(of: "weight: innbyggere_80", with: "weight: innbyggere_90")
-        text = text.replacingOccurrences(of: "source: kpr_12752\n    contents: KOSbeboerlang0000", with: "source: kpr_99999\n    contents: KOSbeboerlang0000")
+        text = text.replacingOccurrences(
+            of: "source: kpr_12752\n    contents: KOSbeboerlang0000", with: "source: kpr_99999\n    contents: KOSbeboerlang0000")
         try text.write(to: p, atomically: true, encoding: .utf8)
         let r = try etl(["run"], in: dir)
         #expect(r.status == 2)
@@ -197,7 +213,9 @@ func contentDump(_ url: URL) throws -> [String] {
             let obj = try JSONSerialization.jsonObject(with: Data(l.utf8)) as? [String: Any]
             events.append(obj?["event"] as? String ?? "?")
         }
-        #expect(events.contains("source_started") && events.contains("source_done") && events.contains("harmonised") && events.contains("published"))
+        #expect(
+            events.contains("source_started") && events.contains("source_done") && events.contains("harmonised")
+                && events.contains("published"))
         #expect(events.last == "summary")
         let text = try etl(["run", "--full-refresh"], in: dir)
         #expect(!text.stderr.contains("\r"))
@@ -228,7 +246,8 @@ func contentDump(_ url: URL) throws -> [String] {
             try Row.fetchAll(db, sql: "SELECT region, year, indicator, breakdown, value, status FROM v_indicator").map { r -> String in
                 let v: Double? = r["value"]
                 let s: String? = r["status"]
-                return "\(r["region"] as String)|\(r["year"] as Int)|\(r["indicator"] as String)|\(r["breakdown"] as String)|\(v.map { "\($0)" } ?? "")|\(v == nil ? (s ?? "..") : (s == "*" ? "*" : ""))"
+                return
+                    "\(r["region"] as String)|\(r["year"] as Int)|\(r["indicator"] as String)|\(r["breakdown"] as String)|\(v.map { "\($0)" } ?? "")|\(v == nil ? (s ?? "..") : (s == "*" ? "*" : ""))"
             }.sorted()
         }
         for format in ["csv", "jsonstat"] {
@@ -241,7 +260,7 @@ func contentDump(_ url: URL) throws -> [String] {
                 let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
                 // csv: region, år, statistikkvariabel, breakdown, value, status; jsonstat: Region, ContentsCode, Breakdown, Tid, value, status
                 let (region, year, indicator, breakdown) = format == "csv" ? (f[0], f[1], f[2], f[3]) : (f[0], f[3], f[1], f[2])
-                if format == "jsonstat" && f[5] == "." { continue }  // no such combination
+                if format == "jsonstat" && f[5] == "." { continue } // no such combination
                 let total = breakdown == "I alt" || breakdown == "0"
                 got.append("\(region)|\(year)|\(indicator)|\(total ? "" : breakdown)|\(f[4].isEmpty ? "" : "\(Double(f[4])!)")|\(f[5])")
             }

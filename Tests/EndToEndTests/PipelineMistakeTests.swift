@@ -25,8 +25,10 @@ struct Mistake: CustomStringConvertible, Sendable {
 
 enum MistakeMaker {
     /// Options whose values come from a closed list.
-    static let optionKeys: Set<String> = ["combine", "absent", "format", "kind", "encoding", "delimiter", "decimal", "structure_year", "national",
-                                          "backcast", "lenient_index", "sum_duplicates"]
+    static let optionKeys: Set<String> = [
+        "combine", "absent", "format", "kind", "encoding", "delimiter", "decimal", "structure_year", "national",
+        "backcast", "lenient_index", "sum_duplicates"
+    ]
 
     /// A misspelling that keeps the name recognisable: the last letter dropped (or an `x`
     /// added to short names), as a hurried typist does.
@@ -99,16 +101,20 @@ func publishedFacts(_ warehouse: String) throws -> String {
     c.readonly = true
     let q = try DatabaseQueue(path: warehouse, configuration: c)
     return try q.read { db in
-        let facts = try String.fetchAll(db, sql: """
-            SELECT i.code || '|' || r.code || '|' || p.year || '|' || b.code || '|' || ifnull(quote(f.value), '') || '|' || ifnull(f.status, '') || '|' || f.method
-            FROM fact_indicator f JOIN dim_indicator i USING (indicator_key) JOIN dim_region r USING (region_key)
-            JOIN dim_period p USING (period_key) JOIN dim_breakdown b USING (breakdown_key) ORDER BY 1
-            """)
-        let groups = try String.fetchAll(db, sql: """
-            SELECT g.code || '|' || i.code || '|' || p.year || '|' || ifnull(quote(f.mean), '') || '|' || ifnull(quote(f.median), '') || '|' || f.n_members
-            FROM fact_group_indicator f JOIN dim_group g USING (group_key) JOIN dim_indicator i USING (indicator_key)
-            JOIN dim_period p USING (period_key) ORDER BY 1
-            """)
+        let facts = try String.fetchAll(
+            db,
+            sql: """
+                SELECT i.code || '|' || r.code || '|' || p.year || '|' || b.code || '|' || ifnull(quote(f.value), '') || '|' || ifnull(f.status, '') || '|' || f.method
+                FROM fact_indicator f JOIN dim_indicator i USING (indicator_key) JOIN dim_region r USING (region_key)
+                JOIN dim_period p USING (period_key) JOIN dim_breakdown b USING (breakdown_key) ORDER BY 1
+                """)
+        let groups = try String.fetchAll(
+            db,
+            sql: """
+                SELECT g.code || '|' || i.code || '|' || p.year || '|' || ifnull(quote(f.mean), '') || '|' || ifnull(quote(f.median), '') || '|' || f.n_members
+                FROM fact_group_indicator f JOIN dim_group g USING (group_key) JOIN dim_indicator i USING (indicator_key)
+                JOIN dim_period p USING (period_key) ORDER BY 1
+                """)
         return (facts + ["--"] + groups).joined(separator: "\n")
     }
 }
@@ -118,8 +124,10 @@ struct PipelineMistakeTests {
     @Test("the generator finds every kind of mistake in the sample")
     func generatorCoversTheSample() throws {
         let dir = packageRoot.appendingPathComponent("pipelines")
-        let pipeline = try MistakeMaker.mistakes(in: String(contentsOf: dir.appendingPathComponent("sample.yml"), encoding: .utf8), file: "sample.yml")
-        let catalogue = try MistakeMaker.mistakes(in: String(contentsOf: dir.appendingPathComponent("indicators.yml"), encoding: .utf8), file: "indicators.yml")
+        let pipeline = try MistakeMaker.mistakes(
+            in: String(contentsOf: dir.appendingPathComponent("sample.yml"), encoding: .utf8), file: "sample.yml")
+        let catalogue = try MistakeMaker.mistakes(
+            in: String(contentsOf: dir.appendingPathComponent("indicators.yml"), encoding: .utf8), file: "indicators.yml")
         let all = pipeline + catalogue
         for kind in [Mistake.Kind.key, .code, .label, .option] {
             #expect(all.contains { $0.kind == kind }, "no \(kind) mistakes generated")
@@ -148,7 +156,8 @@ struct PipelineMistakeTests {
 
         var mistakes: [Mistake] = []
         for file in ["sample.yml", "indicators.yml"] {
-            mistakes += try MistakeMaker.mistakes(in: String(contentsOf: pipelines.appendingPathComponent(file), encoding: .utf8), file: file)
+            mistakes += try MistakeMaker.mistakes(
+                in: String(contentsOf: pipelines.appendingPathComponent(file), encoding: .utf8), file: file)
         }
         var refused = 0, unchanged = 0
         var published: [String] = []
@@ -164,7 +173,8 @@ struct PipelineMistakeTests {
                     unchanged += 1
                     print("pipeline mistake published identical facts: \(m)")
                 } else {
-                    published.append("\(m) published different numbers (status \(summary.status.rawValue), warnings \(summary.warnings.count))")
+                    published.append(
+                        "\(m) published different numbers (status \(summary.status.rawValue), warnings \(summary.warnings.count))")
                 }
             } catch let e as DefinitionError {
                 refused += 1

@@ -54,29 +54,50 @@ struct PipelineTrustTests {
 
         try s.edit("sample.yml", "max_rejects: 0\n\tdescription: x\n", "max_rejects: 0\nmax_rejects: 5\n")
         let duplicate = s.definitionProblems()
-        #expect(duplicate == ["\(s.samplePath):10:1: error: duplicate key `max_rejects` (first at line 9); each key may appear once in a mapping"], "\(duplicate)")
+        #expect(
+            duplicate == [
+                "\(s.samplePath):10:1: error: duplicate key `max_rejects` (first at line 9); each key may appear once in a mapping"
+            ], "\(duplicate)")
     }
 
     @Test func aMisspeltKeyIsRefusedWithTheClosestName() throws {
         let s = try SampleCopy()
         defer { s.remove() }
         try s.edit("sample.yml", "    combine: weighted_mean", "    combin: weighted_mean")
-        try s.edit("indicators.yml", "    scale: 1000\n    decimals: 2\n    population: alle innbyggere\n    source_tables: [\"Husbanken investeringstilskudd\", \"06913\"]\n    definition: Places in",
-                   "    scal: 1000\n    decimals: 2\n    population: alle innbyggere\n    source_tables: [\"Husbanken investeringstilskudd\", \"06913\"]\n    definition: Places in")
+        try s.edit(
+            "indicators.yml",
+            "    scale: 1000\n    decimals: 2\n    population: alle innbyggere\n    source_tables: [\"Husbanken investeringstilskudd\", \"06913\"]\n    definition: Places in",
+            "    scal: 1000\n    decimals: 2\n    population: alle innbyggere\n    source_tables: [\"Husbanken investeringstilskudd\", \"06913\"]\n    definition: Places in"
+        )
         let p = s.definitionProblems()
-        #expect(p.contains { $0.hasPrefix("\(s.samplePath):58:5: error: measures.hjemmetj_80_andel.combin: unknown key `combin`; did you mean `combine`? Expected one of") }, "\(p)")
+        #expect(
+            p.contains {
+                $0.hasPrefix(
+                    "\(s.samplePath):58:5: error: measures.hjemmetj_80_andel.combin: unknown key `combin`; did you mean `combine`? Expected one of"
+                )
+            }, "\(p)")
         try s.edit("sample.yml", "    combin: weighted_mean", "    combine: weighted_mean")
         let q = s.definitionProblems()
-        #expect(q.contains { $0.contains("indicators.yml:") && $0.contains("indicators[7] (tilskudd_plasser_1000).scal: unknown key `scal`; did you mean `scale`?") }, "\(q)")
+        #expect(
+            q.contains {
+                $0.contains("indicators.yml:")
+                    && $0.contains("indicators[7] (tilskudd_plasser_1000).scal: unknown key `scal`; did you mean `scale`?")
+            }, "\(q)")
     }
 
     @Test func anUnknownOptionValueIsRefused() throws {
         let s = try SampleCopy()
         defer { s.remove() }
-        try s.edit("sample.yml", "    absent: zero                         # the register", "    absent: zeros                        # the register")
+        try s.edit(
+            "sample.yml", "    absent: zero                         # the register",
+            "    absent: zeros                        # the register")
         try s.edit("sample.yml", "  structure_year: latest", "  structure_year: lastest")
         let p = s.definitionProblems()
-        #expect(p.contains { $0.hasSuffix("measures.husbanken_utbetalt.absent: unknown value `zeros`; did you mean `zero`? Expected one of `zero`, `missing`") }, "\(p)")
+        #expect(
+            p.contains {
+                $0.hasSuffix(
+                    "measures.husbanken_utbetalt.absent: unknown value `zeros`; did you mean `zero`? Expected one of `zero`, `missing`")
+            }, "\(p)")
         #expect(p.contains { $0.contains("harmonisation.structure_year: unknown value `lastest`") && $0.contains("`latest`") }, "\(p)")
     }
 
@@ -84,9 +105,14 @@ struct PipelineTrustTests {
         let s = try SampleCopy()
         defer { s.remove() }
         // A ratio has no weight: the key would be silently ignored.
-        try s.edit("indicators.yml", "    numerator: ernaering_vurdert_67\n", "    numerator: ernaering_vurdert_67\n    weight: innbyggere_80\n")
+        try s.edit(
+            "indicators.yml", "    numerator: ernaering_vurdert_67\n", "    numerator: ernaering_vurdert_67\n    weight: innbyggere_80\n")
         let p = s.definitionProblems()
-        #expect(p.contains { $0.contains("indicators[0] (ernaering_sykehjem).weight: does not apply to kind ratio, which uses `numerator` and `denominator`") }, "\(p)")
+        #expect(
+            p.contains {
+                $0.contains(
+                    "indicators[0] (ernaering_sykehjem).weight: does not apply to kind ratio, which uses `numerator` and `denominator`")
+            }, "\(p)")
     }
 
     @Test func definitionIsRequiredInTheCatalogue() throws {
@@ -106,8 +132,12 @@ struct PipelineTrustTests {
         let before = try contentDump(URL(fileURLWithPath: s.warehouse)).filter { !$0.hasPrefix("etl_run") }
         try s.edit("sample.yml", #"Kjonn: ["1", "2"]"#, #"Kjonn: ["1", "3"]"#)
         let p = s.definitionProblems(run: true)
-        #expect(p.contains { $0.contains("sample.yml:54:20: error: measures.innbyggere_80.select.Kjonn[1]: `3` is not a category of Kjonn of source bef_07459")
-            && $0.contains("It has `1` (Menn), `2` (Kvinner)") }, "\(p)")
+        #expect(
+            p.contains {
+                $0.contains(
+                    "sample.yml:54:20: error: measures.innbyggere_80.select.Kjonn[1]: `3` is not a category of Kjonn of source bef_07459")
+                    && $0.contains("It has `1` (Menn), `2` (Kvinner)")
+            }, "\(p)")
         let after = try contentDump(URL(fileURLWithPath: s.warehouse)).filter { !$0.hasPrefix("etl_run") }
         #expect(after == before, "the refused run changed the warehouse")
         // `etl validate` finds it from the files, before the night.
@@ -120,16 +150,26 @@ struct PipelineTrustTests {
     }
 
     @Test(arguments: [
-        ("a dimension that does not exist", #"Kjonn: ["1", "2"]"#, #"Kjønnx: ["1", "2"]"#,
-         "measures.innbyggere_80.select.Kjønnx: `Kjønnx` is not a dimension of source bef_07459"),
-        ("a code outside every category", #"Alder: {from: "080", to: "104"}"#, #"Alder: ["080", "081", "199"]"#,
-         "measures.innbyggere_80.select.Alder[2]: `199` is not a category of Alder"),
-        ("a range matching nothing", #"Alder: {from: "080", to: "104"}"#, #"Alder: {from: "180", to: "199"}"#,
-         "measures.innbyggere_80.select.Alder: no category of Alder of source bef_07459"),
-        ("a label typo in a contents list", #"      - "Plasser i institusjon (antall)""#, #"      - "Plasser i institusjon (antal)""#,
-         "measures.plasser_heldogn.contents[0]: `Plasser i institusjon (antal)` is not a measure"),
-        ("a selected time dimension", #"Kjonn: ["1", "2"]"#, "Kjonn: [\"1\", \"2\"]\n      Tid: \"2020\"",
-         "measures.innbyggere_80.select.Tid: `Tid` is the time dimension of source bef_07459"),
+        (
+            "a dimension that does not exist", #"Kjonn: ["1", "2"]"#, #"Kjønnx: ["1", "2"]"#,
+            "measures.innbyggere_80.select.Kjønnx: `Kjønnx` is not a dimension of source bef_07459"
+        ),
+        (
+            "a code outside every category", #"Alder: {from: "080", to: "104"}"#, #"Alder: ["080", "081", "199"]"#,
+            "measures.innbyggere_80.select.Alder[2]: `199` is not a category of Alder"
+        ),
+        (
+            "a range matching nothing", #"Alder: {from: "080", to: "104"}"#, #"Alder: {from: "180", to: "199"}"#,
+            "measures.innbyggere_80.select.Alder: no category of Alder of source bef_07459"
+        ),
+        (
+            "a label typo in a contents list", #"      - "Plasser i institusjon (antall)""#, #"      - "Plasser i institusjon (antal)""#,
+            "measures.plasser_heldogn.contents[0]: `Plasser i institusjon (antal)` is not a measure"
+        ),
+        (
+            "a selected time dimension", #"Kjonn: ["1", "2"]"#, "Kjonn: [\"1\", \"2\"]\n      Tid: \"2020\"",
+            "measures.innbyggere_80.select.Tid: `Tid` is the time dimension of source bef_07459"
+        )
     ])
     func aSelectionMatchingNothingIsRefused(_ c: (String, String, String, String)) throws {
         let s = try SampleCopy()
@@ -159,8 +199,12 @@ struct PipelineTrustTests {
         }
         try lines.joined(separator: "\r\n").write(to: url, atomically: true, encoding: .isoLatin1)
         let summary = try s.run()
-        #expect(summary.warnings.contains { $0.hasPrefix("measure plasser_korttid: all ") && $0.contains("values are missing") }, "\(summary.warnings)")
-        #expect(summary.warnings.contains { $0.hasPrefix("indicator andel_korttid: all ") && $0.contains("values are missing") }, "\(summary.warnings)")
+        #expect(
+            summary.warnings.contains { $0.hasPrefix("measure plasser_korttid: all ") && $0.contains("values are missing") },
+            "\(summary.warnings)")
+        #expect(
+            summary.warnings.contains { $0.hasPrefix("indicator andel_korttid: all ") && $0.contains("values are missing") },
+            "\(summary.warnings)")
     }
 
     // MARK: 3. Plausibility warnings
@@ -168,13 +212,17 @@ struct PipelineTrustTests {
     @Test func aPerCentAbove100NamesRegionYearAndSourceLine() throws {
         let s = try SampleCopy()
         defer { s.remove() }
-        try s.edit("sample/12209_kostra_nokkeltall.csv", "\"0301 Oslo\";\"2017\";\"Andel innbyggere 80 år og over som bruker hjemmetjenester (prosent)\";35,0",
-                   "\"0301 Oslo\";\"2017\";\"Andel innbyggere 80 år og over som bruker hjemmetjenester (prosent)\";135,0", encoding: .isoLatin1)
+        try s.edit(
+            "sample/12209_kostra_nokkeltall.csv",
+            "\"0301 Oslo\";\"2017\";\"Andel innbyggere 80 år og over som bruker hjemmetjenester (prosent)\";35,0",
+            "\"0301 Oslo\";\"2017\";\"Andel innbyggere 80 år og over som bruker hjemmetjenester (prosent)\";135,0", encoding: .isoLatin1)
         let summary = try s.run()
         #expect(summary.status == .success)
-        #expect(summary.warnings.contains {
-            $0.hasPrefix("andel_80_hjemmetjenester 0301 2017: 135.0 per cent is above 100 (hjemmetj_80_andel at ") && $0.contains("12209_kostra_nokkeltall.csv:434")
-        }, "\(summary.warnings)")
+        #expect(
+            summary.warnings.contains {
+                $0.hasPrefix("andel_80_hjemmetjenester 0301 2017: 135.0 per cent is above 100 (hjemmetj_80_andel at ")
+                    && $0.contains("12209_kostra_nokkeltall.csv:434")
+            }, "\(summary.warnings)")
         // The warning is stored with what it is about, so SQL can find it by kind, indicator, region and year.
         let rows = try openWarehouse(URL(fileURLWithPath: s.warehouse)).read {
             try Row.fetchAll($0, sql: "SELECT indicator, region, year FROM etl_warning WHERE code = 'percent-above-100'")
@@ -188,14 +236,22 @@ struct PipelineTrustTests {
     @Test func aJumpAboveTheDeclaredFactorIsWarnedOnlyWhenDeclared() throws {
         let s = try SampleCopy()
         defer { s.remove() }
-        try s.edit("sample/12209_kostra_nokkeltall.csv", "\"0301 Oslo\";\"2017\";\"Andel innbyggere 80 år og over som bruker hjemmetjenester (prosent)\";35,0",
-                   "\"0301 Oslo\";\"2017\";\"Andel innbyggere 80 år og over som bruker hjemmetjenester (prosent)\";95,0", encoding: .isoLatin1)
+        try s.edit(
+            "sample/12209_kostra_nokkeltall.csv",
+            "\"0301 Oslo\";\"2017\";\"Andel innbyggere 80 år og over som bruker hjemmetjenester (prosent)\";35,0",
+            "\"0301 Oslo\";\"2017\";\"Andel innbyggere 80 år og over som bruker hjemmetjenester (prosent)\";95,0", encoding: .isoLatin1)
         let without = try s.run()
         #expect(!without.warnings.contains { $0.contains("max_jump") })
         try s.edit("indicators.yml", "    kind: rate\n", "    kind: rate\n    max_jump: 2\n")
         let with = try s.run()
-        #expect(with.warnings.contains { $0.hasPrefix("andel_80_hjemmetjenester 0301 2017: 31.6 in 2016 → 95 in 2017, a change by a factor of 3.01, more than max_jump 2") }, "\(with.warnings)")
-        #expect(with.warnings.contains { $0.hasPrefix("andel_80_hjemmetjenester 0301 2018:") && $0.contains("in 2017 →") }, "the fall back is a jump too: \(with.warnings)")
+        #expect(
+            with.warnings.contains {
+                $0.hasPrefix(
+                    "andel_80_hjemmetjenester 0301 2017: 31.6 in 2016 → 95 in 2017, a change by a factor of 3.01, more than max_jump 2")
+            }, "\(with.warnings)")
+        #expect(
+            with.warnings.contains { $0.hasPrefix("andel_80_hjemmetjenester 0301 2018:") && $0.contains("in 2017 →") },
+            "the fall back is a jump too: \(with.warnings)")
     }
 
     // MARK: 4. What decides "nothing changed", and where the warehouse goes
@@ -231,7 +287,8 @@ struct PipelineTrustTests {
         let s = try SampleCopy()
         defer { s.remove() }
         try s.run()
-        let rows = try s.rows("""
+        let rows = try s.rows(
+            """
             SELECT p.year AS year, f.mean AS mean, f.median AS median, f.n_with_value AS n, f.n_members AS members, f.weighted AS total
             FROM fact_group_indicator f JOIN dim_group g USING (group_key) JOIN dim_indicator i USING (indicator_key) JOIN dim_period p USING (period_key)
             WHERE g.code = 'EAK' AND i.code = 'tilsagn_plasser' ORDER BY 1

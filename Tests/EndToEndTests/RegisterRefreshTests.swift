@@ -38,7 +38,9 @@ import TestSupport
         #expect(lines.contains("5536,Lyngen - Ivgu - Yykeä,2026,2026") && lines.contains("5536,Ivgu - Lyngen,2027,"))
         #expect(lines.contains("0301,Oslo - Oslove,2026,"))
         #expect(!after.contains("9999"))
-        #expect(try String(contentsOf: dir.appendingPathComponent("pipelines/register/coverage.csv"), encoding: .utf8) == "first,last\n1971,2027\n")
+        #expect(
+            try String(contentsOf: dir.appendingPathComponent("pipelines/register/coverage.csv"), encoding: .utf8)
+                == "first,last\n1971,2027\n")
         // A year already covered is refused.
         let again = try etl(["catalog", "import-codes", "--year", "2026", "--kommuner", "k2027.json", "--fylker", "f2027.csv"], in: dir)
         #expect(again.status == 2)

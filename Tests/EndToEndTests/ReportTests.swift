@@ -23,7 +23,10 @@ import TestSupport
 
     /// The `<td>` of a region's row for a year on an indicator page.
     func cell(_ html: String, region: String, yearIndex: Int) -> String? {
-        guard let row = html.components(separatedBy: "<tr><th scope=\"row\"><a href=\"../region/\(region).html\">").dropFirst().first?.components(separatedBy: "</tr>").first else { return nil }
+        guard
+            let row = html.components(separatedBy: "<tr><th scope=\"row\"><a href=\"../region/\(region).html\">").dropFirst().first?
+                .components(separatedBy: "</tr>").first
+        else { return nil }
         let cells = row.components(separatedBy: "<td ").dropFirst()
         return cells.count > yearIndex ? String(cells[cells.index(cells.startIndex, offsetBy: yearIndex)]) : nil
     }
@@ -40,7 +43,11 @@ import TestSupport
         let html = try page(dir, "indikator/andel_korttid.html")
         let ys = years(html)
         try db.read { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT year, value, status, method, note FROM v_indicator WHERE indicator = 'andel_korttid' AND region = '3118' AND breakdown = ''")
+            let rows = try Row.fetchAll(
+                db,
+                sql:
+                    "SELECT year, value, status, method, note FROM v_indicator WHERE indicator = 'andel_korttid' AND region = '3118' AND breakdown = ''"
+            )
             #expect(rows.count >= 8)
             for r in rows {
                 let year: Int = r["year"]
@@ -58,7 +65,11 @@ import TestSupport
                 }
                 // The lineage: method and every source code with its year.
                 #expect(td.contains("Metode: \(method)"))
-                let sources = try String.fetchAll(db, sql: "SELECT source_region || ' ' || source_year FROM v_lineage WHERE indicator = 'andel_korttid' AND region = '3118' AND year = ? ORDER BY source_year, source_region", arguments: [year])
+                let sources = try String.fetchAll(
+                    db,
+                    sql:
+                        "SELECT source_region || ' ' || source_year FROM v_lineage WHERE indicator = 'andel_korttid' AND region = '3118' AND year = ? ORDER BY source_year, source_region",
+                    arguments: [year])
                 #expect(!sources.isEmpty)
                 #expect(td.contains("Kilder: " + sources.joined(separator: ", ")), "\(year): \(td)")
             }
@@ -83,7 +94,8 @@ import TestSupport
         #expect(html.contains("<li class=\"reform-text\">2024: 3014 → 3118</li>"))
         #expect(html.contains("<g class=\"reform\"><title>2020: 0122, 0123, 0124, 0125, 0138 → 3014</title>"))
         // Medication reviews 2018 are suppressed (`:`): a gap with the symbol, not a point.
-        let section = try #require(html.components(separatedBy: "<section class=\"indicator\"").first { $0.contains("indikator/legemiddelgjennomgang.html") })
+        let section = try #require(
+            html.components(separatedBy: "<section class=\"indicator\"").first { $0.contains("indikator/legemiddelgjennomgang.html") })
         #expect(section.contains("<g class=\"gap\"><title>3118 Indre Østfold, 2018: : — Metode: merged"))
         #expect(!section.contains("<g class=\"point\"><title>3118 Indre Østfold, 2018:"))
         #expect(section.contains("<abbr title=\"Vises ikke av konfidensialitetshensyn\">:</abbr>"))
@@ -100,7 +112,9 @@ import TestSupport
         #expect(!html.contains("(sykehjem)"))
         // The warehouse keeps the code and has the label too (`etl export` prints the code, as before).
         let db = try openWarehouse(dir.appendingPathComponent("warehouse/omsorg.sqlite"))
-        let labels = try db.read { try Row.fetchAll($0, sql: "SELECT code, label FROM dim_breakdown ORDER BY code").map { "\($0[0] as String)|\($0[1] as String)" } }
+        let labels = try db.read {
+            try Row.fetchAll($0, sql: "SELECT code, label FROM dim_breakdown ORDER BY code").map { "\($0[0] as String)|\($0[1] as String)" }
+        }
         #expect(labels == ["|I alt", "art=omsorgsbolig|Omsorgsboliger", "art=sykehjem|Sykehjemsplasser"])
     }
 
@@ -108,23 +122,29 @@ import TestSupport
         let dir = try sampleReport()
         defer { try? FileManager.default.removeItem(at: dir) }
         let html = try page(dir, "region/3118.html")
-        let section = try #require(html.components(separatedBy: "<section class=\"indicator\"").first { $0.contains("indikator/andel_korttid.html") })
+        let section = try #require(
+            html.components(separatedBy: "<section class=\"indicator\"").first { $0.contains("indikator/andel_korttid.html") })
         let table = try #require(section.components(separatedBy: "<details class=\"predecessors\" open>").dropFirst().first)
         // Computed here from the sample CSV: short-term places / places x 100, one decimal.
         let csv = try sampleCSV(dir.appendingPathComponent("pipelines/sample/12209_kostra_nokkeltall.csv"))
         let places = "Plasser i institusjon (antall)", short = "Korttidsplasser i institusjon (antall)"
         for code in ["0122", "0123", "0124", "0125", "0138"] {
-            let row = try #require(table.components(separatedBy: "<tr><th scope=\"row\">\(code) ").dropFirst().first?.components(separatedBy: "</tr>").first, "no row for \(code)")
+            let row = try #require(
+                table.components(separatedBy: "<tr><th scope=\"row\">\(code) ").dropFirst().first?.components(separatedBy: "</tr>").first,
+                "no row for \(code)")
             for year in 2017...2019 {
                 guard let s = csv["\(code)|\(year)|\(short)"], let p = csv["\(code)|\(year)|\(places)"], p > 0 else { continue }
                 let text = String(format: "%.1f", 100 * s / p).replacingOccurrences(of: ".", with: ",")
-                #expect(row.contains("title=\"Metode: as_published. Kilder: \(code) \(year)\">\(text)</td>"), "\(code) \(year): expected \(text) in \(row)")
+                #expect(
+                    row.contains("title=\"Metode: as_published. Kilder: \(code) \(year)\">\(text)</td>"),
+                    "\(code) \(year): expected \(text) in \(row)")
             }
             // No figures under a code in years it did not exist.
             #expect(row.contains("<td class=\"none\" title=\"\"></td>"))
         }
         // Hobøl's `..` in 2016 is its symbol, not a number.
-        let hobol = try #require(table.components(separatedBy: "<tr><th scope=\"row\">0138 ").dropFirst().first?.components(separatedBy: "</tr>").first)
+        let hobol = try #require(
+            table.components(separatedBy: "<tr><th scope=\"row\">0138 ").dropFirst().first?.components(separatedBy: "</tr>").first)
         #expect(hobol.contains(">..</abbr></td>"))
         // 3014's years (2020–2023) are there too: 3118 is 3014 renumbered.
         #expect(table.contains("<tr><th scope=\"row\">3014 "))
@@ -136,7 +156,9 @@ import TestSupport
         let html = try page(dir, "index.html")
         let db = try openWarehouse(dir.appendingPathComponent("warehouse/omsorg.sqlite"))
         try db.read { db in
-            let run = try #require(try Row.fetchOne(db, sql: "SELECT run_id, fingerprint, finished_at FROM etl_run WHERE status = 'success' ORDER BY run_id DESC"))
+            let run = try #require(
+                try Row.fetchOne(
+                    db, sql: "SELECT run_id, fingerprint, finished_at FROM etl_run WHERE status = 'success' ORDER BY run_id DESC"))
             #expect(html.contains("<dt>Kjøring</dt><dd>\(run["run_id"] as Int64)</dd>"))
             #expect(html.contains("<code>\(run["fingerprint"] as String)</code>"))
             #expect(html.contains("<time>\(run["finished_at"] as String)</time>"))
@@ -199,7 +221,9 @@ import TestSupport
         }
         let dir = try sampleReport()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let r = try runProcess(URL(fileURLWithPath: "/bin/bash"), [packageRoot.appendingPathComponent("scripts/report-screenshots.sh").path, "report", "shots"], in: dir)
+        let r = try runProcess(
+            URL(fileURLWithPath: "/bin/bash"),
+            [packageRoot.appendingPathComponent("scripts/report-screenshots.sh").path, "report", "shots"], in: dir)
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         #expect(r.stdout.contains("region_3118.png"))
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("shots/region_3118.png").path))

@@ -21,7 +21,11 @@ import TestSupport
             let parts = ["0122", "0123", "0124", "0125", "0138"]
             let num = parts.map { csv["\($0)|2017|\(short)"]! }.reduce(0, +)
             let den = parts.map { csv["\($0)|2017|\(places)"]! }.reduce(0, +)
-            let row = try Row.fetchOne(db, sql: "SELECT value, numerator, denominator, method, status, structure_year, region_name FROM v_indicator WHERE indicator = 'andel_korttid' AND region = '3118' AND year = 2017")
+            let row = try Row.fetchOne(
+                db,
+                sql:
+                    "SELECT value, numerator, denominator, method, status, structure_year, region_name FROM v_indicator WHERE indicator = 'andel_korttid' AND region = '3118' AND year = 2017"
+            )
             #expect(row?["numerator"] == num)
             #expect(row?["denominator"] == den)
             #expect(abs((row?["value"] as Double?)! - 100 * num / den) < 1e-9)
@@ -29,17 +33,23 @@ import TestSupport
             #expect(row?["structure_year"] == 2024)
             #expect(row?["region_name"] == "Indre Østfold")
             // Hobøl's `..` in 2016 makes the merged 2016 value missing, never too small.
-            let missing = try Row.fetchOne(db, sql: "SELECT value, status FROM v_indicator WHERE indicator = 'andel_korttid' AND region = '3118' AND year = 2016")
+            let missing = try Row.fetchOne(
+                db, sql: "SELECT value, status FROM v_indicator WHERE indicator = 'andel_korttid' AND region = '3118' AND year = 2016")
             #expect(missing?["value"] == nil as Double?)
             #expect(missing?["status"] == "..")
             // 2020-2023 values of 3014 are renumbered to 3118.
-            let ren = try String.fetchOne(db, sql: "SELECT method FROM v_indicator WHERE indicator = 'andel_korttid' AND region = '3118' AND year = 2021")
+            let ren = try String.fetchOne(
+                db, sql: "SELECT method FROM v_indicator WHERE indicator = 'andel_korttid' AND region = '3118' AND year = 2021")
             #expect(ren == "renumbered")
             // Suppressed part in the JSON-stat source: 0122's medication reviews in 2018 are `:`.
-            let sup = try Row.fetchOne(db, sql: "SELECT value, status FROM v_indicator WHERE indicator = 'legemiddelgjennomgang' AND region = '3118' AND year = 2018")
+            let sup = try Row.fetchOne(
+                db,
+                sql: "SELECT value, status FROM v_indicator WHERE indicator = 'legemiddelgjennomgang' AND region = '3118' AND year = 2018")
             #expect(sup?["status"] == ":")
             // Lineage names the five predecessors.
-            let lineage = try String.fetchAll(db, sql: "SELECT source_region FROM v_lineage WHERE indicator = 'andel_korttid' AND region = '3118' AND year = 2017 ORDER BY 1")
+            let lineage = try String.fetchAll(
+                db,
+                sql: "SELECT source_region FROM v_lineage WHERE indicator = 'andel_korttid' AND region = '3118' AND year = 2017 ORDER BY 1")
             #expect(lineage == parts)
             // Every run is recorded.
             #expect(try String.fetchOne(db, sql: "SELECT status FROM etl_run ORDER BY run_id DESC LIMIT 1") == "success")
@@ -85,18 +95,25 @@ import TestSupport
         try db.read { db in
             #expect(try Int.fetchOne(db, sql: "SELECT DISTINCT structure_year FROM fact_indicator") == 2020)
             // 2024's 3118 is 3014 in the 2020 structure; 1508 + 1580 go back into 1507.
-            #expect(try String.fetchOne(db, sql: "SELECT method FROM v_indicator WHERE indicator = 'innbyggere_80' AND region = '3014' AND year = 2024") == "renumbered")
-            let alesund = try Double.fetchOne(db, sql: "SELECT value FROM v_indicator WHERE indicator = 'innbyggere_80' AND region = '1507' AND year = 2024")
-            let parts = try Double.fetchOne(db, sql: """
-                SELECT sum(value) FROM v_staged WHERE source = 'bef_07459' AND region IN ('1508', '1580') AND period = '2024' AND in_validity = 1
-                """)
+            #expect(
+                try String.fetchOne(
+                    db, sql: "SELECT method FROM v_indicator WHERE indicator = 'innbyggere_80' AND region = '3014' AND year = 2024")
+                    == "renumbered")
+            let alesund = try Double.fetchOne(
+                db, sql: "SELECT value FROM v_indicator WHERE indicator = 'innbyggere_80' AND region = '1507' AND year = 2024")
+            let parts = try Double.fetchOne(
+                db,
+                sql: """
+                    SELECT sum(value) FROM v_staged WHERE source = 'bef_07459' AND region IN ('1508', '1580') AND period = '2024' AND in_validity = 1
+                    """)
             #expect(alesund == parts)
             #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM v_indicator WHERE region = '3118'") == 0)
         }
         let back = try etl(["rerun", "--structure", "2024"], in: dir)
         #expect(back.status == 0, "\(back.stderr)")
         let db2 = try openWarehouse(dir.appendingPathComponent("warehouse/omsorg.sqlite"))
-        #expect(try db2.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM v_indicator WHERE region = '3118' AND year < 2020") } ?? 0 > 0)
+        #expect(
+            try db2.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM v_indicator WHERE region = '3118' AND year < 2020") } ?? 0 > 0)
     }
 
     @Test func rerunCanSwapInAnotherCatalogue() throws {
@@ -114,8 +131,14 @@ import TestSupport
             #expect(try Int.fetchOne(db, sql: "SELECT DISTINCT structure_year FROM fact_indicator") == 2023)
             // Without the 2024 rows, 3014 is still Indre Østfold (merged from five in 2019), and
             // 3118 is a code the older catalogue has never seen, kept as published.
-            #expect(try String.fetchOne(db, sql: "SELECT method FROM v_indicator WHERE indicator = 'innbyggere_80' AND region = '3014' AND year = 2019") == "merged")
-            #expect(try String.fetchOne(db, sql: "SELECT method FROM v_indicator WHERE indicator = 'innbyggere_80' AND region = '3118' AND year = 2024") == "as_published")
+            #expect(
+                try String.fetchOne(
+                    db, sql: "SELECT method FROM v_indicator WHERE indicator = 'innbyggere_80' AND region = '3014' AND year = 2019")
+                    == "merged")
+            #expect(
+                try String.fetchOne(
+                    db, sql: "SELECT method FROM v_indicator WHERE indicator = 'innbyggere_80' AND region = '3118' AND year = 2024")
+                    == "as_published")
         }
     }
 
@@ -135,20 +158,27 @@ import TestSupport
 
     @Test func readmeQueryRunsFromPython() throws {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"
-        guard let python = path.split(separator: ":").map({ "\($0)/python3" }).first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else { return }
+        guard
+            let python = path.split(separator: ":").map({ "\($0)/python3" }).first(where: {
+                FileManager.default.isExecutableFile(atPath: $0)
+            })
+        else { return }
         let dir = try scratchWithPipelines()
         defer { try? FileManager.default.removeItem(at: dir) }
         #expect(try etl(["run"], in: dir).status == 0)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: python)
         p.currentDirectoryURL = dir
-        p.arguments = ["-c", """
+        p.arguments = [
+            "-c",
+            """
             import sqlite3
             con = sqlite3.connect("file:warehouse/omsorg.sqlite?mode=ro", uri=True)
             rows = con.execute("SELECT region, year, value FROM v_indicator WHERE indicator = ?", ("andel_80_hjemmetjenester",)).fetchall()
             assert len(rows) > 50, rows
             print(len(rows))
-            """]
+            """
+        ]
         let out = Pipe()
         p.standardOutput = out
         try p.run()

@@ -25,11 +25,13 @@ import Warehouse
     /// One `v_change` row as text: indicator|region|year|change|old|new|old status|new status.
     func changes(_ warehouse: URL, run: Int64) throws -> [String] {
         try openWarehouse(warehouse).read { db in
-            try String.fetchAll(db, sql: """
-                SELECT indicator || '|' || region || '|' || year || '|' || change || '|' || ifnull(old_value, '') || '|' || ifnull(new_value, '')
-                       || '|' || ifnull(old_status, '') || '|' || ifnull(new_status, '')
-                FROM v_change WHERE run_id = ? ORDER BY indicator, region, year
-                """, arguments: [run])
+            try String.fetchAll(
+                db,
+                sql: """
+                    SELECT indicator || '|' || region || '|' || year || '|' || change || '|' || ifnull(old_value, '') || '|' || ifnull(new_value, '')
+                           || '|' || ifnull(old_status, '') || '|' || ifnull(new_status, '')
+                    FROM v_change WHERE run_id = ? ORDER BY indicator, region, year
+                    """, arguments: [run])
         }
     }
 
@@ -41,15 +43,19 @@ import Warehouse
     func facts(_ warehouse: URL, asOf run: Int64?) throws -> [[DatabaseValue]] {
         try openWarehouse(warehouse).read { db in
             let from = run.map { "(\(Vintages.stateSQL(runId: $0)))" } ?? "v_indicator"
-            return try Row.fetchAll(db, sql: """
-                SELECT indicator, region, year, breakdown, structure_year, value, numerator, denominator, weight, status, method, note
-                FROM \(from) ORDER BY indicator, region, year, breakdown, structure_year
-                """).map { Array($0.databaseValues) }
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT indicator, region, year, breakdown, structure_year, value, numerator, denominator, weight, status, method, note
+                    FROM \(from) ORDER BY indicator, region, year, breakdown, structure_year
+                    """
+            ).map { Array($0.databaseValues) }
         }
     }
 
     func value(_ dir: URL, indicator: String, region: String, year: Int, asOf: String) throws -> String {
-        let r = try etl(["query", "--indicator", indicator, "--region", region, "--years", String(year), "--as-of", asOf, "--format", "csv"], in: dir)
+        let r = try etl(
+            ["query", "--indicator", indicator, "--region", region, "--years", String(year), "--as-of", asOf, "--format", "csv"], in: dir)
         #expect(r.status == 0, "\(r.stderr)")
         let lines = r.stdout.split(separator: "\n")
         #expect(lines.count == 2, "\(r.stdout)")
@@ -78,7 +84,10 @@ import Warehouse
         #expect(noop.status == 0)
         let run2 = try lastRun(warehouse)
         #expect(try changes(warehouse, run: run2).isEmpty)
-        #expect(try openWarehouse(warehouse).read { try Int.fetchOne($0, sql: "SELECT count(*) FROM etl_vintage WHERE run_id = ?", arguments: [run2]) } == 0)
+        #expect(
+            try openWarehouse(warehouse).read {
+                try Int.fetchOne($0, sql: "SELECT count(*) FROM etl_vintage WHERE run_id = ?", arguments: [run2])
+            } == 0)
         let emptyDiff = try etl(["diff", "--format", "csv"], in: dir)
         #expect(emptyDiff.status == 0)
         #expect(emptyDiff.stdout.split(separator: "\n").count == 1, "\(emptyDiff.stdout)")
@@ -88,32 +97,42 @@ import Warehouse
             switch line {
             case "\"3118 Indre Østfold\";\"2024\";\"\(Self.andel)\";32,0": return "\"3118 Indre Østfold\";\"2024\";\"\(Self.andel)\";35,2"
             case "\"0301 Oslo\";\"2024\";\"\(Self.andel)\";31,1": return "\"0301 Oslo\";\"2024\";\"\(Self.andel)\";31,3"
-            case "\"0301 Oslo\";\"2024\";\"Korttidsplasser i institusjon (antall)\";625": return "\"0301 Oslo\";\"2024\";\"Korttidsplasser i institusjon (antall)\";.."
+            case "\"0301 Oslo\";\"2024\";\"Korttidsplasser i institusjon (antall)\";625":
+                return "\"0301 Oslo\";\"2024\";\"Korttidsplasser i institusjon (antall)\";.."
             default: return line
             }
         }
         let june = try etl(["run", "--max-revision", "0.05"], in: dir)
         #expect(june.status == 5, "\(june.stderr)")
-        #expect(june.stderr.contains("revised 3 values in 2 indicators; largest: 3118 andel_80_hjemmetjenester 2024 32.0 → 35.2; 0 added, 0 removed"))
+        #expect(
+            june.stderr.contains(
+                "revised 3 values in 2 indicators; largest: 3118 andel_80_hjemmetjenester 2024 32.0 → 35.2; 0 added, 0 removed"))
         #expect(june.stderr.contains("error: 1 value revised by more than 5 % (--max-revision); published"))
         let run3 = try lastRun(warehouse)
-        let korttid = facts1.first { $0[0] == "andel_korttid".databaseValue && $0[1] == "0301".databaseValue && $0[2] == 2024.databaseValue }!
+        let korttid = facts1.first {
+            $0[0] == "andel_korttid".databaseValue && $0[1] == "0301".databaseValue && $0[2] == 2024.databaseValue
+        }!
         let oldKorttid = Double.fromDatabaseValue(korttid[5])!
-        #expect(try changes(warehouse, run: run3) == [
-            "andel_80_hjemmetjenester|0301|2024|revised|31.1|31.3||",
-            "andel_80_hjemmetjenester|3118|2024|revised|32.0|35.2||",
-            "andel_korttid|0301|2024|revised|\(String(format: "%.15g", oldKorttid))|||..",
-        ])
+        #expect(
+            try changes(warehouse, run: run3) == [
+                "andel_80_hjemmetjenester|0301|2024|revised|31.1|31.3||",
+                "andel_80_hjemmetjenester|3118|2024|revised|32.0|35.2||",
+                "andel_korttid|0301|2024|revised|\(String(format: "%.15g", oldKorttid))|||.."
+            ])
         // Within the threshold the same run would have exited 0: the largest revision is 10 %.
-        #expect(try openWarehouse(warehouse).read {
-            try Double.fetchOne($0, sql: "SELECT max(abs(relative_change)) FROM etl_change WHERE run_id = ?", arguments: [run3])
-        }.map { abs($0 - 0.1) < 1e-12 } == true)
+        #expect(
+            try openWarehouse(warehouse).read {
+                try Double.fetchOne($0, sql: "SELECT max(abs(relative_change)) FROM etl_change WHERE run_id = ?", arguments: [run3])
+            }.map { abs($0 - 0.1) < 1e-12 } == true)
 
         // `etl diff` with no runs compares the last two runs: the June changes, in three formats.
         let csv = try etl(["diff", "--format", "csv"], in: dir)
         #expect(csv.status == 0)
         let csvLines = csv.stdout.split(separator: "\n").map(String.init)
-        #expect(csvLines.first == "indicator,sources,region,year,breakdown,structure_year,change,old_value,new_value,relative_change,old_status,new_status")
+        #expect(
+            csvLines.first
+                == "indicator,sources,region,year,breakdown,structure_year,change,old_value,new_value,relative_change,old_status,new_status"
+        )
         #expect(csvLines.count == 4)
         #expect(csvLines[1].hasPrefix("andel_80_hjemmetjenester,\"bef_07459,kostra_12209\",0301,2024,,2024,revised,31.1,31.3,0.0064"))
         #expect(csvLines[2].hasPrefix("andel_80_hjemmetjenester,\"bef_07459,kostra_12209\",3118,2024,,2024,revised,32,35.2,0.1000"))
@@ -150,36 +169,51 @@ import Warehouse
         }
         let yml = dir.appendingPathComponent("pipelines/sample.yml")
         let definition = try String(contentsOf: yml, encoding: .utf8)
-        try definition.replacingOccurrences(of: "    table: \"12209\"\n", with: "    table: \"12209\"\n    backcast: true\n").write(to: yml, atomically: true, encoding: .utf8)
+        try definition.replacingOccurrences(of: "    table: \"12209\"\n", with: "    table: \"12209\"\n    backcast: true\n").write(
+            to: yml, atomically: true, encoding: .utf8)
         let backcast = try etl(["run"], in: dir)
         #expect(backcast.status == 0, "\(backcast.stderr)")
         let run4 = try lastRun(warehouse)
-        #expect(try changes(warehouse, run: run4) == [
-            "andel_80_hjemmetjenester|3118|2020|revised|32.1|32.3||",
-            "andel_80_hjemmetjenester|3118|2023|revised|28.7|28.9||",
-        ])
+        #expect(
+            try changes(warehouse, run: run4) == [
+                "andel_80_hjemmetjenester|3118|2020|revised|32.1|32.3||",
+                "andel_80_hjemmetjenester|3118|2023|revised|28.7|28.9||"
+            ])
         // The source kept its three versions; the last stores only the cells it changed.
         let versions = try openWarehouse(warehouse).read { db in
-            try Row.fetchAll(db, sql: "SELECT version, run_id, cells_added, cells_removed, cells_revised FROM etl_source_version WHERE source_id = 'kostra_12209' ORDER BY version")
-                .map { "\($0[0] as Int64)@\($0[1] as Int64):+\($0[2] as Int)-\($0[3] as Int)~\($0[4] as Int)" }
+            try Row.fetchAll(
+                db,
+                sql:
+                    "SELECT version, run_id, cells_added, cells_removed, cells_revised FROM etl_source_version WHERE source_id = 'kostra_12209' ORDER BY version"
+            )
+            .map { "\($0[0] as Int64)@\($0[1] as Int64):+\($0[2] as Int)-\($0[3] as Int)~\($0[4] as Int)" }
         }
         #expect(versions == ["1@\(run1):+0-0~0", "2@\(run3):+0-0~3", "3@\(run4):+24-84~0"])
         // Methods changed (renumbered → as published) with the same values: kept, not reported.
-        #expect(try openWarehouse(warehouse).read {
-            try Int.fetchOne($0, sql: "SELECT count(*) FROM fact_history WHERE superseded_run_id = ? AND method = 'renumbered'", arguments: [run4])
-        }! > 2)
+        #expect(
+            try openWarehouse(warehouse).read {
+                try Int.fetchOne(
+                    $0, sql: "SELECT count(*) FROM fact_history WHERE superseded_run_id = ? AND method = 'renumbered'", arguments: [run4])
+            }! > 2)
 
         // Any past state, by run or by date. The runs are dated March, June and September 2025.
         try DatabaseQueue(path: warehouse.path).write { db in
-            for (run, date) in [(run1, "2025-03-15T06:00:00.000Z"), (run3, "2025-06-15T06:00:00.000Z"), (run4, "2025-09-01T06:00:00.000Z")] {
+            for (run, date) in [(run1, "2025-03-15T06:00:00.000Z"), (run3, "2025-06-15T06:00:00.000Z"), (run4, "2025-09-01T06:00:00.000Z")]
+            {
                 try db.execute(sql: "UPDATE etl_vintage SET published_at = ? WHERE run_id = ?", arguments: [date, run])
             }
         }
-        for (asOf, expected2024, expected2020) in [(String(run1), "32", "32.1"), ("2025-04-01", "32", "32.1"), (String(run2), "32", "32.1"),
-                                                   (String(run3), "35.2", "32.1"), ("2025-06-15", "35.2", "32.1"),
-                                                   (String(run4), "35.2", "32.3"), ("2025-12-31", "35.2", "32.3")] {
-            #expect(try value(dir, indicator: "andel_80_hjemmetjenester", region: "3118", year: 2024, asOf: asOf) == expected2024, "as of \(asOf)")
-            #expect(try value(dir, indicator: "andel_80_hjemmetjenester", region: "3118", year: 2020, asOf: asOf) == expected2020, "as of \(asOf)")
+        for (asOf, expected2024, expected2020) in [
+            (String(run1), "32", "32.1"), ("2025-04-01", "32", "32.1"), (String(run2), "32", "32.1"),
+            (String(run3), "35.2", "32.1"), ("2025-06-15", "35.2", "32.1"),
+            (String(run4), "35.2", "32.3"), ("2025-12-31", "35.2", "32.3")
+        ] {
+            #expect(
+                try value(dir, indicator: "andel_80_hjemmetjenester", region: "3118", year: 2024, asOf: asOf) == expected2024,
+                "as of \(asOf)")
+            #expect(
+                try value(dir, indicator: "andel_80_hjemmetjenester", region: "3118", year: 2020, asOf: asOf) == expected2020,
+                "as of \(asOf)")
         }
         let early = try etl(["query", "--indicator", "andel_80_hjemmetjenester", "--as-of", "2025-03-01"], in: dir)
         #expect(early.status == 2 && early.stderr.contains("nothing had been published as of 2025-03-01"))
@@ -187,7 +221,9 @@ import Warehouse
         let vague = try etl(["query", "--indicator", "andel_80_hjemmetjenester", "--as-of", "yesterday"], in: dir)
         #expect(vague.status == 2 && vague.stderr.contains("error: --as-of \"yesterday\": expected a run id (42) or a date (2025-04-01)"))
         // The run record carries the same summary.
-        let record = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("warehouse/runs/run-\(run4).json"))) as! [String: Any]
+        let record =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("warehouse/runs/run-\(run4).json")))
+            as! [String: Any]
         #expect((record["changes"] as? [String: Any])?["revised"] as? Int == 2)
 
         // Rebuilding each past state from the source versions gives the facts published then, bit for bit.
@@ -200,13 +236,19 @@ import Warehouse
             #expect(r.stderr.contains("rebuilt the state published by run \(run)") && r.stderr.contains("identical"))
             #expect(try facts(out, asOf: nil) == facts(warehouse, asOf: run))
         }
-        #expect(try etl(["rerun", "--as-of", String(run1), "--output", dir.appendingPathComponent("warehouse/as-of-\(run1).sqlite").path], in: dir).status == 2)
+        #expect(
+            try etl(
+                ["rerun", "--as-of", String(run1), "--output", dir.appendingPathComponent("warehouse/as-of-\(run1).sqlite").path], in: dir
+            ).status == 2)
 
         // An export says which publication it came from.
         let export = dir.appendingPathComponent("export.csv")
         #expect(try etl(["export", "--format", "csv", "-o", export.path], in: dir).status == 0)
-        let sidecar = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: export.path + ".vintage.json"))) as! [String: Any]
-        let hash4 = try openWarehouse(warehouse).read { try String.fetchOne($0, sql: "SELECT hash FROM etl_vintage WHERE run_id = ?", arguments: [run4]) }
+        let sidecar =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: export.path + ".vintage.json"))) as! [String: Any]
+        let hash4 = try openWarehouse(warehouse).read {
+            try String.fetchOne($0, sql: "SELECT hash FROM etl_vintage WHERE run_id = ?", arguments: [run4])
+        }
         #expect((sidecar["run_id"] as? Int).map(Int64.init) == run4 && sidecar["hash"] as? String == hash4)
     }
 
@@ -222,12 +264,15 @@ import Warehouse
         let run = try lastRun(warehouse)
         #expect(try changes(warehouse, run: run).isEmpty)
         let (versions, hashes) = try openWarehouse(warehouse).read { db in
-            (try Int.fetchOne(db, sql: "SELECT count(*) FROM etl_source_version WHERE version > 1")!,
-             try String.fetchAll(db, sql: "SELECT hash FROM etl_vintage ORDER BY run_id"))
+            (
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM etl_source_version WHERE version > 1")!,
+                try String.fetchAll(db, sql: "SELECT hash FROM etl_vintage ORDER BY run_id")
+            )
         }
         #expect(versions == 0)
         #expect(hashes.count == 2 && hashes[0] == hashes[1])
         // Unchanged facts keep the run that gave them their value.
-        #expect(try openWarehouse(warehouse).read { try Int.fetchOne($0, sql: "SELECT count(*) FROM fact_indicator WHERE run_id <> 1") } == 0)
+        #expect(
+            try openWarehouse(warehouse).read { try Int.fetchOne($0, sql: "SELECT count(*) FROM fact_indicator WHERE run_id <> 1") } == 0)
     }
 }

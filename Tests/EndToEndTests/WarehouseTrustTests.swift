@@ -4,7 +4,7 @@ import Testing
 import TestSupport
 import Workload
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 // A mistake in a pipeline or a damaged warehouse is refused, never published as a wrong number
@@ -54,8 +54,9 @@ enum Unprivileged {
     /// tools, e.g. a pyenv under /root, are out of its reach).
     static func run(_ command: [String], in dir: URL) throws -> ProcessResult {
         let full = (prefix ?? []) + command
-        return try runProcess(URL(fileURLWithPath: full[0]), Array(full.dropFirst()), in: dir,
-                              environment: ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8"])
+        return try runProcess(
+            URL(fileURLWithPath: full[0]), Array(full.dropFirst()), in: dir,
+            environment: ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8"])
     }
 
     /// The first of `candidates` that exists and is executable (nil: that reader is not installed).
@@ -73,7 +74,9 @@ enum Unprivileged {
         try writeOtherPipeline(in: dir)
         let warehouse = dir.appendingPathComponent("warehouse/omsorg.sqlite")
         #expect(try etl(["run", "pipelines/sample.yml", "--warehouse", "warehouse/omsorg.sqlite"], in: dir).status == 0)
-        #expect(try openWarehouse(warehouse).read { try String.fetchOne($0, sql: "SELECT value FROM etl_meta WHERE key = 'pipeline'") } == "sample")
+        #expect(
+            try openWarehouse(warehouse).read { try String.fetchOne($0, sql: "SELECT value FROM etl_meta WHERE key = 'pipeline'") }
+                == "sample")
         let before = try fileBytes(warehouse)
 
         let refused = try etl(["run", "pipelines/other.yml", "--warehouse", "warehouse/omsorg.sqlite"], in: dir)
@@ -92,7 +95,10 @@ enum Unprivileged {
         #expect(replaced.stderr.contains("reading kostra_12209"), "--replace must parse every source again")
         try openWarehouse(warehouse).read { (db: Database) throws in
             #expect(try String.fetchOne(db, sql: "SELECT value FROM etl_meta WHERE key = 'pipeline'") == "other")
-            #expect(try String.fetchAll(db, sql: "SELECT pipeline || ':' || status FROM etl_run ORDER BY run_id") == ["sample:success", "other:success"])
+            #expect(
+                try String.fetchAll(db, sql: "SELECT pipeline || ':' || status FROM etl_run ORDER BY run_id") == [
+                    "sample:success", "other:success"
+                ])
             #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM dim_source WHERE loaded_run_id <> 2") == 0)
             #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM fact_indicator WHERE run_id <> 2") == 0)
         }
@@ -115,7 +121,8 @@ enum Unprivileged {
         try DatabaseQueue(path: warehouse.path).write { db in
             try db.execute(sql: "DELETE FROM etl_meta WHERE key = 'pipeline'")
             // A later failed run of another pipeline does not make it the owner.
-            try db.execute(sql: "INSERT INTO etl_run(pipeline, command, started_at, status) VALUES ('third', 'run', '2026-01-01', 'failed')")
+            try db.execute(
+                sql: "INSERT INTO etl_run(pipeline, command, started_at, status) VALUES ('third', 'run', '2026-01-01', 'failed')")
         }
         let refused = try etl(["run", "pipelines/other.yml", "--warehouse", "warehouse/omsorg.sqlite"], in: dir)
         #expect(refused.status == 2)
@@ -146,9 +153,13 @@ enum Unprivileged {
         }
         let kept = kind == .folder ? file.appendingPathComponent("inside.txt") : file
         let before = try fileBytes(kept)
-        let expected = kind == .folder ? "notes.db: error: is a directory, not an etl warehouse; give --warehouse a file name"
+        let expected =
+            kind == .folder
+            ? "notes.db: error: is a directory, not an etl warehouse; give --warehouse a file name"
             : "notes.db: error: not an etl warehouse ("
-        for args in [["run", "--warehouse", "notes.db"], ["run", "--warehouse", "notes.db", "--replace"], ["rerun", "--warehouse", "notes.db"]] {
+        for args in [
+            ["run", "--warehouse", "notes.db"], ["run", "--warehouse", "notes.db", "--replace"], ["rerun", "--warehouse", "notes.db"]
+        ] {
             let r = try etl(args, in: dir)
             print("warehouse refusal: \(r.stderr)")
             #expect(r.status == 2, "\(args): \(r.stderr)")
@@ -232,12 +243,15 @@ enum Unprivileged {
         let query = try Unprivileged.run([binary.path, "query", "--warehouse", file.path, "--sql", sql, "--format", "csv"], in: output)
         #expect(query.status == 0, "etl query: \(query.stderr)")
         #expect(query.stdout.split(separator: "\n").last.map(String.init) == "\(expected)", "\(query.stdout)")
-        let byIndicator = try Unprivileged.run([binary.path, "query", "--warehouse", file.path, "--indicator", "legemiddelgjennomgang", "--region", "3118"], in: output)
+        let byIndicator = try Unprivileged.run(
+            [binary.path, "query", "--warehouse", file.path, "--indicator", "legemiddelgjennomgang", "--region", "3118"], in: output)
         #expect(byIndicator.status == 0, "etl query --indicator: \(byIndicator.stderr)")
         let status = try Unprivileged.run([binary.path, "status", "--warehouse", file.path], in: output)
         #expect(status.status == 0, "etl status: \(status.stderr)")
         #expect(status.stdout.contains("success"))
-        let export = try Unprivileged.run([binary.path, "export", "--warehouse", file.path, "--format", "csv", "-o", output.appendingPathComponent("x.csv").path], in: output)
+        let export = try Unprivileged.run(
+            [binary.path, "export", "--warehouse", file.path, "--format", "csv", "-o", output.appendingPathComponent("x.csv").path],
+            in: output)
         #expect(export.status == 0, "etl export: \(export.stderr)")
         #expect(FileManager.default.fileExists(atPath: output.appendingPathComponent("x.csv").path))
 
@@ -248,7 +262,8 @@ enum Unprivileged {
             print("read-only readers: no sqlite3 shell installed; its check was left out")
         }
         if let python = Unprivileged.tool(["/usr/bin/python3", "/usr/local/bin/python3"]) {
-            let script = "import sqlite3, sys; print(sqlite3.connect('file:' + sys.argv[1] + '?mode=ro', uri=True).execute(sys.argv[2]).fetchone()[0])"
+            let script =
+                "import sqlite3, sys; print(sqlite3.connect('file:' + sys.argv[1] + '?mode=ro', uri=True).execute(sys.argv[2]).fetchone()[0])"
             let py = try Unprivileged.run([python, "-c", script, file.path, sql], in: output)
             #expect(py.status == 0 && py.stdout == "\(expected)\n", "python3: \(py.stderr)")
         } else {
@@ -284,11 +299,14 @@ extension ReadOnlyReaderTests {
 /// published value, and staging by its count, sum and sources.
 private func publishedState(_ url: URL) throws -> [String] {
     try openWarehouse(url).read { (db: Database) throws in
-        var out = try String.fetchAll(db, sql: """
-            SELECT indicator || '|' || region || '|' || year || '|' || breakdown || '|' || ifnull(value, 'null') || '|' || ifnull(status, '') || '|' || method || '|' || structure_year
-            FROM v_indicator ORDER BY 1
-            """)
-        out += try String.fetchAll(db, sql: "SELECT count(*) || '|' || total(value) || '|' || count(DISTINCT measure_key) FROM stg_observation")
+        var out = try String.fetchAll(
+            db,
+            sql: """
+                SELECT indicator || '|' || region || '|' || year || '|' || breakdown || '|' || ifnull(value, 'null') || '|' || ifnull(status, '') || '|' || method || '|' || structure_year
+                FROM v_indicator ORDER BY 1
+                """)
+        out += try String.fetchAll(
+            db, sql: "SELECT count(*) || '|' || total(value) || '|' || count(DISTINCT measure_key) FROM stg_observation")
         out += try String.fetchAll(db, sql: "SELECT source_id || '|' || content_hash || '|' || observations FROM dim_source ORDER BY 1")
         out += try String.fetchAll(db, sql: "SELECT count(*) || '|' || count(DISTINCT fact_id) FROM fact_lineage")
         return out
@@ -298,8 +316,10 @@ private func publishedState(_ url: URL) throws -> [String] {
 @Suite(.serialized) struct InterruptTests {
     /// Starts `etl`, stderr to a file; waits until the file contains `marker`, waits `delay`,
     /// sends `sig`; returns the exit status, stderr and seconds from the signal to the exit.
-    private func interrupt(_ args: [String], in dir: URL, after marker: String, delay: Double, with sig: Int32,
-                           warehouse: URL) throws -> (ProcessResult, Double) {
+    private func interrupt(
+        _ args: [String], in dir: URL, after marker: String, delay: Double, with sig: Int32,
+        warehouse: URL
+    ) throws -> (ProcessResult, Double) {
         let log = dir.appendingPathComponent("stderr-\(UUID().uuidString).txt")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
@@ -312,7 +332,9 @@ private func publishedState(_ url: URL) throws -> [String] {
         p.standardError = handle
         try p.run()
         let deadline = Date().addingTimeInterval(120)
-        while p.isRunning, Date() < deadline, !(String(data: (try? Data(contentsOf: log)) ?? Data(), encoding: .utf8) ?? "").contains(marker) {
+        while p.isRunning, Date() < deadline,
+            !(String(data: (try? Data(contentsOf: log)) ?? Data(), encoding: .utf8) ?? "").contains(marker)
+        {
             Thread.sleep(forTimeInterval: 0.02)
         }
         Thread.sleep(forTimeInterval: delay)
@@ -336,8 +358,9 @@ private func publishedState(_ url: URL) throws -> [String] {
         let dir = try scratchWithPipelines()
         defer { try? FileManager.default.removeItem(at: dir) }
         let gen = dir.appendingPathComponent("national")
-        try WorkloadWriter.write(out: gen.path, observations: 1_000_000, formats: ["csv"],
-                                 catalog: dir.appendingPathComponent("pipelines/kommuneendringer.csv").path)
+        try WorkloadWriter.write(
+            out: gen.path, observations: 1_000_000, formats: ["csv"],
+            catalog: dir.appendingPathComponent("pipelines/kommuneendringer.csv").path)
         let warehouse = gen.appendingPathComponent("w/national.sqlite")
         let args = ["run", "pipeline.yml", "--warehouse", warehouse.path]
         let t0 = Date()
@@ -356,13 +379,18 @@ private func publishedState(_ url: URL) throws -> [String] {
         try bytes.write(to: csv)
         let changed = args + ["--structure", "2020"]
 
-        for (sig, status, name, marker, delay) in [(SIGINT, Int32(130), "SIGINT", "reading bench", 0.5),
-                                                   (SIGTERM, Int32(143), "SIGTERM", "observations staged", 0.0)] {
+        for (sig, status, name, marker, delay) in [
+            (SIGINT, Int32(130), "SIGINT", "reading bench", 0.5),
+            (SIGTERM, Int32(143), "SIGTERM", "observations staged", 0.0)
+        ] {
             let (r, seconds) = try interrupt(changed, in: gen, after: marker, delay: delay, with: sig, warehouse: warehouse)
             print("interrupt test: \(name) ended the run in \(String(format: "%.2f", seconds)) s; stderr: \(r.stderr)")
             #expect(r.status == status, "\(name): \(r.stderr)")
             let lines = r.stderr.split(separator: "\n").filter { $0.contains("interrupted") }
-            #expect(lines == ["error: interrupted by \(name); the run is recorded as interrupted (nothing published; the previous warehouse is unchanged)"], "\(r.stderr)")
+            #expect(
+                lines == [
+                    "error: interrupted by \(name); the run is recorded as interrupted (nothing published; the previous warehouse is unchanged)"
+                ], "\(r.stderr)")
             #expect(seconds < 15, "\(name): the run took \(seconds) s to stop")
             #expect(try publishedState(warehouse) == before, "\(name): the interrupted run changed the warehouse")
             try openWarehouse(warehouse).read { (db: Database) throws in

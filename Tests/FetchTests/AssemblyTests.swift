@@ -18,7 +18,9 @@ import Testing
         #expect(m["class"] as? String == "dataset" && m["version"] as? String == "2.0")
         #expect(Fixture.codes(m, "Kulturtilbud") == ["01", "02", "03", "04", "05", "06", "07", "08"])
         // Labels of both parts survive.
-        let labels = (((m["dimension"] as? [String: Any])?["Kulturtilbud"] as? [String: Any])?["category"] as? [String: Any])?["label"] as? [String: Any]
+        let labels =
+            (((m["dimension"] as? [String: Any])?["Kulturtilbud"] as? [String: Any])?["category"] as? [String: Any])?["label"]
+            as? [String: Any]
         #expect(labels?.count == 8)
     }
 
@@ -41,11 +43,15 @@ import Testing
 
     @Test(arguments: [
         ("", "not valid JSON (0 bytes; cut short?)"),
-        (#"{"class":"dataset","id":["a"],"size":[2],"dimension":{"a":{"category":{"index":["x","y"]}}},"value":[1]}"#,
-         "`value` has 1 entries, expected 2 (product of size [2])"),
+        (
+            #"{"class":"dataset","id":["a"],"size":[2],"dimension":{"a":{"category":{"index":["x","y"]}}},"value":[1]}"#,
+            "`value` has 1 entries, expected 2 (product of size [2])"
+        ),
         (#"{"class":"collection"}"#, "class is \"collection\", expected \"dataset\""),
-        (#"{"class":"dataset","id":["a"],"size":[2],"dimension":{"a":{"category":{"index":{"x":0,"y":5}}}},"value":[1,2]}"#,
-         "dimension a: category y has position 5, outside 0..<2 or taken twice"),
+        (
+            #"{"class":"dataset","id":["a"],"size":[2],"dimension":{"a":{"category":{"index":{"x":0,"y":5}}}},"value":[1,2]}"#,
+            "dimension a: category y has position 5, outside 0..<2 or taken twice"
+        )
     ])
     func brokenDatasetsAreRefusedWithAReason(body: String, message: String) {
         #expect(throws: AssemblyError(message)) { try Assembly.validateJSONStat(Data(body.utf8)) }

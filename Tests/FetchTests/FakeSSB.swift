@@ -30,7 +30,8 @@ enum Fixture {
     /// Written independently of the code under test, to check merged files.
     static func cells(_ data: Data) -> [String: String] {
         guard let d = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
-              let ids = d["id"] as? [String], let sizes = (d["size"] as? [NSNumber])?.map(\.intValue) else { return [:] }
+            let ids = d["id"] as? [String], let sizes = (d["size"] as? [NSNumber])?.map(\.intValue)
+        else { return [:] }
         let cats = ids.map { codes(d, $0) }
         let total = sizes.reduce(1, *)
         func value(_ i: Int) -> Any? {
@@ -60,7 +61,8 @@ enum Fixture {
     /// The part of a dataset selected by codes per dimension (nil: all), as SSB would answer it.
     static func slice(_ d: [String: Any], _ selection: [String: [String]]) -> [String: Any]? {
         guard let ids = d["id"] as? [String], let sizes = (d["size"] as? [NSNumber])?.map(\.intValue),
-              let values = d["value"] as? [Any] else { return nil }
+            let values = d["value"] as? [Any]
+        else { return nil }
         let cats = ids.map { codes(d, $0) }
         var pick: [[Int]] = []
         for (n, id) in ids.enumerated() {
@@ -146,8 +148,8 @@ final class FakeSSB: @unchecked Sendable {
     let dataset = Fixture.object("dataset_05300.json")
 
     static let changes = """
-    {"codeChanges":[{"oldCode":"0124","oldName":"Askim","oldShortName":"","newCode":"3014","newName":"Indre Østfold","newShortName":"","changeOccurred":"2020-01-01"}]}
-    """
+        {"codeChanges":[{"oldCode":"0124","oldName":"Askim","oldShortName":"","newCode":"3014","newName":"Indre Østfold","newShortName":"","changeOccurred":"2020-01-01"}]}
+        """
 
     func with<T>(_ body: (FakeSSB) -> T) -> T { lock.lock(); defer { lock.unlock() }; return body(self) }
 
@@ -172,10 +174,11 @@ final class FakeSSB: @unchecked Sendable {
 
     func respond(_ r: RecordedRequest) -> ScriptedResponse {
         let scripted = r.path.hasSuffix("/data") || r.path.hasSuffix("/changes")
-        let (updated, forbid, next, always, etag, patch): (String, Int?, ScriptedResponse?, ScriptedResponse?, String, (@Sendable (inout [String: Any]) -> Void)?) = with {
-            let n = !scripted || $0._queue.isEmpty ? nil : $0._queue.removeFirst()
-            return ($0._updated, $0._forbidOver, n, $0._always, $0._klassETag, $0._metadataPatch)
-        }
+        let (updated, forbid, next, always, etag, patch):
+            (String, Int?, ScriptedResponse?, ScriptedResponse?, String, (@Sendable (inout [String: Any]) -> Void)?) = with {
+                let n = !scripted || $0._queue.isEmpty ? nil : $0._queue.removeFirst()
+                return ($0._updated, $0._forbidOver, n, $0._always, $0._klassETag, $0._metadataPatch)
+            }
         switch r.path {
         case "/api/v2/tables/05300/metadata":
             var m = metadata
@@ -183,7 +186,10 @@ final class FakeSSB: @unchecked Sendable {
             patch?(&m)
             return .json(Fixture.json(m))
         case "/api/v2/codeLists/agg_Test":
-            return .json(Data(#"{"id":"agg_Test","label":"Test","type":"Aggregation","values":[{"code":"A1","label":"Nær","valueMap":["01","02"]},{"code":"A2","label":"Fjern","valueMap":["03","04","05","06"]}]}"#.utf8))
+            return .json(
+                Data(
+                    #"{"id":"agg_Test","label":"Test","type":"Aggregation","values":[{"code":"A1","label":"Nær","valueMap":["01","02"]},{"code":"A2","label":"Fjern","valueMap":["03","04","05","06"]}]}"#
+                        .utf8))
         case "/api/v2/tables/05300/data":
             if let n = next { return n }
             if let a = always { return a }
@@ -221,7 +227,11 @@ final class VirtualClock: @unchecked Sendable {
     private var slept: [Double] = []
 
     var clock: FetchClock {
-        FetchClock(now: { [self] in now }, sleep: { [self] s in advance(s); await Task.yield() })
+        FetchClock(
+            now: { [self] in now },
+            sleep: { [self] s in
+                advance(s); await Task.yield()
+            })
     }
     var now: Double { lock.lock(); defer { lock.unlock() }; return t }
     var sleeps: [Double] { lock.lock(); defer { lock.unlock() }; return slept }
@@ -304,6 +314,8 @@ final class Harness: @unchecked Sendable {
 
     /// Spec for the whole of table 05300.
     static func wholeTable(path: String, format: FetchSpec.Format = .jsonStat2) -> FetchSpec {
-        .pxweb("05300", select: ["Avstand1": .all, "Kulturtilbud": .all, "ContentsCode": .all, "Tid": .all], format: format, path: path, id: "kultur_05300")
+        .pxweb(
+            "05300", select: ["Avstand1": .all, "Kulturtilbud": .all, "ContentsCode": .all, "Tid": .all], format: format, path: path,
+            id: "kultur_05300")
     }
 }

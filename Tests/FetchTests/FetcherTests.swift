@@ -18,8 +18,14 @@ import Testing
         #expect(Fixture.cells(try Data(contentsOf: URL(fileURLWithPath: path))) == Self.original)
         let origin = try #require(Origin.read(besides: path))
         #expect(origin.kind == "pxweb" && origin.table == "05300" && origin.updated == "2022-05-24T06:00:00Z")
-        #expect(origin.url == "\(h.server.base)/api/v2/tables/05300/data?lang=no&outputFormat=json-stat2&valueCodes[Avstand1]=*&valueCodes[Kulturtilbud]=*&valueCodes[ContentsCode]=*&valueCodes[Tid]=*")
-        #expect(origin.query == "lang=no&outputFormat=json-stat2&valueCodes[Avstand1]=*&valueCodes[Kulturtilbud]=*&valueCodes[ContentsCode]=*&valueCodes[Tid]=*")
+        #expect(
+            origin.url
+                == "\(h.server.base)/api/v2/tables/05300/data?lang=no&outputFormat=json-stat2&valueCodes[Avstand1]=*&valueCodes[Kulturtilbud]=*&valueCodes[ContentsCode]=*&valueCodes[Tid]=*"
+        )
+        #expect(
+            origin.query
+                == "lang=no&outputFormat=json-stat2&valueCodes[Avstand1]=*&valueCodes[Kulturtilbud]=*&valueCodes[ContentsCode]=*&valueCodes[Tid]=*"
+        )
         #expect(origin.urls == [origin.url] && origin.cells == 432 && origin.requests == 2)
         #expect(h.seen("/metadata").first?.query == ["lang": "no", "outputFormat": "json-stat2"])
 
@@ -52,8 +58,9 @@ import Testing
     @Test func tooManyRequestsIsRetriedAfterTheServersRetryAfter() async throws {
         let h = try Harness()
         defer { h.close() }
-        h.ssb.enqueue(.text("slow down", status: 429, headers: ["Retry-After": "1"]),
-                      .text("busy", status: 503), .text("busy", status: 503))
+        h.ssb.enqueue(
+            .text("slow down", status: 429, headers: ["Retry-After": "1"]),
+            .text("busy", status: 503), .text("busy", status: 503))
         let path = h.path("05300.json")
         let r = await h.fetcher.fetch(Harness.wholeTable(path: path))
         #expect(r.status == .fetched, "\(r.summary)")
@@ -74,7 +81,10 @@ import Testing
         #expect(r.status == .failed)
         #expect(h.clock.sleeps == [30, 30])
         #expect(h.seen("/data").count == 3)
-        #expect(r.reason == "GET \(h.server.base)/api/v2/tables/05300/data?lang=no&outputFormat=json-stat2&valueCodes[Avstand1]=*&valueCodes[Kulturtilbud]=*&valueCodes[ContentsCode]=*&valueCodes[Tid]=*: HTTP 429: still refused after 2 retries")
+        #expect(
+            r.reason
+                == "GET \(h.server.base)/api/v2/tables/05300/data?lang=no&outputFormat=json-stat2&valueCodes[Avstand1]=*&valueCodes[Kulturtilbud]=*&valueCodes[ContentsCode]=*&valueCodes[Tid]=*: HTTP 429: still refused after 2 retries"
+        )
     }
 
     @Test func queryRefusedAsTooBigIsHalvedUntilItPassesAndReassembled() async throws {
@@ -128,7 +138,9 @@ import Testing
         #expect(plan.error == nil)
         #expect(plan.requests.count == 8 && plan.requests.allSatisfy { $0.cells == 54 })
         #expect(plan.totalCells == 432)
-        #expect(plan.requests[0].url.hasSuffix("valueCodes[Avstand1]=*&valueCodes[Kulturtilbud]=01&valueCodes[ContentsCode]=*&valueCodes[Tid]=*"))
+        #expect(
+            plan.requests[0].url.hasSuffix(
+                "valueCodes[Avstand1]=*&valueCodes[Kulturtilbud]=01&valueCodes[ContentsCode]=*&valueCodes[Tid]=*"))
         #expect(plan.lookups == ["\(h.server.base)/api/v2/tables/05300/metadata?lang=no&outputFormat=json-stat2"])
         #expect(h.seen("/data").isEmpty)
     }
@@ -158,7 +170,9 @@ import Testing
         let path = h.path("05300.json")
         let old = Data(#"{"yesterday": true}"#.utf8)
         try old.write(to: URL(fileURLWithPath: path))
-        let sidecar = Data(#"{"kind":"pxweb","url":"x","urls":[],"query":"q","format":"json-stat2","fetched_at":"2024-01-01T00:00:00Z","updated":"2020-01-01T00:00:00Z","requests":2,"bytes":19}"#.utf8)
+        let sidecar = Data(
+            #"{"kind":"pxweb","url":"x","urls":[],"query":"q","format":"json-stat2","fetched_at":"2024-01-01T00:00:00Z","updated":"2020-01-01T00:00:00Z","requests":2,"bytes":19}"#
+                .utf8)
         try sidecar.write(to: URL(fileURLWithPath: path + ".origin.json"))
         let full = Fixture.json(Fixture.slice(h.ssb.dataset, [:])!)
         h.ssb.always = ScriptedResponse(status: 200, headers: ["Content-Type": "application/json"], body: full, truncateTo: full.count / 2)
@@ -169,7 +183,9 @@ import Testing
         #expect(h.seen("/data").count == 1 + h.settings.failureRetries)
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == old)
         #expect(try Data(contentsOf: URL(fileURLWithPath: path + ".origin.json")) == sidecar)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: h.dir).sorted() == ["05300.json", "05300.json.origin.json"], "no temporary file left behind")
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: h.dir).sorted() == ["05300.json", "05300.json.origin.json"],
+            "no temporary file left behind")
         #expect(h.everythingStayedLocal)
     }
 

@@ -9,7 +9,8 @@ import Testing
 /// previous file, flagged stale in the run record.
 @Suite(.serialized) struct PipelineFetchTests {
     func pipeline(_ h: Harness) throws -> String {
-        let catalog = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../pipelines/kommuneendringer.csv")
+        let catalog = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "../../pipelines/kommuneendringer.csv")
         try FileManager.default.copyItem(atPath: catalog.path, toPath: h.path("kommuneendringer.csv"))
         try """
         name: fetched
@@ -86,7 +87,8 @@ import Testing
         #expect(run2.staged == 432)
         #expect(run2.fetch.first?.status == .stale)
         #expect(run2.warnings.contains { $0.contains("source kultur") && $0.contains("stale") })
-        let record = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: h.path("runs/last-run.json")))) as? [String: Any]
+        let record =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: h.path("runs/last-run.json")))) as? [String: Any]
         #expect(((record?["fetch"] as? [[String: Any]])?.first?["status"] as? String) == "stale")
     }
 }

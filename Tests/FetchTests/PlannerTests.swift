@@ -18,14 +18,19 @@ import Testing
     }
 
     @Test func cellCountIsTheProductOfSelectedValuesWithStarResolvedFromMetadata() throws {
-        let r = try RequestPlanner.resolve(spec(["Avstand1": .all, "Kulturtilbud": .all, "ContentsCode": .all, "Tid": .codes(["2016", "2021"])]), metadata: meta)
+        let r = try RequestPlanner.resolve(
+            spec(["Avstand1": .all, "Kulturtilbud": .all, "ContentsCode": .all, "Tid": .codes(["2016", "2021"])]), metadata: meta)
         #expect(r.cells == 6 * 8 * 1 * 2)
-        #expect(r.readableQuery == "lang=no&outputFormat=json-stat2&valueCodes[Avstand1]=*&valueCodes[Kulturtilbud]=*&valueCodes[ContentsCode]=*&valueCodes[Tid]=2016,2021")
+        #expect(
+            r.readableQuery
+                == "lang=no&outputFormat=json-stat2&valueCodes[Avstand1]=*&valueCodes[Kulturtilbud]=*&valueCodes[ContentsCode]=*&valueCodes[Tid]=2016,2021"
+        )
         #expect(r.query.contains("valueCodes%5BTid%5D=2016,2021"))
     }
 
     @Test func oversizedRequestIsSplitAlongTheLargestDimensionThatIsNotTimeOrContents() throws {
-        let r = try RequestPlanner.resolve(spec(["Avstand1": .all, "Kulturtilbud": .all, "ContentsCode": .all, "Tid": .all]), metadata: meta)
+        let r = try RequestPlanner.resolve(
+            spec(["Avstand1": .all, "Kulturtilbud": .all, "ContentsCode": .all, "Tid": .all]), metadata: meta)
         let parts = try RequestPlanner.split(r, metadata: meta, maxCells: 100)
         // Kulturtilbud (8) is the largest splittable; 54 cells per code, so one code a request.
         #expect(parts.count == 8)
@@ -36,7 +41,8 @@ import Testing
     }
 
     @Test func splitMovesToTheNextDimensionWhenOneCodeIsStillTooBig() throws {
-        let r = try RequestPlanner.resolve(spec(["Avstand1": .all, "Kulturtilbud": .all, "ContentsCode": .all, "Tid": .all]), metadata: meta)
+        let r = try RequestPlanner.resolve(
+            spec(["Avstand1": .all, "Kulturtilbud": .all, "ContentsCode": .all, "Tid": .all]), metadata: meta)
         let parts = try RequestPlanner.split(r, metadata: meta, maxCells: 20)
         // One Kulturtilbud code is 54 cells; then Avstand1 in twos (18 cells).
         #expect(parts.count == 8 * 3)
@@ -45,14 +51,20 @@ import Testing
     }
 
     @Test func requestOfOnlyTimeAndContentsCannotBeSplit() throws {
-        let r = try RequestPlanner.resolve(spec(["Avstand1": .codes(["01"]), "Kulturtilbud": .codes(["01"]), "ContentsCode": .all, "Tid": .all]), metadata: meta)
-        #expect(throws: FetchFailure.tooBig("request of 9 cells exceeds the limit of 5 and cannot be split (only time and contents dimensions are left); select fewer years or contents codes")) {
+        let r = try RequestPlanner.resolve(
+            spec(["Avstand1": .codes(["01"]), "Kulturtilbud": .codes(["01"]), "ContentsCode": .all, "Tid": .all]), metadata: meta)
+        #expect(
+            throws: FetchFailure.tooBig(
+                "request of 9 cells exceeds the limit of 5 and cannot be split (only time and contents dimensions are left); select fewer years or contents codes"
+            )
+        ) {
             try RequestPlanner.split(r, metadata: meta, maxCells: 5)
         }
     }
 
     @Test func forbiddenRequestIsHalvedAlongTheLargestSplittableDimension() throws {
-        let r = try RequestPlanner.resolve(spec(["Avstand1": .all, "Kulturtilbud": .all, "ContentsCode": .all, "Tid": .all]), metadata: meta)
+        let r = try RequestPlanner.resolve(
+            spec(["Avstand1": .all, "Kulturtilbud": .all, "ContentsCode": .all, "Tid": .all]), metadata: meta)
         let halves = try #require(RequestPlanner.halve(r, metadata: meta))
         #expect(halves.0.parts[1].codes == ["01", "02", "03", "04"])
         #expect(halves.1.parts[1].codes == ["05", "06", "07", "08"])
@@ -66,11 +78,12 @@ import Testing
             _ = try RequestPlanner.resolve(s, metadata: meta)
             Issue.record("expected an error")
         } catch let e as FetchSpecError {
-            #expect(e.problems == [
-                "select.Region: table 05300 has no dimension Region; it has Avstand1, Kulturtilbud, ContentsCode, Tid",
-                "select.Avstand1: code 99 not in table 05300 (it has 01, 02, 03, 04, 05 … 6 codes)",
-                "table 05300: dimension Kulturtilbud (kulturtilbud) cannot be left out; select codes or \"*\"",
-            ])
+            #expect(
+                e.problems == [
+                    "select.Region: table 05300 has no dimension Region; it has Avstand1, Kulturtilbud, ContentsCode, Tid",
+                    "select.Avstand1: code 99 not in table 05300 (it has 01, 02, 03, 04, 05 … 6 codes)",
+                    "table 05300: dimension Kulturtilbud (kulturtilbud) cannot be left out; select codes or \"*\""
+                ])
         } catch { Issue.record("unexpected \(error)") }
     }
 
@@ -88,7 +101,8 @@ extension FetchSpecError: Equatable {
 
 @Suite struct SpecTests {
     @Test func selectionsDecodeFromStarCodesAndLists() throws {
-        let json = #"{"kind":"pxweb","table":"12209","select":{"A":"*","B":"0301","C":2023,"D":["1","2"],"E":[2019,2020]},"codelist":{"A":"agg_KommSummer"}}"#
+        let json =
+            #"{"kind":"pxweb","table":"12209","select":{"A":"*","B":"0301","C":2023,"D":["1","2"],"E":[2019,2020]},"codelist":{"A":"agg_KommSummer"}}"#
         let s = try JSONDecoder().decode(FetchSpec.self, from: Data(json.utf8))
         #expect(s.select?["A"] == .all)
         #expect(s.select?["B"] == .codes(["0301"]))
@@ -113,29 +127,32 @@ extension FetchSpecError: Equatable {
     @Test func fetchFileReportsEveryProblemAtOnce() throws {
         let path = NSTemporaryDirectory() + "fetch-spec-\(UUID().uuidString).json"
         defer { try? FileManager.default.removeItem(atPath: path) }
-        try Data(#"""
-        {"sources": [
-          {"id": "a", "kind": "pxweb", "path": "a.json"},
-          {"id": "b", "kind": "klass", "from": "2020-13-01", "format": "json-stat2", "path": "b.json"},
-          {"id": "a", "kind": "pxweb", "table": "1", "select": {"Tid": []}}
-        ]}
-        """#.utf8).write(to: URL(fileURLWithPath: path))
-        #expect(throws: FetchSpecError([
-            "\(path): error: sources[0] (a): a pxweb source needs `table` (the table id, e.g. \"12209\")",
-            "\(path): error: sources[1] (b): format \"json-stat2\" is for pxweb; a klass source takes json or csv",
-            "\(path): error: sources[1] (b): from \"2020-13-01\" is not a date YYYY-MM-DD",
-            "\(path): error: sources[2] (a): select.Tid: empty list; give codes or \"*\"",
-            "\(path): error: sources[2] (a): needs `path` (where to land the file)",
-            "\(path): error: sources[2] (a): duplicate id \"a\"",
-        ])) { try FetchFile.load(path: path) }
+        try Data(
+            #"""
+            {"sources": [
+              {"id": "a", "kind": "pxweb", "path": "a.json"},
+              {"id": "b", "kind": "klass", "from": "2020-13-01", "format": "json-stat2", "path": "b.json"},
+              {"id": "a", "kind": "pxweb", "table": "1", "select": {"Tid": []}}
+            ]}
+            """#.utf8
+        ).write(to: URL(fileURLWithPath: path))
+        #expect(
+            throws: FetchSpecError([
+                "\(path): error: sources[0] (a): a pxweb source needs `table` (the table id, e.g. \"12209\")",
+                "\(path): error: sources[1] (b): format \"json-stat2\" is for pxweb; a klass source takes json or csv",
+                "\(path): error: sources[1] (b): from \"2020-13-01\" is not a date YYYY-MM-DD",
+                "\(path): error: sources[2] (a): select.Tid: empty list; give codes or \"*\"",
+                "\(path): error: sources[2] (a): needs `path` (where to land the file)",
+                "\(path): error: sources[2] (a): duplicate id \"a\""
+            ])
+        ) { try FetchFile.load(path: path) }
     }
 
     @Test func unknownKindIsReportedWithItsPlace() throws {
         let path = NSTemporaryDirectory() + "fetch-spec-\(UUID().uuidString).json"
         defer { try? FileManager.default.removeItem(atPath: path) }
         try Data(#"[{"kind": "ftp", "path": "x"}]"#.utf8).write(to: URL(fileURLWithPath: path))
-        do { _ = try FetchFile.load(path: path); Issue.record("expected an error") }
-        catch let e as FetchSpecError {
+        do { _ = try FetchFile.load(path: path); Issue.record("expected an error") } catch let e as FetchSpecError {
             #expect(e.problems.count == 1)
             #expect(e.problems[0].hasPrefix("\(path): error: [0].kind: "))
         }

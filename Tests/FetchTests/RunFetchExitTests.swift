@@ -27,13 +27,16 @@ import TestSupport
         #expect(stale.status == 4, "\(stale.stderr)")
         let errors = stale.stderr.split(separator: "\n").filter { $0.contains("error:") }
         #expect(errors.count == 1, "\(stale.stderr)")
-        #expect(errors.first?.hasPrefix("error: published with a stale source, the previous file used: kultur (") == true, "\(stale.stderr)")
+        #expect(
+            errors.first?.hasPrefix("error: published with a stale source, the previous file used: kultur (") == true, "\(stale.stderr)")
         #expect(errors.first?.hasSuffix("; pass --allow-stale to accept (exit status 4)") == true, "\(stale.stderr)")
 
         let quiet = try etl(["run", path, "--fetch", "--full-refresh", "--quiet"], in: h.dir)
         #expect(quiet.status == 4)
         #expect(quiet.stdout.isEmpty)
-        #expect(quiet.stderr.split(separator: "\n").count == 1 && quiet.stderr.hasPrefix("error: published with a stale source"), "\(quiet.stderr)")
+        #expect(
+            quiet.stderr.split(separator: "\n").count == 1 && quiet.stderr.hasPrefix("error: published with a stale source"),
+            "\(quiet.stderr)")
 
         let allowed = try etl(["run", path, "--fetch", "--full-refresh", "--allow-stale"], in: h.dir)
         #expect(allowed.status == 0, "\(allowed.stderr)")

@@ -1,8 +1,8 @@
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A request as the test server saw it.
@@ -26,7 +26,8 @@ struct ScriptedResponse: Sendable {
     var truncateTo: Int?
 
     static func json(_ data: Data, status: Int = 200, headers: [String: String] = [:]) -> ScriptedResponse {
-        ScriptedResponse(status: status, headers: headers.merging(["Content-Type": "application/json; charset=utf-8"]) { a, _ in a }, body: data)
+        ScriptedResponse(
+            status: status, headers: headers.merging(["Content-Type": "application/json; charset=utf-8"]) { a, _ in a }, body: data)
     }
     static func text(_ s: String, status: Int, headers: [String: String] = [:]) -> ScriptedResponse {
         ScriptedResponse(status: status, headers: headers.merging(["Content-Type": "text/plain"]) { a, _ in a }, body: Data(s.utf8))

@@ -38,7 +38,7 @@ let expectedDialectCells: [String] = [
     "geo=3014,metric=Andel (prosent),time=2019|nil|..",
     "geo=3014,metric=Andel (prosent),time=2020|28.25|*",
     "geo=3014,metric=Plasser (antall),time=2019|nil|:",
-    "geo=3014,metric=Plasser (antall),time=2020|0.0|-",
+    "geo=3014,metric=Plasser (antall),time=2020|0.0|-"
 ]
 
 struct Dialect: Sendable, CustomStringConvertible {
@@ -60,7 +60,7 @@ func longText(sep: String, dec: String, askim: String, indre: String, title: Str
         (askim, "2019", "Andel (prosent)", n("31.5")), (askim, "2019", "Plasser (antall)", "\"1 234\""),
         (askim, "2020", "Andel (prosent)", "."), (askim, "2020", "Plasser (antall)", "."),
         (indre, "2019", "Andel (prosent)", ".."), (indre, "2019", "Plasser (antall)", ":"),
-        (indre, "2020", "Andel (prosent)", n("28.25") + " *"), (indre, "2020", "Plasser (antall)", "-"),
+        (indre, "2020", "Andel (prosent)", n("28.25") + " *"), (indre, "2020", "Plasser (antall)", "-")
     ]
     for r in rows { lines.append(["\"\(r.0)\"", "\"\(r.1)\"", "\"\(r.2)\"", r.3].joined(separator: sep)) }
     return lines.joined(separator: "\r\n") + "\r\n"
@@ -70,28 +70,49 @@ let dialects: [Dialect] = {
     let askim = "0124 Askim (-2019)", indre = "3014 Indre Østfold (2020-2023)"
     var out: [Dialect] = []
     // v0 dataset: ; decimal comma, ISO-8859-1.
-    out.append(Dialect(name: "v0 dataset ; , ISO-8859-1", bytes: TextEncoding.iso88591.encode(longText(sep: ";", dec: ",", askim: askim, indre: indre)),
-                       delimiter: 0x3B, decimalComma: true, encoding: .windows1252, layout: .long))
+    out.append(
+        Dialect(
+            name: "v0 dataset ; , ISO-8859-1",
+            bytes: TextEncoding.iso88591.encode(longText(sep: ";", dec: ",", askim: askim, indre: indre)),
+            delimiter: 0x3B, decimalComma: true, encoding: .windows1252, layout: .long))
     // statbank download with a quoted title line, Windows-1252.
-    out.append(Dialect(name: "statbank ; with title, Windows-1252", bytes: TextEncoding.windows1252.encode(longText(sep: ";", dec: ",", askim: askim, indre: indre, title: "12209: Utvalgte nøkkeltall for helse og omsorg, etter region")),
-                       delimiter: 0x3B, decimalComma: true, encoding: .windows1252, layout: .long))
+    out.append(
+        Dialect(
+            name: "statbank ; with title, Windows-1252",
+            bytes: TextEncoding.windows1252.encode(
+                longText(
+                    sep: ";", dec: ",", askim: askim, indre: indre, title: "12209: Utvalgte nøkkeltall for helse og omsorg, etter region")),
+            delimiter: 0x3B, decimalComma: true, encoding: .windows1252, layout: .long))
     // UTF-8 with BOM, decimal point, semicolon.
-    out.append(Dialect(name: "statbank ; UTF-8 BOM decimal point", bytes: [0xEF, 0xBB, 0xBF] + Array(longText(sep: ";", dec: ".", askim: askim, indre: indre).utf8),
-                       delimiter: 0x3B, decimalComma: false, encoding: .utf8, layout: .long))
+    out.append(
+        Dialect(
+            name: "statbank ; UTF-8 BOM decimal point",
+            bytes: [0xEF, 0xBB, 0xBF] + Array(longText(sep: ";", dec: ".", askim: askim, indre: indre).utf8),
+            delimiter: 0x3B, decimalComma: false, encoding: .utf8, layout: .long))
     // PxWebApi v2 csv: comma, decimal point, UTF-8, codes-and-texts region form.
-    out.append(Dialect(name: "PxWebApi v2 , UTF-8 with 'code - name'", bytes: Array(longText(sep: ",", dec: ".", askim: "0124 - Askim (-2019)", indre: "3014 - Indre Østfold (2020-2023)", quoteNumbers: true).utf8),
-                       delimiter: 0x2C, decimalComma: false, encoding: .utf8, layout: .long))
+    out.append(
+        Dialect(
+            name: "PxWebApi v2 , UTF-8 with 'code - name'",
+            bytes: Array(
+                longText(sep: ",", dec: ".", askim: "0124 - Askim (-2019)", indre: "3014 - Indre Østfold (2020-2023)", quoteNumbers: true)
+                    .utf8),
+            delimiter: 0x2C, decimalComma: false, encoding: .utf8, layout: .long))
     // Tab-separated.
-    out.append(Dialect(name: "tab, decimal comma, UTF-8", bytes: Array(longText(sep: "\t", dec: ",", askim: askim, indre: indre).utf8),
-                       delimiter: 0x09, decimalComma: true, encoding: .utf8, layout: .long))
+    out.append(
+        Dialect(
+            name: "tab, decimal comma, UTF-8", bytes: Array(longText(sep: "\t", dec: ",", askim: askim, indre: indre).utf8),
+            delimiter: 0x09, decimalComma: true, encoding: .utf8, layout: .long))
     // Wide: a column per measure and year ("variable year").
     let wide = """
-    "region";"Andel (prosent) 2019";"Andel (prosent) 2020";"Plasser (antall) 2019";"Plasser (antall) 2020"\r
-    "\(askim)";31,5;.;1 234;.\r
-    "\(indre)";..;28,25*;:;-\r
+        "region";"Andel (prosent) 2019";"Andel (prosent) 2020";"Plasser (antall) 2019";"Plasser (antall) 2020"\r
+        "\(askim)";31,5;.;1 234;.\r
+        "\(indre)";..;28,25*;:;-\r
 
-    """
-    out.append(Dialect(name: "wide ; , Windows-1252", bytes: TextEncoding.windows1252.encode(wide), delimiter: 0x3B, decimalComma: true, encoding: .windows1252, layout: .wide))
+        """
+    out.append(
+        Dialect(
+            name: "wide ; , Windows-1252", bytes: TextEncoding.windows1252.encode(wide), delimiter: 0x3B, decimalComma: true,
+            encoding: .windows1252, layout: .wide))
     return out
 }()
 
@@ -117,7 +138,8 @@ let dialects: [Dialect] = {
     }
 
     @Test func windows1252LetterOIsReadAsØ() throws {
-        let bytes = TextEncoding.windows1252.encode("\"region\";\"år\";\"statistikkvariabel\";\"v\"\r\n\"3014 Indre Østfold\";\"2021\";\"Plasser\";5\r\n")
+        let bytes = TextEncoding.windows1252.encode(
+            "\"region\";\"år\";\"statistikkvariabel\";\"v\"\r\n\"3014 Indre Østfold\";\"2021\";\"Plasser\";5\r\n")
         #expect(bytes.contains(0xD8) && bytes.contains(0xE5))
         let (dialect, sink) = try readCSV(try scratch.write(bytes, to: "w.csv"))
         #expect(dialect.encoding == .windows1252)
@@ -131,14 +153,16 @@ let dialects: [Dialect] = {
         #expect(RegionLabel.parse("K-3118 Indre Østfold") == .init(code: "K-3118", label: CategoryLabel(name: "Indre Østfold")))
         #expect(RegionLabel.parse("EAK Landet") == .init(code: "EAK", label: CategoryLabel(name: "Landet")))
         #expect(RegionLabel.parse("EKG13 Kostragruppe 13") == .init(code: "EKG13", label: CategoryLabel(name: "Kostragruppe 13")))
-        #expect(RegionLabel.parse("EKA30 Viken (2020-2023)") == .init(code: "EKA30", label: CategoryLabel(name: "Viken", validFrom: 2020, validTo: 2023)))
+        #expect(
+            RegionLabel.parse("EKA30 Viken (2020-2023)")
+                == .init(code: "EKA30", label: CategoryLabel(name: "Viken", validFrom: 2020, validTo: 2023)))
         #expect(RegionLabel.parse("3114 Våler (Østfold)") == .init(code: "3114", label: CategoryLabel(name: "Våler (Østfold)")))
         #expect(RegionLabel.parse("5436 Porsanger - Porsáŋgu - Porsanki  (2020-2023)").label?.validTo == 2023)
     }
 
     @Test(arguments: [
         ("12 345", false, 12345.0), ("12\u{00A0}345", false, 12345.0), ("1 234 567,5", true, 1234567.5), ("-3,25", true, -3.25),
-        ("0.1", false, 0.1), ("1e3", false, 1000.0), ("15.360664244940322", false, 15.360664244940322),
+        ("0.1", false, 0.1), ("1e3", false, 1000.0), ("15.360664244940322", false, 15.360664244940322)
     ])
     func numbers(_ text: String, _ comma: Bool, _ want: Double) {
         #expect(NumberParser.parse(text, decimalComma: comma) == .number(want, status: nil))
@@ -175,7 +199,7 @@ let dialects: [Dialect] = {
         ("empty", "", "the file is empty"),
         ("header only", "\"region\";\"år\";\"v\"\r\n", "has a header but no data rows"),
         ("truncated quote", "\"region\";\"år\";\"v\"\r\n\"0301 Oslo\";\"20", "ends inside a quoted field"),
-        ("binary", "\u{0}\u{1}PNG\u{0}", "binary data"),
+        ("binary", "\u{0}\u{1}PNG\u{0}", "binary data")
     ])
     func badFilesAreRefusedWithALocation(_ name: String, _ text: String, _ message: String) throws {
         let path = try scratch.write(Array(text.utf8), to: "bad.csv")

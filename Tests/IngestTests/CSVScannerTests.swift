@@ -8,15 +8,16 @@ import Testing
 @Suite struct CSVScannerTests {
     // Joined from an array: a chain of `+` on literals can exceed the type checker's time limit
     // on a loaded machine.
-    static let text = Array([
-        "\"region\";\"år\";\"statistikkvariabel\";\"06913: Befolkning\"\r\n",
-        "\"0301 Oslo\";\"2020\";\"Befolkning per 1.1. (personer)\";693494\r\n",
-        "\"1103 Stavanger\";2021;\"med \"\"sitat\"\" og ; inni\";144147\n",
-        "\"5001 Trondheim\";\"2022\";\"linje\r\nskift, CR\rog tekst\netter\";212660\r",
-        "uten;anførsel;i feltene;1\n",
-        "\"\";;\"tomt\";\n",
-        "siste;linje;uten;linjeskift",
-    ].joined().utf8)
+    static let text = Array(
+        [
+            "\"region\";\"år\";\"statistikkvariabel\";\"06913: Befolkning\"\r\n",
+            "\"0301 Oslo\";\"2020\";\"Befolkning per 1.1. (personer)\";693494\r\n",
+            "\"1103 Stavanger\";2021;\"med \"\"sitat\"\" og ; inni\";144147\n",
+            "\"5001 Trondheim\";\"2022\";\"linje\r\nskift, CR\rog tekst\netter\";212660\r",
+            "uten;anførsel;i feltene;1\n",
+            "\"\";;\"tomt\";\n",
+            "siste;linje;uten;linjeskift"
+        ].joined().utf8)
 
     static func records(chunk: Int) throws -> [String] {
         var scanner = CSVScanner(delimiter: 0x3B, file: "t.csv")
@@ -42,15 +43,16 @@ import Testing
 
     @Test func recordsAreTheSameWhateverTheChunkSize() throws {
         let whole = try CSVScannerTests.records(chunk: CSVScannerTests.text.count)
-        #expect(whole == [
-            "1|q:region|q:år|q:statistikkvariabel|q:06913: Befolkning",
-            "2|q:0301 Oslo|q:2020|q:Befolkning per 1.1. (personer)|693494",
-            "3|q:1103 Stavanger|2021|q:med \"sitat\" og ; inni|144147",
-            "4|q:5001 Trondheim|q:2022|q:linje\r\nskift, CR\rog tekst\netter|212660",
-            "8|uten|anførsel|i feltene|1",
-            "9|q:||q:tomt|",
-            "10|siste|linje|uten|linjeskift",
-        ])
+        #expect(
+            whole == [
+                "1|q:region|q:år|q:statistikkvariabel|q:06913: Befolkning",
+                "2|q:0301 Oslo|q:2020|q:Befolkning per 1.1. (personer)|693494",
+                "3|q:1103 Stavanger|2021|q:med \"sitat\" og ; inni|144147",
+                "4|q:5001 Trondheim|q:2022|q:linje\r\nskift, CR\rog tekst\netter|212660",
+                "8|uten|anførsel|i feltene|1",
+                "9|q:||q:tomt|",
+                "10|siste|linje|uten|linjeskift"
+            ])
         for chunk in [1, 2, 3, 5, 7, 16, 64] {
             #expect(try CSVScannerTests.records(chunk: chunk) == whole, "chunk size \(chunk)")
         }

@@ -3,32 +3,42 @@ import Testing
 import TestSupport
 @testable import Ingest
 
-let fullMapping = HusbankenMapping(municipality: "Kommune", year: "År", kind: "Type", stage: "Status",
-                                           purpose: "Formål", places: "Antall plasser", amount: "Tilskudd (kr)")
+let fullMapping = HusbankenMapping(
+    municipality: "Kommune", year: "År", kind: "Type", stage: "Status",
+    purpose: "Formål", places: "Antall plasser", amount: "Tilskudd (kr)")
 
 private let header = ["Kommune", "År", "Type", "Status", "Formål", "Antall plasser", "Tilskudd (kr)"]
 
 /// The sample export as CSV text: a title line, the header, and five rows.
 private let sampleCSV = """
-Investeringstilskudd fra Husbanken 2021–2024
-Kommune;År;Type;Status;Formål;Antall plasser;Tilskudd (kr)
-3118 Indre Østfold;2021;Sykehjemsplass;Tilsagn;Netto tilvekst;12;22 440 000
-3118 Indre Østfold;2021;Omsorgsbolig;Utbetalt;Fornyelse;8;"1\u{A0}870\u{A0}000"
-0301;2022;sykehjem;utbetaling;Netto tilvekst;40;74 800 000
-1508 Ålesund;2024;Omsorgsboliger;tilsagn;;5;1 634 600,50
-1508 Ålesund;2024;OMSORGSBOLIG;Utbetalt;post 63;3;:
+    Investeringstilskudd fra Husbanken 2021–2024
+    Kommune;År;Type;Status;Formål;Antall plasser;Tilskudd (kr)
+    3118 Indre Østfold;2021;Sykehjemsplass;Tilsagn;Netto tilvekst;12;22 440 000
+    3118 Indre Østfold;2021;Omsorgsbolig;Utbetalt;Fornyelse;8;"1\u{A0}870\u{A0}000"
+    0301;2022;sykehjem;utbetaling;Netto tilvekst;40;74 800 000
+    1508 Ålesund;2024;Omsorgsboliger;tilsagn;;5;1 634 600,50
+    1508 Ålesund;2024;OMSORGSBOLIG;Utbetalt;post 63;3;:
 
-"""
+    """
 
 /// The same export as spreadsheet rows: numbers as numbers, 0301 as Excel keeps it (301).
 let sampleRows: [[XCell]] = [
     [.shared("Investeringstilskudd fra Husbanken 2021–2024")],
     header.map { .shared($0) },
-    [.shared("3118 Indre Østfold"), .number("2021"), .shared("Sykehjemsplass"), .shared("Tilsagn"), .shared("Netto tilvekst"), .number("12"), .number("22440000")],
-    [.shared("3118 Indre Østfold"), .number("2021"), .shared("Omsorgsbolig"), .shared("Utbetalt"), .shared("Fornyelse"), .number("8"), .inline("1 870 000")],
-    [.number("301"), .number("2022"), .shared("sykehjem"), .shared("utbetaling"), .shared("Netto tilvekst"), .number("40"), .number("74800000")],
+    [
+        .shared("3118 Indre Østfold"), .number("2021"), .shared("Sykehjemsplass"), .shared("Tilsagn"), .shared("Netto tilvekst"),
+        .number("12"), .number("22440000")
+    ],
+    [
+        .shared("3118 Indre Østfold"), .number("2021"), .shared("Omsorgsbolig"), .shared("Utbetalt"), .shared("Fornyelse"), .number("8"),
+        .inline("1 870 000")
+    ],
+    [
+        .number("301"), .number("2022"), .shared("sykehjem"), .shared("utbetaling"), .shared("Netto tilvekst"), .number("40"),
+        .number("74800000")
+    ],
     [.shared("1508 Ålesund"), .number("2024"), .shared("Omsorgsboliger"), .shared("tilsagn"), .none, .number("5"), .number("1634600.5")],
-    [.shared("1508 Ålesund"), .number("2024"), .shared("OMSORGSBOLIG"), .shared("Utbetalt"), .shared("post 63"), .number("3"), .inline(":")],
+    [.shared("1508 Ålesund"), .number("2024"), .shared("OMSORGSBOLIG"), .shared("Utbetalt"), .shared("post 63"), .number("3"), .inline(":")]
 ]
 
 private let expectedValues = [
@@ -41,7 +51,7 @@ private let expectedValues = [
     "1508|2024|omsorgsbolig|tilsagn|ukjent|plasser=5.0/",
     "1508|2024|omsorgsbolig|tilsagn|ukjent|tilskudd_kr=1634600.5/",
     "1508|2024|omsorgsbolig|utbetalt|fornyelse|plasser=3.0/",
-    "1508|2024|omsorgsbolig|utbetalt|fornyelse|tilskudd_kr=nil/:",
+    "1508|2024|omsorgsbolig|utbetalt|fornyelse|tilskudd_kr=nil/:"
 ]
 
 // MARK: - Husbanken
@@ -87,22 +97,25 @@ struct HusbankenTests {
         let scratch = try TemporaryDirectory("husbanken-tests")
         defer { scratch.remove() }
         let dir = scratch.url
-        let text = "Kommune;År;Type;Status;Antall plasser;Tilskudd (kr)\r\n3118 Indre Østfold;2021;Sykehjem;Tilsagn;1;1 870 000\r\n3014 Indre Østfold;2020;Omsorgsbolig;Utbetalt;1 002;1\u{A0}530\u{A0}000,5\r\n"
+        let text =
+            "Kommune;År;Type;Status;Antall plasser;Tilskudd (kr)\r\n3118 Indre Østfold;2021;Sykehjem;Tilsagn;1;1 870 000\r\n3014 Indre Østfold;2020;Omsorgsbolig;Utbetalt;1 002;1\u{A0}530\u{A0}000,5\r\n"
         let bytes = TextEncoding.windows1252.encode(text)
         #expect(bytes.contains(0xD8) && bytes.contains(0xA0))
         let path = try write(bytes, "eksport.csv", in: dir)
-        let mapping = HusbankenMapping(municipality: "Kommune", year: "År", kind: "Type", stage: "Status", places: "Antall plasser", amount: "Tilskudd (kr)")
+        let mapping = HusbankenMapping(
+            municipality: "Kommune", year: "År", kind: "Type", stage: "Status", places: "Antall plasser", amount: "Tilskudd (kr)")
         let reader = try HusbankenReader(path: path, mapping: mapping, displayName: "eksport.csv")
         #expect(reader.encoding == .windows1252)
         var sink = CollectingSink()
         try reader.read(into: &sink)
         #expect(sink.rejects.isEmpty)
-        #expect(sink.values == [
-            "3118|2021|sykehjem|tilsagn|plasser=1.0/",
-            "3118|2021|sykehjem|tilsagn|tilskudd_kr=1870000.0/",
-            "3014|2020|omsorgsbolig|utbetalt|plasser=1002.0/",
-            "3014|2020|omsorgsbolig|utbetalt|tilskudd_kr=1530000.5/",
-        ])
+        #expect(
+            sink.values == [
+                "3118|2021|sykehjem|tilsagn|plasser=1.0/",
+                "3118|2021|sykehjem|tilsagn|tilskudd_kr=1870000.0/",
+                "3014|2020|omsorgsbolig|utbetalt|plasser=1002.0/",
+                "3014|2020|omsorgsbolig|utbetalt|tilskudd_kr=1530000.5/"
+            ])
         let schema = try #require(sink.ended.first)
         #expect(schema.dimensions.map(\.id) == ["region", "år", "art", "fase", "ContentsCode"])
         #expect(schema.dimensions[0].categories["3118"]?.name == "Indre Østfold")
@@ -129,7 +142,10 @@ struct HusbankenTests {
             try HusbankenReader(path: path, mapping: mapping, displayName: "tilskudd.csv").read(into: &sink)
         }
         #expect(error?.location == SourceLocation(file: "tilskudd.csv", line: 2))
-        #expect(error?.message == #"mapped column "Antall enheter" (places) not in the header; the header (line 2) has columns "Kommune", "År", "Type", "Status", "Formål", "Antall plasser", "Tilskudd (kr)"; fix the column names in the pipeline's husbanken mapping"#)
+        #expect(
+            error?.message
+                == #"mapped column "Antall enheter" (places) not in the header; the header (line 2) has columns "Kommune", "År", "Type", "Status", "Formål", "Antall plasser", "Tilskudd (kr)"; fix the column names in the pipeline's husbanken mapping"#
+        )
 
         // The same in a workbook names the row.
         let xlsx = dir.appendingPathComponent("tilskudd.xlsx")
@@ -138,7 +154,10 @@ struct HusbankenTests {
             var sink = CollectingSink()
             try HusbankenReader(path: xlsx.path, mapping: mapping, displayName: "tilskudd.xlsx").read(into: &sink)
         }
-        #expect(e2?.description.hasPrefix(#"tilskudd.xlsx:Ark1 row 2: error: mapped column "Antall enheter" (places) not in the header; the header (row 2) has columns "Kommune""#) == true)
+        #expect(
+            e2?.description.hasPrefix(
+                #"tilskudd.xlsx:Ark1 row 2: error: mapped column "Antall enheter" (places) not in the header; the header (row 2) has columns "Kommune""#
+            ) == true)
     }
 
     @Test func unknownMunicipalityNameIsRejectedWithNearMatches() throws {
@@ -146,29 +165,33 @@ struct HusbankenTests {
         defer { scratch.remove() }
         let dir = scratch.url
         let text = """
-        Kommunenavn;År;Type;Fase;Plasser
-        Indre Østfold;2021;Sykehjem;Tilsagn;10
-        Indre Ostfold;2021;Sykehjem;Utbetalt;4
-        Indre Østfold;2024;Omsorgsbolig;Tilsagn;2
-        Atlantis;2021;Sykehjem;Tilsagn;1
+            Kommunenavn;År;Type;Fase;Plasser
+            Indre Østfold;2021;Sykehjem;Tilsagn;10
+            Indre Ostfold;2021;Sykehjem;Utbetalt;4
+            Indre Østfold;2024;Omsorgsbolig;Tilsagn;2
+            Atlantis;2021;Sykehjem;Tilsagn;1
 
-        """
+            """
         let path = try write(TextEncoding.windows1252.encode(text), "navn.csv", in: dir)
         let mapping = HusbankenMapping(municipalityName: "Kommunenavn", year: "År", kind: "Type", stage: "Fase", places: "Plasser")
         let lookup: @Sendable (String, Int) -> Result<String, NameLookupError> = { name, year in
             if name == "Indre Østfold" { return .success(year >= 2024 ? "3118" : "3014") }
-            if name.lowercased().hasPrefix("indre") { return .failure(NameLookupError(name: name, year: year, nearMatches: ["Indre Østfold (\(year >= 2024 ? "3118" : "3014"))"])) }
+            if name.lowercased().hasPrefix("indre") {
+                return .failure(NameLookupError(name: name, year: year, nearMatches: ["Indre Østfold (\(year >= 2024 ? "3118" : "3014"))"]))
+            }
             return .failure(NameLookupError(name: name, year: year))
         }
         let reader = try HusbankenReader(path: path, mapping: mapping, displayName: "navn.csv", resolveName: lookup)
         var sink = CollectingSink()
         try reader.read(into: &sink)
-        #expect(sink.values == [
-            "3014|2021|sykehjem|tilsagn|plasser=10.0/",
-            "3118|2024|omsorgsbolig|tilsagn|plasser=2.0/",
-        ])
+        #expect(
+            sink.values == [
+                "3014|2021|sykehjem|tilsagn|plasser=10.0/",
+                "3118|2024|omsorgsbolig|tilsagn|plasser=2.0/"
+            ])
         #expect(sink.rejects.count == 2)
-        #expect(sink.rejects.first?.error.message == #"unknown municipality name "Indre Ostfold" in 2021; did you mean: Indre Østfold (3014)?"#)
+        #expect(
+            sink.rejects.first?.error.message == #"unknown municipality name "Indre Ostfold" in 2021; did you mean: Indre Østfold (3014)?"#)
         #expect(sink.rejects.first?.error.location == SourceLocation(file: "navn.csv", line: 3, column: 1))
         #expect(sink.rejects.first?.raw == "Indre Ostfold;2021;Sykehjem;Utbetalt;4")
         #expect(sink.rejects.last?.error.message == #"unknown municipality name "Atlantis" in 2021; no similar name is known"#)
@@ -183,28 +206,29 @@ struct HusbankenTests {
         defer { scratch.remove() }
         let dir = scratch.url
         let text = """
-        Kommune;År;Type;Status;Antall plasser
-        3118;2024;Sykehjem;Tilsagn;10
-        3118;2024;Barnehage;Tilsagn;3
-        3118;2024;Omsorgsbolig;Annullert tilsagn;2
-        3118;2024;Omsorgsbolig;Utbetalt;mange
-        3118;24;Omsorgsbolig;Utbetalt;1
-        Sum;2024;Omsorgsbolig;Utbetalt;16
+            Kommune;År;Type;Status;Antall plasser
+            3118;2024;Sykehjem;Tilsagn;10
+            3118;2024;Barnehage;Tilsagn;3
+            3118;2024;Omsorgsbolig;Annullert tilsagn;2
+            3118;2024;Omsorgsbolig;Utbetalt;mange
+            3118;24;Omsorgsbolig;Utbetalt;1
+            Sum;2024;Omsorgsbolig;Utbetalt;16
 
-        """
+            """
         let path = try write(Array(text.utf8), "art.csv", in: dir)
         let mapping = HusbankenMapping(municipality: "Kommune", year: "År", kind: "Type", stage: "Status", places: "Antall plasser")
         var sink = CollectingSink()
         try HusbankenReader(path: path, mapping: mapping, displayName: "art.csv").read(into: &sink)
         #expect(sink.values == ["3118|2024|sykehjem|tilsagn|plasser=10.0/"])
         let messages = sink.rejects.map(\.error.description)
-        #expect(messages == [
-            #"art.csv:3:3: error: column "Type" (kind): "Barnehage" is not a kind of place; expected sykehjem ("Sykehjem", "Sykehjemsplass", …) or omsorgsbolig ("Omsorgsbolig", "Omsorgsboliger", …)"#,
-            #"art.csv:4:4: error: column "Status" (stage): "Annullert tilsagn" is not a stage; expected tilsagn ("Tilsagn", "Tilsagt") or utbetalt ("Utbetalt", "Utbetaling")"#,
-            #"art.csv:5:5: error: column "Antall plasser" (places): expected a number (decimal comma, thousands separated by spaces, e.g. "1 870 000") or one of the symbols . .. ... : -, found "mange""#,
-            #"art.csv:6:2: error: column "År" (year): expected a year (YYYY), found "24""#,
-            #"art.csv:7:1: error: column "Kommune" (municipality): "Sum" is a total row, not a municipality; totals are not read"#,
-        ])
+        #expect(
+            messages == [
+                #"art.csv:3:3: error: column "Type" (kind): "Barnehage" is not a kind of place; expected sykehjem ("Sykehjem", "Sykehjemsplass", …) or omsorgsbolig ("Omsorgsbolig", "Omsorgsboliger", …)"#,
+                #"art.csv:4:4: error: column "Status" (stage): "Annullert tilsagn" is not a stage; expected tilsagn ("Tilsagn", "Tilsagt") or utbetalt ("Utbetalt", "Utbetaling")"#,
+                #"art.csv:5:5: error: column "Antall plasser" (places): expected a number (decimal comma, thousands separated by spaces, e.g. "1 870 000") or one of the symbols . .. ... : -, found "mange""#,
+                #"art.csv:6:2: error: column "År" (year): expected a year (YYYY), found "24""#,
+                #"art.csv:7:1: error: column "Kommune" (municipality): "Sum" is a total row, not a municipality; totals are not read"#
+            ])
 
         // Without a reject handler the first bad row stops the read.
         let error = readError {
@@ -216,24 +240,26 @@ struct HusbankenTests {
 
     @Test(arguments: [
         ("Sykehjem", "sykehjem"), ("sykehjemsplass", "sykehjem"), ("Sykehjemsplasser", "sykehjem"),
-        ("Omsorgsbolig", "omsorgsbolig"), ("omsorgsboliger", "omsorgsbolig"), ("OMSORGSBOLIG ", "omsorgsbolig"),
+        ("Omsorgsbolig", "omsorgsbolig"), ("omsorgsboliger", "omsorgsbolig"), ("OMSORGSBOLIG ", "omsorgsbolig")
     ])
     func kindSpellingsNormalise(_ text: String, _ expected: String) {
         #expect(HusbankenRowBuilder.normaliseKind(text) == expected)
     }
 
-    @Test(arguments: [
-        ("Tilsagn", "tilsagn"), ("tilsagt", "tilsagn"), ("Utbetalt", "utbetalt"), ("Utbetaling", "utbetalt"),
-        ("utbetalinger", "utbetalt"), ("Annullert tilsagn", nil), ("", nil), ("Søknad", nil),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            ("Tilsagn", "tilsagn"), ("tilsagt", "tilsagn"), ("Utbetalt", "utbetalt"), ("Utbetaling", "utbetalt"),
+            ("utbetalinger", "utbetalt"), ("Annullert tilsagn", nil), ("", nil), ("Søknad", nil)
+        ] as [(String, String?)])
     func stageSpellingsNormalise(_ text: String, _ expected: String?) {
         #expect(HusbankenRowBuilder.normaliseStage(text) == expected)
     }
 
-    @Test(arguments: [
-        ("Netto tilvekst", "netto_tilvekst"), ("post 69", "netto_tilvekst"), ("Fornyelse", "fornyelse"),
-        ("Fornyelse/renovering", "fornyelse"), ("Renovering", "fornyelse"), ("", "ukjent"), ("Ukjent", "ukjent"), ("Annet", nil),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            ("Netto tilvekst", "netto_tilvekst"), ("post 69", "netto_tilvekst"), ("Fornyelse", "fornyelse"),
+            ("Fornyelse/renovering", "fornyelse"), ("Renovering", "fornyelse"), ("", "ukjent"), ("Ukjent", "ukjent"), ("Annet", nil)
+        ] as [(String, String?)])
     func purposeSpellingsNormalise(_ text: String, _ expected: String?) {
         #expect(HusbankenRowBuilder.normalisePurpose(text) == expected)
     }
@@ -255,7 +281,10 @@ struct HusbankenTests {
     @Test func mappingDecodesFromSnakeCaseKeys() throws {
         let json = #"{"municipality_name":"Kommunenavn","year":"År","kind":"Type","stage":"Status","places":"Plasser","amount":"Kroner"}"#
         let m = try JSONDecoder().decode(HusbankenMapping.self, from: Data(json.utf8))
-        #expect(m == HusbankenMapping(municipalityName: "Kommunenavn", year: "År", kind: "Type", stage: "Status", places: "Plasser", amount: "Kroner"))
+        #expect(
+            m
+                == HusbankenMapping(
+                    municipalityName: "Kommunenavn", year: "År", kind: "Type", stage: "Status", places: "Plasser", amount: "Kroner"))
         let back = try JSONDecoder().decode(HusbankenMapping.self, from: JSONEncoder().encode(m))
         #expect(back == m)
     }

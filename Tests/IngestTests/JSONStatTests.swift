@@ -54,8 +54,10 @@ private func readError(path: String, _ options: JSONStatOptions = JSONStatOption
 private func sum(_ cells: [Cell]) -> Double { cells.reduce(0) { $0 + ($1.value ?? 0) } }
 
 /// A small valid dataset with the given members replaced.
-private func dataset(value: String = "[1, 2, 3, 4]", status: String? = nil, size: String = "[2, 2]", extra: String = "",
-                     sexIndex: String = "[\"M\", \"F\"]") -> String {
+private func dataset(
+    value: String = "[1, 2, 3, 4]", status: String? = nil, size: String = "[2, 2]", extra: String = "",
+    sexIndex: String = "[\"M\", \"F\"]"
+) -> String {
     """
     {"version": "2.0", "class": "dataset", "id": ["sex", "year"], "size": \(size),
      \(extra)
@@ -325,14 +327,17 @@ struct ValidatorCase: Sendable, CustomTestStringConvertible {
 
     static let all: [ValidatorCase] = {
         guard let base = Bundle.module.url(forResource: "Fixtures", withExtension: nil),
-              let data = try? Data(contentsOf: base.appendingPathComponent("jsonstat-validator/cases.json")),
-              let list = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]] else { return [] }
+            let data = try? Data(contentsOf: base.appendingPathComponent("jsonstat-validator/cases.json")),
+            let list = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]]
+        else { return [] }
         return list.compactMap { c in
             guard let id = c["id"] as? String, let input = c["input"],
-                  let inputData = try? JSONSerialization.data(withJSONObject: input),
-                  let expected = c["expected"] as? [String: Any] else { return nil }
-            return ValidatorCase(id: id, json: String(decoding: inputData, as: UTF8.self),
-                                 valid: expected["valid"] as? Bool, codes: expected["codes"] as? [String] ?? [])
+                let inputData = try? JSONSerialization.data(withJSONObject: input),
+                let expected = c["expected"] as? [String: Any]
+            else { return nil }
+            return ValidatorCase(
+                id: id, json: String(decoding: inputData, as: UTF8.self),
+                valid: expected["valid"] as? Bool, codes: expected["codes"] as? [String] ?? [])
         }
     }()
 }
@@ -467,12 +472,12 @@ struct JSONStatValidationTests {
 
     @Test func rolesFallBackToSSBIds() throws {
         let doc = """
-        {"version": "2.0", "class": "dataset", "id": ["KOKkommuneregion0000", "ContentsCode", "Tid", "Kjonn"], "size": [1, 1, 1, 1],
-         "dimension": {"KOKkommuneregion0000": {"category": {"index": ["3014"], "label": {"3014": "Indre Østfold (2020-2023)"}}},
-                       "ContentsCode": {"category": {"index": ["KOShjtj80aarover0001"], "unit": {"KOShjtj80aarover0001": {"base": "prosent", "decimals": 1}}}},
-                       "Tid": {"category": {"index": ["2021"]}}, "Kjonn": {"category": {"index": ["0"]}}},
-         "value": [null], "status": {"0": ":"}}
-        """
+            {"version": "2.0", "class": "dataset", "id": ["KOKkommuneregion0000", "ContentsCode", "Tid", "Kjonn"], "size": [1, 1, 1, 1],
+             "dimension": {"KOKkommuneregion0000": {"category": {"index": ["3014"], "label": {"3014": "Indre Østfold (2020-2023)"}}},
+                           "ContentsCode": {"category": {"index": ["KOShjtj80aarover0001"], "unit": {"KOShjtj80aarover0001": {"base": "prosent", "decimals": 1}}}},
+                           "Tid": {"category": {"index": ["2021"]}}, "Kjonn": {"category": {"index": ["0"]}}},
+             "value": [null], "status": {"0": ":"}}
+            """
         let sink = try readText(doc)
         let schema = try #require(sink.begun.first)
         #expect(schema.dimensions.map(\.role) == [.geo, .metric, .time, .other])
@@ -484,7 +489,9 @@ struct JSONStatValidationTests {
     @Test func dimensionKeysMustEqualId() throws {
         let doc = dataset().replacingOccurrences(of: #""year": {"#, with: #""yr": {"#)
         let e = try #require(try readError(doc))
-        #expect(e.message == "DIM_KEY_ID_MISMATCH: the keys of dimension must equal id [sex, year]; found no entry for \"year\"; \"yr\" not in id")
+        #expect(
+            e.message
+                == "DIM_KEY_ID_MISMATCH: the keys of dimension must equal id [sex, year]; found no entry for \"year\"; \"yr\" not in id")
     }
 }
 
@@ -527,9 +534,9 @@ struct JSONStatCellTests {
 
     @Test func valueMayComeBeforeDimension() throws {
         let doc = """
-        {"value": [10, 20], "status": ["a", "b"], "dimension": {"x": {"category": {"index": {"p": 0, "q": 1}}}},
-         "size": [2], "id": ["x"], "class": "dataset", "version": "2.0"}
-        """
+            {"value": [10, 20], "status": ["a", "b"], "dimension": {"x": {"category": {"index": {"p": 0, "q": 1}}}},
+             "size": [2], "id": ["x"], "class": "dataset", "version": "2.0"}
+            """
         let sink = try readText(doc)
         #expect(sink.datasets[0].map(\.coordinates) == [["p"], ["q"]])
         #expect(sink.datasets[0].map(\.value) == [10, 20])
@@ -537,18 +544,22 @@ struct JSONStatCellTests {
     }
 
     @Test func numbersAreParsedExactly() throws {
-        let values = ["0.1", "-0.25", "123.456e-2", "1E3", "12345678901234567890", "3.141592653589793238462643", "1e-300", "0", "-0", "9007199254740993", "2.2250738585072014E-308"]
+        let values = [
+            "0.1", "-0.25", "123.456e-2", "1E3", "12345678901234567890", "3.141592653589793238462643", "1e-300", "0", "-0",
+            "9007199254740993", "2.2250738585072014E-308"
+        ]
         let doc = """
-        {"version": "2.0", "class": "dataset", "id": ["i"], "size": [\(values.count)],
-         "dimension": {"i": {"category": {"index": [\(values.indices.map { "\"\($0)\"" }.joined(separator: ","))]}}},
-         "value": [\(values.joined(separator: ", "))]}
-        """
+            {"version": "2.0", "class": "dataset", "id": ["i"], "size": [\(values.count)],
+             "dimension": {"i": {"category": {"index": [\(values.indices.map { "\"\($0)\"" }.joined(separator: ","))]}}},
+             "value": [\(values.joined(separator: ", "))]}
+            """
         let sink = try readText(doc)
         #expect(sink.datasets[0].map(\.value) == values.map { Double($0) })
     }
 
     @Test func labelsDecodeEscapes() throws {
-        let doc = #"{"version": "2.0", "class": "dataset", "label": "Tab\tand \u00f8 \ud83d\ude00 \"q\" \/", "id": ["x"], "size": [1], "dimension": {"x": {"category": {"index": ["a"], "label": {"a": "B\u00e6rum"}}}}, "value": [1]}"#
+        let doc =
+            #"{"version": "2.0", "class": "dataset", "label": "Tab\tand \u00f8 \ud83d\ude00 \"q\" \/", "id": ["x"], "size": [1], "dimension": {"x": {"category": {"index": ["a"], "label": {"a": "B\u00e6rum"}}}}, "value": [1]}"#
         let sink = try readText(doc)
         #expect(sink.begun[0].label == "Tab\tand ø 😀 \"q\" /")
         #expect(sink.begun[0].dimensions[0].categories["a"]?.name == "Bærum")
@@ -576,7 +587,8 @@ struct JSONStatCellTests {
         let url = dir.file("large.json")
         #expect(FileManager.default.createFile(atPath: url.path, contents: nil))
         let handle = try FileHandle(forWritingTo: url)
-        var head = #"{"version": "2.0", "class": "dataset", "label": "large", "id": ["r", "c"], "size": [\#(rows), \#(cols)], "dimension": {"#
+        var head =
+            #"{"version": "2.0", "class": "dataset", "label": "large", "id": ["r", "c"], "size": [\#(rows), \#(cols)], "dimension": {"#
         head += #""r": {"category": {"index": ["# + (0..<rows).map { "\"r\($0)\"" }.joined(separator: ",") + "]}},"
         head += #""c": {"category": {"index": ["# + (0..<cols).map { "\"c\($0)\"" }.joined(separator: ",") + "]}}},"
         head += #""status": {"#
@@ -615,7 +627,9 @@ func jsonStatBenchmark() throws {
     let reader = try JSONStatReader(path: path)
     var sink = CountingSink()
     try reader.read(into: &sink)
-    print("JSONSTAT_BENCH: \(sink.count) cells, \(sink.missing) nulls, sum \(sink.sum), \(sink.statuses) in \(Date().timeIntervalSince(start)) s")
+    print(
+        "JSONSTAT_BENCH: \(sink.count) cells, \(sink.missing) nulls, sum \(sink.sum), \(sink.statuses) in \(Date().timeIntervalSince(start)) s"
+    )
 }
 
 // MARK: - Hostile input
@@ -628,9 +642,9 @@ struct JSONStatHostileTests {
         #expect(e.message.hasPrefix("CUBE_SIZE_OVERFLOW: size[0] (dimension sex) is 1000000000"))
         // Each size under the limit but the product over it (and overflowing Int).
         let product = """
-        {"version": "2.0", "class": "dataset", "id": ["a", "b", "c", "d", "e"], "size": [40000000, 40000000, 40000000, 40000000, 40000000],
-         "dimension": {"a": {}, "b": {}, "c": {}, "d": {}, "e": {}}, "value": []}
-        """
+            {"version": "2.0", "class": "dataset", "id": ["a", "b", "c", "d", "e"], "size": [40000000, 40000000, 40000000, 40000000, 40000000],
+             "dimension": {"a": {}, "b": {}, "c": {}, "d": {}, "e": {}}, "value": []}
+            """
         let p = try #require(try readError(product))
         #expect(p.message.hasPrefix("CUBE_SIZE_OVERFLOW: product of size"))
         let huge = dataset(value: "[1]", size: "[1e300, 1]")

@@ -33,28 +33,36 @@ struct KlassDownloadTests {
     }
 
     @Test(arguments: [
-        ("a row with more fields than the header", codes.replacingOccurrences(of: "\"2024-01-01\"", with: "\"2024-01-01\";\"x\""),
-         "kommuner.csv:2: error: expected at most 8 fields as in the header, found 9"),
-        ("a row without a code", codes.replacingOccurrences(of: "\"3018\"", with: "\"\""),
-         "kommuner.csv:3:1: error: code is empty; expected code and name on every row"),
+        (
+            "a row with more fields than the header", codes.replacingOccurrences(of: "\"2024-01-01\"", with: "\"2024-01-01\";\"x\""),
+            "kommuner.csv:2: error: expected at most 8 fields as in the header, found 9"
+        ),
+        (
+            "a row without a code", codes.replacingOccurrences(of: "\"3018\"", with: "\"\""),
+            "kommuner.csv:3:1: error: code is empty; expected code and name on every row"
+        )
     ])
     func badCodeListsAreRefusedWithTheirPlace(_ c: (String, String, String)) {
-        do { _ = try document(TextEncoding.iso88591.encode(c.1), "kommuner.csv"); Issue.record("\(c.0): read") }
-        catch { #expect("\(error)" == c.2, "\(c.0)") }
+        do { _ = try document(TextEncoding.iso88591.encode(c.1), "kommuner.csv"); Issue.record("\(c.0): read") } catch {
+            #expect("\(error)" == c.2, "\(c.0)")
+        }
     }
 
-    static let changes = #"{"codeChanges":[{"oldCode":"0701","oldName":"Horten","oldShortName":"","newCode":"3801","newName":"Horten","newShortName":"","changeOccurred":"2020-01-01"},{"oldCode":"0137","oldName":"Våler","newCode":"3018","newName":"Våler (Viken)","changeOccurred":"2020-01-01"}]}"#
+    static let changes =
+        #"{"codeChanges":[{"oldCode":"0701","oldName":"Horten","oldShortName":"","newCode":"3801","newName":"Horten","newShortName":"","changeOccurred":"2020-01-01"},{"oldCode":"0137","oldName":"Våler","newCode":"3018","newName":"Våler (Viken)","changeOccurred":"2020-01-01"}]}"#
 
     @Test(arguments: [TextEncoding.utf8, .iso88591])
     func aChangeListSavedInEitherEncodingReadsTheSame(_ encoding: TextEncoding) throws {
         let d = try document(encoding.encode(Self.changes), "changes.json")
-        #expect(d.dialect == (encoding == .utf8 ? "klass json encoding=utf-8" : "klass json encoding=windows-1252 (the bytes are not UTF-8)"))
+        #expect(
+            d.dialect == (encoding == .utf8 ? "klass json encoding=utf-8" : "klass json encoding=windows-1252 (the bytes are not UTF-8)"))
         guard case .changes(let c) = d.content else { Issue.record("not a change list"); return }
         #expect(c.map(\.oldName) == ["Horten", "Våler"])
         #expect(c[1].newName == "Våler (Viken)")
     }
 
-    static let correspondence = #"{"correspondenceItems":[{"sourceCode":"0701","sourceName":"Horten","targetCode":"3801","targetName":"Horten"},{"sourceCode":"0301","sourceName":"Oslo","targetCode":"0301","targetName":"Oslo"},{"sourceCode":"0137","sourceName":"Våler","targetCode":"3018","targetName":"Våler (Viken)"}]}"#
+    static let correspondence =
+        #"{"correspondenceItems":[{"sourceCode":"0701","sourceName":"Horten","targetCode":"3801","targetName":"Horten"},{"sourceCode":"0301","sourceName":"Oslo","targetCode":"0301","targetName":"Oslo"},{"sourceCode":"0137","sourceName":"Våler","targetCode":"3018","targetName":"Våler (Viken)"}]}"#
 
     @Test(arguments: [TextEncoding.utf8, .iso88591])
     func aCorrespondenceIsRead(_ encoding: TextEncoding) throws {
@@ -66,14 +74,19 @@ struct KlassDownloadTests {
 
     @Test func aCorrespondenceItemWithoutItsTargetNamesItsPath() {
         let text = #"{"correspondenceItems":[{"sourceCode":"0701","sourceName":"Horten"}]}"#
-        do { _ = try document(Array(text.utf8), "c.json"); Issue.record("read") }
-        catch { #expect("\(error)" == "c.json:correspondenceItems[0].targetCode: error: missing targetCode; expected sourceCode, targetCode") }
+        do { _ = try document(Array(text.utf8), "c.json"); Issue.record("read") } catch {
+            #expect("\(error)" == "c.json:correspondenceItems[0].targetCode: error: missing targetCode; expected sourceCode, targetCode")
+        }
     }
 
     @Test func readingACodeListAsChangesSaysWhatItIs() throws {
         let path = try scratch.write(TextEncoding.iso88591.encode(Self.codes), to: "kommuner.csv")
-        do { _ = try KlassReader.read(path: path, displayName: "kommuner.csv"); Issue.record("read") }
-        catch { #expect("\(error)" == "kommuner.csv: error: a KLASS code list (3 codes), not a change list; expected the classification's `changes` (oldCode, newCode, changeOccurred)") }
+        do { _ = try KlassReader.read(path: path, displayName: "kommuner.csv"); Issue.record("read") } catch {
+            #expect(
+                "\(error)"
+                    == "kommuner.csv: error: a KLASS code list (3 codes), not a change list; expected the classification's `changes` (oldCode, newCode, changeOccurred)"
+            )
+        }
     }
 }
 

@@ -32,13 +32,15 @@ private let sampleChanges: [KlassChange] = [
     KlassChange(oldCode: "1507", oldName: "Ålesund", newCode: "1508", newName: "Ålesund", changeOccurred: "2024-01-01"),
     KlassChange(oldCode: "1507", oldName: "Ålesund", newCode: "1580", newName: "Haram", changeOccurred: "2024-01-01"),
     KlassChange(oldCode: "3014", oldName: "Indre Østfold", newCode: "3118", newName: "Indre Østfold", changeOccurred: "2024-01-01"),
-    KlassChange(oldCode: "5012", oldName: "Snillfjord", newCode: "5055", newName: "Heim", changeOccurred: "2020-01-01"),
+    KlassChange(oldCode: "5012", oldName: "Snillfjord", newCode: "5055", newName: "Heim", changeOccurred: "2020-01-01")
 ]
 
 private func jsonText(_ changes: [KlassChange]) throws -> [UInt8] {
     let items: [[String: String]] = changes.map {
-        ["oldCode": $0.oldCode, "oldName": $0.oldName, "oldShortName": "", "newCode": $0.newCode,
-         "newName": $0.newName, "newShortName": "", "changeOccurred": $0.changeOccurred]
+        [
+            "oldCode": $0.oldCode, "oldName": $0.oldName, "oldShortName": "", "newCode": $0.newCode,
+            "newName": $0.newName, "newShortName": "", "changeOccurred": $0.changeOccurred
+        ]
     }
     return [UInt8](try JSONSerialization.data(withJSONObject: ["codeChanges": items], options: [.prettyPrinted, .sortedKeys]))
 }
@@ -59,7 +61,8 @@ private func xmlBytes(_ changes: [KlassChange]) -> [UInt8] {
     for c in changes {
         s += "  <ns2:codeChange>\n"
         s += "    <ns2:oldCode>\(c.oldCode)</ns2:oldCode>\n    <ns2:oldName>\(c.oldName)</ns2:oldName>\n    <ns2:oldShortName/>\n"
-        s += "    <ns2:newCode>\(c.newCode)</ns2:newCode>\n    <ns2:newName>\(c.newName)</ns2:newName>\n    <ns2:newShortName></ns2:newShortName>\n"
+        s +=
+            "    <ns2:newCode>\(c.newCode)</ns2:newCode>\n    <ns2:newName>\(c.newName)</ns2:newName>\n    <ns2:newShortName></ns2:newShortName>\n"
         s += "    <ns2:changeOccurred>\(c.changeOccurred)</ns2:changeOccurred>\n"
         s += "  </ns2:codeChange>\n"
     }
@@ -113,7 +116,7 @@ struct KlassTests {
 
     @Test func shippedCatalogueRoundTripsThroughKlassCSVAndJSON() throws {
         let rows = try shippedCatalogue()
-        #expect(rows.count == 535)  // KLASS 131 changes 1994–2024
+        #expect(rows.count == 535) // KLASS 131 changes 1994–2024
         let scratch = try TemporaryDirectory("klass-tests")
         defer { scratch.remove() }
         let dir = scratch.url
@@ -127,7 +130,10 @@ struct KlassTests {
         #expect(fromJSON == rows)
         // The chain and the split survive.
         let keys = Set(fromJSON.map { "\($0.oldCode)>\($0.newCode)@\($0.changeOccurred)" })
-        #expect(keys.isSuperset(of: ["0124>3014@2020-01-01", "3014>3118@2024-01-01", "1507>1508@2024-01-01", "1507>1580@2024-01-01", "5025>5025@2023-01-01"]))
+        #expect(
+            keys.isSuperset(of: [
+                "0124>3014@2020-01-01", "3014>3118@2024-01-01", "1507>1508@2024-01-01", "1507>1580@2024-01-01", "5025>5025@2023-01-01"
+            ]))
     }
 
     @Test func malformedJSONIsReportedWithItsLine() throws {
@@ -146,11 +152,16 @@ struct KlassTests {
         let scratch = try TemporaryDirectory("klass-tests")
         defer { scratch.remove() }
         let dir = scratch.url
-        var items = try #require(JSONSerialization.jsonObject(with: Data(try jsonText(sampleChanges))) as? [String: Any])["codeChanges"] as! [[String: Any]]
+        var items =
+            try #require(JSONSerialization.jsonObject(with: Data(try jsonText(sampleChanges))) as? [String: Any])["codeChanges"]
+            as! [[String: Any]]
         items[7]["newCode"] = nil
         let path = try writeFile([UInt8](try JSONSerialization.data(withJSONObject: ["codeChanges": items])), "missing.json", in: dir)
         let error = klassError { _ = try KlassReader.read(path: path, displayName: "missing.json") }
-        #expect(error?.description == "missing.json:codeChanges[7].newCode: error: missing newCode; a KLASS change needs oldCode, oldName, newCode, newName, changeOccurred")
+        #expect(
+            error?.description
+                == "missing.json:codeChanges[7].newCode: error: missing newCode; a KLASS change needs oldCode, oldName, newCode, newName, changeOccurred"
+        )
 
         items[7]["newCode"] = 1580
         let p2 = try writeFile([UInt8](try JSONSerialization.data(withJSONObject: ["codeChanges": items])), "number.json", in: dir)
@@ -171,7 +182,10 @@ struct KlassTests {
         bad[2].oldCode = "138"
         let json = try writeFile(try jsonText(bad), "code.json", in: dir)
         let e1 = klassError { _ = try KlassReader.read(path: json, displayName: "code.json") }
-        #expect(e1?.description == #"code.json:codeChanges[2].oldCode: error: oldCode "138" is not a 4-digit kommune code (classification 131 codes are four digits, e.g. "0301")"#)
+        #expect(
+            e1?.description
+                == #"code.json:codeChanges[2].oldCode: error: oldCode "138" is not a 4-digit kommune code (classification 131 codes are four digits, e.g. "0301")"#
+        )
 
         let csv = try writeFile(TextEncoding.iso88591.encode(csvText(bad)), "code.csv", in: dir)
         let e2 = klassError { _ = try KlassReader.read(path: csv, displayName: "code.csv") }
@@ -190,21 +204,29 @@ struct KlassTests {
         let scratch = try TemporaryDirectory("klass-tests")
         defer { scratch.remove() }
         let dir = scratch.url
-        let path = try writeFile(Array("oldCode;oldName;newCode;newName;date\n0124;Askim;3014;Indre Østfold;2020-01-01\n".utf8), "semi.csv", in: dir)
+        let path = try writeFile(
+            Array("oldCode;oldName;newCode;newName;date\n0124;Askim;3014;Indre Østfold;2020-01-01\n".utf8), "semi.csv", in: dir)
         let error = klassError { _ = try KlassReader.read(path: path, displayName: "semi.csv") }
-        #expect(error?.description == "semi.csv:1: error: missing column changeOccurred in the header; expected oldCode,oldName,newCode,newName,changeOccurred, found oldCode,oldName,newCode,newName,date")
+        #expect(
+            error?.description
+                == "semi.csv:1: error: missing column changeOccurred in the header; expected oldCode,oldName,newCode,newName,changeOccurred, found oldCode,oldName,newCode,newName,date"
+        )
     }
 
     @Test func malformedXMLAndDoctypesAreRefusedWithALine() throws {
         let scratch = try TemporaryDirectory("klass-tests")
         defer { scratch.remove() }
         let dir = scratch.url
-        let broken = try writeFile(Array("<codeChangeList>\n<codeChange><oldCode>0124</oldCode>\n</codeChangeList>".utf8), "broken.xml", in: dir)
+        let broken = try writeFile(
+            Array("<codeChangeList>\n<codeChange><oldCode>0124</oldCode>\n</codeChangeList>".utf8), "broken.xml", in: dir)
         let e1 = klassError { _ = try KlassReader.read(path: broken, displayName: "broken.xml") }
         #expect(e1?.location.line == 3)
         #expect(e1?.message.hasPrefix("malformed XML in a KLASS change list: ") == true)
 
-        let xxe = try writeFile(Array("<?xml version=\"1.0\"?>\n<!DOCTYPE codeChangeList [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>\n<codeChangeList><codeChange><oldCode>&x;</oldCode></codeChange></codeChangeList>".utf8), "xxe.xml", in: dir)
+        let xxe = try writeFile(
+            Array(
+                "<?xml version=\"1.0\"?>\n<!DOCTYPE codeChangeList [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>\n<codeChangeList><codeChange><oldCode>&x;</oldCode></codeChange></codeChangeList>"
+                    .utf8), "xxe.xml", in: dir)
         let e2 = klassError { _ = try KlassReader.read(path: xxe, displayName: "xxe.xml") }
         #expect(e2?.message.hasPrefix("a DOCTYPE declaration (<!DOCTYPE codeChangeList …>) is not allowed") == true)
 
@@ -226,7 +248,10 @@ struct KlassTests {
         #expect(error?.message.hasPrefix("the file has 50 MB") == true)
     }
 
-    @Test(arguments: [("2020-01-01", true), ("2024-02-29", true), ("2023-02-29", false), ("2020-1-01", false), ("20200101", false), ("2020-01-01T00:00", false)])
+    @Test(arguments: [
+        ("2020-01-01", true), ("2024-02-29", true), ("2023-02-29", false), ("2020-1-01", false), ("20200101", false),
+        ("2020-01-01T00:00", false)
+    ])
     func changeDatesMustBeCalendarDates(_ text: String, _ valid: Bool) {
         #expect(KlassReader.isDate(text) == valid)
     }

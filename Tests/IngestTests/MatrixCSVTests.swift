@@ -34,10 +34,12 @@ struct MatrixCSVTests {
         "geo=3801,metric=Barn 6-15 år i kulturskolen (prosent),time=2018|nil|.",
         "geo=3801,metric=Barn 6-15 år i kulturskolen (prosent),time=2019|nil|.",
         "geo=3801,metric=Barn 6-15 år i kulturskolen (prosent),time=2020|5.1|",
-        "geo=3801,metric=Barn 6-15 år i kulturskolen (prosent),time=2021|4.9|",
+        "geo=3801,metric=Barn 6-15 år i kulturskolen (prosent),time=2021|4.9|"
     ]
 
-    func read(_ text: String, encoding: TextEncoding = .utf8, bom: Bool = false, crlf: Bool = false, options: CSVOptions = CSVOptions()) throws -> (CSVDialect, DialectSink) {
+    func read(_ text: String, encoding: TextEncoding = .utf8, bom: Bool = false, crlf: Bool = false, options: CSVOptions = CSVOptions())
+        throws -> (CSVDialect, DialectSink)
+    {
         var t = text
         if crlf { t = t.replacingOccurrences(of: "\n", with: "\r\n") }
         let bytes = (bom ? [0xEF, 0xBB, 0xBF] : []) + encoding.encode(t)
@@ -66,16 +68,26 @@ struct MatrixCSVTests {
     /// spanning columns over two heading variables.
     static let variants: [(name: String, text: String, encoding: TextEncoding, bom: Bool, crlf: Bool)] = [
         ("bom crlf utf-8", oneHeading, .utf8, true, true),
-        ("sep= line and Excel padding", "sep=;\n" + oneHeading.replacingOccurrences(of: "5,8;.;.", with: "5,8;.;.;;;"), .windows1252, false, true),
-        ("quoted everything", """
+        (
+            "sep= line and Excel padding", "sep=;\n" + oneHeading.replacingOccurrences(of: "5,8;.;.", with: "5,8;.;.;;;"), .windows1252,
+            false, true
+        ),
+        (
+            "quoted everything",
+            """
             "\(title)"
             ""
             " ";"Barn 6-15 &#229;r i kulturskolen (prosent)";"";"";""
             " ";"2018";"2019";"2020";"2021"
             "3801 Horten";".";".";"5,1";"4,9"
             "0701 Horten (-2019)";"6,2";"5,8";".";"."
-            """, .utf8, false, true),
-        ("trailing empty columns", oneHeading.split(separator: "\n", omittingEmptySubsequences: false).map { $0 + ";;" }.joined(separator: "\n"), .utf8, false, false),
+            """, .utf8, false, true
+        ),
+        (
+            "trailing empty columns",
+            oneHeading.split(separator: "\n", omittingEmptySubsequences: false).map { $0 + ";;" }.joined(separator: "\n"), .utf8, false,
+            false
+        )
     ]
 
     @Test(arguments: 0..<variants.count)
@@ -128,26 +140,37 @@ struct MatrixCSVTests {
         let (dialect, sink) = try read(text, crlf: true)
         #expect(dialect.layout == .matrix)
         #expect(!dialect.decimalComma)
-        #expect(sink.rows.sorted() == [
-            "metric=Konsumprisindeks (2015=100),stub1=Klær og skotøy,time=1979|40.1|",
-            "metric=Konsumprisindeks (2015=100),stub1=Klær og skotøy,time=1980|42.0|",
-            "metric=Konsumprisindeks (2015=100),stub1=Matvarer og alkoholfrie drikkevarer,time=1979|27.5|",
-            "metric=Konsumprisindeks (2015=100),stub1=Matvarer og alkoholfrie drikkevarer,time=1980|29.9|",
-        ])
+        #expect(
+            sink.rows.sorted() == [
+                "metric=Konsumprisindeks (2015=100),stub1=Klær og skotøy,time=1979|40.1|",
+                "metric=Konsumprisindeks (2015=100),stub1=Klær og skotøy,time=1980|42.0|",
+                "metric=Konsumprisindeks (2015=100),stub1=Matvarer og alkoholfrie drikkevarer,time=1979|27.5|",
+                "metric=Konsumprisindeks (2015=100),stub1=Matvarer og alkoholfrie drikkevarer,time=1980|29.9|"
+            ])
     }
 
     /// Bad matrices: each refused (or its row rejected) with its place.
     static let bad: [(name: String, text: String, message: String)] = [
-        ("a row with a field too few", oneHeading.replacingOccurrences(of: "3801 Horten;.;.;5,1;4,9", with: "3801 Horten;.;.;5,1"),
-         "matrix.csv:5: expected 5 fields as in the header, found 4"),
-        ("a value outside the table", oneHeading.replacingOccurrences(of: "3801 Horten;.;.;5,1;4,9", with: "3801 Horten;.;.;5,1;4,9;7"),
-         "matrix.csv:5:6: field 6 is outside the table (the header names 5 columns) but holds \"7\""),
-        ("text in a value", oneHeading.replacingOccurrences(of: "5,1", with: "mange"),
-         "matrix.csv:5:4: field 4 (Barn 6-15 år i kulturskolen (prosent) 2020): expected a number (decimal comma) or one of the symbols . .. ... : - *, found \"mange\""),
-        ("an empty stub", oneHeading.replacingOccurrences(of: "3801 Horten;", with: " ;"),
-         "matrix.csv:5:1: field 1 (region) is empty; expected a category"),
-        ("a code that lost its zero", oneHeading.replacingOccurrences(of: "0701 Horten (-2019)", with: "701"),
-         "matrix.csv:6:1: region code \"701\" has 3 digits; a spreadsheet probably dropped a leading zero: did you mean \"0701\"? Fix the file, or set `leading_zeros: restore` (--leading-zeros restore) to read it as 0701"),
+        (
+            "a row with a field too few", oneHeading.replacingOccurrences(of: "3801 Horten;.;.;5,1;4,9", with: "3801 Horten;.;.;5,1"),
+            "matrix.csv:5: expected 5 fields as in the header, found 4"
+        ),
+        (
+            "a value outside the table", oneHeading.replacingOccurrences(of: "3801 Horten;.;.;5,1;4,9", with: "3801 Horten;.;.;5,1;4,9;7"),
+            "matrix.csv:5:6: field 6 is outside the table (the header names 5 columns) but holds \"7\""
+        ),
+        (
+            "text in a value", oneHeading.replacingOccurrences(of: "5,1", with: "mange"),
+            "matrix.csv:5:4: field 4 (Barn 6-15 år i kulturskolen (prosent) 2020): expected a number (decimal comma) or one of the symbols . .. ... : - *, found \"mange\""
+        ),
+        (
+            "an empty stub", oneHeading.replacingOccurrences(of: "3801 Horten;", with: " ;"),
+            "matrix.csv:5:1: field 1 (region) is empty; expected a category"
+        ),
+        (
+            "a code that lost its zero", oneHeading.replacingOccurrences(of: "0701 Horten (-2019)", with: "701"),
+            "matrix.csv:6:1: region code \"701\" has 3 digits; a spreadsheet probably dropped a leading zero: did you mean \"0701\"? Fix the file, or set `leading_zeros: restore` (--leading-zeros restore) to read it as 0701"
+        )
     ]
 
     @Test(arguments: 0..<bad.count)
@@ -160,14 +183,22 @@ struct MatrixCSVTests {
     }
 
     static let refused: [(name: String, text: String, message: String)] = [
-        ("data after the footer", oneHeading + "\n3802 Holmestrand;1;2;3;4",
-         "matrix.csv:11: error: a data row after the footer that starts at line 7; expected the data rows together, before the footer (remove the blank line)"),
-        ("an empty cell in the year row", oneHeading.replacingOccurrences(of: ";2018;2019;2020;2021", with: ";2018;;2020;2021"),
-         "matrix.csv:4:3: error: column 3 repeats the heading Barn 6-15 år i kulturskolen (prosent) / 2018; expected each column once"),
-        ("a repeated column", oneHeading.replacingOccurrences(of: ";2018;2019;2020;2021", with: ";2018;2019;2020;2020"),
-         "matrix.csv:4:5: error: column 5 repeats the heading Barn 6-15 år i kulturskolen (prosent) / 2020; expected each column once"),
-        ("header rows only", "\(title);;\n;;\n;Plasser;\n;2019;2020\n",
-         "matrix.csv:3: error: the file has header rows but no data rows"),
+        (
+            "data after the footer", oneHeading + "\n3802 Holmestrand;1;2;3;4",
+            "matrix.csv:11: error: a data row after the footer that starts at line 7; expected the data rows together, before the footer (remove the blank line)"
+        ),
+        (
+            "an empty cell in the year row", oneHeading.replacingOccurrences(of: ";2018;2019;2020;2021", with: ";2018;;2020;2021"),
+            "matrix.csv:4:3: error: column 3 repeats the heading Barn 6-15 år i kulturskolen (prosent) / 2018; expected each column once"
+        ),
+        (
+            "a repeated column", oneHeading.replacingOccurrences(of: ";2018;2019;2020;2021", with: ";2018;2019;2020;2020"),
+            "matrix.csv:4:5: error: column 5 repeats the heading Barn 6-15 år i kulturskolen (prosent) / 2020; expected each column once"
+        ),
+        (
+            "header rows only", "\(title);;\n;;\n;Plasser;\n;2019;2020\n",
+            "matrix.csv:3: error: the file has header rows but no data rows"
+        )
     ]
 
     @Test(arguments: 0..<refused.count)
@@ -186,7 +217,8 @@ struct MatrixCSVTests {
     // MARK: Excel artefacts (point 3)
 
     @Test func longLayoutWithSepLineQuotedThousandsAndEntities() throws {
-        let text = "sep=;\r\n\"Kommune\";\"&#197;r\";\"Aktive l&#229;nere\"\r\n\"0301 Oslo\";\"2020\";\"83 023\"\r\n\"3801 Horten\";\"2020\";\"1\u{A0}234\"\r\n"
+        let text =
+            "sep=;\r\n\"Kommune\";\"&#197;r\";\"Aktive l&#229;nere\"\r\n\"0301 Oslo\";\"2020\";\"83 023\"\r\n\"3801 Horten\";\"2020\";\"1\u{A0}234\"\r\n"
         let (dialect, sink) = try read(text, encoding: .windows1252)
         #expect(dialect.layout == .long)
         #expect(dialect.sepLine)
@@ -198,10 +230,16 @@ struct MatrixCSVTests {
     @Test func aFileMixingEncodingsIsRefusedNamingTheMinorityLine() throws {
         let latin = TextEncoding.windows1252
         let cases: [(name: String, bytes: [UInt8], message: String)] = [
-            ("one UTF-8 line among Windows-1252", latin.encode("Region;År;Verdi\n0301 Ås;2020;1\n") + Array("3801 Tønsberg;2020;2\n".utf8),
-             "mixed.csv:3: error: the file mixes encodings: 2 lines are Windows-1252 (from line 1), but this line is UTF-8; save the whole file in one encoding"),
-            ("one Windows-1252 line among UTF-8", Array("Region;År;Verdi\n5001 Trøndelag;2020;1\n".utf8) + latin.encode("0301 Ås;2020;2\n"),
-             "mixed.csv:3: error: the file mixes encodings: 2 lines are UTF-8 (from line 1), but this line is Windows-1252; save the whole file in one encoding"),
+            (
+                "one UTF-8 line among Windows-1252",
+                latin.encode("Region;År;Verdi\n0301 Ås;2020;1\n") + Array("3801 Tønsberg;2020;2\n".utf8),
+                "mixed.csv:3: error: the file mixes encodings: 2 lines are Windows-1252 (from line 1), but this line is UTF-8; save the whole file in one encoding"
+            ),
+            (
+                "one Windows-1252 line among UTF-8",
+                Array("Region;År;Verdi\n5001 Trøndelag;2020;1\n".utf8) + latin.encode("0301 Ås;2020;2\n"),
+                "mixed.csv:3: error: the file mixes encodings: 2 lines are UTF-8 (from line 1), but this line is Windows-1252; save the whole file in one encoding"
+            )
         ]
         for c in cases {
             let path = try scratch.write(c.bytes, to: "mixed.csv")
@@ -214,7 +252,7 @@ struct MatrixCSVTests {
 
     @Test(arguments: [
         ("Aktive l&#229;nere", "Aktive lånere"), ("&#xE5;r", "år"), ("Sm&aring; &amp; store", "Små & store"),
-        ("R&D", "R&D"), ("&bogus;", "&bogus;"), ("&#99999999;", "&#99999999;"),
+        ("R&D", "R&D"), ("&bogus;", "&bogus;"), ("&#99999999;", "&#99999999;")
     ])
     func htmlEntitiesInHeadersAreDecoded(_ c: (String, String)) {
         #expect(HTMLEntities.decode(c.0) == c.1)
@@ -238,7 +276,7 @@ struct MatrixCSVTests {
         ("0301", RegionCell.code("0301", nil)),
         ("EAK Landet", RegionCell.code("EAK", CategoryLabel(name: "Landet"))),
         ("XYZ Atlantis", RegionCell.code("XYZ", CategoryLabel(name: "Atlantis"))),
-        (":", RegionCell.code(":", nil)),
+        (":", RegionCell.code(":", nil))
     ])
     func regionCellsAreReadAsPeopleWriteThem(_ c: (String, RegionCell)) {
         #expect(RegionCell.read(c.0) == c.1)
@@ -249,7 +287,8 @@ struct MatrixCSVTests {
         switch (name, year) {
         case ("Horten", ...2019): return .success("0701")
         case ("Horten", 2020...): return .success("3801")
-        case ("Våler", _): return .failure(NameLookupError(name: name, year: year, nearMatches: ["3018 Våler", "3419 Våler"], ambiguous: true))
+        case ("Våler", _):
+            return .failure(NameLookupError(name: name, year: year, nearMatches: ["3018 Våler", "3419 Våler"], ambiguous: true))
         default: return .failure(NameLookupError(name: name, year: year, nearMatches: name.hasPrefix("Hort") ? ["Horten (3801)"] : []))
         }
     }
@@ -267,13 +306,17 @@ struct MatrixCSVTests {
         var options = CSVOptions(displayName: "names.csv")
         options.resolveName = Self.resolver
         let (_, sink) = try read(text, options: options)
-        #expect(sink.rows.sorted() == [
-            "geo=0701,metric=Barn 6-15 år i kulturskolen (prosent),time=2019|6.2|",
-            "geo=3801,metric=Barn 6-15 år i kulturskolen (prosent),time=2020|5.1|",
-            "geo=3801,metric=Barn 6-15 år i kulturskolen (prosent),time=2021|4.9|",
-        ])
+        #expect(
+            sink.rows.sorted() == [
+                "geo=0701,metric=Barn 6-15 år i kulturskolen (prosent),time=2019|6.2|",
+                "geo=3801,metric=Barn 6-15 år i kulturskolen (prosent),time=2020|5.1|",
+                "geo=3801,metric=Barn 6-15 år i kulturskolen (prosent),time=2021|4.9|"
+            ])
         let messages = Set(sink.rejects.map { "\($0.location): \($0.message)" })
-        #expect(messages.contains("names.csv:6:1: region name \"Våler\" is ambiguous in 2019: it names 3018 Våler and 3419 Våler; write the code with the name (\"3018 Våler\")"))
+        #expect(
+            messages.contains(
+                "names.csv:6:1: region name \"Våler\" is ambiguous in 2019: it names 3018 Våler and 3419 Våler; write the code with the name (\"3018 Våler\")"
+            ))
         #expect(messages.contains("names.csv:7:1: unknown municipality name \"Hortn\" in 2019; did you mean: Horten (3801)?"))
     }
 
@@ -289,15 +332,17 @@ struct MatrixCSVTests {
     /// Found by the CSV fuzzer (Fuzz/regressions/csv/): a region name in a wide file, whose years
     /// are column headings, looked for the year in a column the row does not have and trapped.
     @Test func aRegionNameInAWideFileIsRefusedNotACrash() throws {
-        let text = "\"region\",\"statistikkvariabel\",\"Andel (prosent) 2019\",\"Andel (prosent) 2021\"\n\"Oslo\",\"KOShjtj\",29.5,31.25\n\"0301 Oslo\",\"KOShjtj\",1,2\n"
+        let text =
+            "\"region\",\"statistikkvariabel\",\"Andel (prosent) 2019\",\"Andel (prosent) 2021\"\n\"Oslo\",\"KOShjtj\",29.5,31.25\n\"0301 Oslo\",\"KOShjtj\",1,2\n"
         var options = CSVOptions(displayName: "wide.csv")
         options.resolveName = Self.resolver
         let (dialect, sink) = try read(text, options: options)
         #expect(dialect.layout == .wide)
         #expect(sink.rows.count == 2)
-        #expect(sink.rejects.map { "\($0.location): \($0.message)" } == [
-            "wide.csv:2:1: region name \"Oslo\" without a code cannot be matched in a file whose years are column headings; write the code with the name (\"0301 Oslo\")",
-        ])
+        #expect(
+            sink.rejects.map { "\($0.location): \($0.message)" } == [
+                "wide.csv:2:1: region name \"Oslo\" without a code cannot be matched in a file whose years are column headings; write the code with the name (\"0301 Oslo\")"
+            ])
         // The fuzzer's own input reads to an end, whatever it rejects.
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let original = root.appendingPathComponent("Fuzz/regressions/csv/wide-layout-region-name-fuzzer-original.csv")

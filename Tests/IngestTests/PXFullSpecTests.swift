@@ -80,7 +80,9 @@ struct PXFullSpecTests {
         #expect(schema.dimensions.map(\.role) == [.geo, .other, .time])
         #expect(schema.label == "Kjørelengder, etter region, drivstofftype og år")
         #expect(schema.updated == "20190321 08:00")
-        #expect(schema.metadata["NOTE"] == "En mer detaljert modell ble tatt i bruk i 2018. Tall for 2016 og 2017 ble justert med den nye modellen.")
+        #expect(
+            schema.metadata["NOTE"]
+                == "En mer detaljert modell ble tatt i bruk i 2018. Tall for 2016 og 2017 ble justert med den nye modellen.")
         #expect(schema.metadata["SEASADJ"] == "NO")
         #expect(schema.metadata["META-ID"] == "KEYWORD:trafikk")
         #expect(schema.metadata["NEXT-UPDATE"] == "20200321 08:00")
@@ -90,10 +92,11 @@ struct PXFullSpecTests {
         #expect(schema.dimensions[0].categories["3802"]?.note == "Grensejustert i 2020.")
         #expect(schema.dimensions[0].categories["3801"]?.note == nil)
         // Data starts on the DATA= line; "." is DATASYMBOL1 (".."), ".." DATASYMBOL2 (":"), seven dots SUM.
-        #expect(r.cells == [
-            "3801,Bensin,2019|12.5|", "3801,Bensin,2020|nil|..", "3801,Diesel,2019|13.1|", "3801,Diesel,2020|0.0|-",
-            "3802,Bensin,2019|nil|:", "3802,Bensin,2020|1.0|", "3802,Diesel,2019|2.0|", "3802,Diesel,2020|nil|...",
-        ])
+        #expect(
+            r.cells == [
+                "3801,Bensin,2019|12.5|", "3801,Bensin,2020|nil|..", "3801,Diesel,2019|13.1|", "3801,Diesel,2020|0.0|-",
+                "3802,Bensin,2019|nil|:", "3802,Bensin,2020|1.0|", "3802,Diesel,2019|2.0|", "3802,Diesel,2020|nil|..."
+            ])
     }
 
     @Test func anotherLanguageIsReadWhenAsked() throws {
@@ -134,14 +137,23 @@ struct PXFullSpecTests {
     }
 
     @Test(arguments: [
-        ("an unknown key", keyed.replacingOccurrences(of: "\"3801 Horten\",\"1\"", with: "\"3802 Holmestrand\",\"1\""),
-         "table.px:12:1: error: key \"3802 Holmestrand\" is not a category of \"region\"; expected one of its VALUES or CODES as KEYS says"),
-        ("a short key line", keyed.replacingOccurrences(of: "\"..\",12", with: "\"..\""),
-         "table.px:13: error: the last data line has 3 of 4 items; expected 2 keys and 2 values on each line of a KEYS table"),
-        ("keys on some stub variables", keyed.replacingOccurrences(of: "KEYS(\"kjønn\")=CODES;\n", with: ""),
-         "table.px:8: error: KEYS names some stub variables but not \"kjønn\"; expected a KEYS entry for every STUB variable"),
-        ("keys on a heading variable", keyed.replacingOccurrences(of: "KEYS(\"kjønn\")=CODES;", with: "KEYS(\"kjønn\")=CODES;\nKEYS(\"år\")=VALUES;"),
-         "table.px:10: error: KEYS(\"år\"): \"år\" is not a STUB variable; keys are stub variables"),
+        (
+            "an unknown key", keyed.replacingOccurrences(of: "\"3801 Horten\",\"1\"", with: "\"3802 Holmestrand\",\"1\""),
+            "table.px:12:1: error: key \"3802 Holmestrand\" is not a category of \"region\"; expected one of its VALUES or CODES as KEYS says"
+        ),
+        (
+            "a short key line", keyed.replacingOccurrences(of: "\"..\",12", with: "\"..\""),
+            "table.px:13: error: the last data line has 3 of 4 items; expected 2 keys and 2 values on each line of a KEYS table"
+        ),
+        (
+            "keys on some stub variables", keyed.replacingOccurrences(of: "KEYS(\"kjønn\")=CODES;\n", with: ""),
+            "table.px:8: error: KEYS names some stub variables but not \"kjønn\"; expected a KEYS entry for every STUB variable"
+        ),
+        (
+            "keys on a heading variable",
+            keyed.replacingOccurrences(of: "KEYS(\"kjønn\")=CODES;", with: "KEYS(\"kjønn\")=CODES;\nKEYS(\"år\")=VALUES;"),
+            "table.px:10: error: KEYS(\"år\"): \"år\" is not a STUB variable; keys are stub variables"
+        )
     ])
     func badKeyedFilesAreRefusedWithTheirPlace(_ c: (String, String, String)) {
         #expect(refusal(c.1) == c.2, "\(c.0)")
@@ -152,10 +164,12 @@ struct PXFullSpecTests {
         ("TLIST(A1,\"2019\"-\"2021\")", "A1", ["2019", "2020", "2021"]),
         ("TLIST(W1),\"2019W01\"-\"2019W03\"", "W1", ["2019W01", "2019W02", "2019W03"]),
         ("TLIST(U1,\"2019M01\")", "U1", ["2019M01"]),
-        ("TLIST(M1),\"2019M11\",\"2019M12\"", "M1", ["2019M11", "2019M12"]),
+        ("TLIST(M1),\"2019M11\",\"2019M12\"", "M1", ["2019M11", "2019M12"])
     ])
     func timevalGivesThePeriodsWhenValuesAreMissing(_ c: (String, String, [String])) throws {
-        let text = "STUB=\"region\";\nHEADING=\"tid\";\nVALUES(\"region\")=\"0301 Oslo\";\nTIMEVAL(\"tid\")=\(c.0);\nDATA=\n" + c.2.map { _ in "1" }.joined(separator: " ") + ";\n"
+        let text =
+            "STUB=\"region\";\nHEADING=\"tid\";\nVALUES(\"region\")=\"0301 Oslo\";\nTIMEVAL(\"tid\")=\(c.0);\nDATA=\n"
+            + c.2.map { _ in "1" }.joined(separator: " ") + ";\n"
         let (dialect, r) = try read(Array(text.utf8))
         #expect(dialect.hasSuffix("timeval=\(c.1)"))
         #expect(r.cells == c.2.map { "0301,\($0)|1.0|" })
@@ -163,8 +177,12 @@ struct PXFullSpecTests {
     }
 
     @Test func aTimevalRangeThatCannotBeExpandedIsRefused() {
-        let text = "STUB=\"region\";\nHEADING=\"tid\";\nVALUES(\"region\")=\"0301 Oslo\";\nTIMEVAL(\"tid\")=TLIST(A1),\"2021\"-\"2019\";\nDATA=\n1;\n"
-        #expect(refusal(text) == "table.px:4: error: TIMEVAL range \"2021\"-\"2019\" cannot be expanded; expected two periods differing in their last digits")
+        let text =
+            "STUB=\"region\";\nHEADING=\"tid\";\nVALUES(\"region\")=\"0301 Oslo\";\nTIMEVAL(\"tid\")=TLIST(A1),\"2021\"-\"2019\";\nDATA=\n1;\n"
+        #expect(
+            refusal(text)
+                == "table.px:4: error: TIMEVAL range \"2021\"-\"2019\" cannot be expanded; expected two periods differing in their last digits"
+        )
     }
 
     static func latin9(codepage: String) -> String {
@@ -181,7 +199,8 @@ struct PXFullSpecTests {
         let (dialect, r) = try read(Array(Self.latin9(codepage: "iso-8859-15").utf8))
         #expect(dialect.contains("encoding=utf-8 (CODEPAGE says iso-8859-15, the bytes are utf-8)"))
         #expect(r.cells == ["€ (Œ),2020|1.0|", "Šilling,2020|2.0|"])
-        let (dialect2, r2) = try read(TextEncoding.windows1252.encode(Self.latin9(codepage: "utf-8").replacingOccurrences(of: "€ (Œ)", with: "Øre")))
+        let (dialect2, r2) = try read(
+            TextEncoding.windows1252.encode(Self.latin9(codepage: "utf-8").replacingOccurrences(of: "€ (Œ)", with: "Øre")))
         #expect(dialect2.contains("encoding=windows-1252 (CODEPAGE says utf-8, the bytes are windows-1252)"))
         #expect(r2.cells.first == "Øre,2020|1.0|")
     }

@@ -30,7 +30,7 @@ private func pxError(_ text: String) throws -> ReadError {
 private func ssbTable(codepage: String?, data: String? = nil) -> String {
     var lines = [
         "CHARSET=\"ANSI\";",
-        "AXIS-VERSION=\"2010\";",
+        "AXIS-VERSION=\"2010\";"
     ]
     if let codepage { lines.append("CODEPAGE=\"\(codepage)\";") }
     lines += [
@@ -65,17 +65,18 @@ private func ssbTable(codepage: String?, data: String? = nil) -> String {
         "NOTE=\"Tallene gjelder per 1. januar. Kommuner som er slått sammen \"",
         "\"vises med sine gamle koder.\";",
         "DATASYMBOL2=\"..\";",
-        "DATA=",
+        "DATA="
     ]
-    lines.append(data ?? """
-    349218 351989
-    "-" 12.5
-    "..." ":"
-    "." ".."
-    1e3 -4
-    17 ..
-    ;
-    """)
+    lines.append(
+        data ?? """
+            349218 351989
+            "-" 12.5
+            "..." ":"
+            "." ".."
+            1e3 -4
+            17 ..
+            ;
+            """)
     return lines.joined(separator: "\r\n") + "\r\n"
 }
 
@@ -128,7 +129,7 @@ struct PXTests {
 
     @Test func ssbTableInLatin1WithCodepage() throws {
         let bytes = TextEncoding.iso88591.encode(ssbTable(codepage: "iso-8859-1"))
-        #expect(bytes.contains(0xF8))  // ø as one Latin-1 byte
+        #expect(bytes.contains(0xF8)) // ø as one Latin-1 byte
         try checkSSBTable(try readPX(bytes), firstDataLine: 36)
     }
 
@@ -156,19 +157,19 @@ struct PXTests {
 
     @Test func customDataSymbols() throws {
         let text = """
-        MATRIX="T1";
-        STUB="region";
-        HEADING="år";
-        VALUES("region")="0301 Oslo","1103 Stavanger";
-        VALUES("år")="2022","2023","2024";
-        DATASYMBOL1="x";
-        DATASYMBOL3="ikke";
-        DATASYMBOL6="n.a.";
-        DATASYMBOLNIL="nil";
-        DATA=
-        "x" ikke "nil"
-        "n.a." "......" 7;
-        """
+            MATRIX="T1";
+            STUB="region";
+            HEADING="år";
+            VALUES("region")="0301 Oslo","1103 Stavanger";
+            VALUES("år")="2022","2023","2024";
+            DATASYMBOL1="x";
+            DATASYMBOL3="ikke";
+            DATASYMBOL6="n.a.";
+            DATASYMBOLNIL="nil";
+            DATA=
+            "x" ikke "nil"
+            "n.a." "......" 7;
+            """
         let r = try readPX(text)
         let schema = try #require(r.ended.first)
         #expect(schema.dimensions.map(\.role) == [.geo, .time])
@@ -187,7 +188,7 @@ struct PXTests {
 
     @Test(arguments: [
         ("1 2 3 4 5 6 7 8 9 10 11;", "DATA has 11 values, expected 12 (3 × 2 × 1 × 2 from VALUES)", 36),
-        ("1 2 3 4 5 6\n7 8 9 10 11 12\n13 14;", "DATA has 14 values, expected 12 (3 × 2 × 1 × 2 from VALUES)", 38),
+        ("1 2 3 4 5 6\n7 8 9 10 11 12\n13 14;", "DATA has 14 values, expected 12 (3 × 2 × 1 × 2 from VALUES)", 38)
     ])
     func dataCountMustMatchValues(data: String, message: String, line: Int) throws {
         let e = try pxError(ssbTable(codepage: "utf-8", data: data))
@@ -255,7 +256,9 @@ struct PXTests {
         for r in 0..<400 {
             row.removeAll(keepingCapacity: true)
             for y in 0..<2500 {
-                if (r + y) % 50 == 0 { row += "\"..\" " } else {
+                if (r + y) % 50 == 0 {
+                    row += "\"..\" "
+                } else {
                     let v = (r * 31 + y) % 1000
                     expectedSum += Double(v)
                     row += "\(v) "

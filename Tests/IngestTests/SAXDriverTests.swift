@@ -46,7 +46,11 @@ struct SAXDriverTests {
     @Test func aDoctypeIsRefusedBeforeAnyEntityAndAReferenceIsRefused() {
         let doctype = Array("<?xml version=\"1.0\"?>\n<!DOCTYPE r [<!ENTITY x \"y\">]>\n<r>&x;</r>\n".utf8)
         let p1 = SafeSAXParser(purpose: "a test document") { line, _ in SourceLocation(file: "t.xml", line: line) }
-        #expect(throws: ReadError.self) { try doctype.withUnsafeBufferPointer { try p1.feed($0); try p1.finish() } }
+        #expect(throws: ReadError.self) {
+            try doctype.withUnsafeBufferPointer {
+                try p1.feed($0); try p1.finish()
+            }
+        }
         do { try doctype.withUnsafeBufferPointer { try p1.feed($0) } } catch let e as ReadError {
             #expect(e.description.hasPrefix("t.xml:2: error: a DOCTYPE declaration (<!DOCTYPE r …>) is not allowed in a test document"))
         } catch { Issue.record("\(error)") }
@@ -72,7 +76,7 @@ struct FormatSnifferTests {
         ("t.dat", "region;år;verdi\n0301;2020;1\n", .csv),
         ("t.dat", "sep=;\n;2019\n", .csv),
         ("t.px", "region;år", .px),
-        ("t.csv", "{", .csv),
+        ("t.csv", "{", .csv)
     ])
     func formatsAreSniffedFromExtensionThenFirstBytes(_ c: (String, String, SniffedFormat)) throws {
         let path = try scratch.write(Array(c.1.utf8), to: c.0)

@@ -37,138 +37,138 @@ private func peakRSSkB() -> Int? {
 
 /// SDMX-ML 2.0 GenericData in the shape PxWeb writes.
 private let pxWebGenericData = """
-<?xml version="1.0" encoding="utf-8"?>
-<message:GenericData xmlns:message="http://www.SDMX.org/resources/SDMXML/schemas/v2_0/message" xmlns:common="http://www.SDMX.org/resources/SDMXML/schemas/v2_0/common" xmlns:generic="http://www.SDMX.org/resources/SDMXML/schemas/v2_0/generic" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-  <message:Header>
-    <message:ID>12209</message:ID>
-    <message:Test>false</message:Test>
-    <message:Name xml:lang="no">Hjemmetjenester, etter region, statistikkvariabel og år</message:Name>
-    <message:Prepared>2024-03-15T08:00:00</message:Prepared>
-    <message:Sender id="SSB">
-      <message:Name xml:lang="no">Statistisk sentralbyrå</message:Name>
-    </message:Sender>
-  </message:Header>
-  <message:DataSet>
-    <generic:KeyFamilyRef>12209</generic:KeyFamilyRef>
-    <generic:Series>
-      <generic:SeriesKey>
-        <generic:Value concept="KOKkommuneregion0000" value="0301" />
-        <generic:Value concept="ContentsCode" value="KOShjtj80aarover0001" />
-        <generic:Value concept="FREQ" value="A" />
-      </generic:SeriesKey>
-      <generic:Attributes>
-        <generic:Value concept="UNIT_MEASURE" value="prosent" />
-        <generic:Value concept="DECIMALS" value="1" />
-      </generic:Attributes>
-      <generic:Obs>
-        <generic:Time>2019</generic:Time>
-        <generic:ObsValue value="29.5" />
-        <generic:Attributes>
-          <generic:Value concept="OBS_STATUS" value="A" />
-        </generic:Attributes>
-      </generic:Obs>
-      <generic:Obs>
-        <generic:Time>2020</generic:Time>
-        <generic:ObsValue value="NaN" />
-        <generic:Attributes>
-          <generic:Value concept="OBS_STATUS" value="M" />
-        </generic:Attributes>
-      </generic:Obs>
-      <generic:Obs>
-        <generic:Time>2021</generic:Time>
-        <generic:ObsValue value="31.25" />
-        <generic:Attributes>
-          <generic:Value concept="OBS_STATUS" value="P" />
-        </generic:Attributes>
-      </generic:Obs>
-    </generic:Series>
-    <generic:Series>
-      <generic:SeriesKey>
-        <generic:Value concept="KOKkommuneregion0000" value="K-3118" />
-        <generic:Value concept="ContentsCode" value="KOShjtj80aarover0001" />
-        <generic:Value concept="FREQ" value="A" />
-      </generic:SeriesKey>
-      <generic:Attributes>
-        <generic:Value concept="UNIT_MEASURE" value="prosent" />
-        <generic:Value concept="DECIMALS" value="1" />
-      </generic:Attributes>
-      <generic:Obs>
-        <generic:Time>2019</generic:Time>
-        <generic:ObsValue value="-" />
-      </generic:Obs>
-      <generic:Obs>
-        <generic:Time>2020</generic:Time>
-        <generic:Attributes>
-          <generic:Value concept="OBS_STATUS" value="M" />
-        </generic:Attributes>
-      </generic:Obs>
-      <generic:Obs>
-        <generic:Time>2021</generic:Time>
-        <generic:ObsValue value="12" />
-        <generic:Attributes>
-          <generic:Value concept="OBS_STATUS" value=":" />
-        </generic:Attributes>
-      </generic:Obs>
-    </generic:Series>
-  </message:DataSet>
-</message:GenericData>
-"""
+    <?xml version="1.0" encoding="utf-8"?>
+    <message:GenericData xmlns:message="http://www.SDMX.org/resources/SDMXML/schemas/v2_0/message" xmlns:common="http://www.SDMX.org/resources/SDMXML/schemas/v2_0/common" xmlns:generic="http://www.SDMX.org/resources/SDMXML/schemas/v2_0/generic" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+      <message:Header>
+        <message:ID>12209</message:ID>
+        <message:Test>false</message:Test>
+        <message:Name xml:lang="no">Hjemmetjenester, etter region, statistikkvariabel og år</message:Name>
+        <message:Prepared>2024-03-15T08:00:00</message:Prepared>
+        <message:Sender id="SSB">
+          <message:Name xml:lang="no">Statistisk sentralbyrå</message:Name>
+        </message:Sender>
+      </message:Header>
+      <message:DataSet>
+        <generic:KeyFamilyRef>12209</generic:KeyFamilyRef>
+        <generic:Series>
+          <generic:SeriesKey>
+            <generic:Value concept="KOKkommuneregion0000" value="0301" />
+            <generic:Value concept="ContentsCode" value="KOShjtj80aarover0001" />
+            <generic:Value concept="FREQ" value="A" />
+          </generic:SeriesKey>
+          <generic:Attributes>
+            <generic:Value concept="UNIT_MEASURE" value="prosent" />
+            <generic:Value concept="DECIMALS" value="1" />
+          </generic:Attributes>
+          <generic:Obs>
+            <generic:Time>2019</generic:Time>
+            <generic:ObsValue value="29.5" />
+            <generic:Attributes>
+              <generic:Value concept="OBS_STATUS" value="A" />
+            </generic:Attributes>
+          </generic:Obs>
+          <generic:Obs>
+            <generic:Time>2020</generic:Time>
+            <generic:ObsValue value="NaN" />
+            <generic:Attributes>
+              <generic:Value concept="OBS_STATUS" value="M" />
+            </generic:Attributes>
+          </generic:Obs>
+          <generic:Obs>
+            <generic:Time>2021</generic:Time>
+            <generic:ObsValue value="31.25" />
+            <generic:Attributes>
+              <generic:Value concept="OBS_STATUS" value="P" />
+            </generic:Attributes>
+          </generic:Obs>
+        </generic:Series>
+        <generic:Series>
+          <generic:SeriesKey>
+            <generic:Value concept="KOKkommuneregion0000" value="K-3118" />
+            <generic:Value concept="ContentsCode" value="KOShjtj80aarover0001" />
+            <generic:Value concept="FREQ" value="A" />
+          </generic:SeriesKey>
+          <generic:Attributes>
+            <generic:Value concept="UNIT_MEASURE" value="prosent" />
+            <generic:Value concept="DECIMALS" value="1" />
+          </generic:Attributes>
+          <generic:Obs>
+            <generic:Time>2019</generic:Time>
+            <generic:ObsValue value="-" />
+          </generic:Obs>
+          <generic:Obs>
+            <generic:Time>2020</generic:Time>
+            <generic:Attributes>
+              <generic:Value concept="OBS_STATUS" value="M" />
+            </generic:Attributes>
+          </generic:Obs>
+          <generic:Obs>
+            <generic:Time>2021</generic:Time>
+            <generic:ObsValue value="12" />
+            <generic:Attributes>
+              <generic:Value concept="OBS_STATUS" value=":" />
+            </generic:Attributes>
+          </generic:Obs>
+        </generic:Series>
+      </message:DataSet>
+    </message:GenericData>
+    """
 
 /// SDMX-ML 2.1 generic data with the usual `generic:` prefix.
 private let generic21 = """
-<?xml version="1.0" encoding="UTF-8"?>
-<message:GenericData xmlns:message="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message" xmlns:generic="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/data/generic" xmlns:common="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common">
-  <message:Header>
-    <message:ID>IREF000123</message:ID>
-    <message:Test>false</message:Test>
-    <message:Prepared>2024-01-01T00:00:00</message:Prepared>
-    <message:Sender id="SSB"/>
-    <message:Structure structureID="DSD_07459" dimensionAtObservation="TIME_PERIOD">
-      <common:Structure><URN>urn:sdmx:org.sdmx.infomodel.datastructure.DataStructure=SSB:DSD_07459(1.0)</URN></common:Structure>
-    </message:Structure>
-  </message:Header>
-  <message:DataSet structureRef="DSD_07459">
-    <generic:Series>
-      <generic:SeriesKey>
-        <generic:Value id="FREQ" value="A"/>
-        <generic:Value id="Region" value="0301"/>
-        <generic:Value id="ContentsCode" value="Personer1"/>
-      </generic:SeriesKey>
-      <generic:Attributes>
-        <generic:Value id="UNIT_MEASURE" value="personer"/>
-      </generic:Attributes>
-      <generic:Obs>
-        <generic:ObsDimension value="2022"/>
-        <generic:ObsValue value="699827"/>
-        <generic:Attributes><generic:Value id="OBS_STATUS" value="A"/></generic:Attributes>
-      </generic:Obs>
-      <generic:Obs>
-        <generic:ObsDimension value="2023"/>
-        <generic:ObsValue value="709037"/>
-        <generic:Attributes><generic:Value id="OBS_STATUS" value="E"/></generic:Attributes>
-      </generic:Obs>
-    </generic:Series>
-    <generic:Series>
-      <generic:SeriesKey>
-        <generic:Value id="Region" value="1103"/>
-        <generic:Value id="FREQ" value="A"/>
-        <generic:Value id="ContentsCode" value="Personer1"/>
-      </generic:SeriesKey>
-      <generic:Attributes>
-        <generic:Value id="UNIT_MEASURE" value="antall"/>
-      </generic:Attributes>
-      <generic:Obs>
-        <generic:ObsDimension value="2022"/>
-        <generic:ObsValue value="144699"/>
-      </generic:Obs>
-      <generic:Obs>
-        <generic:ObsDimension value="2023"/>
-        <generic:Attributes><generic:Value id="OBS_STATUS" value="M"/></generic:Attributes>
-      </generic:Obs>
-    </generic:Series>
-  </message:DataSet>
-</message:GenericData>
-"""
+    <?xml version="1.0" encoding="UTF-8"?>
+    <message:GenericData xmlns:message="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message" xmlns:generic="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/data/generic" xmlns:common="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common">
+      <message:Header>
+        <message:ID>IREF000123</message:ID>
+        <message:Test>false</message:Test>
+        <message:Prepared>2024-01-01T00:00:00</message:Prepared>
+        <message:Sender id="SSB"/>
+        <message:Structure structureID="DSD_07459" dimensionAtObservation="TIME_PERIOD">
+          <common:Structure><URN>urn:sdmx:org.sdmx.infomodel.datastructure.DataStructure=SSB:DSD_07459(1.0)</URN></common:Structure>
+        </message:Structure>
+      </message:Header>
+      <message:DataSet structureRef="DSD_07459">
+        <generic:Series>
+          <generic:SeriesKey>
+            <generic:Value id="FREQ" value="A"/>
+            <generic:Value id="Region" value="0301"/>
+            <generic:Value id="ContentsCode" value="Personer1"/>
+          </generic:SeriesKey>
+          <generic:Attributes>
+            <generic:Value id="UNIT_MEASURE" value="personer"/>
+          </generic:Attributes>
+          <generic:Obs>
+            <generic:ObsDimension value="2022"/>
+            <generic:ObsValue value="699827"/>
+            <generic:Attributes><generic:Value id="OBS_STATUS" value="A"/></generic:Attributes>
+          </generic:Obs>
+          <generic:Obs>
+            <generic:ObsDimension value="2023"/>
+            <generic:ObsValue value="709037"/>
+            <generic:Attributes><generic:Value id="OBS_STATUS" value="E"/></generic:Attributes>
+          </generic:Obs>
+        </generic:Series>
+        <generic:Series>
+          <generic:SeriesKey>
+            <generic:Value id="Region" value="1103"/>
+            <generic:Value id="FREQ" value="A"/>
+            <generic:Value id="ContentsCode" value="Personer1"/>
+          </generic:SeriesKey>
+          <generic:Attributes>
+            <generic:Value id="UNIT_MEASURE" value="antall"/>
+          </generic:Attributes>
+          <generic:Obs>
+            <generic:ObsDimension value="2022"/>
+            <generic:ObsValue value="144699"/>
+          </generic:Obs>
+          <generic:Obs>
+            <generic:ObsDimension value="2023"/>
+            <generic:Attributes><generic:Value id="OBS_STATUS" value="M"/></generic:Attributes>
+          </generic:Obs>
+        </generic:Series>
+      </message:DataSet>
+    </message:GenericData>
+    """
 
 // MARK: - Tests
 
@@ -178,16 +178,16 @@ struct SDMXTests {
     /// know) reached the observation code without a schema and trapped. It is refused.
     @Test func aSeriesAfterTheDataSetClosedIsRefused() throws {
         let text = """
-        <?xml version="1.0"?>
-        <message:StructureSpecificData xmlns:message="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message">
-          <message:DataSet>
-            <Series Region="0301" ContentsCode="Personer1"><Obs TIME_PERIOD="2022" OBS_VALUE="699827"/></Series>
-          </message:DataSet>
-          <Unknown>
-            <Series Region="0301" ContentsCode="Personer1"><Obs TIME_PERIOD="2023" OBS_VALUE="1"/></Series>
-          </Unknown>
-        </message:StructureSpecificData>
-        """
+            <?xml version="1.0"?>
+            <message:StructureSpecificData xmlns:message="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message">
+              <message:DataSet>
+                <Series Region="0301" ContentsCode="Personer1"><Obs TIME_PERIOD="2022" OBS_VALUE="699827"/></Series>
+              </message:DataSet>
+              <Unknown>
+                <Series Region="0301" ContentsCode="Personer1"><Obs TIME_PERIOD="2023" OBS_VALUE="1"/></Series>
+              </Unknown>
+            </message:StructureSpecificData>
+            """
         let e = try sdmxError(text)
         #expect(e.message.contains("<Series> outside a DataSet"), "\(e)")
         #expect(e.location.line == 7)
@@ -205,10 +205,12 @@ struct SDMXTests {
 
     /// Each data set records its own time categories, and a cell's path names its series.
     @Test func aSecondDataSetRecordsItsOwnCategories() throws {
-        let two = pxWebGenericData.replacingOccurrences(of: "</message:DataSet>\n</message:GenericData>",
-                                                       with: "</message:DataSet>\n" + pxWebGenericData.components(separatedBy: "</message:Header>")[1]
-                                                           .replacingOccurrences(of: "</message:GenericData>", with: "")
-                                                           .replacingOccurrences(of: ">2019<", with: ">2018<") + "</message:GenericData>")
+        let two = pxWebGenericData.replacingOccurrences(
+            of: "</message:DataSet>\n</message:GenericData>",
+            with: "</message:DataSet>\n"
+                + pxWebGenericData.components(separatedBy: "</message:Header>")[1]
+                .replacingOccurrences(of: "</message:GenericData>", with: "")
+                .replacingOccurrences(of: ">2019<", with: ">2018<") + "</message:GenericData>")
         let r = try readSDMX(two)
         #expect(r.ended.count == 2)
         #expect(Set(r.ended[0].dimensions[3].categories.keys) == ["2019", "2020", "2021"])
@@ -273,7 +275,7 @@ struct SDMXTests {
     @Test func otherPrefixesAndDefaultNamespaceReadTheSame() throws {
         let variants = [
             generic21.replacingOccurrences(of: "generic:", with: "g:").replacingOccurrences(of: "xmlns:g=", with: "xmlns:g="),
-            generic21.replacingOccurrences(of: "generic:", with: "").replacingOccurrences(of: "xmlns:=", with: "xmlns="),
+            generic21.replacingOccurrences(of: "generic:", with: "").replacingOccurrences(of: "xmlns:=", with: "xmlns=")
         ]
         for text in variants {
             let r = try readSDMX(text)
@@ -285,20 +287,20 @@ struct SDMXTests {
 
     @Test func flatObsKeyDataSetWithoutSeries() throws {
         let text = """
-        <?xml version="1.0"?>
-        <GenericData xmlns="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message">
-          <DataSet>
-            <Obs>
-              <ObsKey><Value id="Region" value="0301"/><Value id="TIME_PERIOD" value="2022"/></ObsKey>
-              <ObsValue value="1.5"/>
-            </Obs>
-            <Obs>
-              <ObsKey><Value id="TIME_PERIOD" value="2023"/><Value id="Region" value="0301"/></ObsKey>
-              <ObsValue value=".."/>
-            </Obs>
-          </DataSet>
-        </GenericData>
-        """
+            <?xml version="1.0"?>
+            <GenericData xmlns="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message">
+              <DataSet>
+                <Obs>
+                  <ObsKey><Value id="Region" value="0301"/><Value id="TIME_PERIOD" value="2022"/></ObsKey>
+                  <ObsValue value="1.5"/>
+                </Obs>
+                <Obs>
+                  <ObsKey><Value id="TIME_PERIOD" value="2023"/><Value id="Region" value="0301"/></ObsKey>
+                  <ObsValue value=".."/>
+                </Obs>
+              </DataSet>
+            </GenericData>
+            """
         let r = try readSDMX(text)
         let schema = try #require(r.ended.first)
         #expect(schema.dimensions.map(\.id) == ["Region", "TIME_PERIOD"])
@@ -311,16 +313,16 @@ struct SDMXTests {
 
     @Test func structureSpecificDataReadsAttributesAsDimensions() throws {
         let text = """
-        <?xml version="1.0"?>
-        <message:StructureSpecificData xmlns:message="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message" xmlns:ss="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/data/structurespecific">
-          <message:DataSet ss:structureRef="X">
-            <Series Region="0301" ContentsCode="Personer1" UNIT_MEASURE="personer">
-              <Obs TIME_PERIOD="2022" OBS_VALUE="699827" OBS_STATUS="A"/>
-              <Obs TIME_PERIOD="2023" OBS_VALUE="NaN" OBS_STATUS="M"/>
-            </Series>
-          </message:DataSet>
-        </message:StructureSpecificData>
-        """
+            <?xml version="1.0"?>
+            <message:StructureSpecificData xmlns:message="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message" xmlns:ss="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/data/structurespecific">
+              <message:DataSet ss:structureRef="X">
+                <Series Region="0301" ContentsCode="Personer1" UNIT_MEASURE="personer">
+                  <Obs TIME_PERIOD="2022" OBS_VALUE="699827" OBS_STATUS="A"/>
+                  <Obs TIME_PERIOD="2023" OBS_VALUE="NaN" OBS_STATUS="M"/>
+                </Series>
+              </message:DataSet>
+            </message:StructureSpecificData>
+            """
         let r = try readSDMX(text)
         let schema = try #require(r.ended.first)
         #expect(schema.dimensions.map(\.id) == ["Region", "ContentsCode", "TIME_PERIOD"])
@@ -331,7 +333,8 @@ struct SDMXTests {
     }
 
     @Test func latin1DocumentIsDecodedByLibxml() throws {
-        let text = pxWebGenericData
+        let text =
+            pxWebGenericData
             .replacingOccurrences(of: "encoding=\"utf-8\"", with: "encoding=\"ISO-8859-1\"")
             .replacingOccurrences(of: "value=\"K-3118\"", with: "value=\"Indre Østfold\"")
         let scratch = try TemporaryDirectory("sdmx-tests")
@@ -367,7 +370,7 @@ struct SDMXTests {
     }
 
     @Test(arguments: [
-        ("A", nil as String?), ("E", "*"), ("P", "*"), ("M", ".."), (".", "."), ("..", ".."), (":", ":"), ("...", "..."),
+        ("A", nil as String?), ("E", "*"), ("P", "*"), ("M", ".."), (".", "."), ("..", ".."), (":", ":"), ("...", "...")
     ])
     func obsStatusMapsToSSBSymbols(code: String, status: String?) throws {
         let text = generic21.replacingOccurrences(of: "id=\"OBS_STATUS\" value=\"E\"", with: "id=\"OBS_STATUS\" value=\"\(code)\"")
@@ -378,10 +381,14 @@ struct SDMXTests {
     }
 
     @Test func seriesWithOtherConceptsIsAnErrorNamingTheSeries() throws {
-        let text = generic21.replacingOccurrences(of: "<generic:Value id=\"Region\" value=\"1103\"/>", with: "<generic:Value id=\"Kommune\" value=\"1103\"/>")
+        let text = generic21.replacingOccurrences(
+            of: "<generic:Value id=\"Region\" value=\"1103\"/>", with: "<generic:Value id=\"Kommune\" value=\"1103\"/>")
         let e = try sdmxError(text)
         #expect(e.location.path == "Series[2]")
-        #expect(e.message == "the series key has concepts (Kommune, FREQ, ContentsCode) but the first Series has (FREQ, Region, ContentsCode); every Series of a DataSet must have the same key concepts")
+        #expect(
+            e.message
+                == "the series key has concepts (Kommune, FREQ, ContentsCode) but the first Series has (FREQ, Region, ContentsCode); every Series of a DataSet must have the same key concepts"
+        )
     }
 
     @Test func invalidObsValueIsRejectedWithItsLocation() throws {
@@ -394,15 +401,15 @@ struct SDMXTests {
 
     @Test func malformedXMLReportsLineAndLibxmlMessage() throws {
         let text = """
-        <?xml version="1.0"?>
-        <GenericData>
-          <DataSet>
-            <Series>
-              <SeriesKey><Value concept="Region" value="0301"></SeriesKey>
-            </Series>
-          </DataSet>
-        </GenericData>
-        """
+            <?xml version="1.0"?>
+            <GenericData>
+              <DataSet>
+                <Series>
+                  <SeriesKey><Value concept="Region" value="0301"></SeriesKey>
+                </Series>
+              </DataSet>
+            </GenericData>
+            """
         let e = try sdmxError(text)
         #expect(e.location.line == 5)
         #expect(e.message.hasPrefix("malformed XML: "))
@@ -412,11 +419,11 @@ struct SDMXTests {
 
     @Test func externalEntityIsRefused() throws {
         let text = """
-        <?xml version="1.0"?>
-        <!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>
-        <GenericData><DataSet><Series><SeriesKey><Value concept="Region" value="&e;"/></SeriesKey>
-        <Obs><Time>2020</Time><ObsValue value="1"/></Obs></Series></DataSet></GenericData>
-        """
+            <?xml version="1.0"?>
+            <!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>
+            <GenericData><DataSet><Series><SeriesKey><Value concept="Region" value="&e;"/></SeriesKey>
+            <Obs><Time>2020</Time><ObsValue value="1"/></Obs></Series></DataSet></GenericData>
+            """
         let e = try sdmxError(text)
         // Any DOCTYPE is refused before its entities are declared or read.
         #expect(e.message.hasPrefix("a DOCTYPE declaration (<!DOCTYPE x …>) is not allowed"))
@@ -441,7 +448,9 @@ struct SDMXTests {
         let e = try sdmxError("<?xml version=\"1.0\"?>\n<html><body>not SDMX</body></html>\n")
         #expect(e.message == "unknown SDMX structure: expected GenericData with DataSet/Series, found root <html>")
         let noDataSet = try sdmxError("<?xml version=\"1.0\"?>\n<m:GenericData xmlns:m=\"urn:x\"><m:Header/></m:GenericData>\n")
-        #expect(noDataSet.message == "unknown SDMX structure: expected GenericData with DataSet/Series, found root <GenericData> without a DataSet")
+        #expect(
+            noDataSet.message
+                == "unknown SDMX structure: expected GenericData with DataSet/Series, found root <GenericData> without a DataSet")
     }
 
     @Test func emptyFileIsAnError() throws {
@@ -483,25 +492,28 @@ struct SDMXTests {
             }
         }
         buffer += """
-        <?xml version="1.0" encoding="utf-8"?>
-        <message:GenericData xmlns:message="http://www.SDMX.org/resources/SDMXML/schemas/v2_0/message" xmlns:generic="http://www.SDMX.org/resources/SDMXML/schemas/v2_0/generic">
-        <message:Header><message:ID>big</message:ID></message:Header>
-        <message:DataSet>
+            <?xml version="1.0" encoding="utf-8"?>
+            <message:GenericData xmlns:message="http://www.SDMX.org/resources/SDMXML/schemas/v2_0/message" xmlns:generic="http://www.SDMX.org/resources/SDMXML/schemas/v2_0/generic">
+            <message:Header><message:ID>big</message:ID></message:Header>
+            <message:DataSet>
 
-        """
+            """
         var expectedSum = 0.0
         var expectedMissing = 0
         for s in 0..<seriesCount {
-            buffer += "<generic:Series><generic:SeriesKey><generic:Value concept=\"Region\" value=\"\(1000 + s)\"/><generic:Value concept=\"ContentsCode\" value=\"Personer1\"/></generic:SeriesKey>"
+            buffer +=
+                "<generic:Series><generic:SeriesKey><generic:Value concept=\"Region\" value=\"\(1000 + s)\"/><generic:Value concept=\"ContentsCode\" value=\"Personer1\"/></generic:SeriesKey>"
             buffer += "<generic:Attributes><generic:Value concept=\"UNIT_MEASURE\" value=\"personer\"/></generic:Attributes>\n"
             for o in 0..<obsPerSeries {
                 if (s + o) % 97 == 0 {
-                    buffer += "<generic:Obs><generic:Time>\(1500 + o)</generic:Time><generic:ObsValue value=\"NaN\"/><generic:Attributes><generic:Value concept=\"OBS_STATUS\" value=\"M\"/></generic:Attributes></generic:Obs>\n"
+                    buffer +=
+                        "<generic:Obs><generic:Time>\(1500 + o)</generic:Time><generic:ObsValue value=\"NaN\"/><generic:Attributes><generic:Value concept=\"OBS_STATUS\" value=\"M\"/></generic:Attributes></generic:Obs>\n"
                     expectedMissing += 1
                 } else {
                     let v = (s * 7 + o * 3) % 1000
                     expectedSum += Double(v) + 0.5
-                    buffer += "<generic:Obs><generic:Time>\(1500 + o)</generic:Time><generic:ObsValue value=\"\(v).5\"/><generic:Attributes><generic:Value concept=\"OBS_STATUS\" value=\"A\"/></generic:Attributes></generic:Obs>\n"
+                    buffer +=
+                        "<generic:Obs><generic:Time>\(1500 + o)</generic:Time><generic:ObsValue value=\"\(v).5\"/><generic:Attributes><generic:Value concept=\"OBS_STATUS\" value=\"A\"/></generic:Attributes></generic:Obs>\n"
                 }
             }
             buffer += "</generic:Series>\n"
@@ -521,7 +533,9 @@ struct SDMXTests {
         }
         let peak = peakRSSkB()
         let size = ChunkedFile.size(path: path) ?? 0
-        print("SDMX 1M observations: file \(size >> 20) MB, read in \(elapsed), peak RSS (VmHWM) before \(before.map { "\($0 >> 10) MB" } ?? "?"), after \(peak.map { "\($0 >> 10) MB" } ?? "?")")
+        print(
+            "SDMX 1M observations: file \(size >> 20) MB, read in \(elapsed), peak RSS (VmHWM) before \(before.map { "\($0 >> 10) MB" } ?? "?"), after \(peak.map { "\($0 >> 10) MB" } ?? "?")"
+        )
 
         #expect(sink.count == seriesCount * obsPerSeries)
         #expect(sink.missing == expectedMissing)

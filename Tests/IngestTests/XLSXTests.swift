@@ -12,14 +12,14 @@ struct XLSXTests {
         defer { scratch.remove() }
         let dir = scratch.url
         let sheet = """
-        <?xml version="1.0" encoding="UTF-8"?>
-        <x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:sheetData>
-        <x:row r="2"><x:c r="B2" t="s"><x:v>1</x:v></x:c><x:c r="D2"><x:v>1634.5999999999999</x:v></x:c></x:row>
-        <x:row r="5"><x:c r="A5" t="inlineStr"><x:is><x:r><x:t>Røros</x:t></x:r><x:r><x:t xml:space="preserve"> - Rosse</x:t></x:r></x:is></x:c><x:c t="b"><x:v>1</x:v></x:c><x:c r="AA5" t="str"><x:f>A5</x:f><x:v>a &amp; b</x:v></x:c></x:row>
-        <x:row r="6"><x:c r="C6" s="4"/></x:row>
-        <x:row><x:c r="A7" t="e"><x:v>#N/A</x:v></x:c></x:row>
-        </x:sheetData></x:worksheet>
-        """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:sheetData>
+            <x:row r="2"><x:c r="B2" t="s"><x:v>1</x:v></x:c><x:c r="D2"><x:v>1634.5999999999999</x:v></x:c></x:row>
+            <x:row r="5"><x:c r="A5" t="inlineStr"><x:is><x:r><x:t>Røros</x:t></x:r><x:r><x:t xml:space="preserve"> - Rosse</x:t></x:r></x:is></x:c><x:c t="b"><x:v>1</x:v></x:c><x:c r="AA5" t="str"><x:f>A5</x:f><x:v>a &amp; b</x:v></x:c></x:row>
+            <x:row r="6"><x:c r="C6" s="4"/></x:row>
+            <x:row><x:c r="A7" t="e"><x:v>#N/A</x:v></x:c></x:row>
+            </x:sheetData></x:worksheet>
+            """
         let shared = ["zero", "Ålesund"]
         let url = dir.appendingPathComponent("cells.xlsx")
         try writeWorkbook(url, sheetName: "Data & tall", sheet: sheet, shared: shared)
@@ -148,7 +148,7 @@ struct XLSXTests {
     @Test(arguments: [
         #"<!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>"#,
         #"<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>"#,
-        #"<!DOCTYPE worksheet SYSTEM "http://example.invalid/x.dtd">"#,
+        #"<!DOCTYPE worksheet SYSTEM "http://example.invalid/x.dtd">"#
     ])
     func doctypeInSheetXMLIsRefused(_ doctype: String) throws {
         let scratch = try TemporaryDirectory("husbanken-tests")
@@ -156,10 +156,10 @@ struct XLSXTests {
         let dir = scratch.url
         let url = dir.appendingPathComponent("xxe.xlsx")
         let sheet = """
-        <?xml version="1.0" encoding="UTF-8"?>
-        \(doctype)
-        <worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>Kommune</t></is></c></row></sheetData></worksheet>
-        """
+            <?xml version="1.0" encoding="UTF-8"?>
+            \(doctype)
+            <worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>Kommune</t></is></c></row></sheetData></worksheet>
+            """
         try writeWorkbook(url, sheet: sheet, shared: [])
         let reader = try XLSXSheetReader(path: url.path, displayName: "xxe.xlsx")
         var rows = 0
@@ -187,10 +187,13 @@ struct XLSXTests {
         defer { scratch.remove() }
         let dir = scratch.url
         let url = dir.appendingPathComponent("ss.xlsx")
-        try writeWorkbook(url, sheet: #"<worksheet><sheetData><row r="4"><c r="B4" t="s"><v>7</v></c></row></sheetData></worksheet>"#, shared: ["a"])
+        try writeWorkbook(
+            url, sheet: #"<worksheet><sheetData><row r="4"><c r="B4" t="s"><v>7</v></c></row></sheetData></worksheet>"#, shared: ["a"])
         let reader = try XLSXSheetReader(path: url.path, displayName: "ss.xlsx")
         let error = readError { try reader.forEachRow { _ in } }
-        #expect(error?.description == #"ss.xlsx:Ark1 row 4 column B: error: shared string index "7" is not in the shared-strings table (1 strings)"#)
+        #expect(
+            error?.description
+                == #"ss.xlsx:Ark1 row 4 column B: error: shared string index "7" is not in the shared-strings table (1 strings)"#)
     }
 }
 

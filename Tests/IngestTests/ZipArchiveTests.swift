@@ -12,7 +12,8 @@ private func zipHeaderOffset(_ d: [UInt8], _ name: String, central: Bool) -> Int
     var i = 0
     while i + fixed + n.count <= d.count {
         if d[i] == 0x50, d[i + 1] == 0x4B, d[i + 2] == (central ? 1 : 3), d[i + 3] == (central ? 2 : 4),
-           Array(d[(i + fixed)..<(i + fixed + n.count)]) == n {
+            Array(d[(i + fixed)..<(i + fixed + n.count)]) == n
+        {
             return i
         }
         i += 1
@@ -61,7 +62,7 @@ private let zipSample: ZipItems = [
     (path: "dir/", data: []),
     (path: "dir/noise.bin", data: noise(300_000)),
     (path: "dir/zeros.bin", data: [UInt8](repeating: 0, count: 200_000)),
-    (path: "æøå/Ålesund.xml", data: Array("<a>Ålesund</a>".utf8)),
+    (path: "æøå/Ålesund.xml", data: Array("<a>Ålesund</a>".utf8))
 ]
 
 @Suite("ZIP archive reader and writer")
@@ -200,7 +201,9 @@ struct ZipArchiveTests {
         }
         let reader = try XLSXSheetReader(path: url.path, displayName: "crc.xlsx")
         let error = readError { try reader.forEachRow { _ in } }
-        #expect(error?.description == "crc.xlsx:xl/worksheets/sheet1.xml: error: the entry's CRC-32 does not match its header; the archive is damaged")
+        #expect(
+            error?.description
+                == "crc.xlsx:xl/worksheets/sheet1.xml: error: the entry's CRC-32 does not match its header; the archive is damaged")
     }
 
     @Test func declaredSizeMismatchIsACorruptEntry() throws {
@@ -208,8 +211,10 @@ struct ZipArchiveTests {
         defer { scratch.remove() }
         let dir = scratch.url
         let path = dir.appendingPathComponent("size.zip").path
-        for (declared, prefix) in [(UInt32(250_000), "corrupt entry: it inflates to 200000 bytes, its header declares 250000"),
-                                   (UInt32(150_000), "corrupt entry: it inflates past the 150000 bytes its header declares")] {
+        for (declared, prefix) in [
+            (UInt32(250_000), "corrupt entry: it inflates to 200000 bytes, its header declares 250000"),
+            (UInt32(150_000), "corrupt entry: it inflates past the 150000 bytes its header declares")
+        ] {
             try ZipWriter.write(zipSample, to: path, compress: true)
             try patchFile(path) { d in
                 let c = try #require(zipHeaderOffset(d, "dir/zeros.bin", central: true))
@@ -217,7 +222,9 @@ struct ZipArchiveTests {
             }
             let archive = try ZipArchive(path: path, displayName: "size.zip")
             var delivered = 0
-            let error = readError { try archive.extract(try #require(archive["dir/zeros.bin"]), chunkSize: 10_000) { delivered += $0.count } }
+            let error = readError {
+                try archive.extract(try #require(archive["dir/zeros.bin"]), chunkSize: 10_000) { delivered += $0.count }
+            }
             #expect(error?.message == prefix)
             // Never more than one byte past the declared size is inflated.
             #expect(delivered <= Int(declared) + 1)
@@ -233,8 +240,13 @@ struct ZipArchiveTests {
             ("compressed size", { d in put32(&d, try #require(zipHeaderOffset(d, "hello.txt", central: true)) + 20, 0xFFFF_FFFF) }),
             ("uncompressed size", { d in put32(&d, try #require(zipHeaderOffset(d, "hello.txt", central: true)) + 24, 0xFFFF_FFFF) }),
             ("local header offset", { d in put32(&d, try #require(zipHeaderOffset(d, "hello.txt", central: true)) + 42, 0xFFFF_FFFF) }),
-            ("entry count", { d in put16(&d, d.count - 22 + 8, 0xFFFF); put16(&d, d.count - 22 + 10, 0xFFFF) }),
-            ("central directory offset", { d in put32(&d, d.count - 22 + 16, 0xFFFF_FFFF) }),
+            (
+                "entry count",
+                { d in
+                    put16(&d, d.count - 22 + 8, 0xFFFF); put16(&d, d.count - 22 + 10, 0xFFFF)
+                }
+            ),
+            ("central directory offset", { d in put32(&d, d.count - 22 + 16, 0xFFFF_FFFF) })
         ]
         for (what, patch) in patches {
             try ZipWriter.write(zipSample, to: path, compress: true)
@@ -246,7 +258,9 @@ struct ZipArchiveTests {
         // The entry is named when the marker is in its record.
         try ZipWriter.write(zipSample, to: path, compress: true)
         try patchFile(path, patches[0].1)
-        #expect(readError { _ = try ZipArchive(path: path, displayName: "z64.zip") }?.location == SourceLocation(file: "z64.zip", path: "hello.txt"))
+        #expect(
+            readError { _ = try ZipArchive(path: path, displayName: "z64.zip") }?.location
+                == SourceLocation(file: "z64.zip", path: "hello.txt"))
         // A workbook says so too.
         let error = readError { _ = try XLSXSheetReader(path: path, displayName: "z64.xlsx") }
         #expect(error?.message.hasPrefix("not a readable .xlsx workbook") == true)

@@ -25,8 +25,9 @@ struct ChartTests {
     }
 
     @Test func lineageSaysMethodSourcesSharesStatusAndNote() {
-        let text = nb.lineage(method: "split_allocated", sources: [LineageSource(region: "1507", year: 2019, share: 0.8123)],
-                              status: "*", note: "allocated by population")
+        let text = nb.lineage(
+            method: "split_allocated", sources: [LineageSource(region: "1507", year: 2019, share: 0.8123)],
+            status: "*", note: "allocated by population")
         #expect(text.contains("Metode: split_allocated (fordelt ved deling (estimat))"))
         #expect(text.contains("Kilder: 1507 2019 × 81,2 %"))
         #expect(text.contains("Status: * (Foreløpige tall)"))
@@ -37,8 +38,10 @@ struct ChartTests {
     }
 
     func chart(_ points: [ChartPoint], band: [BandPoint] = [], reforms: [Reform] = []) -> String {
-        LineChart(id: "c0", title: "3118 <Indre> Østfold", description: "desc", years: 2015...2024, points: points, band: band,
-                  reforms: reforms, decimals: 1, formatter: nb).svg()
+        LineChart(
+            id: "c0", title: "3118 <Indre> Østfold", description: "desc", years: 2015...2024, points: points, band: band,
+            reforms: reforms, decimals: 1, formatter: nb
+        ).svg()
     }
 
     /// The y coordinates of the series' markers.
@@ -71,7 +74,9 @@ struct ChartTests {
 
     @Test func harmonisedPointsAreDrawnDifferently() {
         let methods = ["as_published", "renumbered", "merged", "split_allocated"]
-        let points = methods.enumerated().map { ChartPoint(year: 2015 + $0.offset, value: 10, status: nil, method: $0.element, title: $0.element) }
+        let points = methods.enumerated().map {
+            ChartPoint(year: 2015 + $0.offset, value: 10, status: nil, method: $0.element, title: $0.element)
+        }
         let svg = chart(points)
         #expect(svg.contains("<circle class=\"pt pt-published\""))
         #expect(svg.contains("<circle class=\"pt pt-renumbered\""))
@@ -83,7 +88,9 @@ struct ChartTests {
     @Test func reformsAreMarkedWithTheirChange() {
         let r = Reform(year: 2020, from: ["0122", "0123", "0124", "0125", "0138"], to: ["3014"])
         #expect(r.text == "2020: 0122, 0123, 0124, 0125, 0138 → 3014")
-        let svg = chart([ChartPoint(year: 2019, value: 1, status: nil, method: "merged", title: "t")], reforms: [r, Reform(year: 2030, from: ["1"], to: ["2"])])
+        let svg = chart(
+            [ChartPoint(year: 2019, value: 1, status: nil, method: "merged", title: "t")],
+            reforms: [r, Reform(year: 2030, from: ["1"], to: ["2"])])
         #expect(svg.contains("<g class=\"reform\"><title>2020: 0122, 0123, 0124, 0125, 0138 → 3014</title>"))
         // A reform outside the chart's years is not drawn.
         #expect(!svg.contains("2030:"))
@@ -111,7 +118,7 @@ struct ChartTests {
         let bars = [
             RankingChart.Bar(label: "A", value: 10, status: nil, title: "a"),
             RankingChart.Bar(label: "B", value: nil, status: ":", title: "b"),
-            RankingChart.Bar(label: "C", value: 30, status: "*", title: "c"),
+            RankingChart.Bar(label: "C", value: 30, status: "*", title: "c")
         ]
         let svg = RankingChart(id: "r", title: "t", description: "d", bars: bars, decimals: 1, formatter: nb).svg()
         let labels = svg.matches(of: /<text class="label"[^>]*>([^<]+)</).map { String($0.1) }
@@ -123,17 +130,17 @@ struct ChartTests {
 
     @Test func reformsWalkBackThroughTheCatalogue() throws {
         let csv = """
-        oldCode,oldName,newCode,newName,changeOccurred,kind
-        0122,Trøgstad,3014,Indre Østfold,2020-01-01,merge
-        0123,Spydeberg,3014,Indre Østfold,2020-01-01,merge
-        0124,Askim,3014,Indre Østfold,2020-01-01,merge
-        0125,Eidsberg,3014,Indre Østfold,2020-01-01,merge
-        0138,Hobøl,3014,Indre Østfold,2020-01-01,merge
-        3014,Indre Østfold,3118,Indre Østfold,2024-01-01,renumber
-        1507,Ålesund,1508,Ålesund,2024-01-01,split
-        1507,Ålesund,1580,Haram,2024-01-01,split
-        1940,Kåfjord,1940,Gáivuotna - Kåfjord,1995-01-01,name
-        """
+            oldCode,oldName,newCode,newName,changeOccurred,kind
+            0122,Trøgstad,3014,Indre Østfold,2020-01-01,merge
+            0123,Spydeberg,3014,Indre Østfold,2020-01-01,merge
+            0124,Askim,3014,Indre Østfold,2020-01-01,merge
+            0125,Eidsberg,3014,Indre Østfold,2020-01-01,merge
+            0138,Hobøl,3014,Indre Østfold,2020-01-01,merge
+            3014,Indre Østfold,3118,Indre Østfold,2024-01-01,renumber
+            1507,Ålesund,1508,Ålesund,2024-01-01,split
+            1507,Ålesund,1580,Haram,2024-01-01,split
+            1940,Kåfjord,1940,Gáivuotna - Kåfjord,1995-01-01,name
+            """
         let catalog = try ChangeCatalog.parseCSV(csv, file: "k.csv")
         #expect(reforms(of: "3118", in: catalog).map(\.text) == ["2024: 3014 → 3118", "2020: 0122, 0123, 0124, 0125, 0138 → 3014"])
         #expect(reforms(of: "1580", in: catalog).map(\.text) == ["2024: 1507 → 1508, 1580"])

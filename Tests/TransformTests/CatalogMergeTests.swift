@@ -16,11 +16,15 @@ import Transform
     }
 
     @Test func addingToADateDerivesItsKindsAgain() {
-        let existing = ChangeCatalog(changes: [change("0124", "3014", "2020-01-01", .renumber), change("0301", "0301", "2018-01-01", .name)])
+        let existing = ChangeCatalog(changes: [change("0124", "3014", "2020-01-01", .renumber), change("0301", "0301", "2018-01-01", .name)]
+        )
         let m = CatalogMerge.merge([change("0122", "3014", "2020-01-01")], into: existing)
         #expect(m.added.map(\.oldCode) == ["0122"])
         #expect(m.changed)
-        #expect(m.result.changes.map { "\($0.oldCode)>\($0.newCode) \($0.kind.rawValue)" } == ["0301>0301 name", "0122>3014 merge", "0124>3014 merge"])
+        #expect(
+            m.result.changes.map { "\($0.oldCode)>\($0.newCode) \($0.kind.rawValue)" } == [
+                "0301>0301 name", "0122>3014 merge", "0124>3014 merge"
+            ])
     }
 
     @Test func aConflictKeepsTheCatalogueUnlessASideIsChosen() {
@@ -37,7 +41,8 @@ import Transform
     }
 
     @Test func aRepeatedKlassRowIsAddedOnce() {
-        let m = CatalogMerge.merge([change("5001", "5002", "2026-01-01"), change("5001", "5002", "2026-01-01")], into: ChangeCatalog(changes: []))
+        let m = CatalogMerge.merge(
+            [change("5001", "5002", "2026-01-01"), change("5001", "5002", "2026-01-01")], into: ChangeCatalog(changes: []))
         #expect(m.added.count == 1)
         #expect(m.result.changes.count == 1)
     }

@@ -14,20 +14,32 @@ import Testing
         }
         for bad in ["", "19", "201", "År 2019", "20x9", "two thousand"] {
             #expect(CellRules.leadingYear(bad) == nil, "\(bad)")
-            #expect(CellRules.shapeProblem(region: "0301", level: .kommune, period: bad, year: CellRules.leadingYear(bad), maxYear: 2027, value: 1)
+            #expect(
+                CellRules.shapeProblem(
+                    region: "0301", level: .kommune, period: bad, year: CellRules.leadingYear(bad), maxYear: 2027, value: 1)
                     == .period("period \"\(bad)\" is not a year (expected YYYY)"))
         }
-        #expect(CellRules.shapeProblem(region: "0301", level: .kommune, period: "2031", year: 2031, maxYear: 2027, value: 1) == .period("year 2031 is in the future"))
-        #expect(CellRules.shapeProblem(region: "0301", level: .kommune, period: "1799", year: 1799, maxYear: 2027, value: 1)?.message.contains("not a year") == true)
+        #expect(
+            CellRules.shapeProblem(region: "0301", level: .kommune, period: "2031", year: 2031, maxYear: 2027, value: 1)
+                == .period("year 2031 is in the future"))
+        #expect(
+            CellRules.shapeProblem(region: "0301", level: .kommune, period: "1799", year: 1799, maxYear: 2027, value: 1)?.message.contains(
+                "not a year") == true)
     }
 
     @Test func onlyKnownShapesOfCodesAndFiniteValuesPass() {
-        for (code, level) in [("0301", RegionLevel.kommune), ("K-3118", .kommune), ("03", .fylke), ("EAK", .land), ("EKG08", .kostragruppe)] {
-            #expect(CellRules.shapeProblem(region: code, level: level, period: "2020", year: 2020, maxYear: 2027, value: 1) == nil, "\(code)")
+        for (code, level) in [("0301", RegionLevel.kommune), ("K-3118", .kommune), ("03", .fylke), ("EAK", .land), ("EKG08", .kostragruppe)]
+        {
+            #expect(
+                CellRules.shapeProblem(region: code, level: level, period: "2020", year: 2020, maxYear: 2027, value: 1) == nil, "\(code)")
         }
-        #expect(CellRules.shapeProblem(region: "Oslo", level: .annet, period: "2020", year: 2020, maxYear: 2027, value: 1)?.message.hasPrefix("unknown region code \"Oslo\"") == true)
+        #expect(
+            CellRules.shapeProblem(region: "Oslo", level: .annet, period: "2020", year: 2020, maxYear: 2027, value: 1)?.message.hasPrefix(
+                "unknown region code \"Oslo\"") == true)
         for v in [Double.nan, .infinity, -.infinity] {
-            #expect(CellRules.shapeProblem(region: "0301", level: .kommune, period: "2020", year: 2020, maxYear: 2027, value: v) == .value("value is not a finite number"))
+            #expect(
+                CellRules.shapeProblem(region: "0301", level: .kommune, period: "2020", year: 2020, maxYear: 2027, value: v)
+                    == .value("value is not a finite number"))
         }
         // A missing value (a symbol) is not a problem of shape.
         #expect(CellRules.shapeProblem(region: "0301", level: .kommune, period: "2020", year: 2020, maxYear: 2027, value: nil) == nil)
@@ -51,8 +63,9 @@ import Testing
 
     @Test func codesOfNoYearAreRefusedAndSpecialCodesSetAside() {
         #expect(CellRules.verdict("0199", year: 2019, level: .kommune, regions: registered, name: nil) == .neverValid)
-        #expect(CellRules.neverValidMessage("0199", year: 2019, name: nil, regions: registered)
-            .hasPrefix("unknown region code \"0199\": no kommune had this code in any year 1971–2026; nearest codes valid in 2019: "))
+        #expect(
+            CellRules.neverValidMessage("0199", year: 2019, name: nil, regions: registered)
+                .hasPrefix("unknown region code \"0199\": no kommune had this code in any year 1971–2026; nearest codes valid in 2019: "))
         for special in ["2111", "9999"] {
             #expect(CellRules.verdict(special, year: 2019, level: .kommune, regions: registered, name: nil) == .special, "\(special)")
         }

@@ -5,9 +5,11 @@ import Testing
 @Suite struct CountyTests {
     /// Declared shares for the 2020 partial splits and a key for the 2024 Ålesund split.
     static let shares = [
-        SplitShare(oldCode: "5012", newCode: "5055", year: 2020, share: 0.5), SplitShare(oldCode: "5012", newCode: "5056", year: 2020, share: 0.25),
+        SplitShare(oldCode: "5012", newCode: "5055", year: 2020, share: 0.5),
+        SplitShare(oldCode: "5012", newCode: "5056", year: 2020, share: 0.25),
         SplitShare(oldCode: "5012", newCode: "5059", year: 2020, share: 0.25),
-        SplitShare(oldCode: "1850", newCode: "1806", year: 2020, share: 0.5), SplitShare(oldCode: "1850", newCode: "1875", year: 2020, share: 0.5),
+        SplitShare(oldCode: "1850", newCode: "1806", year: 2020, share: 0.5),
+        SplitShare(oldCode: "1850", newCode: "1875", year: 2020, share: 0.5)
     ]
     static let key: [SeriesKey: StatValue] = [SeriesKey("1508", 2024): StatValue(3), SeriesKey("1580", 2024): StatValue(1)]
 
@@ -39,7 +41,10 @@ import Testing
             }
             #expect(abs(total - Double(shippedRegister.codes(validIn: y).count)) < 1e-9, "\(y)")
             // No county code of another structure is left in the output.
-            #expect(!r.values.contains { $0.key.year == y && $0.key.region.hasPrefix("EKA") && !counties2024.contains(String($0.key.region.dropFirst(3))) })
+            #expect(
+                !r.values.contains {
+                    $0.key.year == y && $0.key.region.hasPrefix("EKA") && !counties2024.contains(String($0.key.region.dropFirst(3)))
+                })
         }
         // Oslo and Rogaland (2010) were whole counties: as published.
         #expect(value(r, "EKA03", 2010)?.method == .asPublished && value(r, "EKA03", 2010)?.value == 1)
@@ -66,7 +71,8 @@ import Testing
         let noWeight = value(h.harmonise(input, rule: .weightedMean, weights: [SeriesKey("16", 2017): StatValue(300)]), "50", 2017)
         #expect(noWeight?.method == .notComputable && noWeight?.note == "weight missing for 17 in 2017")
         // One part missing makes the whole missing.
-        let partial = value(h.harmonise([SeriesKey("16", 2017): StatValue(30), SeriesKey("17", 2017): StatValue(nil, status: ":")], rule: .sum), "50", 2017)
+        let partial = value(
+            h.harmonise([SeriesKey("16", 2017): StatValue(30), SeriesKey("17", 2017): StatValue(nil, status: ":")], rule: .sum), "50", 2017)
         #expect(partial?.value == nil && partial?.status == ":")
     }
 

@@ -16,7 +16,7 @@ func value(_ r: HarmoniseResult, _ region: String, _ year: Int, _ breakdown: Str
 
 /// docs/HARMONISATION.md §3's worked example: the five parts of Indre Østfold in 2019.
 let indreParts: [(String, Double, Double, Double)] = [
-    ("0122", 80, 200, 40.0), ("0123", 60, 200, 30.0), ("0124", 180, 600, 30.0), ("0125", 150, 500, 30.0), ("0138", 50, 250, 20.0),
+    ("0122", 80, 200, 40.0), ("0123", 60, 200, 30.0), ("0124", 180, 600, 30.0), ("0125", 150, 500, 30.0), ("0138", 50, 250, 20.0)
 ]
 
 @Suite struct RegionCatalogTests {
@@ -65,7 +65,9 @@ let indreParts: [(String, Double, Double, Double)] = [
     }
 
     @Test func goingBackAcrossAMergeIsNotComputable() {
-        guard case .notComputable(let why) = shippedCatalog.map("3014", year: 2021, to: 2019) else { Issue.record("expected not computable"); return }
+        guard case .notComputable(let why) = shippedCatalog.map("3014", year: 2021, to: 2019) else {
+            Issue.record("expected not computable"); return
+        }
         #expect(why.contains("0122") && why.contains("2020"))
         // A renumbering goes back fine: 3118 (2024) is 3014 in the 2020 structure.
         #expect(shippedCatalog.map("3118", year: 2024, to: 2020) == .mapped([MappingPart(target: "3014", splits: [], via: .renumbered)]))
@@ -75,7 +77,10 @@ let indreParts: [(String, Double, Double, Double)] = [
 
     @Test func historyReadsAsAChain() {
         let lines = CatalogHistory.describe(code: "0124", regions: shippedCatalog)
-        #expect(lines.contains { $0.contains("0124 Askim → 3014 Indre Østfold (2020") && $0.contains("→ 3118 Indre Østfold (2024, renumbered)") })
+        #expect(
+            lines.contains {
+                $0.contains("0124 Askim → 3014 Indre Østfold (2020") && $0.contains("→ 3118 Indre Østfold (2024, renumbered)")
+            })
     }
 }
 
@@ -99,8 +104,10 @@ let indreParts: [(String, Double, Double, Double)] = [
         var h = harmoniser()
         var num: [SeriesKey: StatValue] = [:], den: [SeriesKey: StatValue] = [:]
         for (c, users, pop, _) in indreParts { num[SeriesKey(c, 2019)] = StatValue(users); den[SeriesKey(c, 2019)] = StatValue(pop) }
-        let def = IndicatorDefinition(code: "andel", name: "andel", unit: "prosent", kind: .ratio, numerator: "n", denominator: "d", scale: 100, definition: "")
-        let values = IndicatorEngine.ratio(def, numerator: h.harmonise(num, rule: .sum).values, denominator: h.harmonise(den, rule: .sum).values)
+        let def = IndicatorDefinition(
+            code: "andel", name: "andel", unit: "prosent", kind: .ratio, numerator: "n", denominator: "d", scale: 100, definition: "")
+        let values = IndicatorEngine.ratio(
+            def, numerator: h.harmonise(num, rule: .sum).values, denominator: h.harmonise(den, rule: .sum).values)
         let v = values.first { $0.key == SeriesKey("3118", 2019) }
         #expect(abs((v?.value ?? 0) - 29.714285714) < 1e-6)
         #expect(v?.numerator == 520 && v?.denominatorValue == 1750)
@@ -112,7 +119,7 @@ let indreParts: [(String, Double, Double, Double)] = [
         for (c, _, pop, r) in indreParts { rate[SeriesKey(c, 2019)] = StatValue(r); weight[SeriesKey(c, 2019)] = StatValue(pop) }
         let v = value(h.harmonise(rate, rule: .weightedMean, weights: weight), "3118", 2019)
         #expect(abs((v?.value ?? 0) - 29.714285714) < 1e-6)
-        #expect(v?.value != 30.0)  // the plain mean of the five rates
+        #expect(v?.value != 30.0) // the plain mean of the five rates
         #expect(v?.weight == 1750)
     }
 
@@ -195,7 +202,8 @@ let indreParts: [(String, Double, Double, Double)] = [
         #expect(abs((value(r, "1580", 2022)?.lineage.first?.share ?? 0) - 9.0 / 77.0) < 1e-12)
         // Rates are copied to both successors.
         var h2 = harmoniser(key: key)
-        let rates = h2.harmonise([SeriesKey("1507", 2022): StatValue(31.5)], rule: .weightedMean, weights: [SeriesKey("1507", 2022): StatValue(3000)])
+        let rates = h2.harmonise(
+            [SeriesKey("1507", 2022): StatValue(31.5)], rule: .weightedMean, weights: [SeriesKey("1507", 2022): StatValue(3000)])
         #expect(value(rates, "1508", 2022)?.value == 31.5 && value(rates, "1580", 2022)?.value == 31.5)
         #expect(value(rates, "1580", 2022)?.method == .splitAllocated)
     }
@@ -217,7 +225,9 @@ let indreParts: [(String, Double, Double, Double)] = [
             #expect(value(r, s, 2019)?.note?.contains("no declared share for the partial split of \(old)") == true)
         }
         // With declared shares, each successor's own predecessors plus the allocated part.
-        let shares = successors.enumerated().map { SplitShare(oldCode: old, newCode: $0.element, year: 2020, share: $0.offset == 0 ? 0.5 : 0.5 / Double(successors.count - 1)) }
+        let shares = successors.enumerated().map {
+            SplitShare(oldCode: old, newCode: $0.element, year: 2020, share: $0.offset == 0 ? 0.5 : 0.5 / Double(successors.count - 1))
+        }
         var h2 = harmoniser(shares: shares)
         var input: [SeriesKey: StatValue] = [SeriesKey(old, 2019): StatValue(100)]
         var expected: [String: Double] = [:]
@@ -246,7 +256,9 @@ let indreParts: [(String, Double, Double, Double)] = [
 
     @Test func olderTargetStructures() {
         var h = harmoniser(target: 2020)
-        let r = h.harmonise([SeriesKey("3118", 2024): StatValue(5), SeriesKey("1508", 2024): StatValue(60), SeriesKey("1580", 2024): StatValue(9)], rule: .sum)
+        let r = h.harmonise(
+            [SeriesKey("3118", 2024): StatValue(5), SeriesKey("1508", 2024): StatValue(60), SeriesKey("1580", 2024): StatValue(9)],
+            rule: .sum)
         #expect(value(r, "3014", 2024)?.value == 5)
         #expect(value(r, "3014", 2024)?.method == .renumbered)
         #expect(value(r, "1507", 2024)?.value == 69)
@@ -295,7 +307,8 @@ let indreParts: [(String, Double, Double, Double)] = [
         var key: [SeriesKey: StatValue] = [:]
         for y in shippedCatalog.years {
             let rows = shippedCatalog.catalog.changes.filter { $0.year == y && $0.kind == .split }
-            for (old, group) in Dictionary(grouping: rows, by: \.oldCode) where !shippedCatalog.exceptions.contains(where: { $0.oldCode == old && $0.year == y }) {
+            for (old, group) in Dictionary(grouping: rows, by: \.oldCode)
+            where !shippedCatalog.exceptions.contains(where: { $0.oldCode == old && $0.year == y }) {
                 for (i, r) in group.enumerated() {
                     shares.append(SplitShare(oldCode: old, newCode: r.newCode, year: y, share: 1.0 / Double(group.count)))
                     key[SeriesKey(r.newCode, y)] = StatValue(Double(1000 * (i + 1)))
@@ -322,10 +335,15 @@ let indreParts: [(String, Double, Double, Double)] = [
             var h = Harmoniser(regions: shippedCatalog, target: target, splitShares: shares, splitKey: key)
             let r = h.harmonise(input, rule: .sum)
             let harmonised = r.values.compactMap(\.value).reduce(0, +)
-            let unmappable = r.values.filter { $0.method == .notComputable }.flatMap(\.lineage).compactMap { input[SeriesKey($0.code, year)]?.value }.reduce(0, +)
-            #expect(r.values.allSatisfy { $0.method != .notComputable || $0.note?.contains("cannot be divided back") == true },
-                    "only merges undone by going back may be unmappable (\(year) → \(target))")
-            #expect(abs(harmonised + unmappable - total) < 1e-6 * total, "year \(year) to structure \(target): \(harmonised) + \(unmappable) != \(total)")
+            let unmappable = r.values.filter { $0.method == .notComputable }.flatMap(\.lineage).compactMap {
+                input[SeriesKey($0.code, year)]?.value
+            }.reduce(0, +)
+            #expect(
+                r.values.allSatisfy { $0.method != .notComputable || $0.note?.contains("cannot be divided back") == true },
+                "only merges undone by going back may be unmappable (\(year) → \(target))")
+            #expect(
+                abs(harmonised + unmappable - total) < 1e-6 * total,
+                "year \(year) to structure \(target): \(harmonised) + \(unmappable) != \(total)")
             if year <= target { #expect(unmappable == 0, "forward harmonisation \(year) → \(target) loses nothing") }
         }
     }

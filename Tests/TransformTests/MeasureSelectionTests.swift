@@ -24,33 +24,44 @@ import Testing
                 }
             }
         }
-        let result = MeasureSelection.sum(rows, measure: "m", source: "s", file: "f.csv", select: ["alder": .codes(chosen)],
-                                          expected: chosen.count, isCount: true, absentIsZero: false)
+        let result = MeasureSelection.sum(
+            rows, measure: "m", source: "s", file: "f.csv", select: ["alder": .codes(chosen)],
+            expected: chosen.count, isCount: true, absentIsZero: false)
         #expect(result.values.mapValues(\.value) == expected.mapValues { Optional($0) })
         #expect(result.diagnostics.isEmpty)
     }
 
     @Test func aMissingCategoryOrSymbolMakesTheSumMissingNeverTooSmall() {
-        let rows = [row("0301", 2020, "alder=1", 5), row("0301", 2020, "alder=2", 7),  // complete
-                    row("3118", 2020, "alder=1", 5),  // alder=2 absent
-                    row("1508", 2020, "alder=1", 5), row("1508", 2020, "alder=2", nil, ":")]
-        let r = MeasureSelection.sum(rows, measure: "m", source: "s", file: "f.csv", select: ["alder": .codes(["1", "2"])],
-                                     expected: 2, isCount: true, absentIsZero: false)
+        let rows = [
+            row("0301", 2020, "alder=1", 5), row("0301", 2020, "alder=2", 7), // complete
+            row("3118", 2020, "alder=1", 5), // alder=2 absent
+            row("1508", 2020, "alder=1", 5), row("1508", 2020, "alder=2", nil, ":")
+        ]
+        let r = MeasureSelection.sum(
+            rows, measure: "m", source: "s", file: "f.csv", select: ["alder": .codes(["1", "2"])],
+            expected: 2, isCount: true, absentIsZero: false)
         #expect(r.values[SeriesKey("0301", 2020)] == StatValue(12, status: nil))
         #expect(r.values[SeriesKey("3118", 2020)] == StatValue(nil, status: ".."))
         #expect(r.values[SeriesKey("1508", 2020)] == StatValue(nil, status: ":"))
         // A register that lists only non-zero rows: the absent category is zero.
-        let z = MeasureSelection.sum(rows, measure: "m", source: "s", file: "f.csv", select: ["alder": .codes(["1", "2"])],
-                                     expected: 2, isCount: true, absentIsZero: true)
+        let z = MeasureSelection.sum(
+            rows, measure: "m", source: "s", file: "f.csv", select: ["alder": .codes(["1", "2"])],
+            expected: 2, isCount: true, absentIsZero: true)
         #expect(z.values[SeriesKey("3118", 2020)] == StatValue(5, status: nil))
     }
 
     @Test func negativeCountsAndEmptyMeasuresAreWarned() {
-        let r = MeasureSelection.sum([row("0301", 2020, "", -3)], measure: "m", source: "s", file: "f.csv", select: [:], expected: 1, isCount: true, absentIsZero: false)
+        let r = MeasureSelection.sum(
+            [row("0301", 2020, "", -3)], measure: "m", source: "s", file: "f.csv", select: [:], expected: 1, isCount: true,
+            absentIsZero: false)
         #expect(r.diagnostics.map(\.code) == ["negative-count"])
         #expect(r.diagnostics.first?.region == "0301" && r.diagnostics.first?.year == 2020)
-        let rate = MeasureSelection.sum([row("0301", 2020, "", -3)], measure: "m", source: "s", file: "f.csv", select: [:], expected: 1, isCount: false, absentIsZero: false)
+        let rate = MeasureSelection.sum(
+            [row("0301", 2020, "", -3)], measure: "m", source: "s", file: "f.csv", select: [:], expected: 1, isCount: false,
+            absentIsZero: false)
         #expect(rate.diagnostics.isEmpty)
-        #expect(MeasureSelection.sum([], measure: "m", source: "s", file: "f.csv", select: [:], expected: 1, isCount: true, absentIsZero: false).diagnostics.map(\.code) == ["measure-empty"])
+        #expect(
+            MeasureSelection.sum([], measure: "m", source: "s", file: "f.csv", select: [:], expected: 1, isCount: true, absentIsZero: false)
+                .diagnostics.map(\.code) == ["measure-empty"])
     }
 }

@@ -11,8 +11,9 @@ import Testing
     }
 
     func value(_ region: String, _ year: Int, _ v: Double?) -> IndicatorValue {
-        IndicatorValue(indicator: "x", key: SeriesKey(region, year), value: v, numerator: nil, denominatorValue: nil, weight: nil,
-                       status: v == nil ? ".." : nil, method: .asPublished, note: nil, lineage: [])
+        IndicatorValue(
+            indicator: "x", key: SeriesKey(region, year), value: v, numerator: nil, denominatorValue: nil, weight: nil,
+            status: v == nil ? ".." : nil, method: .asPublished, note: nil, lineage: [])
     }
 
     /// A deterministic series of values for 20 regions over 10 years, some missing.

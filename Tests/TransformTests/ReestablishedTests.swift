@@ -8,15 +8,20 @@ import Testing
     static let fivePredecessors: [(String, Double)] = [("1504", 9000), ("1523", 700), ("1529", 800), ("1534", 472), ("1546", 300)]
 
     @Test func theRegisterMarksHaram() {
-        #expect(shippedRegister.reestablished == [Reestablishment(code: "1580", from: 2024, sameAs: "1534", sameAsTo: 2019,
-                                                                  note: "Haram re-established on the territory 1534 Haram had until 2019")])
+        #expect(
+            shippedRegister.reestablished == [
+                Reestablishment(
+                    code: "1580", from: 2024, sameAs: "1534", sameAsTo: 2019,
+                    note: "Haram re-established on the territory 1534 Haram had until 2019")
+            ])
     }
 
     @Test func theEarlierCodeMapsToTheReestablishedOneExactly() {
         #expect(registered.map("1534", year: 2019, to: 2024) == .mapped([MappingPart(target: "1580", splits: [], via: .renumbered)]))
         #expect(registered.map("1534", year: 2015, to: 2024) == .mapped([MappingPart(target: "1580", splits: [], via: .renumbered)]))
         for code in ["1504", "1523", "1529", "1546"] {
-            #expect(registered.map(code, year: 2019, to: 2024) == .mapped([MappingPart(target: "1508", splits: [], via: .merged)]), "\(code)")
+            #expect(
+                registered.map(code, year: 2019, to: 2024) == .mapped([MappingPart(target: "1508", splits: [], via: .merged)]), "\(code)")
         }
         // Values published for 1507 (2020–2023) still need the split.
         guard case .mapped(let parts) = registered.map("1507", year: 2021, to: 2024) else { Issue.record("not mapped"); return }
@@ -33,11 +38,15 @@ import Testing
 
     @Test func haramsValuesBefore2020AreHaramsOwn() {
         var input: [SeriesKey: StatValue] = [:]
-        for year in 2015...2019 { for (c, v) in ReestablishedTests.fivePredecessors { input[SeriesKey(c, year)] = StatValue(v + Double(year - 2015)) } }
+        for year in 2015...2019 {
+            for (c, v) in ReestablishedTests.fivePredecessors { input[SeriesKey(c, year)] = StatValue(v + Double(year - 2015)) }
+        }
         for year in 2020...2023 { input[SeriesKey("1507", year)] = StatValue(11_000) }
         input[SeriesKey("1508", 2024)] = StatValue(9_700)
         input[SeriesKey("1580", 2024)] = StatValue(1_300)
-        var h = Harmoniser(regions: registered, target: 2024, splitKey: [SeriesKey("1508", 2024): StatValue(68_000), SeriesKey("1580", 2024): StatValue(9_000)])
+        var h = Harmoniser(
+            regions: registered, target: 2024,
+            splitKey: [SeriesKey("1508", 2024): StatValue(68_000), SeriesKey("1580", 2024): StatValue(9_000)])
         let r = h.harmonise(input, rule: .sum)
         for year in 2015...2019 {
             let haram = value(r, "1580", year)
@@ -98,11 +107,14 @@ import Testing
         // Without 1534's value there is nothing to subtract.
         var h2 = Harmoniser(regions: registered, target: 2024)
         let r2 = h2.harmonise([SeriesKey("K-1507", 2019): StatValue(11_272)], rule: .sum)
-        #expect(value(r2, "1508", 2019)?.method == .notComputable && value(r2, "1508", 2019)?.note?.contains("no value for 1534 in 2019") == true)
+        #expect(
+            value(r2, "1508", 2019)?.method == .notComputable
+                && value(r2, "1508", 2019)?.note?.contains("no value for 1534 in 2019") == true)
         // A rate: recomputed from the parts when they exist, else not computable with a note.
         var h3 = Harmoniser(regions: registered, target: 2024)
-        let rate = h3.harmonise([SeriesKey("K-1507", 2019): StatValue(25), SeriesKey("1534", 2019): StatValue(50)], rule: .weightedMean,
-                                weights: [SeriesKey("K-1507", 2019): StatValue(11_272), SeriesKey("1534", 2019): StatValue(472)])
+        let rate = h3.harmonise(
+            [SeriesKey("K-1507", 2019): StatValue(25), SeriesKey("1534", 2019): StatValue(50)], rule: .weightedMean,
+            weights: [SeriesKey("K-1507", 2019): StatValue(11_272), SeriesKey("1534", 2019): StatValue(472)])
         #expect(value(rate, "1508", 2019)?.method == .notComputable)
         #expect(value(rate, "1508", 2019)?.note?.contains("a rate cannot be divided; it needs the parts of 1508") == true)
         // With the four parts present, their sum is kept.
@@ -111,9 +123,12 @@ import Testing
         var h4 = Harmoniser(regions: registered, target: 2024)
         let r4 = h4.harmonise(parts, rule: .sum)
         #expect(value(r4, "1508", 2019)?.lineage.map(\.code) == ["1504", "1523", "1529", "1546"])
-        #expect(r4.warnings == [])  // 11 272 − 472 = 9 000 + 700 + 800 + 300
+        #expect(r4.warnings == []) // 11 272 − 472 = 9 000 + 700 + 800 + 300
         parts[SeriesKey("K-1507", 2019)] = StatValue(12_000)
         var h5 = Harmoniser(regions: registered, target: 2024)
-        #expect(h5.harmonise(parts, rule: .sum).warnings == ["1508 2019: K-1507 minus 1534 (1580 is re-established on 1534's territory) gives 11528.0, its parts give 10800.0"])
+        #expect(
+            h5.harmonise(parts, rule: .sum).warnings == [
+                "1508 2019: K-1507 minus 1534 (1580 is re-established on 1534's territory) gives 11528.0, its parts give 10800.0"
+            ])
     }
 }

@@ -7,8 +7,9 @@ let shippedRegister: Register = {
     let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../pipelines/register")
     func text(_ name: String) -> String { try! String(contentsOf: dir.appendingPathComponent(name), encoding: .utf8) }
     let re = try? String(contentsOf: dir.appendingPathComponent("reestablished.csv"), encoding: .utf8)
-    return try! Register.parse(kommuner: text("kommuner.csv"), kommunerFile: "kommuner.csv", fylker: text("fylker.csv"), fylkerFile: "fylker.csv",
-                               reestablished: re, coverage: text("coverage.csv"))
+    return try! Register.parse(
+        kommuner: text("kommuner.csv"), kommunerFile: "kommuner.csv", fylker: text("fylker.csv"), fylkerFile: "fylker.csv",
+        reestablished: re, coverage: text("coverage.csv"))
 }()
 
 /// The shipped catalogue with the shipped register: validity from the register.
@@ -20,7 +21,7 @@ let registered = RegionCatalog(catalog: shippedCatalog.catalog, register: shippe
         (1971...1971, 449, 20), (1972...1973, 444, 19), (1974...1975, 443, 19), (1976...1976, 445, 19), (1977...1987, 454, 19),
         (1988...1991, 448, 19), (1992...1993, 439, 19), (1994...2001, 435, 19), (2002...2004, 434, 19), (2005...2005, 433, 19),
         (2006...2007, 431, 19), (2008...2011, 430, 19), (2012...2012, 429, 19), (2013...2016, 428, 19), (2017...2017, 426, 19),
-        (2018...2019, 422, 18), (2020...2023, 356, 11), (2024...2026, 357, 15),
+        (2018...2019, 422, 18), (2020...2023, 356, 11), (2024...2026, 357, 15)
     ]
 
     @Test func everyYearHasTheKnownNumberOfKommunerAndFylker() {
@@ -35,7 +36,8 @@ let registered = RegionCatalog(catalog: shippedCatalog.catalog, register: shippe
 
     @Test func theFylkerOfAYearAreTheFirstDigitsOfItsKommuner() {
         for y in shippedRegister.firstYear...shippedRegister.lastYear {
-            #expect(Set(shippedRegister.codes(validIn: y).map { String($0.prefix(2)) }) == Set(shippedRegister.counties(validIn: y)), "\(y)")
+            #expect(
+                Set(shippedRegister.codes(validIn: y).map { String($0.prefix(2)) }) == Set(shippedRegister.counties(validIn: y)), "\(y)")
         }
     }
 
@@ -48,7 +50,9 @@ let registered = RegionCatalog(catalog: shippedCatalog.catalog, register: shippe
             #expect(shippedRegister.isValid(c.newCode, in: c.year), "\(c.newCode) in \(c.year)")
         }
         // The check can fail: a change the register contradicts is named.
-        let wrong = ChangeCatalog(changes: [CodeChange(oldCode: "0301", oldName: "Oslo", newCode: "3199", newName: "Nowhere", date: "2020-01-01", kind: .renumber)])
+        let wrong = ChangeCatalog(changes: [
+            CodeChange(oldCode: "0301", oldName: "Oslo", newCode: "3199", newName: "Nowhere", date: "2020-01-01", kind: .renumber)
+        ])
         let problems = shippedRegister.disagreements(with: wrong)
         #expect(problems.contains { $0.contains("3199 is not valid in 2020") })
         #expect(problems.contains { $0.contains("0301 is still valid in 2020") })
@@ -69,7 +73,7 @@ let registered = RegionCatalog(catalog: shippedCatalog.catalog, register: shippe
 
     @Test func validityComesFromTheRegister() {
         let r = registered
-        #expect(r.isValid("0102", in: 1991) && !r.isValid("0102", in: 2019))  // Sarpsborg until 1991
+        #expect(r.isValid("0102", in: 1991) && !r.isValid("0102", in: 2019)) // Sarpsborg until 1991
         #expect(r.isValid("0301", in: 1971) && r.isValid("0301", in: 2026))
         #expect(!r.isValid("0199", in: 2019) && !r.isKnown("0199"))
         #expect(!r.isValid("3199", in: 2024) && !r.isKnown("3199"))
@@ -104,7 +108,9 @@ let registered = RegionCatalog(catalog: shippedCatalog.catalog, register: shippe
     @Test func structureYearsRunFrom1994ToTheNewestInTheRegister() {
         #expect(registered.coveredYears == 1994...2026)
         #expect(registered.structureProblem(2005) == nil && registered.structureProblem(2026) == nil)
-        #expect(registered.structureProblem(1990) == "structure year 1990 is outside the years the register and change catalogue cover (1994–2026)")
+        #expect(
+            registered.structureProblem(1990)
+                == "structure year 1990 is outside the years the register and change catalogue cover (1994–2026)")
         #expect(registered.structureProblem(2030)?.contains("1994–2026") == true)
         #expect(registered.newestYear == 2024)
     }

@@ -7,7 +7,11 @@ import Testing
 
     @Test func unitsAreDerivedFromTheirMembers() {
         let alesund = units.unit(of: "1534")
-        #expect(alesund == StableUnits.Unit(code: "S-1508+1580", name: "Ålesund + Haram", members: ["1504", "1507", "1508", "1523", "1529", "1534", "1546", "1580"]))
+        #expect(
+            alesund
+                == StableUnits.Unit(
+                    code: "S-1508+1580", name: "Ålesund + Haram", members: ["1504", "1507", "1508", "1523", "1529", "1534", "1546", "1580"])
+        )
         #expect(units.unit(of: "0124")?.code == "S-3118" && units.unit(of: "0124")?.name == "Indre Østfold")
         #expect(units.unit(of: "0301") == StableUnits.Unit(code: "0301", name: "Oslo", members: ["0301"]))
         // Stokke's border adjustment to Tønsberg (2017) joins nothing: Stokke is in Sandefjord's unit.

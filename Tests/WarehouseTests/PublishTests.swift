@@ -65,7 +65,9 @@ private struct Boom: Error {}
                     throw Boom()
                 }
             }
-            let messages = try Warehouse.openReadOnly(path: path).read { try String.fetchAll($0, sql: "SELECT message FROM etl_warning ORDER BY 1") }
+            let messages = try Warehouse.openReadOnly(path: path).read {
+                try String.fetchAll($0, sql: "SELECT message FROM etl_warning ORDER BY 1")
+            }
             #expect(messages == ["kept"])
             #expect(try leftovers(path) == [])
         }

@@ -14,7 +14,8 @@ private func withWarehouse(_ body: (Warehouse) throws -> Void) throws {
 
 private func source(_ db: Database, id: String = "s") throws -> Int64 {
     let run = try Warehouse.startRun(db, pipeline: "t", command: "test", structureYear: 2024)
-    return try Warehouse.replaceSource(db, Warehouse.SourceRecord(id: id, path: "\(id).csv", format: "csv", tableId: nil, contentHash: "h", origin: nil), runId: run)
+    return try Warehouse.replaceSource(
+        db, Warehouse.SourceRecord(id: id, path: "\(id).csv", format: "csv", tableId: nil, contentHash: "h", origin: nil), runId: run)
 }
 
 /// One row as the reading thread describes it.
@@ -22,7 +23,9 @@ private struct R {
     var region: String, year: Int, value: Double?, line: Int, measure: String, status: String?
 }
 
-private func row(_ region: String, _ year: Int, _ value: Double?, line: Int, measure: String = "Plasser i institusjon (antall)", status: String? = nil) -> R {
+private func row(
+    _ region: String, _ year: Int, _ value: Double?, line: Int, measure: String = "Plasser i institusjon (antall)", status: String? = nil
+) -> R {
     R(region: region, year: year, value: value, line: line, measure: measure, status: status)
 }
 
@@ -30,8 +33,9 @@ private func row(_ region: String, _ year: Int, _ value: Double?, line: Int, mea
 private func stage(_ rows: [R], into writer: StagingWriter, perBatch: Int) throws {
     var encoder = StagingEncoder(file: "s.csv")
     for (i, r) in rows.enumerated() {
-        encoder.append(measure: r.measure, region: r.region, period: String(r.year), breakdown: "", value: r.value, status: r.status,
-                       inValidity: true, location: SourceLocation(file: "s.csv", line: r.line, column: 4))
+        encoder.append(
+            measure: r.measure, region: r.region, period: String(r.year), breakdown: "", value: r.value, status: r.status,
+            inValidity: true, location: SourceLocation(file: "s.csv", line: r.line, column: 4))
         if (i + 1) % perBatch == 0 { try writer.write(encoder.take()) }
     }
     try writer.write(encoder.take())
@@ -52,9 +56,11 @@ private func stage(_ rows: [R], into writer: StagingWriter, perBatch: Int) throw
                     described.append("\($0.region) \($0.period) \($0.measure) [\($0.breakdown)] \($0.location)")
                 }
                 let rows = [
-                    row("0301", 2020, 1, line: 2), row("0301", 2021, 2, line: 3), row("0301", 2020, 99, line: 4), row("0301", 2022, 3, line: 5),
-                    row("1103", 2020, 4, line: 6), row("1103", 2021, 5, line: 7), row("0301", 2021, 98, line: 8), row("1103", 2022, 6, line: 9),
-                    row("5001", 2020, 7, line: 10), row("5001", 2020, 97, line: 11),
+                    row("0301", 2020, 1, line: 2), row("0301", 2021, 2, line: 3), row("0301", 2020, 99, line: 4),
+                    row("0301", 2022, 3, line: 5),
+                    row("1103", 2020, 4, line: 6), row("1103", 2021, 5, line: 7), row("0301", 2021, 98, line: 8),
+                    row("1103", 2022, 6, line: 9),
+                    row("5001", 2020, 7, line: 10), row("5001", 2020, 97, line: 11)
                 ]
                 // Hand-overs of 9 rows: two full statements of 4, then one row on its own.
                 try stage(rows, into: writer, perBatch: 9)
@@ -63,9 +69,11 @@ private func stage(_ rows: [R], into writer: StagingWriter, perBatch: Int) throw
                 #expect(writer.inserted == 7)
                 #expect(writer.duplicates == 3)
                 let staged = try Row.fetchAll(db, sql: "SELECT region, period, value, line FROM stg_observation ORDER BY region, period")
-                #expect(staged.map { "\($0[0] as String) \($0[1] as String) \($0[2] as Double) \($0[3] as Int)" } == [
-                    "0301 2020 1.0 2", "0301 2021 2.0 3", "0301 2022 3.0 5", "1103 2020 4.0 6", "1103 2021 5.0 7", "1103 2022 6.0 9", "5001 2020 7.0 10",
-                ])
+                #expect(
+                    staged.map { "\($0[0] as String) \($0[1] as String) \($0[2] as Double) \($0[3] as Int)" } == [
+                        "0301 2020 1.0 2", "0301 2021 2.0 3", "0301 2022 3.0 5", "1103 2020 4.0 6", "1103 2021 5.0 7", "1103 2022 6.0 9",
+                        "5001 2020 7.0 10"
+                    ])
             }
         }
     }
@@ -80,7 +88,7 @@ private func stage(_ rows: [R], into writer: StagingWriter, perBatch: Int) throw
                 let rows = [
                     row("0301", 2020, 10, line: 2), row("0301", 2020, 5, line: 3), row("1103", 2020, 1, line: 4),
                     row("0301", 2020, 2.5, line: 5), row("1103", 2020, nil, line: 6, status: ":"), row("1103", 2020, 7, line: 7),
-                    row("5001", 2020, 3, line: 8),
+                    row("5001", 2020, 3, line: 8)
                 ]
                 try stage(rows, into: writer, perBatch: 7)
                 let staged = try Row.fetchAll(db, sql: "SELECT region, value, status FROM stg_observation ORDER BY region")
@@ -105,9 +113,14 @@ private func stage(_ rows: [R], into writer: StagingWriter, perBatch: Int) throw
                 #expect(Array(composed.utf8) != Array(decomposed.utf8))
                 // The last one is equal text in storage of its own.
                 let labels = [composed, decomposed, composed, String(decoding: Array(composed.utf8), as: UTF8.self)]
-                try stage(labels.enumerated().map { row("0301", 2015 + $0.offset, Double($0.offset), line: $0.offset + 2, measure: $0.element) },
-                          into: writer, perBatch: 1)
-                let counts = try Row.fetchAll(db, sql: "SELECT m.code, count(*) FROM stg_observation o JOIN stg_measure m USING (measure_key) GROUP BY m.measure_key ORDER BY 2 DESC")
+                try stage(
+                    labels.enumerated().map { row("0301", 2015 + $0.offset, Double($0.offset), line: $0.offset + 2, measure: $0.element) },
+                    into: writer, perBatch: 1)
+                let counts = try Row.fetchAll(
+                    db,
+                    sql:
+                        "SELECT m.code, count(*) FROM stg_observation o JOIN stg_measure m USING (measure_key) GROUP BY m.measure_key ORDER BY 2 DESC"
+                )
                 #expect(counts.count == 2)
                 #expect(Array((counts[0][0] as String).utf8) == Array(composed.utf8) && counts[0][1] as Int == 3)
                 #expect(Array((counts[1][0] as String).utf8) == Array(decomposed.utf8) && counts[1][1] as Int == 1)
@@ -144,14 +157,15 @@ private func stage(_ rows: [R], into writer: StagingWriter, perBatch: Int) throw
             let queue = try DatabaseQueue(path: path, configuration: config)
             try Schema.migrator.migrate(queue, upTo: "v1_star_schema")
             try queue.write { db in
-                try db.execute(sql: """
-                    INSERT INTO etl_run(run_id, pipeline, command, started_at, status) VALUES (1, 'p', 'run', '2026-01-01', 'success');
-                    INSERT INTO dim_source(source_key, source_id, path, format, content_hash, loaded_at, loaded_run_id, observations, rejected)
-                        VALUES (1, 's', 's.csv', 'csv', 'h', '2026-01-01', 1, 2, 0);
-                    INSERT INTO stg_measure(measure_key, source_key, code) VALUES (1, 1, 'Plasser i institusjon (antall)');
-                    INSERT INTO stg_observation(source_key, measure_key, region, period, value, status, in_validity, line, col)
-                        VALUES (1, 1, '0124', '2019', 36, NULL, 1, 2, 4), (1, 1, '3014', '2020', NULL, ':', 1, 3, 4);
-                    """)
+                try db.execute(
+                    sql: """
+                        INSERT INTO etl_run(run_id, pipeline, command, started_at, status) VALUES (1, 'p', 'run', '2026-01-01', 'success');
+                        INSERT INTO dim_source(source_key, source_id, path, format, content_hash, loaded_at, loaded_run_id, observations, rejected)
+                            VALUES (1, 's', 's.csv', 'csv', 'h', '2026-01-01', 1, 2, 0);
+                        INSERT INTO stg_measure(measure_key, source_key, code) VALUES (1, 1, 'Plasser i institusjon (antall)');
+                        INSERT INTO stg_observation(source_key, measure_key, region, period, value, status, in_validity, line, col)
+                            VALUES (1, 1, '0124', '2019', 36, NULL, 1, 2, 4), (1, 1, '3014', '2020', NULL, ':', 1, 3, 4);
+                        """)
             }
         }
         let wh = try Warehouse(path: path)
@@ -161,7 +175,9 @@ private func stage(_ rows: [R], into writer: StagingWriter, perBatch: Int) throw
             #expect(rows[0][1] as String == "0124" && rows[0][3] as Double? == 36 && rows[0][5] as String == "s.csv:2:4")
             #expect(rows[1][1] as String == "3014" && rows[1][3] as Double? == nil && rows[1][4] as String? == ":")
             #expect(try String.fetchOne(db, sql: "SELECT value FROM etl_meta WHERE key = 'schema_version'") == Schema.version)
-            let pk = try Row.fetchAll(db, sql: "SELECT name FROM pragma_table_info('stg_observation') WHERE pk > 0 ORDER BY pk").map { $0[0] as String }
+            let pk = try Row.fetchAll(db, sql: "SELECT name FROM pragma_table_info('stg_observation') WHERE pk > 0 ORDER BY pk").map {
+                $0[0] as String
+            }
             #expect(pk == ["source_key", "region", "period", "measure_key", "breakdown"])
             #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM etl_run") == 1)
         }

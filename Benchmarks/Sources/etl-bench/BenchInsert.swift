@@ -4,9 +4,9 @@ import GRDB
 import GRDBSQLite
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Baseline (b) of the benchmark (Benchmarks/README.md): the floor for any loader on this
@@ -38,12 +38,14 @@ struct BenchInsert: ParsableCommand {
         let started = Date()
         var config = Configuration()
         config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536")
+            try db.execute(
+                sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536")
         }
         let queue = try DatabaseQueue(path: database, configuration: config)
         var rows = 0
         try queue.writeWithoutTransaction { db in
-            try db.execute(sql: "CREATE TABLE obs(region TEXT NOT NULL, year INTEGER NOT NULL, measure TEXT NOT NULL, value REAL, status TEXT)")
+            try db.execute(
+                sql: "CREATE TABLE obs(region TEXT NOT NULL, year INTEGER NOT NULL, measure TEXT NOT NULL, value REAL, status TEXT)")
             try db.inTransaction(.immediate) {
                 rows = try benchInsertRows(connection: db.sqliteConnection!, csv: csv, rowsPerStatement: rowsPerStatement)
                 return .commit
@@ -51,7 +53,10 @@ struct BenchInsert: ParsableCommand {
         }
         try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
         let seconds = Date().timeIntervalSince(started)
-        print(String(format: "{\"rows\": %d, \"seconds\": %.3f, \"rows_per_second\": %.0f, \"rows_per_statement\": %d}", rows, seconds, Double(rows) / seconds, rowsPerStatement))
+        print(
+            String(
+                format: "{\"rows\": %d, \"seconds\": %.3f, \"rows_per_second\": %.0f, \"rows_per_statement\": %d}", rows, seconds,
+                Double(rows) / seconds, rowsPerStatement))
     }
 }
 
@@ -65,7 +70,10 @@ func benchInsertRows(connection: OpaquePointer, csv: String, rowsPerStatement: I
     func prepare(_ n: Int) throws -> OpaquePointer {
         let values = Array(repeating: "(?, ?, ?, ?, ?)", count: n).joined(separator: ", ")
         var stmt: OpaquePointer? = nil
-        guard sqlite3_prepare_v2(connection, "INSERT INTO obs(region, year, measure, value, status) VALUES \(values)", -1, &stmt, nil) == SQLITE_OK, let stmt else {
+        guard
+            sqlite3_prepare_v2(connection, "INSERT INTO obs(region, year, measure, value, status) VALUES \(values)", -1, &stmt, nil)
+                == SQLITE_OK, let stmt
+        else {
             throw BenchInsertError(description: "cannot prepare the insert: \(String(cString: sqlite3_errmsg(connection)))")
         }
         return stmt
@@ -108,17 +116,21 @@ func benchInsertRows(connection: OpaquePointer, csv: String, rowsPerStatement: I
             let base = Int32(r * 5)
             sqlite3_bind_text(stmt, base + 1, UnsafeRawPointer(row.text).assumingMemoryBound(to: CChar.self), row.regionLength, nil)
             sqlite3_bind_int64(stmt, base + 2, row.year)
-            sqlite3_bind_text(stmt, base + 3, UnsafeRawPointer(row.text + row.measureStart).assumingMemoryBound(to: CChar.self), row.measureLength, nil)
+            sqlite3_bind_text(
+                stmt, base + 3, UnsafeRawPointer(row.text + row.measureStart).assumingMemoryBound(to: CChar.self), row.measureLength, nil)
             if let v = row.value {
                 sqlite3_bind_double(stmt, base + 4, v)
                 sqlite3_bind_null(stmt, base + 5)
             } else {
                 sqlite3_bind_null(stmt, base + 4)
-                sqlite3_bind_text(stmt, base + 5, UnsafeRawPointer(row.text + row.statusStart).assumingMemoryBound(to: CChar.self), row.statusLength, nil)
+                sqlite3_bind_text(
+                    stmt, base + 5, UnsafeRawPointer(row.text + row.statusStart).assumingMemoryBound(to: CChar.self), row.statusLength, nil)
             }
         }
         let rc = sqlite3_step(stmt)
-        guard rc == SQLITE_DONE else { throw BenchInsertError(description: "insert failed: \(String(cString: sqlite3_errmsg(connection)))") }
+        guard rc == SQLITE_DONE else {
+            throw BenchInsertError(description: "insert failed: \(String(cString: sqlite3_errmsg(connection)))")
+        }
         sqlite3_reset(stmt)
         rows += pending.count
         pending.removeAll(keepingCapacity: true)
@@ -148,7 +160,8 @@ func benchInsertRows(connection: OpaquePointer, csv: String, rowsPerStatement: I
             i += 1
         }
         guard f == 4, bounds.5 - bounds.4 < slot / 2 else {
-            throw BenchInsertError(description: "expected 4 short fields: \(String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self))")
+            throw BenchInsertError(
+                description: "expected 4 short fields: \(String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self))")
         }
         let text = scratch + pending.count * slot * 2
         var t = 0
@@ -178,7 +191,9 @@ func benchInsertRows(connection: OpaquePointer, csv: String, rowsPerStatement: I
             var frac = false
             while k < ve {
                 let b = p[k]
-                if b == UInt8(ascii: ",") || b == UInt8(ascii: ".") { frac = true } else {
+                if b == UInt8(ascii: ",") || b == UInt8(ascii: ".") {
+                    frac = true
+                } else {
                     mant = mant &* 10 &+ Int64(b &- 0x30)
                     if frac { scale *= 10 }
                 }
@@ -188,8 +203,10 @@ func benchInsertRows(connection: OpaquePointer, csv: String, rowsPerStatement: I
         } else {
             for k in vs..<ve { text[t] = p[k]; t += 1 }
         }
-        pending.append(Parsed(text: text, regionLength: regionLength, measureStart: measureStart, measureLength: measureLength,
-                              year: year, value: value, statusStart: statusStart, statusLength: Int32(t - statusStart)))
+        pending.append(
+            Parsed(
+                text: text, regionLength: regionLength, measureStart: measureStart, measureLength: measureLength,
+                year: year, value: value, statusStart: statusStart, statusLength: Int32(t - statusStart)))
         if pending.count == rowsPerStatement { try bindAndStep(batch) }
     }
 

@@ -18,11 +18,11 @@ struct Generate: ParsableCommand {
         commandName: "generate",
         abstract: "Write a synthetic national-scale workload (SSB CSV, JSON-stat, SDMX) and pipelines over it, for benchmarks.",
         discussion: """
-        Writes into DIR: bench.csv (SSB v0 long CSV, ISO-8859-1, decimal comma), bench.json (JSON-stat 2.0),
-        bench.xml (SDMX-ML 2.0 GenericData), pipeline.yml (over the CSV), pipeline-jsonstat.yml,
-        pipeline-sdmx.yml, indicators.yml, kommuneendringer.csv (a copy of the catalogue) and workload.json
-        (the shape and cell counts). The same --seed gives the same files.
-        """)
+            Writes into DIR: bench.csv (SSB v0 long CSV, ISO-8859-1, decimal comma), bench.json (JSON-stat 2.0),
+            bench.xml (SDMX-ML 2.0 GenericData), pipeline.yml (over the CSV), pipeline-jsonstat.yml,
+            pipeline-sdmx.yml, indicators.yml, kommuneendringer.csv (a copy of the catalogue) and workload.json
+            (the shape and cell counts). The same --seed gives the same files.
+            """)
 
     @Option(name: .long, help: "Directory to write into (created if missing).")
     var out: String
@@ -41,8 +41,9 @@ struct Generate: ParsableCommand {
 
     func run() throws {
         do {
-            let line = try WorkloadWriter.write(out: out, observations: observations, formats: Set(formats.split(separator: ",").map(String.init)),
-                                                seed: seed, catalog: catalog)
+            let line = try WorkloadWriter.write(
+                out: out, observations: observations, formats: Set(formats.split(separator: ",").map(String.init)),
+                seed: seed, catalog: catalog)
             FileHandle.standardError.write(Data((line + "\n").utf8))
         } catch let e as WorkloadWriter.Failure {
             FileHandle.standardError.write(Data((e.description + "\n").utf8))

@@ -17,7 +17,11 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
             var options = CSVOptions(delimiter: 0x2C, decimalComma: true, encoding: .utf8, roles: ["region": .geo], displayName: "fuzz.csv")
             // The region-cell paths: names through a lookup, lost leading zeros restored.
             options.leadingZeros = .restore
-            options.resolveName = { name, year in name.count % 2 == 0 ? .success("0301") : .failure(NameLookupError(name: name, year: year, nearMatches: ["Oslo (0301)"], ambiguous: year % 2 == 0)) }
+            options.resolveName = { name, year in
+                name.count % 2 == 0
+                    ? .success("0301")
+                    : .failure(NameLookupError(name: name, year: year, nearMatches: ["Oslo (0301)"], ambiguous: year % 2 == 0))
+            }
             let reader = try CSVReader(path: path, options: options)
             var sink = CountingSink()
             try reader.read(into: &sink)

@@ -4,10 +4,12 @@ import Ingest
 /// HusbankenReader on CSV exports (an input starting with "PK" goes the .xlsx way, which
 /// FuzzXLSX covers too). Even lengths map municipality numbers, odd lengths map names only,
 /// resolved by a small lookup that knows a few names and suggests near matches otherwise.
-let numbers = HusbankenMapping(municipality: "Kommune", year: "År", kind: "Type", stage: "Status",
-                               purpose: "Formål", places: "Antall plasser", amount: "Tilskudd (kr)")
-let names = HusbankenMapping(municipalityName: "Kommunenavn", year: "År", kind: "Type", stage: "Status",
-                             places: "Antall plasser")
+let numbers = HusbankenMapping(
+    municipality: "Kommune", year: "År", kind: "Type", stage: "Status",
+    purpose: "Formål", places: "Antall plasser", amount: "Tilskudd (kr)")
+let names = HusbankenMapping(
+    municipalityName: "Kommunenavn", year: "År", kind: "Type", stage: "Status",
+    places: "Antall plasser")
 
 let known: [String: String] = ["oslo": "0301", "indre østfold": "3118", "ålesund": "1508", "haram": "1580"]
 

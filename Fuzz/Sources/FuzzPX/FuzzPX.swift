@@ -7,7 +7,8 @@ import Ingest
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let path = FuzzInput.write(data, size, suffix: ".px")
     expectingErrors {
-        let reader = try PXReader(path: path, displayName: "fuzz.px", encoding: size % 2 == 1 ? .utf8 : nil, language: size % 3 == 0 ? "en" : nil)
+        let reader = try PXReader(
+            path: path, displayName: "fuzz.px", encoding: size % 2 == 1 ? .utf8 : nil, language: size % 3 == 0 ? "en" : nil)
         var sink = CountingSink()
         try reader.read(into: &sink)
         _ = reader.dialect

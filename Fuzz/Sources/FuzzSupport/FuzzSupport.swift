@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 import Ingest
 
@@ -68,7 +68,9 @@ public struct CountingSink: CellSink {
         // The staging sink indexes coordinates by the schema's dimension positions: a cell with
         // fewer coordinates than the schema has dimensions would crash a pipeline run.
         if cell.coordinates.count != schema.dimensions.count {
-            fatalError("cell has \(cell.coordinates.count) coordinates but the schema has \(schema.dimensions.count) dimensions at \(cell.location)")
+            fatalError(
+                "cell has \(cell.coordinates.count) coordinates but the schema has \(schema.dimensions.count) dimensions at \(cell.location)"
+            )
         }
         if cell.value == nil { missing += 1 }
         if let v = cell.value, v.isNaN { fatalError("reader produced NaN at \(cell.location)") }
@@ -113,8 +115,10 @@ func LLVMFuzzerRunDriver(
 /// SwiftPM links every executable with `--defsym main=<Target>_main` (so tests can import
 /// executables), which replaces libFuzzer's own `main`; each target therefore defines
 /// `<Target>_main` with `@_cdecl` and calls this, and libFuzzer runs as usual.
-public func runFuzzer(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>,
-                      _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> Int32) -> Int32 {
+public func runFuzzer(
+    _ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> Int32
+) -> Int32 {
     var argc = argc
     var argv = argv
     return LLVMFuzzerRunDriver(&argc, &argv, callback)

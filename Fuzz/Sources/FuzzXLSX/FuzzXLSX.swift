@@ -3,8 +3,9 @@ import Ingest
 
 /// The .xlsx path: XLSXSheetReader (ZIP archive, workbook, relationships, shared strings,
 /// sheet XML) through HusbankenReader, with small limits so a bomb shows up as an error fast.
-let mapping = HusbankenMapping(municipality: "Kommune", year: "År", kind: "Type", stage: "Status",
-                               purpose: "Formål", places: "Antall plasser", amount: "Tilskudd (kr)")
+let mapping = HusbankenMapping(
+    municipality: "Kommune", year: "År", kind: "Type", stage: "Status",
+    purpose: "Formål", places: "Antall plasser", amount: "Tilskudd (kr)")
 let limits = XLSXLimits(maxUncompressedBytes: 16 << 20, maxCompressionRatio: 200, ratioCheckMinimumBytes: 1 << 20, maxEntries: 1000)
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -15,7 +16,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         var rows = 0
         try workbook.forEachRow { row in
             rows += 1
-            if row.values.count != row.kinds.count { fatalError("row \(row.number): \(row.values.count) values but \(row.kinds.count) kinds") }
+            if row.values.count != row.kinds.count {
+                fatalError("row \(row.number): \(row.values.count) values but \(row.kinds.count) kinds")
+            }
         }
     }
     expectingErrors {

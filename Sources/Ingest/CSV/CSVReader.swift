@@ -27,7 +27,8 @@ public struct CSVDialect: Sendable, Equatable, CustomStringConvertible {
         case 0x09: d = "tab"
         default: d = "'\(Character(Unicode.Scalar(delimiter)))'"
         }
-        var s = "delimiter=\(d)\(sepLine ? " (sep= line)" : "") decimal=\(decimalComma ? "comma" : "point") encoding=\(encoding.rawValue)\(bomLength > 0 ? " (BOM)" : "") layout=\(layout.rawValue) header-line=\(headerLine)"
+        var s =
+            "delimiter=\(d)\(sepLine ? " (sep= line)" : "") decimal=\(decimalComma ? "comma" : "point") encoding=\(encoding.rawValue)\(bomLength > 0 ? " (BOM)" : "") layout=\(layout.rawValue) header-line=\(headerLine)"
         if layout == .matrix { s += " header-rows=\(headerRows) stub-columns=\(stubColumns) footer-lines=\(footerLines)" }
         if let t = titleLines.first(where: { !$0.isEmpty }) { s += " title=\"\(t)\"" }
         return s
@@ -49,7 +50,10 @@ public struct CSVOptions: Sendable {
     /// Kommune numbers that lost their leading zero (`301`): rejected, or restored on request.
     public var leadingZeros: LeadingZeros = .reject
 
-    public init(delimiter: UInt8? = nil, decimalComma: Bool? = nil, encoding: TextEncoding? = nil, layout: CSVDialect.Layout? = nil, roles: [String: DimensionRole] = [:], displayName: String? = nil) {
+    public init(
+        delimiter: UInt8? = nil, decimalComma: Bool? = nil, encoding: TextEncoding? = nil, layout: CSVDialect.Layout? = nil,
+        roles: [String: DimensionRole] = [:], displayName: String? = nil
+    ) {
         self.delimiter = delimiter
         self.decimalComma = decimalComma
         self.encoding = encoding
@@ -86,7 +90,9 @@ public final class CSVReader {
         let (head, complete) = try ChunkedFile.head(path: path, count: sniffBytes)
         if head.isEmpty { throw ReadError(SourceLocation(file: name, line: 1), "the file is empty; expected a header line and data rows") }
         if head.starts(with: [0xFF, 0xFE]) || head.starts(with: [0xFE, 0xFF]) {
-            throw ReadError(SourceLocation(file: name, line: 1), "the file is UTF-16 text (byte order mark \(head[0] == 0xFF ? "FF FE" : "FE FF")); save it as UTF-8 or Windows-1252 CSV")
+            throw ReadError(
+                SourceLocation(file: name, line: 1),
+                "the file is UTF-16 text (byte order mark \(head[0] == 0xFF ? "FF FE" : "FE FF")); save it as UTF-8 or Windows-1252 CSV")
         }
         var (encoding, bom) = head.withUnsafeBufferPointer { TextEncoding.sniff($0, isComplete: complete) }
         if let forced = options.encoding { encoding = forced; if forced != .utf8 { bom = 0 } }
@@ -99,7 +105,9 @@ public final class CSVReader {
         if options.encoding == nil, let mixed = EncodingCensus(body, isComplete: complete).mixedError(file: name) { throw mixed }
         // Excel's `sep=;` first line names the delimiter and is not a record.
         var sepDelimiter: UInt8? = nil
-        if body.count >= 5, body.starts(with: Array("sep=".utf8)), body.count == 5 || body[5] == 0x0A || body[5] == 0x0D { sepDelimiter = body[4] }
+        if body.count >= 5, body.starts(with: Array("sep=".utf8)), body.count == 5 || body[5] == 0x0A || body[5] == 0x0D {
+            sepDelimiter = body[4]
+        }
         let candidates: [UInt8] = options.delimiter.map { [$0] } ?? sepDelimiter.map { [$0] } ?? [0x3B, 0x09, 0x2C]
         var best: (delim: UInt8, score: Int, header: Int, records: [[[UInt8]]], lines: [Int])? = nil
         for d in candidates {
@@ -116,10 +124,12 @@ public final class CSVReader {
                         }
                     }
                 }
-                if complete { try scanner.finish { rec in
-                    if sepDelimiter != nil && rec.line == 1 { return }
-                    records.append((0..<rec.count).map { rec.field($0) }); lines.append(rec.line)
-                } }
+                if complete {
+                    try scanner.finish { rec in
+                        if sepDelimiter != nil && rec.line == 1 { return }
+                        records.append((0..<rec.count).map { rec.field($0) }); lines.append(rec.line)
+                    }
+                }
             } catch let e as ReadError where complete {
                 // An unterminated quote in a complete small file is reported by the real pass.
                 _ = e
@@ -136,17 +146,29 @@ public final class CSVReader {
             let first = body.prefix { $0 != 0x0A && $0 != 0x0D }
             let text = encoding.decode(Array(first.prefix(80))) ?? "?"
             if candidates.count == 1 {
-                throw ReadError(SourceLocation(file: name, line: 1), "no line has more than one field with the forced delimiter; found \"\(text)\"")
+                throw ReadError(
+                    SourceLocation(file: name, line: 1), "no line has more than one field with the forced delimiter; found \"\(text)\"")
             }
-            throw ReadError(SourceLocation(file: name, line: 1), "no delimiter found: expected fields separated by ';', ',' or tab, found \"\(text)\"")
+            throw ReadError(
+                SourceLocation(file: name, line: 1), "no delimiter found: expected fields separated by ';', ',' or tab, found \"\(text)\"")
         }
         if options.layout == nil || options.layout == .matrix {
-            let titleText = chosen.records.prefix { $0.dropFirst().allSatisfy(MatrixShape.isBlank) }.map { encoding.decode($0.first ?? []) ?? "" }
-            if let shape = MatrixShape.detect(records: chosen.records, lines: chosen.lines, encoding: encoding, title: titleText.first { !$0.isEmpty }) {
-                let first = chosen.records.firstIndex { $0.count > 1 && MatrixShape.isBlank($0[0]) && $0.contains { !MatrixShape.isBlank($0) } }!
+            let titleText = chosen.records.prefix { $0.dropFirst().allSatisfy(MatrixShape.isBlank) }.map {
+                encoding.decode($0.first ?? []) ?? ""
+            }
+            if let shape = MatrixShape.detect(
+                records: chosen.records, lines: chosen.lines, encoding: encoding, title: titleText.first { !$0.isEmpty })
+            {
+                let first = chosen.records.firstIndex {
+                    $0.count > 1 && MatrixShape.isBlank($0[0]) && $0.contains { !MatrixShape.isBlank($0) }
+                }!
                 let data = chosen.records[(first + shape.headerRows)...].prefix { $0.contains { !MatrixShape.isBlank($0) } }
-                var dialect = CSVDialect(delimiter: chosen.delim, decimalComma: options.decimalComma ?? CSVReader.guessDecimalComma(data.map { Array($0.dropFirst(shape.stubColumns)) }, delimiter: chosen.delim),
-                                         encoding: encoding, bomLength: bom, titleLines: titleText.map { HTMLEntities.decode($0) }, headerLine: shape.headerLine, layout: .matrix)
+                var dialect = CSVDialect(
+                    delimiter: chosen.delim,
+                    decimalComma: options.decimalComma
+                        ?? CSVReader.guessDecimalComma(data.map { Array($0.dropFirst(shape.stubColumns)) }, delimiter: chosen.delim),
+                    encoding: encoding, bomLength: bom, titleLines: titleText.map { HTMLEntities.decode($0) }, headerLine: shape.headerLine,
+                    layout: .matrix)
                 dialect.headerRows = shape.headerRows
                 dialect.stubColumns = shape.stubColumns
                 dialect.sepLine = sepDelimiter != nil
@@ -159,8 +181,9 @@ public final class CSVReader {
         let layout = options.layout.flatMap { $0 == .matrix ? nil : $0 } ?? CSVReader.guessLayout(headerTexts)
         let data = chosen.records[(chosen.header + 1)...]
         var decimalComma: Bool
-        if let forced = options.decimalComma { decimalComma = forced }
-        else {
+        if let forced = options.decimalComma {
+            decimalComma = forced
+        } else {
             let valueColumns: [Int] = layout == .long ? [header.count - 1] : CSVReader.wideColumns(headerTexts)
             var sawComma = false, sawPoint = false
             for rec in data where rec.count == header.count {
@@ -174,13 +197,19 @@ public final class CSVReader {
                     }
                 }
             }
-            if chosen.delim == 0x2C { decimalComma = false }
-            else if sawComma { decimalComma = true }
-            else if sawPoint { decimalComma = false }
-            else { decimalComma = chosen.delim == 0x3B }
+            if chosen.delim == 0x2C {
+                decimalComma = false
+            } else if sawComma {
+                decimalComma = true
+            } else if sawPoint {
+                decimalComma = false
+            } else {
+                decimalComma = chosen.delim == 0x3B
+            }
         }
-        var dialect = CSVDialect(delimiter: chosen.delim, decimalComma: decimalComma, encoding: encoding, bomLength: bom,
-                                 titleLines: titles, headerLine: chosen.lines[chosen.header], layout: layout)
+        var dialect = CSVDialect(
+            delimiter: chosen.delim, decimalComma: decimalComma, encoding: encoding, bomLength: bom,
+            titleLines: titles, headerLine: chosen.lines[chosen.header], layout: layout)
         dialect.sepLine = sepDelimiter != nil
         return (dialect, nil)
     }
@@ -212,7 +241,9 @@ public final class CSVReader {
         let digits = y.prefix(4)
         guard digits.count == 4, digits.allSatisfy(\.isASCIIDigit) else { return nil }
         let rest = y.dropFirst(4)
-        guard rest.isEmpty || (rest.count >= 2 && "KMUH".contains(rest.first!) && rest.dropFirst().allSatisfy(\.isASCIIDigit)) else { return nil }
+        guard rest.isEmpty || (rest.count >= 2 && "KMUH".contains(rest.first!) && rest.dropFirst().allSatisfy(\.isASCIIDigit)) else {
+            return nil
+        }
         guard let year = Int(digits), (1800...2200).contains(year) else { return nil }
         return (parts.dropLast().joined(separator: " "), y)
     }
@@ -253,8 +284,9 @@ public final class CSVReader {
             lastLine = rec.line
             if rec.line < d.headerLine { return }
             if rec.line == d.headerLine {
-                builder = try RowBuilder(header: rec, dialect: d, file: self.file, roles: self.options.roles,
-                                         regions: RegionCellReader(resolveName: self.options.resolveName, leadingZeros: self.options.leadingZeros))
+                builder = try RowBuilder(
+                    header: rec, dialect: d, file: self.file, roles: self.options.roles,
+                    regions: RegionCellReader(resolveName: self.options.resolveName, leadingZeros: self.options.leadingZeros))
                 try sink.begin(builder!.schema)
                 return
             }
@@ -284,8 +316,9 @@ public final class CSVReader {
     /// The statbank matrix layout (docs/FORMATS.md), chosen once by the sniff.
     private func readMatrix<S: CellSink>(_ shape: MatrixShape, into sink: inout S) throws {
         var scanner = CSVScanner(delimiter: dialect.delimiter, file: file)
-        var builder = MatrixBuilder(shape: shape, dialect: dialect, file: file, roles: options.roles,
-                                    regions: RegionCellReader(resolveName: options.resolveName, leadingZeros: options.leadingZeros))
+        var builder = MatrixBuilder(
+            shape: shape, dialect: dialect, file: file, roles: options.roles,
+            regions: RegionCellReader(resolveName: options.resolveName, leadingZeros: options.leadingZeros))
         var skipped = dialect.bomLength
         let f = try ChunkedFile(path: path)
         try f.forEachChunk { chunk in
@@ -295,7 +328,10 @@ public final class CSVReader {
         }
         try scanner.finish { try builder.record($0, into: &sink) }
         if builder.state != .data && builder.state != .footer {
-            throw ReadError(SourceLocation(file: file, line: shape.headerLine), "the file ends inside its header rows; expected \(shape.headerRows) header row\(shape.headerRows == 1 ? "" : "s") and data rows")
+            throw ReadError(
+                SourceLocation(file: file, line: shape.headerLine),
+                "the file ends inside its header rows; expected \(shape.headerRows) header row\(shape.headerRows == 1 ? "" : "s") and data rows"
+            )
         }
         if builder.dataRows == 0 {
             throw ReadError(SourceLocation(file: file, line: shape.headerLine), "the file has header rows but no data rows")
@@ -342,7 +378,9 @@ struct RowBuilder {
         var names: [String] = []
         for i in 0..<header.count {
             guard let s = header.withField(i, { dialect.encoding.decode($0) }) else {
-                throw ReadError(SourceLocation(file: file, line: header.line, column: i + 1), "header field \(i + 1) is not valid \(dialect.encoding.rawValue) text; force the encoding with --encoding")
+                throw ReadError(
+                    SourceLocation(file: file, line: header.line, column: i + 1),
+                    "header field \(i + 1) is not valid \(dialect.encoding.rawValue) text; force the encoding with --encoding")
             }
             names.append(HTMLEntities.decode(s).trimmingCharacters(in: .whitespaces))
         }
@@ -350,10 +388,12 @@ struct RowBuilder {
         var seen = Set<String>()
         for (i, n) in names.enumerated() {
             if n.isEmpty && !(dialect.layout == .long && i == names.count - 1) {
-                throw ReadError(SourceLocation(file: file, line: header.line, column: i + 1), "header field \(i + 1) is empty; expected a column name")
+                throw ReadError(
+                    SourceLocation(file: file, line: header.line, column: i + 1), "header field \(i + 1) is empty; expected a column name")
             }
             if !seen.insert(n).inserted {
-                throw ReadError(SourceLocation(file: file, line: header.line, column: i + 1), "duplicate column name \"\(n)\" in the header")
+                throw ReadError(
+                    SourceLocation(file: file, line: header.line, column: i + 1), "duplicate column name \"\(n)\" in the header")
             }
         }
         func roleOf(_ n: String) -> DimensionRole { roles[n] ?? CSVReader.role(forColumn: n) }
@@ -373,7 +413,9 @@ struct RowBuilder {
             valueColumn = names.count - 1
             let cols = CSVReader.wideColumns(names)
             guard let first = cols.first else {
-                throw ReadError(SourceLocation(file: file, line: header.line), "wide layout needs header columns ending in a year (\"… 2019\"); found none")
+                throw ReadError(
+                    SourceLocation(file: file, line: header.line),
+                    "wide layout needs header columns ending in a year (\"… 2019\"); found none")
             }
             dimColumns = Array(0..<first)
             for c in dimColumns { dims.append(Dimension(id: names[c], role: roleOf(names[c]))) }
@@ -381,7 +423,9 @@ struct RowBuilder {
             var anyMetric = false
             for c in first..<names.count {
                 guard let (prefix, year) = CSVReader.yearSuffix(names[c]) else {
-                    throw ReadError(SourceLocation(file: file, line: header.line, column: c + 1), "column \"\(names[c])\" after the year columns has no year; expected \"… YYYY\"")
+                    throw ReadError(
+                        SourceLocation(file: file, line: header.line, column: c + 1),
+                        "column \"\(names[c])\" after the year columns has no year; expected \"… YYYY\"")
                 }
                 if !prefix.isEmpty { anyMetric = true }
                 wc.append((c, prefix.isEmpty ? nil : prefix, year))
@@ -390,7 +434,9 @@ struct RowBuilder {
             if anyMetric {
                 wideMetricDim = dims.count
                 dims.append(Dimension(id: "statistikkvariabel", role: .metric))
-            } else { wideMetricDim = nil }
+            } else {
+                wideMetricDim = nil
+            }
             wideTimeDim = dims.count
             dims.append(Dimension(id: "år", role: .time))
             schema = DatasetSchema(dimensions: dims)
@@ -411,7 +457,9 @@ struct RowBuilder {
 
     mutating func emit<S: CellSink>(_ rec: borrowing CSVRecord, into sink: inout S) throws {
         guard rec.count == width else {
-            try sink.reject(ReadError(SourceLocation(file: file, line: rec.line), "expected \(width) fields as in the header, found \(rec.count)"), raw: rawText(rec))
+            try sink.reject(
+                ReadError(SourceLocation(file: file, line: rec.line), "expected \(width) fields as in the header, found \(rec.count)"),
+                raw: rawText(rec))
             return
         }
         // One buffer for every row's coordinates: cells are gone when the sink returns, so
@@ -427,13 +475,19 @@ struct RowBuilder {
             if same { coords.append(cacheValue[k]); continue }
             let known: String? = rec.withField(c) { f in interners[k].find(f) }
             if let known {
-                rec.withField(c) { f in cache[k].removeAll(keepingCapacity: true); cache[k].append(contentsOf: f) }
+                rec.withField(c) { f in
+                    cache[k].removeAll(keepingCapacity: true); cache[k].append(contentsOf: f)
+                }
                 cacheValue[k] = known
                 coords.append(known)
                 continue
             }
             guard let text = rec.withField(c, { dialect.encoding.decode($0) }) else {
-                try sink.reject(ReadError(SourceLocation(file: file, line: rec.line, column: c + 1), "field \(c + 1) is not valid \(dialect.encoding.rawValue) text; declare the file's encoding (`encoding:` in the pipeline, --encoding for inspect)"), raw: rawText(rec))
+                try sink.reject(
+                    ReadError(
+                        SourceLocation(file: file, line: rec.line, column: c + 1),
+                        "field \(c + 1) is not valid \(dialect.encoding.rawValue) text; declare the file's encoding (`encoding:` in the pipeline, --encoding for inspect)"
+                    ), raw: rawText(rec))
                 return
             }
             var code: String
@@ -456,7 +510,10 @@ struct RowBuilder {
                 if schema.dimensions[k].categories[code] == nil { schema.dimensions[k].categories[code] = CategoryLabel(name: code) }
             }
             if code.isEmpty {
-                try sink.reject(ReadError(SourceLocation(file: file, line: rec.line, column: c + 1), "field \(c + 1) (\(headerNames[c])) is empty; expected a category"), raw: rawText(rec))
+                try sink.reject(
+                    ReadError(
+                        SourceLocation(file: file, line: rec.line, column: c + 1),
+                        "field \(c + 1) (\(headerNames[c])) is empty; expected a category"), raw: rawText(rec))
                 return
             }
             rec.withField(c) { f in
@@ -471,11 +528,19 @@ struct RowBuilder {
             let name = coords[g]
             // In the wide layout the years are in the column headings, not in a column of the row.
             guard let t = timeDim, t < coords.count else {
-                try sink.reject(ReadError(SourceLocation(file: file, line: rec.line, column: dimColumns[g] + 1), "region name \"\(name)\" without a code cannot be matched in a file whose years are column headings; write the code with the name (\"0301 Oslo\")"), raw: rawText(rec))
+                try sink.reject(
+                    ReadError(
+                        SourceLocation(file: file, line: rec.line, column: dimColumns[g] + 1),
+                        "region name \"\(name)\" without a code cannot be matched in a file whose years are column headings; write the code with the name (\"0301 Oslo\")"
+                    ), raw: rawText(rec))
                 return
             }
             guard let year = RegionCellReader.year(of: coords[t]) else {
-                try sink.reject(ReadError(SourceLocation(file: file, line: rec.line, column: dimColumns[g] + 1), "region name \"\(name)\" without a code needs the row's year to find the code, and the row has none"), raw: rawText(rec))
+                try sink.reject(
+                    ReadError(
+                        SourceLocation(file: file, line: rec.line, column: dimColumns[g] + 1),
+                        "region name \"\(name)\" without a code needs the row's year to find the code, and the row has none"),
+                    raw: rawText(rec))
                 return
             }
             switch regions.resolve(name, year: year) {
@@ -483,7 +548,8 @@ struct RowBuilder {
                 coords[g] = code
                 if schema.dimensions[g].categories[code] == nil { schema.dimensions[g].categories[code] = label }
             case .failure(let e):
-                try sink.reject(ReadError(SourceLocation(file: file, line: rec.line, column: dimColumns[g] + 1), e.regionMessage), raw: rawText(rec))
+                try sink.reject(
+                    ReadError(SourceLocation(file: file, line: rec.line, column: dimColumns[g] + 1), e.regionMessage), raw: rawText(rec))
                 return
             }
         }
@@ -521,7 +587,9 @@ struct RowBuilder {
         return dialect.encoding.decode(bytes) ?? String(decoding: bytes, as: UTF8.self)
     }
 
-    private func emitCell<S: CellSink>(_ parsed: CellText, coords: [String], rec: borrowing CSVRecord, column c: Int, into sink: inout S) throws {
+    private func emitCell<S: CellSink>(_ parsed: CellText, coords: [String], rec: borrowing CSVRecord, column c: Int, into sink: inout S)
+        throws
+    {
         let loc = SourceLocation(file: file, line: rec.line, column: c + 1)
         switch parsed {
         case .number(let v, let status):
@@ -533,7 +601,11 @@ struct RowBuilder {
             try sink.cell(Cell(coordinates: coords, value: nil, status: "..", location: loc), schema: schema, original: { rawText(rec) })
         case .invalid:
             let text = rec.withField(c) { dialect.encoding.decode($0) } ?? "?"
-            try sink.reject(ReadError(loc, "field \(c + 1) (\(headerNames[c])): expected a number (decimal \(dialect.decimalComma ? "comma" : "point")) or one of the symbols . .. ... : - *, found \"\(text)\""), raw: rawText(rec))
+            try sink.reject(
+                ReadError(
+                    loc,
+                    "field \(c + 1) (\(headerNames[c])): expected a number (decimal \(dialect.decimalComma ? "comma" : "point")) or one of the symbols . .. ... : - *, found \"\(text)\""
+                ), raw: rawText(rec))
         }
     }
 }

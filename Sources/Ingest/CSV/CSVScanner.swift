@@ -93,27 +93,36 @@ public struct CSVScanner: ~Copyable {
             }
             switch state {
             case .fieldStart:
-                if b == 0x22 { state = .quoted; fieldQuoted = true }
-                else if b == delim { endField() }
-                else if b == 0x0A || b == 0x0D { try endRecord(b, onRecord) }
-                else { record.bytes.append(b); state = .unquoted }
+                if b == 0x22 {
+                    state = .quoted; fieldQuoted = true
+                } else if b == delim {
+                    endField()
+                } else if b == 0x0A || b == 0x0D {
+                    try endRecord(b, onRecord)
+                } else {
+                    record.bytes.append(b); state = .unquoted
+                }
             case .unquoted:
-                if b == delim { endField() }
-                else if b == 0x0A || b == 0x0D { try endRecord(b, onRecord) }
-                else { record.bytes.append(b) }
+                if b == delim { endField() } else if b == 0x0A || b == 0x0D { try endRecord(b, onRecord) } else { record.bytes.append(b) }
             case .quoted:
-                if b == 0x22 { state = .quoteInQuoted; quotedCR = false }
-                else {
+                if b == 0x22 {
+                    state = .quoteInQuoted; quotedCR = false
+                } else {
                     // Line breaks inside a quoted field are kept as they are; CRLF counts once.
                     if b == 0x0A { if !quotedCR { line += 1 } } else if b == 0x0D { line += 1 }
                     quotedCR = b == 0x0D
                     record.bytes.append(b)
                 }
             case .quoteInQuoted:
-                if b == 0x22 { record.bytes.append(0x22); state = .quoted }
-                else if b == delim { endField() }
-                else if b == 0x0A || b == 0x0D { try endRecord(b, onRecord) }
-                else { record.bytes.append(b); state = .unquoted }
+                if b == 0x22 {
+                    record.bytes.append(0x22); state = .quoted
+                } else if b == delim {
+                    endField()
+                } else if b == 0x0A || b == 0x0D {
+                    try endRecord(b, onRecord)
+                } else {
+                    record.bytes.append(b); state = .unquoted
+                }
             }
             try checkLength()
             i += 1
@@ -122,14 +131,18 @@ public struct CSVScanner: ~Copyable {
 
     @inline(__always) private func checkLength() throws {
         if record.bytes.count > maxRecordBytes {
-            throw ReadError(SourceLocation(file: file, line: record.line), "a record longer than \(maxRecordBytes) bytes; expected CSV lines (is this a CSV file?)")
+            throw ReadError(
+                SourceLocation(file: file, line: record.line),
+                "a record longer than \(maxRecordBytes) bytes; expected CSV lines (is this a CSV file?)")
         }
     }
 
     /// Ends the input: a last line without a line break is a record; an open quote is an error.
     public mutating func finish(_ onRecord: (borrowing CSVRecord) throws -> Void) throws {
         if state == .quoted {
-            throw ReadError(SourceLocation(file: file, line: record.line), "the file ends inside a quoted field that starts on this line; expected a closing quote (is the file truncated?)")
+            throw ReadError(
+                SourceLocation(file: file, line: record.line),
+                "the file ends inside a quoted field that starts on this line; expected a closing quote (is the file truncated?)")
         }
         if recordOpen {
             endField()

@@ -30,7 +30,8 @@ struct MatrixShape: Sendable, Equatable {
         while i < records.count, records[i].dropFirst().allSatisfy(isBlank) { i += 1 }
         let start = i
         while i < records.count, records[i].count > 1, isBlank(records[i][0]), records[i].contains(where: { !isBlank($0) }),
-              records[i].allSatisfy({ isHeaderCell($0, encoding: encoding) }) { i += 1 }
+            records[i].allSatisfy({ isHeaderCell($0, encoding: encoding) })
+        { i += 1 }
         let headerRows = i - start
         guard headerRows > 0 else { return nil }
         let stub = records[start..<i].map { r in r.firstIndex { !isBlank($0) } ?? r.count }.min() ?? 1
@@ -41,7 +42,9 @@ struct MatrixShape: Sendable, Equatable {
         let mentionsRegion = (title ?? "").lowercased().range(of: #"\b(region|kommune|fylke|bydel)"#, options: .regularExpression) != nil
         for k in 0..<stub {
             let texts = data.compactMap { $0.count > k && !isBlank($0[k]) ? encoding.decode($0[k]) : nil }
-            if !texts.isEmpty, !roles.contains(.time), texts.allSatisfy({ CSVReader.yearSuffix($0)?.prefix.isEmpty == true }) { roles.append(.time); continue }
+            if !texts.isEmpty, !roles.contains(.time), texts.allSatisfy({ CSVReader.yearSuffix($0)?.prefix.isEmpty == true }) {
+                roles.append(.time); continue
+            }
             if !roles.contains(.geo) {
                 let codeLike = texts.filter { t in
                     if case .code(let c, _) = RegionCell.read(t) { return RegionCodeShape.looksLikeRegion(c) }
@@ -113,7 +116,9 @@ struct MatrixBuilder {
                 var texts: [String] = []
                 for (i, f) in fields(rec).enumerated() {
                     guard let t = dialect.encoding.decode(f) else {
-                        throw ReadError(loc(rec.line, i + 1), "header field \(i + 1) is not valid \(dialect.encoding.rawValue) text; force the encoding with --encoding")
+                        throw ReadError(
+                            loc(rec.line, i + 1),
+                            "header field \(i + 1) is not valid \(dialect.encoding.rawValue) text; force the encoding with --encoding")
                     }
                     texts.append(HTMLEntities.decode(t).trimmingCharacters(in: .whitespaces))
                 }
@@ -139,8 +144,12 @@ struct MatrixBuilder {
             let f = fields(rec)
             if f.allSatisfy(MatrixShape.isBlank) { return }
             if f.count > shape.stubColumns, !MatrixShape.isBlank(f[0]),
-               valueColumns.contains(where: { v in v.column < f.count && MatrixBuilder.isNumber(f[v.column], dialect.decimalComma) }) {
-                throw ReadError(loc(rec.line), "a data row after the footer that starts at line \(footerStart ?? rec.line); expected the data rows together, before the footer (remove the blank line)")
+                valueColumns.contains(where: { v in v.column < f.count && MatrixBuilder.isNumber(f[v.column], dialect.decimalComma) })
+            {
+                throw ReadError(
+                    loc(rec.line),
+                    "a data row after the footer that starts at line \(footerStart ?? rec.line); expected the data rows together, before the footer (remove the blank line)"
+                )
             }
             footer.append(footerText(f))
         }
@@ -163,8 +172,10 @@ struct MatrixBuilder {
         return footerPrefixes.contains { l.hasPrefix($0) }
     }
 
-    static let footerPrefixes = ["sist endret", "sist oppdatert", "kilde", "kontakt", "fotnote", "merknad", "note", "source", "last updated",
-                                 "last changed", "contact", "footnote", "<", "statistisk sentralbyrå", "statistics norway"]
+    static let footerPrefixes = [
+        "sist endret", "sist oppdatert", "kilde", "kontakt", "fotnote", "merknad", "note", "source", "last updated",
+        "last changed", "contact", "footnote", "<", "statistisk sentralbyrå", "statistics norway"
+    ]
 
     static func isNumber(_ f: [UInt8], _ decimalComma: Bool) -> Bool {
         if case .number = f.withUnsafeBufferPointer({ NumberParser.parse($0, decimalComma: decimalComma) }) { return true }
@@ -176,7 +187,10 @@ struct MatrixBuilder {
         // The value columns run to the last column any header row names.
         let lastIndex = headerRecords.map { $0.lastIndex(where: { !$0.isEmpty }) ?? 0 }.max() ?? 0
         guard lastIndex >= stub else {
-            throw ReadError(loc(headerLines.last!), "the header rows name no value column; expected one heading value per column after the \(stub) stub column\(stub == 1 ? "" : "s")")
+            throw ReadError(
+                loc(headerLines.last!),
+                "the header rows name no value column; expected one heading value per column after the \(stub) stub column\(stub == 1 ? "" : "s")"
+            )
         }
         lastColumn = lastIndex
         // A heading value spans the columns up to the next non-empty cell of its row.
@@ -187,7 +201,9 @@ struct MatrixBuilder {
                 var k = min(c, row.count - 1)
                 while k >= stub, row[k].isEmpty { k -= 1 }
                 guard k >= stub else {
-                    throw ReadError(loc(headerLines[r], c + 1), "header row \(r + 1) has no heading value over column \(c + 1); expected a value at or before it")
+                    throw ReadError(
+                        loc(headerLines[r], c + 1),
+                        "header row \(r + 1) has no heading value over column \(c + 1); expected a value at or before it")
                 }
                 values.append(row[k])
             }
@@ -196,7 +212,9 @@ struct MatrixBuilder {
         valueColumns = columns
         var seen = Set<[String]>()
         for (c, v) in columns where !seen.insert(v).inserted {
-            throw ReadError(loc(headerLines.last!, c + 1), "column \(c + 1) repeats the heading \(v.joined(separator: " / ")); expected each column once")
+            throw ReadError(
+                loc(headerLines.last!, c + 1),
+                "column \(c + 1) repeats the heading \(v.joined(separator: " / ")); expected each column once")
         }
         // Dimensions: stub columns, then one per header row.
         var dims: [Dimension] = []
@@ -214,9 +232,13 @@ struct MatrixBuilder {
         for r in 0..<headerRecords.count {
             let distinct = Set(columns.map { $0.1[r] })
             let role: DimensionRole
-            if distinct.allSatisfy({ CSVReader.yearSuffix($0)?.prefix.isEmpty == true }) && !dims.contains(where: { $0.role == .time }) { role = .time }
-            else if !metricTaken { role = .metric; metricTaken = true }
-            else { role = .other }
+            if distinct.allSatisfy({ CSVReader.yearSuffix($0)?.prefix.isEmpty == true }) && !dims.contains(where: { $0.role == .time }) {
+                role = .time
+            } else if !metricTaken {
+                role = .metric; metricTaken = true
+            } else {
+                role = .other
+            }
             let id = role == .time ? "år" : role == .metric ? "statistikkvariabel" : "heading\(r + 1)"
             var d = Dimension(id: id, role: role)
             for v in distinct { d.categories[v] = CategoryLabel(name: v) }
@@ -239,7 +261,10 @@ struct MatrixBuilder {
         }
         for c in (lastColumn + 1)..<f.count where !MatrixShape.isBlank(f[c]) {
             let t = dialect.encoding.decode(f[c]) ?? "?"
-            try sink.reject(ReadError(loc(line, c + 1), "field \(c + 1) is outside the table (the header names \(lastColumn + 1) columns) but holds \"\(t)\""), raw: raw)
+            try sink.reject(
+                ReadError(
+                    loc(line, c + 1), "field \(c + 1) is outside the table (the header names \(lastColumn + 1) columns) but holds \"\(t)\""),
+                raw: raw)
             return
         }
         // Stub values: a blank cell before the last stub column repeats the row above.
@@ -247,13 +272,18 @@ struct MatrixBuilder {
         var regionName: (String, CategoryLabel)? = nil
         for k in 0..<stub {
             guard var text = dialect.encoding.decode(f[k]) else {
-                try sink.reject(ReadError(loc(line, k + 1), "field \(k + 1) is not valid \(dialect.encoding.rawValue) text; declare the file's encoding (`encoding:` in the pipeline, --encoding for inspect)"), raw: raw)
+                try sink.reject(
+                    ReadError(
+                        loc(line, k + 1),
+                        "field \(k + 1) is not valid \(dialect.encoding.rawValue) text; declare the file's encoding (`encoding:` in the pipeline, --encoding for inspect)"
+                    ), raw: raw)
                 return
             }
             text = text.trimmingCharacters(in: .whitespaces)
             if text.isEmpty {
                 if k < stub - 1, !previousStub[k].isEmpty { stubValues.append(previousStub[k]); continue }
-                try sink.reject(ReadError(loc(line, k + 1), "field \(k + 1) (\(schema.dimensions[k].id)) is empty; expected a category"), raw: raw)
+                try sink.reject(
+                    ReadError(loc(line, k + 1), "field \(k + 1) (\(schema.dimensions[k].id)) is empty; expected a category"), raw: raw)
                 return
             }
             defer { if stubValues.count == k + 1 { previousStub[k] = stubValues[k] } }
@@ -282,7 +312,9 @@ struct MatrixBuilder {
             let location = loc(line, c + 1)
             if let (name, label) = regionName, let g = geoStub {
                 guard let t = timeDim, let year = RegionCellReader.year(of: coords[t]) else {
-                    try sink.reject(ReadError(location, "region name \"\(name)\" without a code needs a year to find the code, and this cell has none"), raw: raw)
+                    try sink.reject(
+                        ReadError(location, "region name \"\(name)\" without a code needs a year to find the code, and this cell has none"),
+                        raw: raw)
                     continue
                 }
                 switch regions.resolve(name, year: year) {
@@ -303,7 +335,11 @@ struct MatrixBuilder {
                 try sink.cell(Cell(coordinates: coords, value: nil, status: "..", location: location), schema: schema)
             case .invalid:
                 let text = dialect.encoding.decode(f[c]) ?? "?"
-                try sink.reject(ReadError(location, "field \(c + 1) (\(headings.joined(separator: " "))): expected a number (decimal \(dialect.decimalComma ? "comma" : "point")) or one of the symbols . .. ... : - *, found \"\(text)\""), raw: raw)
+                try sink.reject(
+                    ReadError(
+                        location,
+                        "field \(c + 1) (\(headings.joined(separator: " "))): expected a number (decimal \(dialect.decimalComma ? "comma" : "point")) or one of the symbols . .. ... : - *, found \"\(text)\""
+                    ), raw: raw)
             }
         }
     }

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Maps the bytes of a repeated field (a region cell, a measure label) to the text decoded
@@ -18,7 +18,7 @@ struct ByteInterner {
         var length: Int
         var value: String
     }
-    private var table: [Int32]          // index into entries + 1; 0 is empty
+    private var table: [Int32] // index into entries + 1; 0 is empty
     private var entries: [Entry] = []
     private var bytes: [UInt8] = []
     /// The entry found last: files repeat their labels in the same order (every region and
@@ -49,7 +49,9 @@ struct ByteInterner {
         let next = last + 1
         if next < entries.count {
             let e = entries[next]
-            let hit = bytes.withUnsafeBufferPointer { ByteInterner.equal(UnsafeBufferPointer(rebasing: $0[e.offset..<(e.offset + e.length)]), b) }
+            let hit = bytes.withUnsafeBufferPointer {
+                ByteInterner.equal(UnsafeBufferPointer(rebasing: $0[e.offset..<(e.offset + e.length)]), b)
+            }
             if hit { last = next; return e.value }
         }
         guard let (index, value) = locate(b, hash: ByteInterner.hash(b)) else { return nil }
@@ -69,7 +71,9 @@ struct ByteInterner {
                 let slot = Int(table[i])
                 if slot == 0 { return nil }
                 let e = entries[slot - 1]
-                if e.hash == h && ByteInterner.equal(UnsafeBufferPointer(rebasing: stored[e.offset..<(e.offset + e.length)]), b) { return (slot - 1, e.value) }
+                if e.hash == h && ByteInterner.equal(UnsafeBufferPointer(rebasing: stored[e.offset..<(e.offset + e.length)]), b) {
+                    return (slot - 1, e.value)
+                }
                 i = (i + 1) & mask
             }
         }

@@ -39,7 +39,10 @@ public enum SniffedFormat: String, Sendable, CaseIterable {
 /// JSON-stat), `<` XML (SDMX), a PX keyword (`CHARSET=`, `AXIS-VERSION=`, `LANGUAGE=`,
 /// `CODEPAGE=`, `MATRIX=`, …), else CSV.
 public enum FormatSniffer {
-    static let pxKeywords = ["CHARSET", "AXIS-VERSION", "LANGUAGE", "LANGUAGES", "CODEPAGE", "CREATION-DATE", "MATRIX", "DECIMALS", "SUBJECT-AREA", "TITLE", "CONTENTS"]
+    static let pxKeywords = [
+        "CHARSET", "AXIS-VERSION", "LANGUAGE", "LANGUAGES", "CODEPAGE", "CREATION-DATE", "MATRIX", "DECIMALS", "SUBJECT-AREA", "TITLE",
+        "CONTENTS"
+    ]
 
     public static func sniff(path: String) -> SniffedFormat {
         let head = (try? ChunkedFile.head(path: path, count: 4096).bytes) ?? []

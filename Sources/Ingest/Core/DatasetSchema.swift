@@ -10,7 +10,9 @@ public struct DatasetSchema: Sendable {
     /// dimension columns); nil or missing otherwise. A rejected cell's location points there.
     public var dimensionColumns: [Int?] = []
 
-    public init(dimensions: [Dimension], label: String? = nil, updated: String? = nil, source: String? = nil, metadata: [String: String] = [:]) {
+    public init(
+        dimensions: [Dimension], label: String? = nil, updated: String? = nil, source: String? = nil, metadata: [String: String] = [:]
+    ) {
         self.dimensions = dimensions
         self.label = label
         self.updated = updated

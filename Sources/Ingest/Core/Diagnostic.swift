@@ -23,8 +23,10 @@ public struct Diagnostic: Sendable, Hashable, CustomStringConvertible {
     public var region: String?
     public var year: Int?
 
-    public init(_ severity: Severity, code: String, _ message: String, location: SourceLocation? = nil, hint: String? = nil,
-                indicator: String? = nil, measure: String? = nil, region: String? = nil, year: Int? = nil) {
+    public init(
+        _ severity: Severity, code: String, _ message: String, location: SourceLocation? = nil, hint: String? = nil,
+        indicator: String? = nil, measure: String? = nil, region: String? = nil, year: Int? = nil
+    ) {
         self.severity = severity
         self.code = code
         self.message = message

@@ -52,7 +52,8 @@ extension NameLookupError {
     /// What a reader says when a region name gives no single code.
     public var regionMessage: String {
         if ambiguous {
-            return "region name \"\(name)\" is ambiguous in \(year): it names \(nearMatches.joined(separator: " and ")); write the code with the name (\"\(nearMatches.first ?? "")\")"
+            return
+                "region name \"\(name)\" is ambiguous in \(year): it names \(nearMatches.joined(separator: " and ")); write the code with the name (\"\(nearMatches.first ?? "")\")"
         }
         let hint = nearMatches.isEmpty ? "no similar name is known" : "did you mean: \(nearMatches.joined(separator: ", "))?"
         return "unknown municipality name \"\(name)\" in \(year); \(hint)"

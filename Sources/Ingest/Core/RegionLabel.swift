@@ -31,7 +31,9 @@ public enum RegionLabel {
     public static func isCodeLike(_ token: String) -> Bool {
         // SSB's grouping codes: four digits and a lower-case letter (`0716u`).
         let u = token.utf8
-        if u.count == 5, u.prefix(4).allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let last = u.last, last >= 0x61 && last <= 0x7A { return true }
+        if u.count == 5, u.prefix(4).allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let last = u.last, last >= 0x61 && last <= 0x7A {
+            return true
+        }
         guard token.utf8.count >= 2 else { return token.utf8.count == 1 && token.utf8.first.map { $0 >= 0x30 && $0 <= 0x39 } == true }
         var digits = 0
         for b in token.utf8 {
@@ -48,14 +50,17 @@ public enum RegionLabel {
         guard text.hasSuffix(")"), let open = text.lastIndex(of: "(") else { return (text, nil, nil) }
         let inner = text[text.index(after: open)..<text.index(before: text.endIndex)]
         let words = inner.lowercased().replacingOccurrences(of: ".", with: "").split(separator: " ")
-        if words.count == 2, words[0] == "fom" || words[0] == "tom", words[1].count == 4, words[1].allSatisfy(\.isASCIIDigit), let year = Int(words[1]) {
+        if words.count == 2, words[0] == "fom" || words[0] == "tom", words[1].count == 4, words[1].allSatisfy(\.isASCIIDigit),
+            let year = Int(words[1])
+        {
             let name = text[..<open].trimmingCharacters(in: .whitespaces)
             return words[0] == "fom" ? (name, year, nil) : (name, nil, year)
         }
         let parts = inner.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 2, inner.contains("-"),
-              parts.allSatisfy({ $0.isEmpty || ($0.count == 4 && $0.allSatisfy(\.isASCIIDigit)) }),
-              !(parts[0].isEmpty && parts[1].isEmpty) else { return (text, nil, nil) }
+            parts.allSatisfy({ $0.isEmpty || ($0.count == 4 && $0.allSatisfy(\.isASCIIDigit)) }),
+            !(parts[0].isEmpty && parts[1].isEmpty)
+        else { return (text, nil, nil) }
         let name = text[..<open].trimmingCharacters(in: .whitespaces)
         return (name, parts[0].isEmpty ? nil : Int(parts[0]), parts[1].isEmpty ? nil : Int(parts[1]))
     }

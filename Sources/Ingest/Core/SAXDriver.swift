@@ -4,7 +4,6 @@ import Foundation
 // The one libxml2 SAX driver every XML reader uses (SDMX, .xlsx parts, KLASS): streaming,
 // no network, no DTD, no entities, and never stopped from inside an element callback.
 
-
 /// Compares a NUL-terminated UTF-8 C string with an ASCII literal.
 @inline(__always)
 func cStringEquals(_ p: UnsafePointer<UInt8>, _ s: StaticString) -> Bool {
@@ -41,7 +40,8 @@ struct SAXAttributes {
         out.reserveCapacity(value.count)
         var i = 0
         while i < value.count {
-            if value[i] == 0x26, i + 4 < value.count, value[i + 1] == 0x23, value[i + 2] == 0x33, value[i + 3] == 0x38, value[i + 4] == 0x3B {
+            if value[i] == 0x26, i + 4 < value.count, value[i + 1] == 0x23, value[i + 2] == 0x33, value[i + 3] == 0x38, value[i + 4] == 0x3B
+            {
                 out.append(0x26)
                 i += 5
             } else {
@@ -102,8 +102,10 @@ final class SAXDriver {
     private var fatal: (message: String, line: Int, column: Int)?
     private var started = false
 
-    init(handler: any SAXHandler, malformed: String, filename: String? = nil,
-         locate: @escaping (Int, Int?) -> SourceLocation, refusalMessage: @escaping (SAXRefusal, String) -> String) {
+    init(
+        handler: any SAXHandler, malformed: String, filename: String? = nil,
+        locate: @escaping (Int, Int?) -> SourceLocation, refusalMessage: @escaping (SAXRefusal, String) -> String
+    ) {
         _ = saxLibxmlInitialized
         self.handler = handler
         self.malformed = malformed
@@ -209,7 +211,8 @@ final class SAXDriver {
             throw ReadError(locate(e.line, e.column > 0 ? e.column : nil), "\(malformed): \(e.message)")
         }
         if let ctxt, let last = xmlCtxtGetLastError(ctxt), let m = last.pointee.message {
-            throw ReadError(locate(Int(last.pointee.line), nil), "\(malformed): \(String(cString: m).trimmingCharacters(in: .whitespacesAndNewlines))")
+            throw ReadError(
+                locate(Int(last.pointee.line), nil), "\(malformed): \(String(cString: m).trimmingCharacters(in: .whitespacesAndNewlines))")
         }
         throw ReadError(locate(line, nil), "\(malformed) (libxml2 error \(rc))")
     }
@@ -242,9 +245,11 @@ final class SafeSAXParser: SAXHandler {
         driver = SAXDriver(handler: self, malformed: "malformed XML in \(purpose)", locate: locate) { what, name in
             switch what {
             case .doctype, .entityDeclaration:
-                return "a DOCTYPE declaration (<!DOCTYPE \(name) …>) is not allowed in \(purpose); such files never need one, and DTD entities are the vehicle of external-entity (XXE) and entity-expansion attacks"
+                return
+                    "a DOCTYPE declaration (<!DOCTYPE \(name) …>) is not allowed in \(purpose); such files never need one, and DTD entities are the vehicle of external-entity (XXE) and entity-expansion attacks"
             case .entityReference:
-                return "entity reference &\(name); is not allowed in \(purpose); such files use only XML's five (&amp; &lt; &gt; &quot; &apos;)"
+                return
+                    "entity reference &\(name); is not allowed in \(purpose); such files use only XML's five (&amp; &lt; &gt; &quot; &apos;)"
             }
         }
     }

@@ -118,7 +118,9 @@ public enum NumberParser {
                 if i < end, bytes[i] == 0x2D || bytes[i] == 0x2B { expNegative = bytes[i] == 0x2D; i += 1 }
                 var e = 0
                 var expDigits = 0
-                while i < end, bytes[i] >= 0x30 && bytes[i] <= 0x39, expDigits < 4 { e = e * 10 + Int(bytes[i] - 0x30); i += 1; expDigits += 1 }
+                while i < end, bytes[i] >= 0x30 && bytes[i] <= 0x39, expDigits < 4 {
+                    e = e * 10 + Int(bytes[i] - 0x30); i += 1; expDigits += 1
+                }
                 if expDigits == 0 || i != end { return .invalid }
                 exponent = expNegative ? -e : e
             } else {

@@ -58,7 +58,15 @@ public enum TextEncoding: String, Sendable, CaseIterable, Codable {
             let b = head[i]
             if b < 0x80 { i += 1; continue }
             let width: Int
-            if b & 0xE0 == 0xC0 { width = 2 } else if b & 0xF0 == 0xE0 { width = 3 } else if b & 0xF8 == 0xF0 { width = 4 } else { return (.windows1252, 0) }
+            if b & 0xE0 == 0xC0 {
+                width = 2
+            } else if b & 0xF0 == 0xE0 {
+                width = 3
+            } else if b & 0xF8 == 0xF0 {
+                width = 4
+            } else {
+                return (.windows1252, 0)
+            }
             if i + width > n {
                 // A sequence cut by the end of the sniffed window is no evidence either way.
                 return (isComplete ? .windows1252 : .utf8, 0)
@@ -73,12 +81,13 @@ public enum TextEncoding: String, Sendable, CaseIterable, Codable {
     /// Windows-1252 characters for bytes 0x80–0x9F (0 where the code page has none).
     static let cp1252High: [UInt32] = [
         0x20AC, 0xFFFD, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0xFFFD, 0x017D, 0xFFFD,
-        0xFFFD, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0xFFFD, 0x017E, 0x0178,
+        0xFFFD, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0xFFFD, 0x017E, 0x0178
     ]
 
     /// The eight places where ISO-8859-15 differs from ISO-8859-1.
     static let latin9: [UInt8: Unicode.Scalar] = [
-        0xA4: "\u{20AC}", 0xA6: "\u{160}", 0xA8: "\u{161}", 0xB4: "\u{17D}", 0xB8: "\u{17E}", 0xBC: "\u{152}", 0xBD: "\u{153}", 0xBE: "\u{178}",
+        0xA4: "\u{20AC}", 0xA6: "\u{160}", 0xA8: "\u{161}", 0xB4: "\u{17D}", 0xB8: "\u{17E}", 0xBC: "\u{152}", 0xBD: "\u{153}",
+        0xBE: "\u{178}"
     ]
 
     /// Encodes text for writing files in SSB's Latin dialects (characters outside the code page become `?`).
@@ -89,11 +98,17 @@ public enum TextEncoding: String, Sendable, CaseIterable, Codable {
             var out: [UInt8] = []
             out.reserveCapacity(text.unicodeScalars.count)
             for s in text.unicodeScalars {
-                if self == .iso885915, let b = TextEncoding.latin9.first(where: { $0.value == s })?.key { out.append(b) }
-                else if self == .iso885915, TextEncoding.latin9[UInt8(truncatingIfNeeded: s.value)] != nil, s.value <= 0xFF { out.append(0x3F) }
-                else if s.value < 0x80 || (s.value >= 0xA0 && s.value <= 0xFF) { out.append(UInt8(s.value)) }
-                else if self == .windows1252, let i = TextEncoding.cp1252High.firstIndex(of: s.value) { out.append(UInt8(0x80 + i)) }
-                else { out.append(0x3F) }
+                if self == .iso885915, let b = TextEncoding.latin9.first(where: { $0.value == s })?.key {
+                    out.append(b)
+                } else if self == .iso885915, TextEncoding.latin9[UInt8(truncatingIfNeeded: s.value)] != nil, s.value <= 0xFF {
+                    out.append(0x3F)
+                } else if s.value < 0x80 || (s.value >= 0xA0 && s.value <= 0xFF) {
+                    out.append(UInt8(s.value))
+                } else if self == .windows1252, let i = TextEncoding.cp1252High.firstIndex(of: s.value) {
+                    out.append(UInt8(0x80 + i))
+                } else {
+                    out.append(0x3F)
+                }
             }
             return out
         }

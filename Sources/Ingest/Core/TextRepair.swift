@@ -6,7 +6,7 @@ public enum HTMLEntities {
     static let named: [String: String] = [
         "amp": "&", "lt": "<", "gt": ">", "quot": "\"", "apos": "'", "nbsp": "\u{A0}",
         "aring": "å", "Aring": "Å", "aelig": "æ", "AElig": "Æ", "oslash": "ø", "Oslash": "Ø",
-        "auml": "ä", "Auml": "Ä", "ouml": "ö", "Ouml": "Ö", "uuml": "ü", "Uuml": "Ü", "eacute": "é", "Eacute": "É",
+        "auml": "ä", "Auml": "Ä", "ouml": "ö", "Ouml": "Ö", "uuml": "ü", "Uuml": "Ü", "eacute": "é", "Eacute": "É"
     ]
 
     /// Replaces `&#NNN;`, `&#xHH;` and the common named entities; anything else is kept as written.
@@ -59,8 +59,11 @@ public struct EncodingCensus: Sendable, Equatable {
             for k in s..<e where bytes[k] >= 0x80 { ascii = false; break }
             if ascii { return }
             let valid = bytes.withUnsafeBufferPointer { String(validating: UnsafeBufferPointer(rebasing: $0[s..<e]), as: UTF8.self) != nil }
-            if valid { utf8Lines += 1; if firstUTF8Line == nil { firstUTF8Line = line } }
-            else { latinLines += 1; if firstLatinLine == nil { firstLatinLine = line } }
+            if valid {
+                utf8Lines += 1; if firstUTF8Line == nil { firstUTF8Line = line }
+            } else {
+                latinLines += 1; if firstLatinLine == nil { firstLatinLine = line }
+            }
         }
         for (i, b) in bytes.enumerated() where b == 0x0A {
             classify(start, i)
@@ -77,7 +80,8 @@ public struct EncodingCensus: Sendable, Equatable {
         let at = latinMinority ? l : u
         func lines(_ n: Int) -> String { n == 1 ? "1 line is" : "\(n) lines are" }
         func these(_ n: Int) -> String { n == 1 ? "this line is" : "this line and \(n - 1) more are" }
-        let message = latinMinority
+        let message =
+            latinMinority
             ? "the file mixes encodings: \(lines(utf8Lines)) UTF-8 (from line \(u)), but \(these(latinLines)) Windows-1252; save the whole file in one encoding"
             : "the file mixes encodings: \(lines(latinLines)) Windows-1252 (from line \(l)), but \(these(utf8Lines)) UTF-8; save the whole file in one encoding"
         return ReadError(SourceLocation(file: file, line: at), message)

@@ -38,8 +38,10 @@ public struct HusbankenMapping: Sendable, Codable, Equatable {
         case year, kind, stage, purpose, places, amount, sheet
     }
 
-    public init(municipality: String? = nil, municipalityName: String? = nil, year: String, kind: String, stage: String,
-                purpose: String? = nil, places: String, amount: String? = nil, sheet: String? = nil) {
+    public init(
+        municipality: String? = nil, municipalityName: String? = nil, year: String, kind: String, stage: String,
+        purpose: String? = nil, places: String, amount: String? = nil, sheet: String? = nil
+    ) {
         self.municipality = municipality
         self.municipalityName = municipalityName
         self.year = year
@@ -100,9 +102,11 @@ public final class HusbankenReader {
     /// Rows searched for the header before giving up.
     static let headerSearchRows = 50
 
-    public init(path: String, mapping: HusbankenMapping, displayName: String? = nil, encoding: TextEncoding? = nil,
-                resolveName: (@Sendable (String, Int) -> Result<String, NameLookupError>)? = nil,
-                xlsxLimits: XLSXLimits = XLSXLimits()) throws {
+    public init(
+        path: String, mapping: HusbankenMapping, displayName: String? = nil, encoding: TextEncoding? = nil,
+        resolveName: (@Sendable (String, Int) -> Result<String, NameLookupError>)? = nil,
+        xlsxLimits: XLSXLimits = XLSXLimits()
+    ) throws {
         self.path = path
         self.mapping = mapping
         let file = displayName ?? path
@@ -111,10 +115,16 @@ public final class HusbankenReader {
         self.xlsxLimits = xlsxLimits
 
         if mapping.municipality == nil && mapping.municipalityName == nil {
-            throw ReadError(SourceLocation(file: file), "the Husbanken mapping names no municipality column; set municipality (the column with the kommune number) or municipality_name (the column with the name)")
+            throw ReadError(
+                SourceLocation(file: file),
+                "the Husbanken mapping names no municipality column; set municipality (the column with the kommune number) or municipality_name (the column with the name)"
+            )
         }
         if mapping.municipality == nil && resolveName == nil {
-            throw ReadError(SourceLocation(file: file), "the Husbanken mapping has only municipality_name (\"\(mapping.municipalityName!)\"), which needs a name lookup to find codes; map municipality to a column with kommune numbers instead")
+            throw ReadError(
+                SourceLocation(file: file),
+                "the Husbanken mapping has only municipality_name (\"\(mapping.municipalityName!)\"), which needs a name lookup to find codes; map municipality to a column with kommune numbers instead"
+            )
         }
 
         let (head, complete) = try ChunkedFile.head(path: path, count: 256 << 10)
@@ -124,7 +134,10 @@ public final class HusbankenReader {
         let ext = (path as NSString).pathExtension.lowercased()
         let zip = head.starts(with: [0x50, 0x4B, 0x03, 0x04]) || head.starts(with: [0x50, 0x4B, 0x05, 0x06])
         if ext == "xls" || head.starts(with: [0xD0, 0xCF, 0x11, 0xE0]) {
-            throw ReadError(SourceLocation(file: file), "an old Excel .xls file (or a password-protected workbook); expected .xlsx or semicolon CSV: save the export as .xlsx or CSV")
+            throw ReadError(
+                SourceLocation(file: file),
+                "an old Excel .xls file (or a password-protected workbook); expected .xlsx or semicolon CSV: save the export as .xlsx or CSV"
+            )
         }
         if zip || ext == "xlsx" || ext == "xlsm" {
             format = .xlsx
@@ -154,9 +167,13 @@ public final class HusbankenReader {
         var lines = 0
         var inQuotes = false
         for b in head {
-            if b == 0x22 { inQuotes.toggle() }
-            else if !inQuotes, b == 0x0A { lines += 1; if lines >= 20 { break } }
-            else if !inQuotes, counts[b] != nil { counts[b]! += 1 }
+            if b == 0x22 {
+                inQuotes.toggle()
+            } else if !inQuotes, b == 0x0A {
+                lines += 1; if lines >= 20 { break }
+            } else if !inQuotes, counts[b] != nil {
+                counts[b]! += 1
+            }
         }
         if counts[0x3B]! > 0 { return 0x3B }
         if counts[0x09]! > 0 { return 0x09 }
@@ -164,15 +181,17 @@ public final class HusbankenReader {
     }
 
     public func read<S: CellSink>(into sink: inout S) throws {
-        var builder = HusbankenRowBuilder(file: file, mapping: mapping, format: format, resolveName: resolveName,
-                                          decimalComma: delimiter != 0x2C)
+        var builder = HusbankenRowBuilder(
+            file: file, mapping: mapping, format: format, resolveName: resolveName,
+            decimalComma: delimiter != 0x2C)
         switch format {
         case .xlsx:
             let workbook = try XLSXSheetReader(path: path, sheet: mapping.sheet, displayName: file, limits: xlsxLimits)
             builder.sheet = workbook.sheetName
             builder.schema.metadata["sheet"] = workbook.sheetName
             try workbook.forEachRow { row in
-                try builder.process(HusbankenInputRow(number: row.number, fields: row.values, numeric: row.kinds.map { $0 == .number }), into: &sink)
+                try builder.process(
+                    HusbankenInputRow(number: row.number, fields: row.values, numeric: row.kinds.map { $0 == .number }), into: &sink)
             }
         case .csv:
             let encoding = self.encoding ?? .windows1252
@@ -188,7 +207,10 @@ public final class HusbankenReader {
                 for i in 0..<rec.count {
                     guard let text = rec.withField(i, { encoding.decode($0) }) else {
                         let raw = String(decoding: rec.bytes.prefix(500), as: UTF8.self)
-                        try sink.reject(ReadError(SourceLocation(file: file, line: rec.line, column: i + 1), "field \(i + 1) is not valid \(encoding.rawValue) text; force the encoding (e.g. windows-1252)"), raw: raw)
+                        try sink.reject(
+                            ReadError(
+                                SourceLocation(file: file, line: rec.line, column: i + 1),
+                                "field \(i + 1) is not valid \(encoding.rawValue) text; force the encoding (e.g. windows-1252)"), raw: raw)
                         return
                     }
                     fields.append(text)
@@ -248,8 +270,10 @@ struct HusbankenRowBuilder {
 
     static let dRegion = 0, dYear = 1, dKind = 2, dStage = 3
 
-    init(file: String, mapping: HusbankenMapping, format: HusbankenReader.Format,
-         resolveName: (@Sendable (String, Int) -> Result<String, NameLookupError>)?, decimalComma: Bool) {
+    init(
+        file: String, mapping: HusbankenMapping, format: HusbankenReader.Format,
+        resolveName: (@Sendable (String, Int) -> Result<String, NameLookupError>)?, decimalComma: Bool
+    ) {
         self.file = file
         self.mapping = mapping
         self.format = format
@@ -258,27 +282,35 @@ struct HusbankenRowBuilder {
         var dims = [
             Dimension(id: "region", label: "region", role: .geo),
             Dimension(id: "år", label: "år", role: .time),
-            Dimension(id: "art", label: "art (sykehjem eller omsorgsbolig)", role: .other, categories: [
-                "sykehjem": CategoryLabel(name: "Sykehjemsplasser"), "omsorgsbolig": CategoryLabel(name: "Omsorgsboliger"),
-            ]),
-            Dimension(id: "fase", label: "fase (tilsagn eller utbetalt)", role: .other, categories: [
-                "tilsagn": CategoryLabel(name: "Tilsagn"), "utbetalt": CategoryLabel(name: "Utbetalt"),
-            ]),
+            Dimension(
+                id: "art", label: "art (sykehjem eller omsorgsbolig)", role: .other,
+                categories: [
+                    "sykehjem": CategoryLabel(name: "Sykehjemsplasser"), "omsorgsbolig": CategoryLabel(name: "Omsorgsboliger")
+                ]),
+            Dimension(
+                id: "fase", label: "fase (tilsagn eller utbetalt)", role: .other,
+                categories: [
+                    "tilsagn": CategoryLabel(name: "Tilsagn"), "utbetalt": CategoryLabel(name: "Utbetalt")
+                ])
         ]
         if mapping.purpose != nil {
             purposeDim = dims.count
-            dims.append(Dimension(id: "formal", label: "formål", role: .other, categories: [
-                "netto_tilvekst": CategoryLabel(name: "Netto tilvekst"), "fornyelse": CategoryLabel(name: "Fornyelse/renovering"),
-                "ukjent": CategoryLabel(name: "Ukjent"),
-            ]))
+            dims.append(
+                Dimension(
+                    id: "formal", label: "formål", role: .other,
+                    categories: [
+                        "netto_tilvekst": CategoryLabel(name: "Netto tilvekst"), "fornyelse": CategoryLabel(name: "Fornyelse/renovering"),
+                        "ukjent": CategoryLabel(name: "Ukjent")
+                    ]))
         } else {
             purposeDim = nil
         }
         var metrics = ["plasser": CategoryLabel(name: "Antall plasser/boenheter")]
         if mapping.amount != nil { metrics["tilskudd_kr"] = CategoryLabel(name: "Investeringstilskudd (kroner)") }
         dims.append(Dimension(id: "ContentsCode", label: "statistikkvariabel", role: .metric, categories: metrics))
-        schema = DatasetSchema(dimensions: dims, label: "Husbanken investeringstilskudd", source: "Husbanken",
-                               metadata: ["format": format.rawValue])
+        schema = DatasetSchema(
+            dimensions: dims, label: "Husbanken investeringstilskudd", source: "Husbanken",
+            metadata: ["format": format.rawValue])
     }
 
     /// The mapped columns with their mapping keys, in a fixed order.
@@ -353,13 +385,19 @@ struct HusbankenRowBuilder {
     /// No row had every mapped column: name the missing ones and list what the best row has.
     private func failHeader() throws -> Never {
         guard let best else {
-            throw ReadError(locate(1, nil), "no header found; expected a header with the mapped columns \(mappedColumns.map { "\"\($0.column)\"" }.joined(separator: ", ")), found no rows")
+            throw ReadError(
+                locate(1, nil),
+                "no header found; expected a header with the mapped columns \(mappedColumns.map { "\"\($0.column)\"" }.joined(separator: ", ")), found no rows"
+            )
         }
         let names = best.fields.map { HusbankenRowBuilder.normalise($0) }
         let missing = mappedColumns.filter { !names.contains(HusbankenRowBuilder.normalise($0.column)) }
         let list = missing.map { "\"\($0.column)\" (\($0.key))" }.joined(separator: ", ")
         let found = best.fields.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }.map { "\"\($0)\"" }.joined(separator: ", ")
-        throw ReadError(locate(best.row, nil), "mapped column\(missing.count == 1 ? "" : "s") \(list) not in the header; the header (\(rowWord(best.row))) has columns \(found); fix the column names in the pipeline's husbanken mapping")
+        throw ReadError(
+            locate(best.row, nil),
+            "mapped column\(missing.count == 1 ? "" : "s") \(list) not in the header; the header (\(rowWord(best.row))) has columns \(found); fix the column names in the pipeline's husbanken mapping"
+        )
     }
 
     mutating func finish<S: CellSink>(into sink: inout S) throws {
@@ -380,14 +418,16 @@ struct HusbankenRowBuilder {
     private mutating func emit<S: CellSink>(_ row: HusbankenInputRow, header: [String], into sink: inout S) throws {
         let raw = row.fields.joined(separator: ";")
         if format == .csv, row.fields.count < header.count {
-            try sink.reject(ReadError(locate(row.number, nil), "expected \(header.count) fields as in the header, found \(row.fields.count)"), raw: raw)
+            try sink.reject(
+                ReadError(locate(row.number, nil), "expected \(header.count) fields as in the header, found \(row.fields.count)"), raw: raw)
             return
         }
         dataRows += 1
         do {
             let rowCells = try cells(row, header: header)
             for (column, coordinates, value, status) in rowCells {
-                try sink.cell(Cell(coordinates: coordinates, value: value, status: status, location: locate(row.number, column)), schema: schema)
+                try sink.cell(
+                    Cell(coordinates: coordinates, value: value, status: status, location: locate(row.number, column)), schema: schema)
             }
         } catch let r as Reject {
             try sink.reject(ReadError(locate(row.number, r.column), r.message), raw: raw)
@@ -423,10 +463,17 @@ struct HusbankenRowBuilder {
             let text = field(row, c)
             if !text.isEmpty || cName == nil || nameText.isEmpty {
                 if HusbankenRowBuilder.isTotal(text) {
-                    throw Reject(column: c, message: "\(columnName(header, c)) (municipality): \"\(text)\" is a total row, not a municipality; totals are not read")
+                    throw Reject(
+                        column: c,
+                        message:
+                            "\(columnName(header, c)) (municipality): \"\(text)\" is a total row, not a municipality; totals are not read")
                 }
                 guard let parsed = HusbankenRowBuilder.parseMunicipality(text) else {
-                    throw Reject(column: c, message: "\(columnName(header, c)) (municipality): expected a 4-digit kommune number, optionally followed by the name (\"3118\" or \"3118 Indre Østfold\"), found \"\(text)\"")
+                    throw Reject(
+                        column: c,
+                        message:
+                            "\(columnName(header, c)) (municipality): expected a 4-digit kommune number, optionally followed by the name (\"3118\" or \"3118 Indre Østfold\"), found \"\(text)\""
+                    )
                 }
                 code = parsed.code
                 label = parsed.label
@@ -435,14 +482,22 @@ struct HusbankenRowBuilder {
         if let c = cName, !nameText.isEmpty {
             if code == nil {
                 if HusbankenRowBuilder.isTotal(nameText) {
-                    throw Reject(column: c, message: "\(columnName(header, c)) (municipality_name): \"\(nameText)\" is a total row, not a municipality; totals are not read")
+                    throw Reject(
+                        column: c,
+                        message:
+                            "\(columnName(header, c)) (municipality_name): \"\(nameText)\" is a total row, not a municipality; totals are not read"
+                    )
                 }
                 guard let resolveName else {
-                    throw Reject(column: c, message: "\(columnName(header, c)) (municipality_name): no kommune number for \"\(nameText)\" and no name lookup")
+                    throw Reject(
+                        column: c,
+                        message: "\(columnName(header, c)) (municipality_name): no kommune number for \"\(nameText)\" and no name lookup")
                 }
                 let key = "\(nameText)\u{1F}\(year)"
                 let result: Result<String, NameLookupError>
-                if let cached = lookups[key] { result = cached } else {
+                if let cached = lookups[key] {
+                    result = cached
+                } else {
                     result = resolveName(nameText, year)
                     lookups[key] = result
                 }
@@ -450,30 +505,44 @@ struct HusbankenRowBuilder {
                 case .success(let resolved):
                     code = resolved
                 case .failure(let e):
-                    let hint = e.nearMatches.isEmpty ? "no similar name is known" : "did you mean: \(e.nearMatches.joined(separator: ", "))?"
+                    let hint =
+                        e.nearMatches.isEmpty ? "no similar name is known" : "did you mean: \(e.nearMatches.joined(separator: ", "))?"
                     throw Reject(column: c, message: "unknown municipality name \"\(e.name)\" in \(e.year); \(hint)")
                 }
             }
             label = CategoryLabel(name: nameText)
         }
         guard let region = code else {
-            throw Reject(column: cMunicipality ?? cName, message: "no municipality: the municipality column\(cName != nil ? "s are" : " is") empty")
+            throw Reject(
+                column: cMunicipality ?? cName, message: "no municipality: the municipality column\(cName != nil ? "s are" : " is") empty")
         }
 
         // Kind, stage, purpose.
         let kindText = field(row, cKind)
         guard let kind = HusbankenRowBuilder.normaliseKind(kindText) else {
-            throw Reject(column: cKind, message: "\(columnName(header, cKind)) (kind): \"\(kindText)\" is not a kind of place; expected sykehjem (\"Sykehjem\", \"Sykehjemsplass\", …) or omsorgsbolig (\"Omsorgsbolig\", \"Omsorgsboliger\", …)")
+            throw Reject(
+                column: cKind,
+                message:
+                    "\(columnName(header, cKind)) (kind): \"\(kindText)\" is not a kind of place; expected sykehjem (\"Sykehjem\", \"Sykehjemsplass\", …) or omsorgsbolig (\"Omsorgsbolig\", \"Omsorgsboliger\", …)"
+            )
         }
         let stageText = field(row, cStage)
         guard let stage = HusbankenRowBuilder.normaliseStage(stageText) else {
-            throw Reject(column: cStage, message: "\(columnName(header, cStage)) (stage): \"\(stageText)\" is not a stage; expected tilsagn (\"Tilsagn\", \"Tilsagt\") or utbetalt (\"Utbetalt\", \"Utbetaling\")")
+            throw Reject(
+                column: cStage,
+                message:
+                    "\(columnName(header, cStage)) (stage): \"\(stageText)\" is not a stage; expected tilsagn (\"Tilsagn\", \"Tilsagt\") or utbetalt (\"Utbetalt\", \"Utbetaling\")"
+            )
         }
         var purpose: String?
         if let c = cPurpose {
             let text = field(row, c)
             guard let p = HusbankenRowBuilder.normalisePurpose(text) else {
-                throw Reject(column: c, message: "\(columnName(header, c)) (purpose): \"\(text)\" is not a purpose; expected netto_tilvekst (\"Netto tilvekst\", \"post 69\"), fornyelse (\"Fornyelse\", \"Renovering\", \"post 63\") or ukjent (empty)")
+                throw Reject(
+                    column: c,
+                    message:
+                        "\(columnName(header, c)) (purpose): \"\(text)\" is not a purpose; expected netto_tilvekst (\"Netto tilvekst\", \"post 69\"), fornyelse (\"Fornyelse\", \"Renovering\", \"post 63\") or ukjent (empty)"
+                )
             }
             purpose = p
         }
@@ -524,7 +593,11 @@ struct HusbankenRowBuilder {
         case .empty: return (nil, "..")
         case .invalid:
             let mark = format == .csv ? (decimalComma ? "decimal comma" : "decimal point") : "decimal comma or point"
-            throw Reject(column: c, message: "\(columnName(header, c)) (\(key)): expected a number (\(mark), thousands separated by spaces, e.g. \"1 870 000\") or one of the symbols . .. ... : -, found \"\(text)\"")
+            throw Reject(
+                column: c,
+                message:
+                    "\(columnName(header, c)) (\(key)): expected a number (\(mark), thousands separated by spaces, e.g. \"1 870 000\") or one of the symbols . .. ... : -, found \"\(text)\""
+            )
         }
     }
 
@@ -540,9 +613,13 @@ struct HusbankenRowBuilder {
             return r.reduce(0) { $0 * 10 + Int(u[$1] - 0x30) }
         }
         var year: Int?
-        if u.count == 4 { year = digits(0..<4) }
-        else if u.count == 10, u[4] == 0x2D, u[7] == 0x2D { year = digits(0..<4) }
-        else if u.count == 10, u[2] == 0x2E, u[5] == 0x2E { year = digits(6..<10) }
+        if u.count == 4 {
+            year = digits(0..<4)
+        } else if u.count == 10, u[4] == 0x2D, u[7] == 0x2D {
+            year = digits(0..<4)
+        } else if u.count == 10, u[2] == 0x2E, u[5] == 0x2E {
+            year = digits(6..<10)
+        }
         guard let year, (1900...2100).contains(year) else { return nil }
         return year
     }
@@ -591,7 +668,8 @@ struct HusbankenRowBuilder {
         let t = folded(text)
         if t.isEmpty || t == "ukjent" || t == "-" { return "ukjent" }
         let net = t.contains("netto") || t.contains("tilvekst") || t == "69" || t.contains("post 69")
-        let renewal = t.contains("fornye") || t.contains("fornying") || t.contains("renover") || t.contains("erstatning")
+        let renewal =
+            t.contains("fornye") || t.contains("fornying") || t.contains("renover") || t.contains("erstatning")
             || t.contains("utskift") || t == "63" || t.contains("post 63")
         if net == renewal { return nil }
         return net ? "netto_tilvekst" : "fornyelse"

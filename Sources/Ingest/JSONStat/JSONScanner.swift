@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 // A byte-level JSON tokenizer over a file, for documents too large to hold as a tree.
@@ -204,7 +204,8 @@ final class JSONByteReader {
                 throw syntaxError("unexpected end of file inside the literal \(word); the file looks truncated", at: start)
             }
             if got != Int(b) {
-                throw syntaxError("invalid literal: expected \(word), found \(JSONByteReader.describe(byte: got)) at byte \(offset)", at: start)
+                throw syntaxError(
+                    "invalid literal: expected \(word), found \(JSONByteReader.describe(byte: got)) at byte \(offset)", at: start)
             }
             advance()
         }
@@ -236,12 +237,16 @@ final class JSONByteReader {
                 var scalar = try readHex4()
                 if scalar >= 0xD800 && scalar < 0xDC00 {
                     // A surrogate pair: a low surrogate must follow.
-                    guard try peek() == JSONByte.backslash else { throw syntaxError("unpaired surrogate \\u\(String(scalar, radix: 16)) in a string") }
+                    guard try peek() == JSONByte.backslash else {
+                        throw syntaxError("unpaired surrogate \\u\(String(scalar, radix: 16)) in a string")
+                    }
                     advance()
                     guard try peek() == 0x75 else { throw syntaxError("unpaired surrogate \\u\(String(scalar, radix: 16)) in a string") }
                     advance()
                     let low = try readHex4()
-                    guard low >= 0xDC00 && low < 0xE000 else { throw syntaxError("invalid low surrogate \\u\(String(low, radix: 16)) in a string") }
+                    guard low >= 0xDC00 && low < 0xE000 else {
+                        throw syntaxError("invalid low surrogate \\u\(String(low, radix: 16)) in a string")
+                    }
                     scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                 } else if scalar >= 0xDC00 && scalar < 0xE000 {
                     throw syntaxError("unpaired surrogate \\u\(String(scalar, radix: 16)) in a string")
@@ -250,7 +255,9 @@ final class JSONByteReader {
                 UTF8.encode(u) { scratch.append($0) }
                 continue
             default:
-                if e < 0 { throw syntaxError("unexpected end of file inside a string that starts here; the file looks truncated", at: start) }
+                if e < 0 {
+                    throw syntaxError("unexpected end of file inside a string that starts here; the file looks truncated", at: start)
+                }
                 throw syntaxError("invalid escape \\\(JSONByteReader.describe(byte: e)) in a string")
             }
             advance()
@@ -437,7 +444,9 @@ final class JSONByteReader {
                 case JSONByte.quote, JSONByte.backslash, JSONByte.slash, 0x62, 0x66, 0x6E, 0x72, 0x74: advance()
                 case 0x75: advance(); _ = try readHex4()
                 default:
-                    if e < 0 { throw syntaxError("unexpected end of file inside a string that starts here; the file looks truncated", at: start) }
+                    if e < 0 {
+                        throw syntaxError("unexpected end of file inside a string that starts here; the file looks truncated", at: start)
+                    }
                     throw syntaxError("invalid escape \\\(JSONByteReader.describe(byte: e)) in a string")
                 }
             }
@@ -506,7 +515,9 @@ final class JSONByteReader {
                     advance()
                     closers.removeLast()
                 } else if c < 0 {
-                    throw syntaxError("unexpected end of file: \(closers.count) container(s) still open, the outermost opened at byte \(openedAt); the file looks truncated")
+                    throw syntaxError(
+                        "unexpected end of file: \(closers.count) container(s) still open, the outermost opened at byte \(openedAt); the file looks truncated"
+                    )
                 } else {
                     throw try unexpected(closer == UInt8(JSONByte.closeBrace) ? "',' or '}' in an object" : "',' or ']' in an array")
                 }
@@ -702,7 +713,8 @@ struct JSONTreeParser {
                 let keyOffset = reader.offset
                 let key = try reader.readString()
                 guard seen.insert(key).inserted else {
-                    throw reader.syntaxError("STRUCTURAL_VIOLATION: duplicate key \"\(key)\" in an object; expected each key once", at: keyOffset)
+                    throw reader.syntaxError(
+                        "STRUCTURAL_VIOLATION: duplicate key \"\(key)\" in an object; expected each key once", at: keyOffset)
                 }
                 try reader.expect(JSONByte.colon, "':' after the key \"\(key)\"")
                 let next = try reader.skipWhitespace()
@@ -716,7 +728,9 @@ struct JSONTreeParser {
                 let sep = try reader.skipWhitespace()
                 if sep == JSONByte.comma { reader.advance(); continue }
                 if sep == JSONByte.closeBrace { reader.advance(); break }
-                if sep < 0 { throw reader.syntaxError("unexpected end of file in an object that starts at byte \(start); the file looks truncated") }
+                if sep < 0 {
+                    throw reader.syntaxError("unexpected end of file in an object that starts at byte \(start); the file looks truncated")
+                }
                 throw try reader.unexpected("',' or '}' in an object")
             }
             return JSONNode(offset: start, kind: .object(members))
@@ -732,7 +746,9 @@ struct JSONTreeParser {
                 let sep = try reader.skipWhitespace()
                 if sep == JSONByte.comma { reader.advance(); continue }
                 if sep == JSONByte.closeBracket { reader.advance(); break }
-                if sep < 0 { throw reader.syntaxError("unexpected end of file in an array that starts at byte \(start); the file looks truncated") }
+                if sep < 0 {
+                    throw reader.syntaxError("unexpected end of file in an array that starts at byte \(start); the file looks truncated")
+                }
                 throw try reader.unexpected("',' or ']' in an array")
             }
             return JSONNode(offset: start, kind: .array(elements))
@@ -773,7 +789,11 @@ struct JSONTreeParser {
                     let sep = try reader.skipWhitespace()
                     if sep == JSONByte.comma { reader.advance(); continue }
                     if sep == JSONByte.closeBracket { reader.advance(); break }
-                    if sep < 0 { throw reader.syntaxError("unexpected end of file after \(n) element(s) of the array that starts at byte \(start); the file looks truncated") }
+                    if sep < 0 {
+                        throw reader.syntaxError(
+                            "unexpected end of file after \(n) element(s) of the array that starts at byte \(start); the file looks truncated"
+                        )
+                    }
                     throw try reader.unexpected("',' or ']' in an array")
                 }
             }
@@ -803,7 +823,10 @@ struct JSONTreeParser {
                 let sep = try reader.skipWhitespace()
                 if sep == JSONByte.comma { reader.advance(); continue }
                 if sep == JSONByte.closeBrace { reader.advance(); break }
-                if sep < 0 { throw reader.syntaxError("unexpected end of file after \(n) member(s) of the object that starts at byte \(start); the file looks truncated") }
+                if sep < 0 {
+                    throw reader.syntaxError(
+                        "unexpected end of file after \(n) member(s) of the object that starts at byte \(start); the file looks truncated")
+                }
                 throw try reader.unexpected("',' or '}' in an object")
             }
         }

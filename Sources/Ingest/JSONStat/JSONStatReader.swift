@@ -74,15 +74,18 @@ public final class JSONStatReader {
         try reader.skipBOM()
         let c = try reader.skipWhitespace()
         if c < 0 {
-            throw ReadError(SourceLocation(file: file, line: 1), "PARSE_ERROR: the file is empty; expected a JSON-stat document (a JSON object)")
+            throw ReadError(
+                SourceLocation(file: file, line: 1), "PARSE_ERROR: the file is empty; expected a JSON-stat document (a JSON object)")
         }
         guard c == JSONByte.openBrace else {
-            throw reader.syntaxError("expected a JSON object ('{') at the start of a JSON-stat document, found \(JSONByteReader.describe(byte: c))")
+            throw reader.syntaxError(
+                "expected a JSON object ('{') at the start of a JSON-stat document, found \(JSONByteReader.describe(byte: c))")
         }
         let root = try JSONTreeParser(reader: reader, deferValues: true).parseValue()
         let after = try reader.skipWhitespace()
         if after >= 0 {
-            throw reader.syntaxError("unexpected \(JSONByteReader.describe(byte: after)) after the end of the JSON document; expected the end of the file")
+            throw reader.syntaxError(
+                "unexpected \(JSONByteReader.describe(byte: after)) after the end of the JSON document; expected the end of the file")
         }
         return root
     }
@@ -163,7 +166,9 @@ struct Context {
     mutating func locateDatasets(_ root: JSONNode) throws -> [DatasetRef] {
         let classNode = root["class"]
         if let classNode, classNode.string == nil {
-            throw error("class", classNode, "STRUCTURAL_VIOLATION: class must be a string (\"dataset\" or \"collection\"), found \(classNode.typeName)")
+            throw error(
+                "class", classNode,
+                "STRUCTURAL_VIOLATION: class must be a string (\"dataset\" or \"collection\"), found \(classNode.typeName)")
         }
         switch classNode?.string {
         case "dataset":
@@ -176,15 +181,23 @@ struct Context {
             try collectItems(root, prefix: "", depth: 0, into: &refs, linkOnly: &linkOnly)
             if refs.isEmpty {
                 let first = linkOnly.first.map { " (first: \($0))" } ?? ""
-                throw error("link.item", root["link"]?["item"], "the collection embeds no dataset: its \(linkOnly.count) dataset item(s) only link by href\(first); download those datasets and read them one by one")
+                throw error(
+                    "link.item", root["link"]?["item"],
+                    "the collection embeds no dataset: its \(linkOnly.count) dataset item(s) only link by href\(first); download those datasets and read them one by one"
+                )
             }
             return refs
         case "bundle", nil:
             return try bundleMembers(root, explicitClass: classNode != nil)
         case "dimension":
-            throw error("class", classNode, "STRUCTURAL_VIOLATION: class \"dimension\" describes one dimension and has no values; expected class \"dataset\" or \"collection\"")
+            throw error(
+                "class", classNode,
+                "STRUCTURAL_VIOLATION: class \"dimension\" describes one dimension and has no values; expected class \"dataset\" or \"collection\""
+            )
         case let other?:
-            throw error("class", classNode, "STRUCTURAL_VIOLATION: unknown class \"\(other)\"; expected \"dataset\" or \"collection\" (JSON-stat 2.0) or a 1.x bundle")
+            throw error(
+                "class", classNode,
+                "STRUCTURAL_VIOLATION: unknown class \"\(other)\"; expected \"dataset\" or \"collection\" (JSON-stat 2.0) or a 1.x bundle")
         }
     }
 
@@ -205,11 +218,14 @@ struct Context {
         }
     }
 
-    private mutating func collectItems(_ node: JSONNode, prefix: String, depth: Int, into refs: inout [DatasetRef], linkOnly: inout [String]) throws {
+    private mutating func collectItems(
+        _ node: JSONNode, prefix: String, depth: Int, into refs: inout [DatasetRef], linkOnly: inout [String]
+    ) throws {
         guard let link = node["link"] else { return }
         guard let itemNode = link["item"] else { return }
         guard let items = itemNode.elements else {
-            throw error(prefix + "link.item", itemNode, "STRUCTURAL_VIOLATION: link.item must be an array of items, found \(itemNode.typeName)")
+            throw error(
+                prefix + "link.item", itemNode, "STRUCTURAL_VIOLATION: link.item must be an array of items, found \(itemNode.typeName)")
         }
         for (i, item) in items.enumerated() {
             let p = prefix + "link.item[\(i)]."
@@ -225,7 +241,10 @@ struct Context {
                 }
             case "collection":
                 if depth + 1 >= Context.maxCollectionDepth {
-                    warn(String(p.dropLast()), item, "RECURSION_LIMIT: collections nested deeper than \(Context.maxCollectionDepth) levels; the items below were not read")
+                    warn(
+                        String(p.dropLast()), item,
+                        "RECURSION_LIMIT: collections nested deeper than \(Context.maxCollectionDepth) levels; the items below were not read"
+                    )
                 } else {
                     try collectItems(item, prefix: p, depth: depth + 1, into: &refs, linkOnly: &linkOnly)
                 }
@@ -246,13 +265,21 @@ struct Context {
         }
         if refs.isEmpty {
             if root["dimension"] != nil || root["value"] != nil {
-                throw error("class", nil, "STRUCTURAL_VIOLATION: class missing; a dataset needs \"version\": \"2.0\" and \"class\": \"dataset\" (or, in JSON-stat 1.x, to sit inside a bundle)")
+                throw error(
+                    "class", nil,
+                    "STRUCTURAL_VIOLATION: class missing; a dataset needs \"version\": \"2.0\" and \"class\": \"dataset\" (or, in JSON-stat 1.x, to sit inside a bundle)"
+                )
             }
             let keys = (root.members ?? []).prefix(5).map { "\"\($0.key)\"" }.joined(separator: ", ")
-            throw error("", root, "STRUCTURAL_VIOLATION: not a JSON-stat document: no class, and no top-level member is a dataset (an object with \"dimension\"); found the keys \(keys.isEmpty ? "(none)" : keys)")
+            throw error(
+                "", root,
+                "STRUCTURAL_VIOLATION: not a JSON-stat document: no class, and no top-level member is a dataset (an object with \"dimension\"); found the keys \(keys.isEmpty ? "(none)" : keys)"
+            )
         }
         try checkVersion(root, required: false)
-        warn(root["version"] != nil ? "version" : "", root, "BUNDLE_DEPRECATED: pre-2.0 bundle response detected (\(refs.count) dataset(s)); JSON-stat 2.0 uses class \"collection\"")
+        warn(
+            root["version"] != nil ? "version" : "", root,
+            "BUNDLE_DEPRECATED: pre-2.0 bundle response detected (\(refs.count) dataset(s)); JSON-stat 2.0 uses class \"collection\"")
         return refs
     }
 
@@ -288,27 +315,41 @@ struct Context {
         var ids: [String] = []
         var idSet = Set<String>()
         for (i, e) in idElements.enumerated() {
-            guard let s = e.string else { throw error("\(idPath)[\(i)]", e, "STRUCTURAL_VIOLATION: a dimension id must be a string, found \(e.typeName)") }
-            guard idSet.insert(s).inserted else { throw error("\(idPath)[\(i)]", e, "STRUCTURAL_VIOLATION: dimension id \"\(s)\" appears twice in id") }
+            guard let s = e.string else {
+                throw error("\(idPath)[\(i)]", e, "STRUCTURAL_VIOLATION: a dimension id must be a string, found \(e.typeName)")
+            }
+            guard idSet.insert(s).inserted else {
+                throw error("\(idPath)[\(i)]", e, "STRUCTURAL_VIOLATION: dimension id \"\(s)\" appears twice in id")
+            }
             ids.append(s)
         }
         if ids.isEmpty { throw error(idPath, idNode, "STRUCTURAL_VIOLATION: id is empty; expected at least one dimension") }
 
         // size
-        guard let sizeNode else { throw error(sizePath, ds, "STRUCTURAL_VIOLATION: size missing; expected an array with one size per dimension id") }
+        guard let sizeNode else {
+            throw error(sizePath, ds, "STRUCTURAL_VIOLATION: size missing; expected an array with one size per dimension id")
+        }
         guard let sizeElements = sizeNode.elements else {
             throw error(sizePath, sizeNode, "STRUCTURAL_VIOLATION: size must be an array of integers, found \(sizeNode.typeName)")
         }
         if sizeElements.count != ids.count {
-            throw error(sizePath, sizeNode, "ID_SIZE_LEN_MISMATCH: size has \(sizeElements.count) entries but id has \(ids.count) dimension ids [\(ids.joined(separator: ", "))]; expected one size per id")
+            throw error(
+                sizePath, sizeNode,
+                "ID_SIZE_LEN_MISMATCH: size has \(sizeElements.count) entries but id has \(ids.count) dimension ids [\(ids.joined(separator: ", "))]; expected one size per id"
+            )
         }
         var sizes: [Int] = []
         for (i, e) in sizeElements.enumerated() {
             guard case .number(let v, let raw) = e.kind, v >= 0, v == v.rounded(.towardZero) else {
-                throw error("\(sizePath)[\(i)]", e, "STRUCTURAL_VIOLATION: size[\(i)] (dimension \(ids[i])) must be a non-negative integer, found \(e.typeName)")
+                throw error(
+                    "\(sizePath)[\(i)]", e,
+                    "STRUCTURAL_VIOLATION: size[\(i)] (dimension \(ids[i])) must be a non-negative integer, found \(e.typeName)")
             }
             if v > Double(options.maxCells) {
-                throw error("\(sizePath)[\(i)]", e, "CUBE_SIZE_OVERFLOW: size[\(i)] (dimension \(ids[i])) is \(raw), more than the limit of \(options.maxCells) cells (JSONStatOptions.maxCells)")
+                throw error(
+                    "\(sizePath)[\(i)]", e,
+                    "CUBE_SIZE_OVERFLOW: size[\(i)] (dimension \(ids[i])) is \(raw), more than the limit of \(options.maxCells) cells (JSONStatOptions.maxCells)"
+                )
             }
             sizes.append(Int(v))
         }
@@ -316,7 +357,10 @@ struct Context {
         for s in sizes {
             let (r, overflow) = product.multipliedReportingOverflow(by: s)
             if overflow || r > options.maxCells {
-                throw error(sizePath, sizeNode, "CUBE_SIZE_OVERFLOW: product of size [\(sizes.map(String.init).joined(separator: ", "))] is more than the limit of \(options.maxCells) cells (JSONStatOptions.maxCells); refusing to read")
+                throw error(
+                    sizePath, sizeNode,
+                    "CUBE_SIZE_OVERFLOW: product of size [\(sizes.map(String.init).joined(separator: ", "))] is more than the limit of \(options.maxCells) cells (JSONStatOptions.maxCells); refusing to read"
+                )
             }
             product = r
         }
@@ -330,7 +374,10 @@ struct Context {
             var parts: [String] = []
             if !missing.isEmpty { parts.append("no entry for \(missing.map { "\"\($0)\"" }.joined(separator: ", "))") }
             if !extra.isEmpty { parts.append("\(extra.map { "\"\($0)\"" }.joined(separator: ", ")) not in id") }
-            throw error(p + "dimension", dimNode, "DIM_KEY_ID_MISMATCH: the keys of dimension must equal id [\(ids.joined(separator: ", "))]; found \(parts.joined(separator: "; "))")
+            throw error(
+                p + "dimension", dimNode,
+                "DIM_KEY_ID_MISMATCH: the keys of dimension must equal id [\(ids.joined(separator: ", "))]; found \(parts.joined(separator: "; "))"
+            )
         }
 
         // role
@@ -338,15 +385,22 @@ struct Context {
         let rolePath = p + (legacy && ds["role"] == nil ? "dimension.role" : "role")
         if let roleNode = try (ds["role"] ?? (legacy ? dimNode["role"] : nil)).map({ try parser.resolve($0) }) {
             guard let entries = roleNode.members else {
-                throw error(rolePath, roleNode, "STRUCTURAL_VIOLATION: role must be an object such as {\"time\": [\"Tid\"]}, found \(roleNode.typeName)")
+                throw error(
+                    rolePath, roleNode,
+                    "STRUCTURAL_VIOLATION: role must be an object such as {\"time\": [\"Tid\"]}, found \(roleNode.typeName)")
             }
             for (key, list) in entries {
                 guard let names = list.elements else {
-                    throw error("\(rolePath).\(key)", list, "STRUCTURAL_VIOLATION: role.\(key) must be an array of dimension ids, found \(list.typeName)")
+                    throw error(
+                        "\(rolePath).\(key)", list,
+                        "STRUCTURAL_VIOLATION: role.\(key) must be an array of dimension ids, found \(list.typeName)")
                 }
                 for (i, n) in names.enumerated() {
                     guard let name = n.string, idSet.contains(name) else {
-                        throw error("\(rolePath).\(key)[\(i)]", n, "ROLE_ID_UNKNOWN: role.\(key) names \(n.typeName), which is not a dimension id; expected one of [\(ids.joined(separator: ", "))]")
+                        throw error(
+                            "\(rolePath).\(key)[\(i)]", n,
+                            "ROLE_ID_UNKNOWN: role.\(key) names \(n.typeName), which is not a dimension id; expected one of [\(ids.joined(separator: ", "))]"
+                        )
                     }
                     let role: DimensionRole?
                     switch key {
@@ -367,13 +421,18 @@ struct Context {
         for (k, id) in ids.enumerated() {
             let dpath = p + "dimension." + id
             guard let dim = dimNode[id], dim.members != nil else {
-                throw error(dpath, dimNode[id], "STRUCTURAL_VIOLATION: dimension \(id) must be an object with label and category, found \(dimNode[id]?.typeName ?? "nothing")")
+                throw error(
+                    dpath, dimNode[id],
+                    "STRUCTURAL_VIOLATION: dimension \(id) must be an object with label and category, found \(dimNode[id]?.typeName ?? "nothing")"
+                )
             }
             let role = roles[id] ?? Context.fallbackRole(id)
             var (dimension, dimCodes) = try prepareDimension(dim, id: id, size: sizes[k], role: role, path: dpath)
             // Category footnotes: {"code": ["text", …]}.
             if let notes = dim["category"]?["note"]?.members {
-                for (code, node) in notes { if dimension.categories[code] != nil, let t = Context.noteText(node) { dimension.categories[code]?.note = t } }
+                for (code, node) in notes {
+                    if dimension.categories[code] != nil, let t = Context.noteText(node) { dimension.categories[code]?.note = t }
+                }
             }
             if let unit = dim["category"]?["unit"] {
                 metadata["unit.\(id)"] = unit.jsonText
@@ -388,7 +447,8 @@ struct Context {
         // value and status
         let value = try valueSource(ds["value"], prefix: p, ds: ds, product: product, sizes: sizes)
         var status = StatusSource.none
-        if case .none = value {} else {
+        if case .none = value {
+        } else {
             status = try statusSource(ds["status"], prefix: p, product: product)
         }
 
@@ -437,23 +497,30 @@ struct Context {
     }
 
     /// Reads one dimension's categories in position order and checks them.
-    private mutating func prepareDimension(_ dim: JSONNode, id: String, size n: Int, role: DimensionRole, path: String) throws -> (Dimension, [String]) {
+    private mutating func prepareDimension(_ dim: JSONNode, id: String, size n: Int, role: DimensionRole, path: String) throws -> (
+        Dimension, [String]
+    ) {
         guard let cat = dim["category"] else {
             throw error(path + ".category", dim, "STRUCTURAL_VIOLATION: category missing; expected an object with index and label")
         }
         guard cat.members != nil else {
-            throw error(path + ".category", cat, "STRUCTURAL_VIOLATION: category must be an object with index and label, found \(cat.typeName)")
+            throw error(
+                path + ".category", cat, "STRUCTURAL_VIOLATION: category must be an object with index and label, found \(cat.typeName)")
         }
         let cpath = path + ".category"
         // Labels.
         var labels: [(key: String, value: String)] = []
         if let labelNode = cat["label"] {
             guard let members = labelNode.members else {
-                throw error(cpath + ".label", labelNode, "STRUCTURAL_VIOLATION: category.label must be an object {id: text}, found \(labelNode.typeName)")
+                throw error(
+                    cpath + ".label", labelNode,
+                    "STRUCTURAL_VIOLATION: category.label must be an object {id: text}, found \(labelNode.typeName)")
             }
             for m in members {
                 guard let s = m.value.string else {
-                    throw error("\(cpath).label.\(m.key)", m.value, "STRUCTURAL_VIOLATION: a category label must be a string, found \(m.value.typeName)")
+                    throw error(
+                        "\(cpath).label.\(m.key)", m.value,
+                        "STRUCTURAL_VIOLATION: a category label must be a string, found \(m.value.typeName)")
                 }
                 labels.append((m.key, s))
             }
@@ -465,26 +532,38 @@ struct Context {
             switch indexNode.kind {
             case .array(let elements):
                 if elements.count != n {
-                    throw error(ipath, indexNode, "INDEX_COUNT_MISMATCH: category.index lists \(elements.count) categories, expected \(n) = the size of dimension \(id)")
+                    throw error(
+                        ipath, indexNode,
+                        "INDEX_COUNT_MISMATCH: category.index lists \(elements.count) categories, expected \(n) = the size of dimension \(id)"
+                    )
                 }
                 var seen = Set<String>()
                 for (i, e) in elements.enumerated() {
-                    guard let s = e.string else { throw error("\(ipath)[\(i)]", e, "STRUCTURAL_VIOLATION: a category id must be a string, found \(e.typeName)") }
+                    guard let s = e.string else {
+                        throw error("\(ipath)[\(i)]", e, "STRUCTURAL_VIOLATION: a category id must be a string, found \(e.typeName)")
+                    }
                     guard seen.insert(s).inserted else {
-                        throw error("\(ipath)[\(i)]", e, "INDEX_POSITIONS_INVALID: category \"\(s)\" appears twice in category.index; expected each id once")
+                        throw error(
+                            "\(ipath)[\(i)]", e,
+                            "INDEX_POSITIONS_INVALID: category \"\(s)\" appears twice in category.index; expected each id once")
                     }
                     codes.append(s)
                 }
             case .object(let members):
                 if members.count != n {
-                    throw error(ipath, indexNode, "INDEX_COUNT_MISMATCH: category.index lists \(members.count) categories, expected \(n) = the size of dimension \(id)")
+                    throw error(
+                        ipath, indexNode,
+                        "INDEX_COUNT_MISMATCH: category.index lists \(members.count) categories, expected \(n) = the size of dimension \(id)"
+                    )
                 }
                 var positioned: [(position: Int, code: String)] = []
                 positioned.reserveCapacity(n)
                 var outside: (String, String)? = nil
                 for m in members {
                     guard case .number(let v, let raw) = m.value.kind, v == v.rounded(.towardZero), abs(v) < 1e15 else {
-                        throw error("\(ipath).\(m.key)", m.value, "INDEX_POSITIONS_INVALID: the position of category \"\(m.key)\" must be an integer, found \(m.value.typeName)")
+                        throw error(
+                            "\(ipath).\(m.key)", m.value,
+                            "INDEX_POSITIONS_INVALID: the position of category \"\(m.key)\" must be an integer, found \(m.value.typeName)")
                     }
                     let position = Int(v)
                     if (position < 0 || position >= n) && outside == nil { outside = (m.key, raw) }
@@ -492,25 +571,40 @@ struct Context {
                 }
                 positioned.sort { $0.position < $1.position }
                 for i in positioned.indices.dropFirst() where positioned[i].position == positioned[i - 1].position {
-                    throw error(ipath, indexNode, "INDEX_POSITIONS_INVALID: categories \"\(positioned[i - 1].code)\" and \"\(positioned[i].code)\" both have position \(positioned[i].position); positions must be unique")
+                    throw error(
+                        ipath, indexNode,
+                        "INDEX_POSITIONS_INVALID: categories \"\(positioned[i - 1].code)\" and \"\(positioned[i].code)\" both have position \(positioned[i].position); positions must be unique"
+                    )
                 }
                 if let (code, raw) = outside {
                     if options.lenientIndex {
-                        warn(ipath, indexNode, "INDEX_POSITIONS_INVALID: category \"\(code)\" has position \(raw), outside [0, \(n - 1)] for size \(n); positions were re-ranked in order (lenientIndex)")
+                        warn(
+                            ipath, indexNode,
+                            "INDEX_POSITIONS_INVALID: category \"\(code)\" has position \(raw), outside [0, \(n - 1)] for size \(n); positions were re-ranked in order (lenientIndex)"
+                        )
                     } else {
-                        throw error(ipath, indexNode, "INDEX_POSITIONS_INVALID: category \"\(code)\" has position \(raw), outside [0, \(n - 1)] for size \(n); expected a permutation of 0…\(n - 1) (the lenientIndex option re-ranks unique gapped positions)")
+                        throw error(
+                            ipath, indexNode,
+                            "INDEX_POSITIONS_INVALID: category \"\(code)\" has position \(raw), outside [0, \(n - 1)] for size \(n); expected a permutation of 0…\(n - 1) (the lenientIndex option re-ranks unique gapped positions)"
+                        )
                     }
                 }
                 codes = positioned.map(\.code)
             default:
-                throw error(ipath, indexNode, "STRUCTURAL_VIOLATION: category.index must be an array of ids or an object {id: position}, found \(indexNode.typeName)")
+                throw error(
+                    ipath, indexNode,
+                    "STRUCTURAL_VIOLATION: category.index must be an array of ids or an object {id: position}, found \(indexNode.typeName)")
             }
         } else {
             guard labels.count == 1 else {
-                throw error(ipath, cat, "STRUCTURAL_VIOLATION: category.index missing; it may be left out only when label has exactly one category, found \(labels.count) labels")
+                throw error(
+                    ipath, cat,
+                    "STRUCTURAL_VIOLATION: category.index missing; it may be left out only when label has exactly one category, found \(labels.count) labels"
+                )
             }
             if n != 1 {
-                throw error(ipath, cat, "INDEX_COUNT_MISMATCH: dimension \(id) has one category (label only, no index), expected \(n) = its size")
+                throw error(
+                    ipath, cat, "INDEX_COUNT_MISMATCH: dimension \(id) has one category (label only, no index), expected \(n) = its size")
             }
             codes = [labels[0].key]
         }
@@ -521,7 +615,9 @@ struct Context {
         var labelled = 0
         for (key, text) in labels {
             guard codeSet.contains(key) else {
-                throw error("\(cpath).label.\(key)", cat["label"], "LABEL_KEY_UNKNOWN: category.label has \"\(key)\", which is not in category.index of dimension \(id)")
+                throw error(
+                    "\(cpath).label.\(key)", cat["label"],
+                    "LABEL_KEY_UNKNOWN: category.label has \"\(key)\", which is not in category.index of dimension \(id)")
             }
             labelled += 1
             if role == .geo {
@@ -532,17 +628,24 @@ struct Context {
             }
         }
         if !labels.isEmpty && labelled < codes.count {
-            warn(cpath + ".label", cat["label"], "LABEL_KEY_INCOMPLETE: category.label covers \(labelled) of \(codes.count) categories of dimension \(id); the others are labelled with their id")
+            warn(
+                cpath + ".label", cat["label"],
+                "LABEL_KEY_INCOMPLETE: category.label covers \(labelled) of \(codes.count) categories of dimension \(id); the others are labelled with their id"
+            )
         }
         for code in codes where categories[code] == nil { categories[code] = CategoryLabel(name: code) }
         // Keys of unit, coordinates and note must name categories.
         for (member, rule) in [("unit", "UNIT_KEY_UNKNOWN"), ("coordinates", "COORD_KEY_UNKNOWN"), ("note", "NOTE_KEY_UNKNOWN")] {
             guard let node = cat[member] else { continue }
             guard let members = node.members else {
-                throw error("\(cpath).\(member)", node, "STRUCTURAL_VIOLATION: category.\(member) must be an object keyed by category id, found \(node.typeName)")
+                throw error(
+                    "\(cpath).\(member)", node,
+                    "STRUCTURAL_VIOLATION: category.\(member) must be an object keyed by category id, found \(node.typeName)")
             }
             for m in members where !codeSet.contains(m.key) {
-                throw error("\(cpath).\(member).\(m.key)", m.value, "\(rule): category.\(member) has \"\(m.key)\", which is not in category.index of dimension \(id)")
+                throw error(
+                    "\(cpath).\(member).\(m.key)", m.value,
+                    "\(rule): category.\(member) has \"\(m.key)\", which is not in category.index of dimension \(id)")
             }
         }
         if role == .metric {
@@ -563,15 +666,21 @@ struct Context {
         var edges: [String: [String]] = [:]
         for m in members {
             guard codes.contains(m.key) else {
-                throw error("\(path).\(m.key)", m.value, "CHILD_ID_UNKNOWN: category.child has parent \"\(m.key)\", which is not in category.index of dimension \(id)")
+                throw error(
+                    "\(path).\(m.key)", m.value,
+                    "CHILD_ID_UNKNOWN: category.child has parent \"\(m.key)\", which is not in category.index of dimension \(id)")
             }
             guard let list = m.value.elements else {
-                throw error("\(path).\(m.key)", m.value, "STRUCTURAL_VIOLATION: category.child.\(m.key) must be an array of ids, found \(m.value.typeName)")
+                throw error(
+                    "\(path).\(m.key)", m.value,
+                    "STRUCTURAL_VIOLATION: category.child.\(m.key) must be an array of ids, found \(m.value.typeName)")
             }
             var kids: [String] = []
             for (i, e) in list.enumerated() {
                 guard let s = e.string, codes.contains(s) else {
-                    throw error("\(path).\(m.key)[\(i)]", e, "CHILD_ID_UNKNOWN: category.child.\(m.key) names \(e.typeName), which is not in category.index of dimension \(id)")
+                    throw error(
+                        "\(path).\(m.key)[\(i)]", e,
+                        "CHILD_ID_UNKNOWN: category.child.\(m.key) names \(e.typeName), which is not in category.index of dimension \(id)")
                 }
                 kids.append(s)
             }
@@ -590,7 +699,9 @@ struct Context {
                     switch state[k] {
                     case 1:
                         let cycle = Array(stack.map(\.node).drop(while: { $0 != k })) + [k]
-                        throw error(path, child, "CHILD_CYCLE: category.child of dimension \(id) has a cycle \(cycle.joined(separator: " → ")); expected a tree")
+                        throw error(
+                            path, child,
+                            "CHILD_CYCLE: category.child of dimension \(id) has a cycle \(cycle.joined(separator: " → ")); expected a tree")
                     case 2: continue
                     default:
                         state[k] = 1
@@ -610,24 +721,36 @@ struct Context {
         }
         let sizeText = "[\(sizes.map(String.init).joined(separator: ", "))]"
         guard case .deferred(let d) = node.kind else {
-            throw error(p + "value", node, "STRUCTURAL_VIOLATION: value must be an array or an object {\"position\": number}, found \(node.typeName)")
+            throw error(
+                p + "value", node,
+                "STRUCTURAL_VIOLATION: value must be an array or an object {\"position\": number}, found \(node.typeName)")
         }
         switch d.shape {
         case .array(let count):
             if count == 0 && product > 0 {
-                warn(p + "value", node, "the value array is empty: a metadata response with no cells (expected \(product) = product of size \(sizeText) for data)")
+                warn(
+                    p + "value", node,
+                    "the value array is empty: a metadata response with no cells (expected \(product) = product of size \(sizeText) for data)"
+                )
                 return .none
             }
             if count != product {
-                throw error(p + "value", node, "VALUE_LEN_MISMATCH: dense value has \(count) cells, expected \(product) = product of size \(sizeText)")
+                throw error(
+                    p + "value", node,
+                    "VALUE_LEN_MISMATCH: dense value has \(count) cells, expected \(product) = product of size \(sizeText)")
             }
             return count == 0 ? .none : .dense(offset: d.offset, count: count)
         case .object(let count, let maxKey, let badKey, let ascending):
             if let badKey {
-                throw error("\(p)value[\"\(badKey.text)\"]", JSONNode(offset: badKey.offset, kind: .null), "SPARSE_KEY_OUT_OF_RANGE: sparse value key \"\(badKey.text)\" is not an integer; expected cell positions in [0, \(product - 1)]")
+                throw error(
+                    "\(p)value[\"\(badKey.text)\"]", JSONNode(offset: badKey.offset, kind: .null),
+                    "SPARSE_KEY_OUT_OF_RANGE: sparse value key \"\(badKey.text)\" is not an integer; expected cell positions in [0, \(product - 1)]"
+                )
             }
             if maxKey >= product {
-                throw error("\(p)value[\"\(maxKey)\"]", node, "SPARSE_KEY_OUT_OF_RANGE: sparse value key \(maxKey) is outside [0, \(product - 1)] = the cells of size \(sizeText)")
+                throw error(
+                    "\(p)value[\"\(maxKey)\"]", node,
+                    "SPARSE_KEY_OUT_OF_RANGE: sparse value key \(maxKey) is outside [0, \(product - 1)] = the cells of size \(sizeText)")
             }
             return count == 0 ? .none : .sparse(offset: d.offset, ascending: ascending)
         }
@@ -650,21 +773,32 @@ struct Context {
                     case .string(let s)?: return .constant(s)
                     case .null?: return .none
                     default:
-                        throw error(p + "status[0]", only.elements?.first, "STRUCTURAL_VIOLATION: a status must be a string or null, found \(only.elements?.first?.typeName ?? "nothing")")
+                        throw error(
+                            p + "status[0]", only.elements?.first,
+                            "STRUCTURAL_VIOLATION: a status must be a string or null, found \(only.elements?.first?.typeName ?? "nothing")")
                     }
                 }
-                throw error(p + "status", node, "STATUS_LEN_MISMATCH: status array has \(count) entries, expected \(product) = product(size) (or one for all cells)")
+                throw error(
+                    p + "status", node,
+                    "STATUS_LEN_MISMATCH: status array has \(count) entries, expected \(product) = product(size) (or one for all cells)")
             case .object(_, let maxKey, let badKey, let ascending):
                 if let badKey {
-                    throw error("\(p)status[\"\(badKey.text)\"]", JSONNode(offset: badKey.offset, kind: .null), "STATUS_KEY_OUT_OF_RANGE: status key \"\(badKey.text)\" is not an integer; expected cell positions in [0, \(product - 1)]")
+                    throw error(
+                        "\(p)status[\"\(badKey.text)\"]", JSONNode(offset: badKey.offset, kind: .null),
+                        "STATUS_KEY_OUT_OF_RANGE: status key \"\(badKey.text)\" is not an integer; expected cell positions in [0, \(product - 1)]"
+                    )
                 }
                 if maxKey >= product {
-                    throw error("\(p)status[\"\(maxKey)\"]", node, "STATUS_KEY_OUT_OF_RANGE: status key \(maxKey) is outside [0, \(product - 1)] = the cells of the dataset")
+                    throw error(
+                        "\(p)status[\"\(maxKey)\"]", node,
+                        "STATUS_KEY_OUT_OF_RANGE: status key \(maxKey) is outside [0, \(product - 1)] = the cells of the dataset")
                 }
                 return .sparse(offset: d.offset, ascending: ascending)
             }
         default:
-            throw error(p + "status", node, "STRUCTURAL_VIOLATION: status must be a string, an array or an object {\"position\": string}, found \(node.typeName)")
+            throw error(
+                p + "status", node,
+                "STRUCTURAL_VIOLATION: status must be a string, an array or an object {\"position\": string}, found \(node.typeName)")
         }
     }
 }
@@ -707,7 +841,9 @@ final class PositionStream {
             while let item = try nextSparse() { all.append(item) }
             all.sort { $0.position < $1.position }
             for i in all.indices.dropFirst() where all[i].position == all[i - 1].position {
-                throw ReadError(SourceLocation(file: file, path: "\(path)[\"\(all[i].position)\"]"), "STRUCTURAL_VIOLATION: key \"\(all[i].position)\" appears twice in \(path); expected each cell once")
+                throw ReadError(
+                    SourceLocation(file: file, path: "\(path)[\"\(all[i].position)\"]"),
+                    "STRUCTURAL_VIOLATION: key \"\(all[i].position)\" appears twice in \(path); expected each cell once")
             }
             mode = .buffered(all)
             done = false
@@ -722,7 +858,9 @@ final class PositionStream {
             let p = index
             index += 1
             try separator(JSONByte.closeBracket)
-            guard p < limit else { throw reader.syntaxError("\(path) has more elements than the first pass counted; did the file change while it was read?") }
+            guard p < limit else {
+                throw reader.syntaxError("\(path) has more elements than the first pass counted; did the file change while it was read?")
+            }
             return (p, e)
         case .sparse:
             return try nextSparse()
@@ -777,19 +915,26 @@ struct CellEmitter {
         switch d.value {
         case .none: break
         case .dense(let offset, _):
-            st.values = try PositionStream(reader: valueReader, offset: offset, sparse: false, ascending: true, limit: d.product, path: d.prefix + "value", file: file)
+            st.values = try PositionStream(
+                reader: valueReader, offset: offset, sparse: false, ascending: true, limit: d.product, path: d.prefix + "value", file: file)
         case .sparse(let offset, let ascending):
             st.sparseValues = true
-            st.values = try PositionStream(reader: valueReader, offset: offset, sparse: true, ascending: ascending, limit: d.product, path: d.prefix + "value", file: file)
+            st.values = try PositionStream(
+                reader: valueReader, offset: offset, sparse: true, ascending: ascending, limit: d.product, path: d.prefix + "value",
+                file: file)
         }
         switch d.status {
         case .none: break
         case .constant(let s): st.constantStatus = s
         case .dense(let offset):
-            st.statuses = try PositionStream(reader: statusReader, offset: offset, sparse: false, ascending: true, limit: d.product, path: d.prefix + "status", file: file)
+            st.statuses = try PositionStream(
+                reader: statusReader, offset: offset, sparse: false, ascending: true, limit: d.product, path: d.prefix + "status",
+                file: file)
         case .sparse(let offset, let ascending):
             st.sparseStatus = true
-            st.statuses = try PositionStream(reader: statusReader, offset: offset, sparse: true, ascending: ascending, limit: d.product, path: d.prefix + "status", file: file)
+            st.statuses = try PositionStream(
+                reader: statusReader, offset: offset, sparse: true, ascending: ascending, limit: d.product, path: d.prefix + "status",
+                file: file)
         }
         return st
     }
@@ -916,7 +1061,8 @@ struct CellEmitter {
             if valueElement == nil && !statusPresent { continue }
 
             walk.move(to: p)
-            let path = valueElement != nil
+            let path =
+                valueElement != nil
                 ? CellEmitter.path(valuePrefix, p, quoted: streams.sparseValues)
                 : CellEmitter.path(statusPrefix, p, quoted: streams.sparseStatus)
             let location = SourceLocation(file: file, path: path)
@@ -961,7 +1107,9 @@ struct CellEmitter {
         return ReadError(SourceLocation(file: file, path: path), "STRUCTURAL_VIOLATION: a status must be a string or null, found \(found)")
     }
 
-    private func reject<S: CellSink>(sink: inout S, _ location: SourceLocation, _ coordinates: [String], _ schema: DatasetSchema, _ message: String, raw: String) throws {
+    private func reject<S: CellSink>(
+        sink: inout S, _ location: SourceLocation, _ coordinates: [String], _ schema: DatasetSchema, _ message: String, raw: String
+    ) throws {
         let at = zip(schema.dimensions, coordinates).map { "\($0.id)=\($1)" }.joined(separator: ", ")
         try sink.reject(ReadError(location, "cell (\(at)): \(message)"), raw: raw)
     }

@@ -43,9 +43,15 @@ public enum KlassReader {
         switch document.content {
         case .changes(let changes): return changes
         case .codes(let codes):
-            throw ReadError(SourceLocation(file: file), "a KLASS code list (\(codes.count) codes), not a change list; expected the classification's `changes` (oldCode, newCode, changeOccurred)")
+            throw ReadError(
+                SourceLocation(file: file),
+                "a KLASS code list (\(codes.count) codes), not a change list; expected the classification's `changes` (oldCode, newCode, changeOccurred)"
+            )
         case .correspondence(let items):
-            throw ReadError(SourceLocation(file: file), "a KLASS correspondence (\(items.count) items), not a change list; expected the classification's `changes` (oldCode, newCode, changeOccurred)")
+            throw ReadError(
+                SourceLocation(file: file),
+                "a KLASS correspondence (\(items.count) items), not a change list; expected the classification's `changes` (oldCode, newCode, changeOccurred)"
+            )
         }
     }
 
@@ -54,7 +60,9 @@ public enum KlassReader {
         let file = displayName ?? path
         _ = try ChunkedFile(path: path, chunkSize: 16)
         if let size = ChunkedFile.size(path: path), size > maxBytes {
-            throw ReadError(SourceLocation(file: file), "the file has \(size >> 20) MB; a KLASS download has far less than \(maxBytes >> 20) MB (is this the right file?)")
+            throw ReadError(
+                SourceLocation(file: file),
+                "the file has \(size >> 20) MB; a KLASS download has far less than \(maxBytes >> 20) MB (is this the right file?)")
         }
         let bytes = try readAll(path: path)
         let format = try detect(path: path, bytes: bytes, file: file)
@@ -63,10 +71,13 @@ public enum KlassReader {
             // JSON must be UTF-8; KLASS downloads saved as ISO-8859-1 are read as Windows-1252.
             let (sniffed, bom) = bytes.withUnsafeBufferPointer { TextEncoding.sniff($0, isComplete: true) }
             if sniffed == .utf8 {
-                return KlassDocument(content: try readJSONDocument(Array(bytes.dropFirst(bom)), file: file), dialect: "klass json encoding=utf-8")
+                return KlassDocument(
+                    content: try readJSONDocument(Array(bytes.dropFirst(bom)), file: file), dialect: "klass json encoding=utf-8")
             }
             let text = TextEncoding.windows1252.decode(bytes) ?? ""
-            return KlassDocument(content: try readJSONDocument(Array(text.utf8), file: file), dialect: "klass json encoding=windows-1252 (the bytes are not UTF-8)")
+            return KlassDocument(
+                content: try readJSONDocument(Array(text.utf8), file: file),
+                dialect: "klass json encoding=windows-1252 (the bytes are not UTF-8)")
         case .csv:
             let (content, encoding) = try readCSVDocument(bytes, file: file)
             return KlassDocument(content: content, dialect: "klass csv encoding=\(encoding.rawValue)")
@@ -132,8 +143,9 @@ public enum KlassReader {
         if !isDate(fields["changeOccurred"]!) {
             throw fail("changeOccurred", "changeOccurred \"\(fields["changeOccurred"]!)\" is not a date YYYY-MM-DD")
         }
-        return KlassChange(oldCode: fields["oldCode"]!, oldName: fields["oldName"]!, newCode: fields["newCode"]!,
-                           newName: fields["newName"]!, changeOccurred: fields["changeOccurred"]!)
+        return KlassChange(
+            oldCode: fields["oldCode"]!, oldName: fields["oldName"]!, newCode: fields["newCode"]!,
+            newName: fields["newName"]!, changeOccurred: fields["changeOccurred"]!)
     }
 
     // MARK: JSON
@@ -151,7 +163,9 @@ public enum KlassReader {
             object = try JSONSerialization.jsonObject(with: Data(bytes), options: [])
         } catch {
             let (line, column, detail) = jsonErrorPosition(error, bytes: bytes)
-            throw ReadError(SourceLocation(file: file, line: line, column: column), "malformed JSON: \(detail); expected a KLASS change list {\"codeChanges\":[…]}")
+            throw ReadError(
+                SourceLocation(file: file, line: line, column: column),
+                "malformed JSON: \(detail); expected a KLASS change list {\"codeChanges\":[…]}")
         }
         let items: [Any]
         let prefix: String
@@ -161,10 +175,13 @@ public enum KlassReader {
         if let dict = object as? [String: Any] {
             guard let list = dict["codeChanges"] else {
                 let keys = dict.keys.sorted().map { "\"\($0)\"" }.joined(separator: ", ")
-                throw ReadError(SourceLocation(file: file, path: "codeChanges"), "no \"codeChanges\" array; expected {\"codeChanges\":[…]}, found keys \(keys.isEmpty ? "(none)" : keys)")
+                throw ReadError(
+                    SourceLocation(file: file, path: "codeChanges"),
+                    "no \"codeChanges\" array; expected {\"codeChanges\":[…]}, found keys \(keys.isEmpty ? "(none)" : keys)")
             }
             guard let array = list as? [Any] else {
-                throw ReadError(SourceLocation(file: file, path: "codeChanges"), "\"codeChanges\" is \(jsonKind(list)); expected an array of changes")
+                throw ReadError(
+                    SourceLocation(file: file, path: "codeChanges"), "\"codeChanges\" is \(jsonKind(list)); expected an array of changes")
             }
             items = array
             prefix = "codeChanges"
@@ -179,7 +196,9 @@ public enum KlassReader {
         for (i, item) in items.enumerated() {
             let at = "\(prefix)[\(i)]"
             guard let dict = item as? [String: Any] else {
-                throw ReadError(SourceLocation(file: file, path: at), "the change is \(jsonKind(item)); expected an object with \(required.joined(separator: ", "))")
+                throw ReadError(
+                    SourceLocation(file: file, path: at),
+                    "the change is \(jsonKind(item)); expected an object with \(required.joined(separator: ", "))")
             }
             var fields: [String: String] = [:]
             for f in required {
@@ -209,11 +228,13 @@ public enum KlassReader {
                     case nil, is NSNull: continue
                     case let s as String: row[f] = s.trimmingCharacters(in: .whitespaces)
                     case let n as NSNumber: row[f] = n.stringValue
-                    case let v?: throw ReadError(SourceLocation(file: file, path: "\(key)[\(i)].\(f)"), "\(f) is \(jsonKind(v)); expected a string")
+                    case let v?:
+                        throw ReadError(SourceLocation(file: file, path: "\(key)[\(i)].\(f)"), "\(f) is \(jsonKind(v)); expected a string")
                     }
                 }
                 for f in required where (row[f] ?? "").isEmpty {
-                    throw ReadError(SourceLocation(file: file, path: "\(key)[\(i)].\(f)"), "missing \(f); expected \(required.joined(separator: ", "))")
+                    throw ReadError(
+                        SourceLocation(file: file, path: "\(key)[\(i)].\(f)"), "missing \(f); expected \(required.joined(separator: ", "))")
                 }
                 return row
             }
@@ -268,7 +289,8 @@ public enum KlassReader {
 
     static func readCSV(_ bytes: [UInt8], file: String) throws -> [KlassChange] {
         guard case .changes(let c) = try readCSVDocument(bytes, file: file).0 else {
-            throw ReadError(SourceLocation(file: file, line: 1), "not a KLASS change list; expected a header \(required.joined(separator: ","))")
+            throw ReadError(
+                SourceLocation(file: file, line: 1), "not a KLASS change list; expected a header \(required.joined(separator: ","))")
         }
         return c
     }
@@ -292,7 +314,8 @@ public enum KlassReader {
             var fields: [String] = []
             for i in 0..<rec.count {
                 guard let s = rec.withField(i, { encoding.decode($0) }) else {
-                    throw ReadError(SourceLocation(file: file, line: rec.line, column: i + 1), "field \(i + 1) is not valid \(encoding.rawValue) text")
+                    throw ReadError(
+                        SourceLocation(file: file, line: rec.line, column: i + 1), "field \(i + 1) is not valid \(encoding.rawValue) text")
                 }
                 fields.append(s.trimmingCharacters(in: .whitespaces))
             }
@@ -303,38 +326,48 @@ public enum KlassReader {
                 if columns["sourceCode"] != nil && columns["targetCode"] != nil { other = .correspondence; return }
                 let missing = required.filter { columns[$0] == nil }
                 if !missing.isEmpty {
-                    throw ReadError(SourceLocation(file: file, line: rec.line), "missing column\(missing.count == 1 ? "" : "s") \(missing.joined(separator: ", ")) in the header; expected \(required.joined(separator: ",")), found \(fields.joined(separator: ","))")
+                    throw ReadError(
+                        SourceLocation(file: file, line: rec.line),
+                        "missing column\(missing.count == 1 ? "" : "s") \(missing.joined(separator: ", ")) in the header; expected \(required.joined(separator: ",")), found \(fields.joined(separator: ","))"
+                    )
                 }
                 return
             }
             if let other {
                 // Code lists stop a row after its last non-empty field (`notes`): fewer fields are empty ones.
                 guard fields.count <= h.count else {
-                    throw ReadError(SourceLocation(file: file, line: rec.line), "expected at most \(h.count) fields as in the header, found \(fields.count)")
+                    throw ReadError(
+                        SourceLocation(file: file, line: rec.line),
+                        "expected at most \(h.count) fields as in the header, found \(fields.count)")
                 }
                 var row: [String: String] = [:]
                 for (n, i) in columns where i < fields.count { row[n] = fields[i] }
                 let needed = other == .codes ? ["code", "name"] : ["sourceCode", "targetCode"]
                 for f in needed where (row[f] ?? "").isEmpty {
-                    throw ReadError(SourceLocation(file: file, line: rec.line, column: columns[f]! + 1), "\(f) is empty; expected \(needed.joined(separator: " and ")) on every row")
+                    throw ReadError(
+                        SourceLocation(file: file, line: rec.line, column: columns[f]! + 1),
+                        "\(f) is empty; expected \(needed.joined(separator: " and ")) on every row")
                 }
                 rows.append(row)
                 return
             }
             guard fields.count == h.count else {
-                throw ReadError(SourceLocation(file: file, line: rec.line), "expected \(h.count) fields as in the header, found \(fields.count)")
+                throw ReadError(
+                    SourceLocation(file: file, line: rec.line), "expected \(h.count) fields as in the header, found \(fields.count)")
             }
             var row: [String: String] = [:]
             for f in required { row[f] = fields[columns[f]!] }
             let line = rec.line
-            out.append(try validate(row) { f, message in
-                ReadError(SourceLocation(file: file, line: line, column: columns[f].map { $0 + 1 }), message)
-            })
+            out.append(
+                try validate(row) { f, message in
+                    ReadError(SourceLocation(file: file, line: line, column: columns[f].map { $0 + 1 }), message)
+                })
         }
         try Array(body).withUnsafeBufferPointer { try scanner.feed($0, onRecord) }
         try scanner.finish(onRecord)
         if header == nil {
-            throw ReadError(SourceLocation(file: file, line: 1), "the file is empty; expected a header \(required.joined(separator: ",")) and rows")
+            throw ReadError(
+                SourceLocation(file: file, line: 1), "the file is empty; expected a header \(required.joined(separator: ",")) and rows")
         }
         switch other {
         case .codes?: return (.codes(rows.map(KlassCode.init)), encoding)
@@ -385,9 +418,10 @@ public enum KlassReader {
             guard fields["oldCode"] != nil || fields["newCode"] != nil || fields["changeOccurred"] != nil else { return }
             itemCount += 1
             let at = "\(stack.joined(separator: "/"))/\(n)[\(itemCount)]"
-            out.append(try validate(fields) { f, message in
-                ReadError(SourceLocation(file: file, line: line, path: "\(at)/\(f)"), message)
-            })
+            out.append(
+                try validate(fields) { f, message in
+                    ReadError(SourceLocation(file: file, line: line, path: "\(at)/\(f)"), message)
+                })
         }
         let chunk = 1 << 20
         var offset = 0
@@ -405,7 +439,9 @@ public enum KlassReader {
             throw ReadError(SourceLocation(file: file, line: 1), "the file is empty; expected a KLASS change list <codeChangeList>…")
         }
         if itemCount == 0 {
-            throw ReadError(SourceLocation(file: file, path: root), "no changes in <\(root)>; expected items with oldCode, oldName, newCode, newName and changeOccurred elements")
+            throw ReadError(
+                SourceLocation(file: file, path: root),
+                "no changes in <\(root)>; expected items with oldCode, oldName, newCode, newName and changeOccurred elements")
         }
         return out
     }
@@ -441,6 +477,7 @@ public struct KlassCorrespondence: Sendable, Hashable {
     static let fields = ["sourceCode", "sourceName", "targetCode", "targetName"]
 
     init(_ row: [String: String]) {
-        sourceCode = row["sourceCode"] ?? ""; sourceName = row["sourceName"] ?? ""; targetCode = row["targetCode"] ?? ""; targetName = row["targetName"] ?? ""
+        sourceCode = row["sourceCode"] ?? ""; sourceName = row["sourceName"] ?? ""; targetCode = row["targetCode"] ?? "";
+        targetName = row["targetName"] ?? ""
     }
 }

@@ -47,8 +47,9 @@ public final class PXReader {
                 return
             }
             guard let offset = try splitter.feed(chunk) else { return }
-            let header = try PXHeader(bytes: splitter.header, bom: splitter.bom, dataLine: splitter.line,
-                                      file: file, forcedEncoding: encoding, language: language)
+            let header = try PXHeader(
+                bytes: splitter.header, bom: splitter.bom, dataLine: splitter.line,
+                file: file, forcedEncoding: encoding, language: language)
             dialect = header.dialect
             data = PXDataScanner(header: header, file: file, line: splitter.line, column: splitter.column)
             try sink.begin(header.schema)
@@ -137,13 +138,16 @@ struct PXHeaderSplitter {
             }
         }
         if header.count > PXReader.maxHeaderBytes {
-            throw ReadError(SourceLocation(file: file, line: line), "no DATA= in the first \(PXReader.maxHeaderBytes >> 20) MB; expected a PX keyword section ending with DATA=")
+            throw ReadError(
+                SourceLocation(file: file, line: line),
+                "no DATA= in the first \(PXReader.maxHeaderBytes >> 20) MB; expected a PX keyword section ending with DATA=")
         }
         return nil
     }
 
     private var isDataKeyword: Bool {
-        keyword.count == 4 && keyword[0] | 0x20 == 0x64 && keyword[1] | 0x20 == 0x61 && keyword[2] | 0x20 == 0x74 && keyword[3] | 0x20 == 0x61
+        keyword.count == 4 && keyword[0] | 0x20 == 0x64 && keyword[1] | 0x20 == 0x61 && keyword[2] | 0x20 == 0x74
+            && keyword[3] | 0x20 == 0x61
     }
 
     private mutating func dataFound(at i: Int) -> Int {
@@ -153,9 +157,13 @@ struct PXHeaderSplitter {
 
     private mutating func body(_ b: UInt8) throws {
         if inQuote {
-            if b == 0x22 { inQuote = false }
-            else if b == 0x0A || b == 0x0D {
-                throw ReadError(SourceLocation(file: file, line: quoteLine), "unterminated string: a quoted text has no closing \" before the end of the line (PX splits long texts as \"…\" \"…\" on separate lines)")
+            if b == 0x22 {
+                inQuote = false
+            } else if b == 0x0A || b == 0x0D {
+                throw ReadError(
+                    SourceLocation(file: file, line: quoteLine),
+                    "unterminated string: a quoted text has no closing \" before the end of the line (PX splits long texts as \"…\" \"…\" on separate lines)"
+                )
             }
         } else if b == 0x22 {
             inQuote = true
@@ -172,13 +180,18 @@ struct PXHeaderSplitter {
             return ReadError(SourceLocation(file: file, line: 1), "the file is empty; expected a PX keyword section and DATA=")
         }
         if inQuote {
-            return ReadError(SourceLocation(file: file, line: quoteLine), "unterminated string at the end of the file; the file seems truncated")
+            return ReadError(
+                SourceLocation(file: file, line: quoteLine), "unterminated string at the end of the file; the file seems truncated")
         }
         if state == .body || state == .keyword || state == .dataBlank {
             let k = String(decoding: keyword, as: UTF8.self)
-            return ReadError(SourceLocation(file: file, line: entryLine), "truncated file: the entry \(k) starting here has no closing ';' and no DATA= follows")
+            return ReadError(
+                SourceLocation(file: file, line: entryLine),
+                "truncated file: the entry \(k) starting here has no closing ';' and no DATA= follows")
         }
-        return ReadError(SourceLocation(file: file, line: line), "truncated file: no DATA= section; expected the keywords to be followed by DATA= and the values")
+        return ReadError(
+            SourceLocation(file: file, line: line),
+            "truncated file: no DATA= section; expected the keywords to be followed by DATA= and the values")
     }
 }
 
@@ -265,17 +278,24 @@ enum PXKeywordParser {
                     guard i < n else {
                         throw ReadError(SourceLocation(file: file, line: entryLine), "\(keyword)(: the parameter list has no closing )")
                     }
-                    if h[i] == 0x22 { params.append(try readString(keyword)) }
-                    else if h[i] == 0x2C { i += 1 }
-                    else if h[i] == 0x29 { i += 1; break }
-                    else {
-                        throw ReadError(SourceLocation(file: file, line: line), "\(keyword)(…): expected a quoted variable name, found \"\(snippet())\"")
+                    if h[i] == 0x22 {
+                        params.append(try readString(keyword))
+                    } else if h[i] == 0x2C {
+                        i += 1
+                    } else if h[i] == 0x29 {
+                        i += 1; break
+                    } else {
+                        throw ReadError(
+                            SourceLocation(file: file, line: line), "\(keyword)(…): expected a quoted variable name, found \"\(snippet())\""
+                        )
                     }
                 }
                 skipBlank()
             }
             guard i < n, h[i] == 0x3D else {
-                throw ReadError(SourceLocation(file: file, line: line), "expected '=' after the keyword \(keyword), found \"\(i < n ? snippet() : "the end of the keyword section")\"")
+                throw ReadError(
+                    SourceLocation(file: file, line: line),
+                    "expected '=' after the keyword \(keyword), found \"\(i < n ? snippet() : "the end of the keyword section")\"")
             }
             i += 1
             var items: [PXItem] = []
@@ -310,9 +330,13 @@ enum PXKeywordParser {
                         if i < n { i += 1 }
                         continue
                     }
-                    if c == 0x28 { depth += 1 }
-                    else if c == 0x29 { depth -= 1 }
-                    else if depth <= 0 && (c == 0x2C || c == 0x3B || isBlank(c)) { break }
+                    if c == 0x28 {
+                        depth += 1
+                    } else if c == 0x29 {
+                        depth -= 1
+                    } else if depth <= 0 && (c == 0x2C || c == 0x3B || isBlank(c)) {
+                        break
+                    }
                     if c == 0x0A { line += 1 }
                     i += 1
                 }
@@ -357,10 +381,15 @@ struct PXHeader {
         codes = variables.codes
         (symbols, dotStatus) = PXHeader.readSymbols(main)
         let stubCount = try main.first { $0.keyword == "STUB" }.map { try decoder.strings($0) }?.count ?? 0
-        (keyColumns, keyLookup) = try PXHeader.readKeys(main, dimensions: variables.dimensions, codes: variables.codes, values: variables.values, stubCount: stubCount, decoder: decoder)
-        schema = try PXHeader.readMetadata(main, dimensions: try PXHeader.readValueNotes(main, dimensions: variables.dimensions, codes: variables.codes,
-                                                                                           values: variables.values, decoder: decoder),
-                                           decoder: decoder)
+        (keyColumns, keyLookup) = try PXHeader.readKeys(
+            main, dimensions: variables.dimensions, codes: variables.codes, values: variables.values, stubCount: stubCount, decoder: decoder
+        )
+        schema = try PXHeader.readMetadata(
+            main,
+            dimensions: try PXHeader.readValueNotes(
+                main, dimensions: variables.dimensions, codes: variables.codes,
+                values: variables.values, decoder: decoder),
+            decoder: decoder)
         var d = "px \(languageNote) \(encodingNote)"
         if keyColumns > 0 { d += " keys=\(keyColumns)" }
         if let t = variables.timeScale { d += " timeval=\(t)" }
@@ -374,7 +403,9 @@ struct PXHeader {
     /// A forced encoding wins, then a BOM, then CODEPAGE or CHARSET="ANSI", unless the bytes
     /// contradict them: valid UTF-8 with non-ASCII text is UTF-8 whatever is declared, and
     /// bytes that cannot be UTF-8 are Windows-1252 even if UTF-8 is declared.
-    static func chooseEncoding(_ entries: [PXEntry], bytes: [UInt8], bom: Bool, forced: TextEncoding?, file: String) throws -> (TextEncoding, String) {
+    static func chooseEncoding(_ entries: [PXEntry], bytes: [UInt8], bom: Bool, forced: TextEncoding?, file: String) throws -> (
+        TextEncoding, String
+    ) {
         if let forced { return (forced, "encoding=\(forced.rawValue) (forced)") }
         if bom { return (.utf8, "encoding=utf-8 (BOM)") }
         let sniffed = bytes.withUnsafeBufferPointer { TextEncoding.sniff($0, isComplete: true).encoding }
@@ -386,11 +417,16 @@ struct PXHeader {
                 return (sniffed, "encoding=\(sniffed.rawValue) (CODEPAGE says \(name), the bytes are \(sniffed.rawValue))")
             }
             guard let e = declared else {
-                throw ReadError(loc(file, cp.line), "CODEPAGE \"\(name)\" is not supported; expected utf-8, iso-8859-1, iso-8859-15 or windows-1252 (or force the encoding)")
+                throw ReadError(
+                    loc(file, cp.line),
+                    "CODEPAGE \"\(name)\" is not supported; expected utf-8, iso-8859-1, iso-8859-15 or windows-1252 (or force the encoding)"
+                )
             }
             return (e, "encoding=\(e.rawValue) (CODEPAGE)")
         }
-        if let cs = entries.first(where: { $0.keyword == "CHARSET" }), String(decoding: cs.items.first?.bytes ?? [], as: UTF8.self).uppercased() == "ANSI" {
+        if let cs = entries.first(where: { $0.keyword == "CHARSET" }),
+            String(decoding: cs.items.first?.bytes ?? [], as: UTF8.self).uppercased() == "ANSI"
+        {
             if hasNonASCII && sniffed == .utf8 { return (.utf8, "encoding=utf-8 (CHARSET says ANSI, the bytes are utf-8)") }
             return (.windows1252, "encoding=windows-1252 (CHARSET=ANSI)")
         }
@@ -409,7 +445,9 @@ struct PXHeader {
         var all = listed
         if let d = defaultLanguage, !all.contains(d) { all.insert(d, at: 0) }
         for e in entries { if let l = e.language, !all.contains(l) { all.append(l) } }
-        let base = entries.filter { $0.language == nil || $0.language == defaultLanguage }.map { e -> PXEntry in var c = e; c.language = nil; return c }
+        let base = entries.filter { $0.language == nil || $0.language == defaultLanguage }.map { e -> PXEntry in
+            var c = e; c.language = nil; return c
+        }
         let of = all.isEmpty ? "" : " (of \(all.joined(separator: ", ")))"
         guard let asked, asked != defaultLanguage else {
             return (base, "language=\(defaultLanguage ?? "default")\(of)")
@@ -418,16 +456,22 @@ struct PXHeader {
             let have = all.isEmpty ? "it has only its default language" : "it has \(all.joined(separator: ", "))"
             throw ReadError(loc(decoder.file, 1), "the file has no language \"\(asked)\"; \(have)")
         }
-        let translated = entries.filter { $0.language == asked }.map { e -> PXEntry in var c = e; c.language = nil; return c }
+        let translated = entries.filter { $0.language == asked }.map { e -> PXEntry in
+            var c = e; c.language = nil; return c
+        }
         // Variable names: the default language's, position by position.
-        func names(_ from: [PXEntry], _ k: String) throws -> [String] { try from.first { $0.keyword == k }.map { try decoder.strings($0) } ?? [] }
+        func names(_ from: [PXEntry], _ k: String) throws -> [String] {
+            try from.first { $0.keyword == k }.map { try decoder.strings($0) } ?? []
+        }
         var rename: [String: [UInt8]] = [:]
         for k in ["STUB", "HEADING"] {
             let d = try names(base, k), t = try names(translated, k)
             if t.isEmpty { continue }
             guard d.count == t.count else {
                 let line = translated.first { $0.keyword == k }?.line ?? dataLine
-                throw ReadError(loc(decoder.file, line), "\(k)[\(asked)] names \(t.count) variables but \(k) names \(d.count); expected one translation per variable")
+                throw ReadError(
+                    loc(decoder.file, line),
+                    "\(k)[\(asked)] names \(t.count) variables but \(k) names \(d.count); expected one translation per variable")
             }
             for (x, y) in zip(d, t) { rename[x] = decoder.encoding.encode(y) }
         }
@@ -459,7 +503,9 @@ struct PXHeader {
         let heading = try first("HEADING").map(decoder.strings) ?? []
         let variables = stub + heading
         if variables.isEmpty {
-            throw ReadError(loc(file, dataLine), "missing STUB and HEADING; expected the table's variables (STUB=\"region\"; HEADING=\"år\";) before DATA")
+            throw ReadError(
+                loc(file, dataLine),
+                "missing STUB and HEADING; expected the table's variables (STUB=\"region\"; HEADING=\"år\";) before DATA")
         }
         var seen = Set<String>()
         for v in variables where !seen.insert(v).inserted {
@@ -507,7 +553,10 @@ struct PXHeader {
             if let ce = codesBy[v] {
                 codes = try decoder.strings(ce).map { $0.trimmingCharacters(in: .whitespaces) }
                 guard codes.count == values.count else {
-                    throw ReadError(loc(file, ce.line), "CODES(\"\(v)\") has \(codes.count) codes but VALUES(\"\(v)\") has \(values.count) values; expected one code per value")
+                    throw ReadError(
+                        loc(file, ce.line),
+                        "CODES(\"\(v)\") has \(codes.count) codes but VALUES(\"\(v)\") has \(values.count) values; expected one code per value"
+                    )
                 }
                 labels = zip(codes, values).map { code, text in
                     if role == .geo {
@@ -577,7 +626,9 @@ struct PXHeader {
 
     /// `KEYS("var")=VALUES` or `CODES`: every stub variable is a key column written at the
     /// start of each data line, followed by the heading values.
-    static func readKeys(_ main: [PXEntry], dimensions: [Dimension], codes: [[String]], values: [[String]], stubCount: Int, decoder: PXText) throws -> (Int, [[String: Int]]) {
+    static func readKeys(_ main: [PXEntry], dimensions: [Dimension], codes: [[String]], values: [[String]], stubCount: Int, decoder: PXText)
+        throws -> (Int, [[String: Int]])
+    {
         let keys = main.filter { $0.keyword == "KEYS" }
         guard !keys.isEmpty else { return (0, []) }
         var mode: [String: String] = [:]
@@ -598,7 +649,9 @@ struct PXHeader {
         for d in 0..<stubCount {
             let v = dimensions[d].id
             guard let m = mode[v] else {
-                throw ReadError(loc(decoder.file, keys[0].line), "KEYS names some stub variables but not \"\(v)\"; expected a KEYS entry for every STUB variable")
+                throw ReadError(
+                    loc(decoder.file, keys[0].line),
+                    "KEYS names some stub variables but not \"\(v)\"; expected a KEYS entry for every STUB variable")
             }
             var lookup: [String: Int] = [:]
             for (i, code) in codes[d].enumerated() { lookup[code] = i }
@@ -611,11 +664,14 @@ struct PXHeader {
     // MARK: Value notes
 
     /// `VALUENOTE("region","3801 Horten")="…"` (and `VALUENOTEX`): a footnote on one category.
-    static func readValueNotes(_ main: [PXEntry], dimensions: [Dimension], codes: [[String]], values: [[String]], decoder: PXText) throws -> [Dimension] {
+    static func readValueNotes(_ main: [PXEntry], dimensions: [Dimension], codes: [[String]], values: [[String]], decoder: PXText) throws
+        -> [Dimension]
+    {
         var dims = dimensions
         for e in main where e.keyword == "VALUENOTE" || e.keyword == "VALUENOTEX" {
             guard let v = try decoder.param(e, 0), let value = try decoder.param(e, 1),
-                  let d = dims.firstIndex(where: { $0.id == v }), let k = values[d].firstIndex(of: value) ?? codes[d].firstIndex(of: value) else { continue }
+                let d = dims.firstIndex(where: { $0.id == v }), let k = values[d].firstIndex(of: value) ?? codes[d].firstIndex(of: value)
+            else { continue }
             let text = try decoder.strings(e).joined()
             let code = codes[d][k]
             let previous = dims[d].categories[code]?.note
@@ -640,8 +696,9 @@ struct PXHeader {
             guard let e = main.first(where: { $0.keyword == k }) else { return nil }
             return try decoder.strings(e).joined()
         }
-        return DatasetSchema(dimensions: dimensions, label: try text("TITLE"), updated: try text("LAST-UPDATED"),
-                             source: try text("SOURCE"), metadata: metadata)
+        return DatasetSchema(
+            dimensions: dimensions, label: try text("TITLE"), updated: try text("LAST-UPDATED"),
+            source: try text("SOURCE"), metadata: metadata)
     }
 
     static func role(_ name: String, code: String?, isTimeval: Bool) -> DimensionRole {
@@ -668,7 +725,9 @@ struct PXText {
 
     func decode(_ b: [UInt8], _ line: Int, _ what: String) throws -> String {
         guard let s = encoding.decode(b) else {
-            throw ReadError(SourceLocation(file: file, line: line), "\(what) is not valid \(encoding.rawValue) text; check CODEPAGE or force the encoding")
+            throw ReadError(
+                SourceLocation(file: file, line: line),
+                "\(what) is not valid \(encoding.rawValue) text; check CODEPAGE or force the encoding")
         }
         return s
     }
@@ -693,7 +752,9 @@ enum PXTimeval {
             let fd = from.reversed().prefix { $0.isASCIIDigit }.count, td = to.reversed().prefix { $0.isASCIIDigit }.count
             let fp = from.dropLast(fd), tp = to.dropLast(td)
             guard fd > 0, fd == td, fp == tp, let a = Int(from.suffix(fd)), let b = Int(to.suffix(td)), a <= b, b - a < 100_000 else {
-                throw ReadError(SourceLocation(file: decoder.file, line: e.line), "TIMEVAL range \"\(from)\"-\"\(to)\" cannot be expanded; expected two periods differing in their last digits")
+                throw ReadError(
+                    SourceLocation(file: decoder.file, line: e.line),
+                    "TIMEVAL range \"\(from)\"-\"\(to)\" cannot be expanded; expected two periods differing in their last digits")
             }
             return (a...b).map { n in String(fp) + String(repeating: "0", count: max(0, fd - String(n).count)) + String(n) }
         }
@@ -711,8 +772,11 @@ enum PXTimeval {
         func addAll(_ parts: [String]) throws {
             var i = 0
             while i < parts.count {
-                if i + 2 < parts.count, parts[i + 1] == "-" { values += try expand(parts[i], parts[i + 2]); i += 3 }
-                else { if parts[i] != "-" { values.append(parts[i]) }; i += 1 }
+                if i + 2 < parts.count, parts[i + 1] == "-" {
+                    values += try expand(parts[i], parts[i + 2]); i += 3
+                } else {
+                    if parts[i] != "-" { values.append(parts[i]) }; i += 1
+                }
             }
         }
         var rest: [String] = []
@@ -781,7 +845,9 @@ struct PXDataScanner {
         dotStatus = header.dotStatus
         keyColumns = header.keyColumns
         keyLookup = header.keyLookup
-        valuesPerLine = header.codes.dropFirst(header.keyColumns).map(\.count).reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
+        valuesPerLine = header.codes.dropFirst(header.keyColumns).map(\.count).reduce(1) {
+            $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1
+        }
         index = Array(repeating: 0, count: header.codes.count)
         self.line = line
         self.column = column
@@ -797,10 +863,15 @@ struct PXDataScanner {
             i += 1
             column += 1
             if inQuote {
-                if b == 0x22 { inQuote = false }
-                else if b == 0x0A || b == 0x0D {
-                    throw ReadError(SourceLocation(file: file, line: tokenLine, column: tokenColumn), "unterminated string in DATA: a quoted symbol has no closing \" on its line")
-                } else { token.append(b) }
+                if b == 0x22 {
+                    inQuote = false
+                } else if b == 0x0A || b == 0x0D {
+                    throw ReadError(
+                        SourceLocation(file: file, line: tokenLine, column: tokenColumn),
+                        "unterminated string in DATA: a quoted symbol has no closing \" on its line")
+                } else {
+                    token.append(b)
+                }
                 continue
             }
             switch b {
@@ -835,15 +906,21 @@ struct PXDataScanner {
     mutating func finish<S: CellSink>(into sink: inout S) throws {
         if !finished {
             if inQuote {
-                throw ReadError(SourceLocation(file: file, line: tokenLine, column: tokenColumn), "unterminated string at the end of the file; the file seems truncated")
+                throw ReadError(
+                    SourceLocation(file: file, line: tokenLine, column: tokenColumn),
+                    "unterminated string at the end of the file; the file seems truncated")
             }
             try flush(&sink)
-            throw ReadError(SourceLocation(file: file, line: line), "truncated file: DATA ends without ';' after \(seen) of \(expected) values")
+            throw ReadError(
+                SourceLocation(file: file, line: line), "truncated file: DATA ends without ';' after \(seen) of \(expected) values")
         }
         if keyColumns > 0 {
             let group = keyColumns + valuesPerLine
             if seen % group != 0 {
-                throw ReadError(SourceLocation(file: file, line: endLine), "the last data line has \(seen % group) of \(group) items; expected \(keyColumns) key\(keyColumns == 1 ? "" : "s") and \(valuesPerLine) values on each line of a KEYS table")
+                throw ReadError(
+                    SourceLocation(file: file, line: endLine),
+                    "the last data line has \(seen % group) of \(group) items; expected \(keyColumns) key\(keyColumns == 1 ? "" : "s") and \(valuesPerLine) values on each line of a KEYS table"
+                )
             }
             return
         }
@@ -865,7 +942,10 @@ struct PXDataScanner {
             if position < keyColumns {
                 let text = (encoding.decode(token) ?? String(decoding: token, as: UTF8.self)).trimmingCharacters(in: .whitespaces)
                 guard let k = keyLookup[position][text] else {
-                    throw ReadError(location, "key \"\(text)\" is not a category of \"\(schema.dimensions[position].id)\"; expected one of its VALUES or CODES as KEYS says")
+                    throw ReadError(
+                        location,
+                        "key \"\(text)\" is not a category of \"\(schema.dimensions[position].id)\"; expected one of its VALUES or CODES as KEYS says"
+                    )
                 }
                 index[position] = k
                 if position == keyColumns - 1 { for d in keyColumns..<index.count { index[d] = 0 } }
@@ -906,7 +986,11 @@ struct PXDataScanner {
                     status = ".."
                 case .invalid:
                     let text = encoding.decode(token) ?? String(decoding: token, as: UTF8.self)
-                    try sink.reject(ReadError(location, "DATA value \(seen): expected a number (decimal point) or a symbol (. .. ... : -\(symbols.isEmpty ? "" : " or a DATASYMBOL")), found \"\(text)\""), raw: text)
+                    try sink.reject(
+                        ReadError(
+                            location,
+                            "DATA value \(seen): expected a number (decimal point) or a symbol (. .. ... : -\(symbols.isEmpty ? "" : " or a DATASYMBOL")), found \"\(text)\""
+                        ), raw: text)
                     return
                 }
             }

@@ -48,8 +48,9 @@ public final class SDMXReader {
     public static func looksLikeXML(path: String) -> Bool {
         guard let (head, _) = try? ChunkedFile.head(path: path, count: 4096) else { return false }
         var i = 0
-        if head.count >= 3, head[0] == 0xEF, head[1] == 0xBB, head[2] == 0xBF { i = 3 }
-        else if head.count >= 2, (head[0] == 0xFE && head[1] == 0xFF) || (head[0] == 0xFF && head[1] == 0xFE) {
+        if head.count >= 3, head[0] == 0xEF, head[1] == 0xBB, head[2] == 0xBF {
+            i = 3
+        } else if head.count >= 2, (head[0] == 0xFE && head[1] == 0xFF) || (head[0] == 0xFF && head[1] == 0xFE) {
             // UTF-16: the next code unit should be `<`.
             return head.count >= 4 && (head[2] == 0x3C || head[3] == 0x3C)
         }
@@ -102,7 +103,7 @@ enum SDMXElement: UInt8 {
         "Header": .header, "Name": .name, "ID": .id, "Prepared": .prepared, "Sender": .sender,
         "Structure": .structure, "DataSet": .dataSet, "KeyFamilyRef": .keyFamilyRef,
         "Series": .series, "SeriesKey": .seriesKey, "Attributes": .attributes, "Value": .value,
-        "Obs": .obs, "ObsKey": .obsKey, "Time": .time, "ObsDimension": .obsDimension, "ObsValue": .obsValue,
+        "Obs": .obs, "ObsKey": .obsKey, "Time": .time, "ObsDimension": .obsDimension, "ObsValue": .obsValue
     ]
 
     /// Roots of the data messages the reader knows. Generic messages carry `SeriesKey`/`Obs`
@@ -222,7 +223,6 @@ final class SDMXParseState: SAXHandler {
         self.sink = sink
     }
 
-
     // MARK: Driving libxml2
 
     /// The shared driver (Core/SAXDriver.swift), which refuses DOCTYPEs and entities and never
@@ -231,15 +231,20 @@ final class SDMXParseState: SAXHandler {
 
     func run(_ source: ChunkedFile, path: String) throws {
         let file = self.file
-        let driver = SAXDriver(handler: self, malformed: "malformed XML", filename: path,
-                               locate: { line, column in SourceLocation(file: file, line: line, column: column) }) { what, name in
+        let driver = SAXDriver(
+            handler: self, malformed: "malformed XML", filename: path,
+            locate: { line, column in SourceLocation(file: file, line: line, column: column) }
+        ) { what, name in
             switch what {
             case .doctype:
-                return "a DOCTYPE declaration (<!DOCTYPE \(name) …>) is not allowed: SDMX data never needs one, and DTDs carry external and expanding entities"
+                return
+                    "a DOCTYPE declaration (<!DOCTYPE \(name) …>) is not allowed: SDMX data never needs one, and DTDs carry external and expanding entities"
             case .entityDeclaration:
-                return "entity declarations are not allowed (the DOCTYPE declares entity \"\(name)\"); SDMX data never needs them, and they are the vehicle of external-entity and entity-expansion attacks"
+                return
+                    "entity declarations are not allowed (the DOCTYPE declares entity \"\(name)\"); SDMX data never needs them, and they are the vehicle of external-entity and entity-expansion attacks"
             case .entityReference:
-                return "entity reference &\(name); is not allowed: SDMX data never uses entities other than XML's five (&amp; &lt; &gt; &quot; &apos;)"
+                return
+                    "entity reference &\(name); is not allowed: SDMX data never uses entities other than XML's five (&amp; &lt; &gt; &quot; &apos;)"
             }
         }
         self.driver = driver
@@ -277,8 +282,10 @@ final class SDMXParseState: SAXHandler {
 
     /// Iterates SAX2 attributes: 5 pointers each (local name, prefix, URI, value start, value end).
     @inline(__always)
-    private func forEachAttribute(_ count: Int, _ attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?,
-                                  _ body: (UnsafePointer<UInt8>, UnsafeBufferPointer<UInt8>) -> Void) {
+    private func forEachAttribute(
+        _ count: Int, _ attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?,
+        _ body: (UnsafePointer<UInt8>, UnsafeBufferPointer<UInt8>) -> Void
+    ) {
         guard let attributes, count > 0 else { return }
         for k in 0..<count {
             let base = attributes + 5 * k
@@ -310,7 +317,7 @@ final class SDMXParseState: SAXHandler {
         }
         switch kind {
         case .name where parent == .header, .id where parent == .header, .prepared where parent == .header,
-             .keyFamilyRef where parent == .dataSet, .time where parent == .obs:
+            .keyFamilyRef where parent == .dataSet, .time where parent == .obs:
             capturing = true
             text.removeAll(keepingCapacity: true)
         case .sender where parent == .header:
@@ -336,8 +343,11 @@ final class SDMXParseState: SAXHandler {
             if attributeStyle {
                 forEachAttribute(count, attributes) { n, v in
                     let id = String(cString: n)
-                    if SDMXParseState.knownAttributes.contains(id) { seriesAttrs.append((id, string(v))) }
-                    else { curConcepts.append(id); curValues.append(string(v)) }
+                    if SDMXParseState.knownAttributes.contains(id) {
+                        seriesAttrs.append((id, string(v)))
+                    } else {
+                        curConcepts.append(id); curValues.append(string(v))
+                    }
                 }
                 applySeriesAttributes()
                 completeSeriesKey()
@@ -347,17 +357,21 @@ final class SDMXParseState: SAXHandler {
             var id: UnsafeBufferPointer<UInt8>?
             var value: UnsafeBufferPointer<UInt8>?
             forEachAttribute(count, attributes) { n, v in
-                if cEquals(n, "value") { value = v }
-                else if cEquals(n, "concept") || cEquals(n, "id") { id = v }
+                if cEquals(n, "value") { value = v } else if cEquals(n, "concept") || cEquals(n, "id") { id = v }
             }
             switch (parent, grand) {
             case (.seriesKey, .series), (.obsKey, .obs):
                 guard let id, let value else {
-                    fail("a key Value needs both \(parent == .seriesKey ? "concept/id" : "id") and value attributes", path: parent == .obsKey ? obsPath : seriesPath)
+                    fail(
+                        "a key Value needs both \(parent == .seriesKey ? "concept/id" : "id") and value attributes",
+                        path: parent == .obsKey ? obsPath : seriesPath)
                     return
                 }
-                if parent == .seriesKey { curConcepts.append(string(id)); curValues.append(string(value)) }
-                else { obsKeyConcepts.append(string(id)); obsKeyValues.append(string(value)) }
+                if parent == .seriesKey {
+                    curConcepts.append(string(id)); curValues.append(string(value))
+                } else {
+                    obsKeyConcepts.append(string(id)); obsKeyValues.append(string(value))
+                }
             case (.attributes, .series):
                 if let id, let value { seriesAttrs.append((string(id), string(value))) }
             case (.attributes, .obs):
@@ -370,15 +384,18 @@ final class SDMXParseState: SAXHandler {
             startObs(flat: parent == .dataSet)
             if attributeStyle {
                 forEachAttribute(count, attributes) { n, v in
-                    if cEquals(n, "TIME_PERIOD") || cEquals(n, "TIME") { obsTime = string(v) }
-                    else if cEquals(n, "OBS_VALUE") { setObsValue(v) }
-                    else if cEquals(n, "OBS_STATUS") { obsStatus = SDMXParseState.status(v) }
+                    if cEquals(n, "TIME_PERIOD") || cEquals(n, "TIME") {
+                        obsTime = string(v)
+                    } else if cEquals(n, "OBS_VALUE") {
+                        setObsValue(v)
+                    } else if cEquals(n, "OBS_STATUS") {
+                        obsStatus = SDMXParseState.status(v)
+                    }
                 }
             }
         case .obsDimension where parent == .obs:
             forEachAttribute(count, attributes) { n, v in
-                if cEquals(n, "value") { obsTime = string(v) }
-                else if cEquals(n, "id") { obsTimeId = string(v) }
+                if cEquals(n, "value") { obsTime = string(v) } else if cEquals(n, "id") { obsTimeId = string(v) }
             }
         case .obsValue where parent == .obs:
             forEachAttribute(count, attributes) { n, v in if cEquals(n, "value") { setObsValue(v) } }
@@ -499,9 +516,12 @@ final class SDMXParseState: SAXHandler {
         if let expected = keyConcepts {
             if curConcepts != expected {
                 guard curConcepts.count == expected.count, Set(curConcepts).count == curConcepts.count,
-                      curConcepts.allSatisfy({ keyIndex[$0] != nil }) else {
+                    curConcepts.allSatisfy({ keyIndex[$0] != nil })
+                else {
                     let what = inSeries ? "the series key has concepts" : "an Obs outside any Series has key concepts"
-                    fail("\(what) (\(curConcepts.joined(separator: ", "))) but the first Series has (\(expected.joined(separator: ", "))); every Series of a DataSet must have the same key concepts", path: inSeries ? seriesPath : obsPath)
+                    fail(
+                        "\(what) (\(curConcepts.joined(separator: ", "))) but the first Series has (\(expected.joined(separator: ", "))); every Series of a DataSet must have the same key concepts",
+                        path: inSeries ? seriesPath : obsPath)
                     return
                 }
                 var ordered = [String](repeating: "", count: expected.count)
@@ -529,8 +549,11 @@ final class SDMXParseState: SAXHandler {
         for (id, value) in seriesAttrs where id != "OBS_STATUS" {
             if schema != nil {
                 let existing = schema!.metadata[id]
-                if existing == nil { setMetadata(id, value) }
-                else if existing != value { setMetadata("\(id)[\(seriesDescription())]", value) }
+                if existing == nil {
+                    setMetadata(id, value)
+                } else if existing != value {
+                    setMetadata("\(id)[\(seriesDescription())]", value)
+                }
             } else {
                 // Before the schema exists, i.e. within the first series.
                 dataSetMeta[id] = value
@@ -544,7 +567,8 @@ final class SDMXParseState: SAXHandler {
         if schema!.metadata[key] == nil && schema!.metadata.count >= SDMXParseState.metadataLimit {
             if !metadataLimitHit {
                 metadataLimitHit = true
-                schema!.metadata["attributes.truncated"] = "more than \(SDMXParseState.metadataLimit) distinct series attribute values; the rest are not kept"
+                schema!.metadata["attributes.truncated"] =
+                    "more than \(SDMXParseState.metadataLimit) distinct series attribute values; the rest are not kept"
             }
             return
         }
@@ -569,7 +593,9 @@ final class SDMXParseState: SAXHandler {
                 curValues.removeAll(keepingCapacity: true)
                 completeSeriesKey()
             } else if keyConcepts?.isEmpty == false {
-                fail("an Obs directly in the DataSet, but earlier observations are in Series with key concepts (\(keyConcepts!.joined(separator: ", "))); expected one layout per DataSet", path: obsPath)
+                fail(
+                    "an Obs directly in the DataSet, but earlier observations are in Series with key concepts (\(keyConcepts!.joined(separator: ", "))); expected one layout per DataSet",
+                    path: obsPath)
                 return
             }
         } else {
@@ -621,14 +647,17 @@ final class SDMXParseState: SAXHandler {
                 obsKeyValues = ordered
             }
         } else {
-            if obsTime != nil { obsConcepts = [timeId] }
-            else if !obsKeyConcepts.isEmpty {
+            if obsTime != nil {
+                obsConcepts = [timeId]
+            } else if !obsKeyConcepts.isEmpty {
                 if Set(obsKeyConcepts).count != obsKeyConcepts.count || obsKeyConcepts.contains(where: { keyIndex[$0] != nil }) {
                     fail("the ObsKey (\(obsKeyConcepts.joined(separator: ", "))) repeats a concept", path: obsPath)
                     return
                 }
                 obsConcepts = obsKeyConcepts
-            } else { failNoTime(); return }
+            } else {
+                failNoTime(); return
+            }
             beginSchema()
             if failure != nil { return }
         }
@@ -658,15 +687,15 @@ final class SDMXParseState: SAXHandler {
         switch obsValue {
         case nil, .empty?:
             // No number: keep a missing symbol the status gives, else SSB's "data missing".
-            if status == "-" { value = 0; cellStatus = "-" }
-            else { cellStatus = Symbols.isMissing(status) ? status : ".." }
+            if status == "-" { value = 0; cellStatus = "-" } else { cellStatus = Symbols.isMissing(status) ? status : ".." }
         case .number(let v, let s)?:
             cellStatus = s ?? status
             value = Symbols.isMissing(cellStatus) ? nil : v
         case .symbol(let s)?:
             cellStatus = s
         case .invalid?:
-            let error = ReadError(location, "ObsValue \"\(obsValueRaw)\" is neither a number (decimal point) nor NaN or one of the symbols . .. ... : - *")
+            let error = ReadError(
+                location, "ObsValue \"\(obsValueRaw)\" is neither a number (decimal point) nor NaN or one of the symbols . .. ... : - *")
             do { try sink.reject(error, raw: obsValueRaw) } catch { fail(error) }
             return
         }
@@ -682,7 +711,9 @@ final class SDMXParseState: SAXHandler {
     }
 
     private func failObsConcepts(_ found: [String], _ expected: [String]) {
-        fail("the Obs has dimensions (\(found.joined(separator: ", "))) but the first Obs has (\(expected.joined(separator: ", "))); every Obs of a DataSet must have the same", path: obsPath)
+        fail(
+            "the Obs has dimensions (\(found.joined(separator: ", "))) but the first Obs has (\(expected.joined(separator: ", "))); every Obs of a DataSet must have the same",
+            path: obsPath)
     }
 
     private func beginSchema() {
@@ -717,8 +748,12 @@ final class SDMXParseState: SAXHandler {
     /// `prefix` followed by `index` in decimal and `]`, built without string interpolation
     /// (this runs once per observation).
     static func path(prefix: [UInt8], index: Int) -> String {
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var digits:
+            (
+                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                UInt8, UInt8, UInt8
+            ) =
+                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
         return withUnsafeMutableBytes(of: &digits) { d in
             var n = index.magnitude
             var k = d.count
@@ -746,7 +781,7 @@ final class SDMXParseState: SAXHandler {
     static let knownAttributes: Set<String> = [
         "UNIT_MEASURE", "UNIT_MULT", "DECIMALS", "TIME_FORMAT", "TITLE", "TITLE_COMPL", "COMMENT", "COMMENT_TS",
         "OBS_STATUS", "OBS_CONF", "COLL_METHOD", "BASE_PER", "SOURCE_AGENCY", "COMPILING_ORG", "DATA_COMP",
-        "REF_PERIOD_DETAIL", "TIME_PER_COLLECT", "UNIT",
+        "REF_PERIOD_DETAIL", "TIME_PER_COLLECT", "UNIT"
     ]
 
     static func role(for id: String) -> DimensionRole {
@@ -765,8 +800,8 @@ final class SDMXParseState: SAXHandler {
     static func status(_ code: UnsafeBufferPointer<UInt8>) -> String? {
         if code.count == 1 {
             switch code[0] {
-            case 0x41: return nil       // A
-            case 0x4D: return ".."      // M
+            case 0x41: return nil // A
+            case 0x4D: return ".." // M
             case 0x45, 0x50: return "*" // E, P
             default: break
             }

@@ -15,8 +15,10 @@ public struct XLSXLimits: Sendable, Equatable {
     /// Most entries accepted in the archive's central directory.
     public var maxEntries: Int
 
-    public init(maxUncompressedBytes: Int = 200 << 20, maxCompressionRatio: Int = 200,
-                ratioCheckMinimumBytes: Int = 1 << 20, maxEntries: Int = 10_000) {
+    public init(
+        maxUncompressedBytes: Int = 200 << 20, maxCompressionRatio: Int = 200,
+        ratioCheckMinimumBytes: Int = 1 << 20, maxEntries: Int = 10_000
+    ) {
         self.maxUncompressedBytes = maxUncompressedBytes
         self.maxCompressionRatio = maxCompressionRatio
         self.ratioCheckMinimumBytes = ratioCheckMinimumBytes

@@ -41,17 +41,23 @@ public struct XLSXSheetReader {
         _ = try ChunkedFile(path: path, chunkSize: 16)
         let head = (try? ChunkedFile.head(path: path, count: 8).bytes) ?? []
         if head.starts(with: [0xD0, 0xCF, 0x11, 0xE0]) {
-            throw ReadError(SourceLocation(file: file), "an old Excel .xls file or a password-protected workbook (an OLE compound file); expected an .xlsx workbook (a ZIP archive): save it as .xlsx or as semicolon CSV")
+            throw ReadError(
+                SourceLocation(file: file),
+                "an old Excel .xls file or a password-protected workbook (an OLE compound file); expected an .xlsx workbook (a ZIP archive): save it as .xlsx or as semicolon CSV"
+            )
         }
         guard head.starts(with: [0x50, 0x4B]) else {
-            throw ReadError(SourceLocation(file: file), "not an .xlsx workbook: expected a ZIP archive (starting with \"PK\"), found other bytes")
+            throw ReadError(
+                SourceLocation(file: file), "not an .xlsx workbook: expected a ZIP archive (starting with \"PK\"), found other bytes")
         }
         let archive: ZipArchive
         do {
             archive = try ZipArchive(path: path, displayName: file)
         } catch {
             let reason = (error as? ReadError).map { e in e.location.path.map { "\($0): \(e.message)" } ?? e.message } ?? "\(error)"
-            throw ReadError(SourceLocation(file: file), "not a readable .xlsx workbook: the ZIP archive is damaged (\(reason)); expected a ZIP archive with xl/workbook.xml")
+            throw ReadError(
+                SourceLocation(file: file),
+                "not a readable .xlsx workbook: the ZIP archive is damaged (\(reason)); expected a ZIP archive with xl/workbook.xml")
         }
         self.archive = archive
 
@@ -61,11 +67,16 @@ public struct XLSXSheetReader {
         for entry in archive.entries {
             count += 1
             if count > limits.maxEntries {
-                throw ReadError(SourceLocation(file: file), "the archive has more than \(limits.maxEntries) entries; an .xlsx workbook has a few dozen (refusing a crafted archive)")
+                throw ReadError(
+                    SourceLocation(file: file),
+                    "the archive has more than \(limits.maxEntries) entries; an .xlsx workbook has a few dozen (refusing a crafted archive)"
+                )
             }
             let p = entry.path
             if let problem = XLSXSheetReader.unsafePathProblem(p) {
-                throw ReadError(SourceLocation(file: file, path: p), "entry path \(problem); refusing the workbook (entries must stay inside the archive)")
+                throw ReadError(
+                    SourceLocation(file: file, path: p),
+                    "entry path \(problem); refusing the workbook (entries must stay inside the archive)")
             }
             if entries[p] == nil { entries[p] = entry }
         }
@@ -75,7 +86,9 @@ public struct XLSXSheetReader {
         let workbookPath = "xl/workbook.xml"
         guard let workbook = XLSXSheetReader.lookup(workbookPath, in: entries) else {
             let found = entries.keys.sorted().prefix(10).joined(separator: ", ")
-            throw ReadError(SourceLocation(file: file), "not an Excel workbook: no xl/workbook.xml in the archive; found \(found.isEmpty ? "no entries" : found)")
+            throw ReadError(
+                SourceLocation(file: file),
+                "not an Excel workbook: no xl/workbook.xml in the archive; found \(found.isEmpty ? "no entries" : found)")
         }
         let sheets = try XLSXSheetReader.parseWorkbook(archive: archive, entry: workbook, file: file, budget: &budget)
         var relationships: [String: XLSXRelationship] = [:]
@@ -83,14 +96,18 @@ public struct XLSXSheetReader {
             relationships = try XLSXSheetReader.parseRelationships(archive: archive, entry: rels, file: file, budget: &budget)
         }
         if sheets.isEmpty {
-            throw ReadError(SourceLocation(file: file, path: workbook.path), "the workbook lists no sheets; expected at least one <sheet> in <sheets>")
+            throw ReadError(
+                SourceLocation(file: file, path: workbook.path), "the workbook lists no sheets; expected at least one <sheet> in <sheets>")
         }
         sheetNames = sheets.map(\.name)
 
         let chosen: XLSXSheetInfo
         if let sheet {
-            guard let s = sheets.first(where: { $0.name == sheet }) ?? sheets.first(where: { $0.name.lowercased() == sheet.lowercased() }) else {
-                throw ReadError(SourceLocation(file: file), "no sheet named \"\(sheet)\"; the workbook has \(sheets.map { "\"\($0.name)\"" }.joined(separator: ", "))")
+            guard let s = sheets.first(where: { $0.name == sheet }) ?? sheets.first(where: { $0.name.lowercased() == sheet.lowercased() })
+            else {
+                throw ReadError(
+                    SourceLocation(file: file),
+                    "no sheet named \"\(sheet)\"; the workbook has \(sheets.map { "\"\($0.name)\"" }.joined(separator: ", "))")
             }
             chosen = s
         } else {
@@ -102,16 +119,22 @@ public struct XLSXSheetReader {
         var target: String?
         if let id = chosen.relationshipID, let rel = relationships[id] {
             if rel.external {
-                throw ReadError(SourceLocation(file: file, path: "xl/_rels/workbook.xml.rels"), "sheet \"\(chosen.name)\" points outside the workbook (TargetMode=\"External\" \(rel.target)); refusing")
+                throw ReadError(
+                    SourceLocation(file: file, path: "xl/_rels/workbook.xml.rels"),
+                    "sheet \"\(chosen.name)\" points outside the workbook (TargetMode=\"External\" \(rel.target)); refusing")
             }
             guard let resolved = XLSXSheetReader.resolveTarget(rel.target, base: "xl") else {
-                throw ReadError(SourceLocation(file: file, path: "xl/_rels/workbook.xml.rels"), "sheet \"\(chosen.name)\" has target \"\(rel.target)\" outside the archive; refusing")
+                throw ReadError(
+                    SourceLocation(file: file, path: "xl/_rels/workbook.xml.rels"),
+                    "sheet \"\(chosen.name)\" has target \"\(rel.target)\" outside the archive; refusing")
             }
             target = resolved
         }
         let candidates = [target, chosen.sheetID.map { "xl/worksheets/sheet\($0)" + ".xml" }].compactMap { $0 }
         guard let entryPath = candidates.first(where: { XLSXSheetReader.lookup($0, in: entries) != nil }) else {
-            throw ReadError(SourceLocation(file: file), "sheet \"\(chosen.name)\" has no worksheet in the archive; expected \(candidates.first ?? "xl/worksheets/sheet1.xml")")
+            throw ReadError(
+                SourceLocation(file: file),
+                "sheet \"\(chosen.name)\" has no worksheet in the archive; expected \(candidates.first ?? "xl/worksheets/sheet1.xml")")
         }
         sheetEntry = XLSXSheetReader.lookup(entryPath, in: entries)!.path
 
@@ -147,7 +170,8 @@ public struct XLSXSheetReader {
             try parser.finish()
         }
         if !state.sawSheetData {
-            throw ReadError(SourceLocation(file: displayName, path: sheetEntry), "no <sheetData> element; expected an Office Open XML worksheet")
+            throw ReadError(
+                SourceLocation(file: displayName, path: sheetEntry), "no <sheetData> element; expected an Office Open XML worksheet")
         }
     }
 
@@ -192,8 +216,10 @@ public struct XLSXSheetReader {
         try XLSXSheetReader.stream(archive: archive, entry: entry, file: displayName, budget: &budget, body)
     }
 
-    static func stream(archive: ZipArchive, entry: ZipEntry, file: String, budget: inout XLSXBudget,
-                       _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+    static func stream(
+        archive: ZipArchive, entry: ZipEntry, file: String, budget: inout XLSXBudget,
+        _ body: (UnsafeBufferPointer<UInt8>) throws -> Void
+    ) throws {
         let name = entry.path
         let location = SourceLocation(file: file, path: name)
         guard !entry.isDirectory, !entry.isSymbolicLink else {
@@ -224,7 +250,9 @@ public struct XLSXSheetReader {
 
     // MARK: Workbook parts
 
-    private static func parseWorkbook(archive: ZipArchive, entry: ZipEntry, file: String, budget: inout XLSXBudget) throws -> [XLSXSheetInfo] {
+    private static func parseWorkbook(archive: ZipArchive, entry: ZipEntry, file: String, budget: inout XLSXBudget) throws
+        -> [XLSXSheetInfo]
+    {
         var sheets: [XLSXSheetInfo] = []
         let parser = SafeSAXParser.forEntry(file: file, entry: entry.path, purpose: "an .xlsx workbook part")
         parser.onStart = { name, attributes in
@@ -233,22 +261,29 @@ public struct XLSXSheetReader {
                 throw ReadError(SourceLocation(file: file, path: entry.path), "sheet \(sheets.count + 1) has no name attribute")
             }
             let state = attributes.value("state")
-            sheets.append(XLSXSheetInfo(name: n, sheetID: attributes.value("sheetId"),
-                                        relationshipID: attributes.value("id", namespaced: true),
-                                        hidden: state == "hidden" || state == "veryHidden"))
+            sheets.append(
+                XLSXSheetInfo(
+                    name: n, sheetID: attributes.value("sheetId"),
+                    relationshipID: attributes.value("id", namespaced: true),
+                    hidden: state == "hidden" || state == "veryHidden"))
         }
         try stream(archive: archive, entry: entry, file: file, budget: &budget) { try parser.feed($0) }
         try parser.finish()
         return sheets
     }
 
-    private static func parseRelationships(archive: ZipArchive, entry: ZipEntry, file: String, budget: inout XLSXBudget) throws -> [String: XLSXRelationship] {
+    private static func parseRelationships(archive: ZipArchive, entry: ZipEntry, file: String, budget: inout XLSXBudget) throws -> [String:
+        XLSXRelationship]
+    {
         var rels: [String: XLSXRelationship] = [:]
         let parser = SafeSAXParser.forEntry(file: file, entry: entry.path, purpose: "an .xlsx relationships part")
         parser.onStart = { name, attributes in
-            guard cStringEquals(name, "Relationship"), let id = attributes.value("Id"), let target = attributes.value("Target") else { return }
-            rels[id] = XLSXRelationship(target: target, type: attributes.value("Type") ?? "",
-                                        external: attributes.value("TargetMode")?.lowercased() == "external")
+            guard cStringEquals(name, "Relationship"), let id = attributes.value("Id"), let target = attributes.value("Target") else {
+                return
+            }
+            rels[id] = XLSXRelationship(
+                target: target, type: attributes.value("Type") ?? "",
+                external: attributes.value("TargetMode")?.lowercased() == "external")
         }
         try stream(archive: archive, entry: entry, file: file, budget: &budget) { try parser.feed($0) }
         try parser.finish()
@@ -264,14 +299,20 @@ public struct XLSXSheetReader {
         var phonetic = 0
         let parser = SafeSAXParser.forEntry(file: displayName, entry: entry.path, purpose: "an .xlsx shared-strings part")
         parser.onStart = { name, _ in
-            if cStringEquals(name, "si") { inItem = true; buffer.removeAll(keepingCapacity: true) }
-            else if cStringEquals(name, "rPh") { phonetic += 1 }
-            else if cStringEquals(name, "t"), inItem, phonetic == 0 { capture = true }
+            if cStringEquals(name, "si") {
+                inItem = true; buffer.removeAll(keepingCapacity: true)
+            } else if cStringEquals(name, "rPh") {
+                phonetic += 1
+            } else if cStringEquals(name, "t"), inItem, phonetic == 0 {
+                capture = true
+            }
         }
         parser.onEnd = { name in
-            if cStringEquals(name, "t") { capture = false }
-            else if cStringEquals(name, "rPh") { phonetic -= 1 }
-            else if cStringEquals(name, "si") {
+            if cStringEquals(name, "t") {
+                capture = false
+            } else if cStringEquals(name, "rPh") {
+                phonetic -= 1
+            } else if cStringEquals(name, "si") {
                 inItem = false
                 strings.append(String(decoding: buffer, as: UTF8.self))
             }
@@ -295,7 +336,9 @@ public struct XLSXSheetReader {
                 letters += 1
                 if letters > 3 { return nil }
                 value = value * 26 + Int(u - 0x40)
-            } else { break }
+            } else {
+                break
+            }
         }
         guard letters > 0, value <= 16_384 else { return nil }
         return value - 1
@@ -343,10 +386,16 @@ struct XLSXBudget {
         let declared = entry.uncompressedSize
         let compressed = max(entry.compressedSize, 1)
         if declared > UInt64(max(limits.maxUncompressedBytes - used, 0)) {
-            throw ReadError(location, "the entry declares \(declared) bytes uncompressed, more than the \(megabytes(limits.maxUncompressedBytes)) a workbook may inflate to; refusing (a zip bomb, or a workbook too large to read: save the sheet as CSV)")
+            throw ReadError(
+                location,
+                "the entry declares \(declared) bytes uncompressed, more than the \(megabytes(limits.maxUncompressedBytes)) a workbook may inflate to; refusing (a zip bomb, or a workbook too large to read: save the sheet as CSV)"
+            )
         }
         if declared >= UInt64(limits.ratioCheckMinimumBytes), declared / compressed > UInt64(limits.maxCompressionRatio) {
-            throw ReadError(location, "the entry declares a compression ratio of \(declared / compressed):1 (\(declared) bytes from \(entry.compressedSize)); more than \(limits.maxCompressionRatio):1 is refused as a zip bomb")
+            throw ReadError(
+                location,
+                "the entry declares a compression ratio of \(declared / compressed):1 (\(declared) bytes from \(entry.compressedSize)); more than \(limits.maxCompressionRatio):1 is refused as a zip bomb"
+            )
         }
     }
 
@@ -354,14 +403,23 @@ struct XLSXBudget {
     mutating func account(_ n: Int, entryBytes: Int, entry: ZipEntry, location: SourceLocation) throws {
         used += n
         if UInt64(entryBytes) > entry.uncompressedSize {
-            throw ReadError(location, "the entry inflates to more than the \(entry.uncompressedSize) bytes its header declares; the archive is damaged or crafted (zip bomb); refusing")
+            throw ReadError(
+                location,
+                "the entry inflates to more than the \(entry.uncompressedSize) bytes its header declares; the archive is damaged or crafted (zip bomb); refusing"
+            )
         }
         if used > limits.maxUncompressedBytes {
-            throw ReadError(location, "more than \(megabytes(limits.maxUncompressedBytes)) inflated; refusing (a zip bomb, or a workbook too large to read: save the sheet as CSV)")
+            throw ReadError(
+                location,
+                "more than \(megabytes(limits.maxUncompressedBytes)) inflated; refusing (a zip bomb, or a workbook too large to read: save the sheet as CSV)"
+            )
         }
         let compressed = max(Int(clamping: entry.compressedSize), 1)
         if entryBytes >= limits.ratioCheckMinimumBytes, entryBytes / compressed > limits.maxCompressionRatio {
-            throw ReadError(location, "the entry inflates at more than \(limits.maxCompressionRatio):1 (\(entryBytes) bytes from \(entry.compressedSize) compressed); refusing as a zip bomb")
+            throw ReadError(
+                location,
+                "the entry inflates at more than \(limits.maxCompressionRatio):1 (\(entryBytes) bytes from \(entry.compressedSize) compressed); refusing as a zip bomb"
+            )
         }
     }
 }
@@ -413,7 +471,9 @@ final class XLSXSheetState {
             inRow = true
             if let r = attributes.value("r") {
                 guard let n = Int(r), n >= 1, n <= 1_048_576 else {
-                    throw ReadError(SourceLocation(file: file, path: "\(sheet) after row \(rowNumber)"), "row number \"\(r)\" is not between 1 and 1048576")
+                    throw ReadError(
+                        SourceLocation(file: file, path: "\(sheet) after row \(rowNumber)"),
+                        "row number \"\(r)\" is not between 1 and 1048576")
                 }
                 rowNumber = n
             } else {
@@ -440,10 +500,15 @@ final class XLSXSheetState {
                 }
             }
         } else if inCell {
-            if cStringEquals(name, "v") { capture = true; hasValue = true }
-            else if cStringEquals(name, "is") { inInline = true; hasValue = true }
-            else if cStringEquals(name, "rPh") { phonetic += 1 }
-            else if cStringEquals(name, "t"), inInline, phonetic == 0 { capture = true }
+            if cStringEquals(name, "v") {
+                capture = true; hasValue = true
+            } else if cStringEquals(name, "is") {
+                inInline = true; hasValue = true
+            } else if cStringEquals(name, "rPh") {
+                phonetic += 1
+            } else if cStringEquals(name, "t"), inInline, phonetic == 0 {
+                capture = true
+            }
         }
     }
 
@@ -455,10 +520,15 @@ final class XLSXSheetState {
     func end(_ name: UnsafePointer<UInt8>, _ body: (XLSXRow) throws -> Void) throws {
         guard inSheetData else { return }
         if inCell {
-            if cStringEquals(name, "v") || cStringEquals(name, "t") { capture = false }
-            else if cStringEquals(name, "is") { inInline = false }
-            else if cStringEquals(name, "rPh") { phonetic -= 1 }
-            else if cStringEquals(name, "c") { inCell = false; try finishCell() }
+            if cStringEquals(name, "v") || cStringEquals(name, "t") {
+                capture = false
+            } else if cStringEquals(name, "is") {
+                inInline = false
+            } else if cStringEquals(name, "rPh") {
+                phonetic -= 1
+            } else if cStringEquals(name, "c") {
+                inCell = false; try finishCell()
+            }
         } else if cStringEquals(name, "row"), inRow {
             inRow = false
             while let last = values.last, last.isEmpty { values.removeLast(); kinds.removeLast() }
@@ -478,7 +548,9 @@ final class XLSXSheetState {
         case "s":
             let t = raw.trimmingCharacters(in: .whitespacesAndNewlines)
             guard let i = Int(t), i >= 0, i < sharedStrings.count else {
-                throw ReadError(location(column: cellColumn), "shared string index \"\(t)\" is not in the shared-strings table (\(sharedStrings.count) strings)")
+                throw ReadError(
+                    location(column: cellColumn),
+                    "shared string index \"\(t)\" is not in the shared-strings table (\(sharedStrings.count) strings)")
             }
             value = sharedStrings[i]
             kind = .string

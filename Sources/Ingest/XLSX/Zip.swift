@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 import SystemZlib
 
@@ -121,7 +121,8 @@ public final class ZipArchive: @unchecked Sendable {
     private static func readCentralDirectory(fd: Int32, size: UInt64, file: String) throws -> ([ZipEntry], UInt64) {
         let location = SourceLocation(file: file)
         guard size >= UInt64(eocdSize) else {
-            throw ReadError(location, "not a ZIP archive: the file has \(size) bytes, fewer than the \(eocdSize) of an end of central directory record")
+            throw ReadError(
+                location, "not a ZIP archive: the file has \(size) bytes, fewer than the \(eocdSize) of an end of central directory record")
         }
         // The EOCD record sits at the end, followed only by its comment (at most 64 KiB).
         let tailCount = Int(min(size, UInt64(maxCommentSize + eocdSize)))
@@ -139,7 +140,10 @@ public final class ZipArchive: @unchecked Sendable {
             i -= 1
         }
         guard let at = found ?? lenient else {
-            throw ReadError(location, "not a ZIP archive: no end of central directory record (signature PK\\5\\6) in the last \(tailCount) bytes; the file is truncated or is not a ZIP archive")
+            throw ReadError(
+                location,
+                "not a ZIP archive: no end of central directory record (signature PK\\5\\6) in the last \(tailCount) bytes; the file is truncated or is not a ZIP archive"
+            )
         }
         let eocdOffset = tailStart + UInt64(at)
         if at >= 20, u32(tail, at - 20) == zip64LocatorSignature {
@@ -155,7 +159,10 @@ public final class ZipArchive: @unchecked Sendable {
             throw ReadError(location, "split (multi-disk) ZIP archives are not supported")
         }
         guard UInt64(cdOffset) + UInt64(cdSize) <= eocdOffset else {
-            throw ReadError(location, "damaged ZIP archive: the central directory (\(cdSize) bytes at offset \(cdOffset)) runs past the end of central directory record at offset \(eocdOffset); the file is truncated or damaged")
+            throw ReadError(
+                location,
+                "damaged ZIP archive: the central directory (\(cdSize) bytes at offset \(cdOffset)) runs past the end of central directory record at offset \(eocdOffset); the file is truncated or damaged"
+            )
         }
 
         var entries: [ZipEntry] = []
@@ -164,16 +171,19 @@ public final class ZipArchive: @unchecked Sendable {
         let end = UInt64(cdOffset) + UInt64(cdSize)
         for k in 0..<Int(totalEntries) {
             guard offset + 46 <= end else {
-                throw ReadError(location, "damaged ZIP archive: the central directory ends after \(k) of the \(totalEntries) entries it declares")
+                throw ReadError(
+                    location, "damaged ZIP archive: the central directory ends after \(k) of the \(totalEntries) entries it declares")
             }
             let h = try readExactly(fd: fd, at: offset, count: 46, location: location, what: "the central directory")
             guard u32(h, 0) == centralSignature else {
-                throw ReadError(location, "damaged ZIP archive: central directory record \(k + 1) at offset \(offset) has no PK\\1\\2 signature")
+                throw ReadError(
+                    location, "damaged ZIP archive: central directory record \(k + 1) at offset \(offset) has no PK\\1\\2 signature")
             }
             let nameLength = Int(u16(h, 28)), extraLength = Int(u16(h, 30)), commentLength = Int(u16(h, 32))
             let recordEnd = offset + 46 + UInt64(nameLength + extraLength + commentLength)
             guard recordEnd <= end else {
-                throw ReadError(location, "damaged ZIP archive: central directory record \(k + 1) runs past the end of the central directory")
+                throw ReadError(
+                    location, "damaged ZIP archive: central directory record \(k + 1) runs past the end of the central directory")
             }
             let nameBytes = try readExactly(fd: fd, at: offset + 46, count: nameLength, location: location, what: "the central directory")
             let flags = u16(h, 8)
@@ -183,24 +193,32 @@ public final class ZipArchive: @unchecked Sendable {
             let crc = u32(h, 16), compressed = u32(h, 20), uncompressed = u32(h, 24)
             let startDisk = u16(h, 34), localOffset = u32(h, 42)
             if compressed == 0xFFFF_FFFF || uncompressed == 0xFFFF_FFFF || localOffset == 0xFFFF_FFFF || startDisk == 0xFFFF {
-                throw ReadError(entryLocation, "ZIP64 archives are not supported (the entry's central directory record holds a ZIP64 marker)")
+                throw ReadError(
+                    entryLocation, "ZIP64 archives are not supported (the entry's central directory record holds a ZIP64 marker)")
             }
             if flags & 0x0001 != 0 {
                 throw ReadError(entryLocation, "the entry is encrypted; encrypted (password-protected) ZIP entries are not supported")
             }
             if method != ZipEntry.stored && method != ZipEntry.deflated {
-                throw ReadError(entryLocation, "the entry uses compression method \(method) (\(methodName(method))); only 0 (stored) and 8 (deflate) are supported")
+                throw ReadError(
+                    entryLocation,
+                    "the entry uses compression method \(method) (\(methodName(method))); only 0 (stored) and 8 (deflate) are supported")
             }
             if startDisk != 0 {
                 throw ReadError(entryLocation, "split (multi-disk) ZIP archives are not supported")
             }
             guard UInt64(localOffset) + 30 <= UInt64(cdOffset) else {
-                throw ReadError(entryLocation, "damaged ZIP archive: the entry's local header offset \(localOffset) is not before the central directory (offset \(cdOffset))")
+                throw ReadError(
+                    entryLocation,
+                    "damaged ZIP archive: the entry's local header offset \(localOffset) is not before the central directory (offset \(cdOffset))"
+                )
             }
-            entries.append(ZipEntry(path: entryName, method: method, flags: flags, crc32: crc,
-                                    compressedSize: UInt64(compressed), uncompressedSize: UInt64(uncompressed),
-                                    localHeaderOffset: UInt64(localOffset), hostSystem: UInt8(u16(h, 4) >> 8),
-                                    externalAttributes: u32(h, 38)))
+            entries.append(
+                ZipEntry(
+                    path: entryName, method: method, flags: flags, crc32: crc,
+                    compressedSize: UInt64(compressed), uncompressedSize: UInt64(uncompressed),
+                    localHeaderOffset: UInt64(localOffset), hostSystem: UInt8(u16(h, 4) >> 8),
+                    externalAttributes: u32(h, 38)))
             offset = recordEnd
         }
         return (entries, UInt64(cdOffset))
@@ -230,13 +248,17 @@ public final class ZipArchive: @unchecked Sendable {
         let chunkSize = max(chunkSize, 1)
 
         // The local header: its name and extra field lengths may differ from the central ones.
-        let local = try ZipArchive.readExactly(fd: fd, at: entry.localHeaderOffset, count: 30, location: location, what: "the entry's local header")
+        let local = try ZipArchive.readExactly(
+            fd: fd, at: entry.localHeaderOffset, count: 30, location: location, what: "the entry's local header")
         guard ZipArchive.u32(local, 0) == ZipArchive.localSignature else {
             throw ReadError(location, "damaged ZIP archive: no local file header (PK\\3\\4) at offset \(entry.localHeaderOffset)")
         }
         let dataStart = entry.localHeaderOffset + 30 + UInt64(ZipArchive.u16(local, 26)) + UInt64(ZipArchive.u16(local, 28))
         guard dataStart + entry.compressedSize <= centralDirectoryOffset else {
-            throw ReadError(location, "damaged ZIP archive: the entry's \(entry.compressedSize) compressed bytes at offset \(dataStart) run past the start of the central directory (offset \(centralDirectoryOffset)); the archive is truncated or damaged")
+            throw ReadError(
+                location,
+                "damaged ZIP archive: the entry's \(entry.compressedSize) compressed bytes at offset \(dataStart) run past the start of the central directory (offset \(centralDirectoryOffset)); the archive is truncated or damaged"
+            )
         }
 
         let input = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: chunkSize)
@@ -249,8 +271,9 @@ public final class ZipArchive: @unchecked Sendable {
         /// Reads the next chunk of compressed bytes into `input`.
         func readChunk() throws -> Int {
             let n = Int(min(UInt64(chunkSize), remaining))
-            try ZipArchive.preadExactly(fd: fd, into: UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(input)[0..<n]),
-                                        at: position, location: location, what: "the entry's data")
+            try ZipArchive.preadExactly(
+                fd: fd, into: UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(input)[0..<n]),
+                at: position, location: location, what: "the entry's data")
             position += UInt64(n)
             remaining -= UInt64(n)
             return n
@@ -269,16 +292,21 @@ public final class ZipArchive: @unchecked Sendable {
         switch entry.method {
         case ZipEntry.stored:
             guard entry.compressedSize == entry.uncompressedSize else {
-                throw ReadError(location, "corrupt entry: a stored entry declares \(entry.compressedSize) bytes in the archive but \(entry.uncompressedSize) uncompressed")
+                throw ReadError(
+                    location,
+                    "corrupt entry: a stored entry declares \(entry.compressedSize) bytes in the archive but \(entry.uncompressedSize) uncompressed"
+                )
             }
             while remaining > 0 {
                 let n = try readChunk()
                 try deliver(UnsafeBufferPointer(rebasing: input[0..<n]))
             }
         case ZipEntry.deflated:
-            try inflate(entry: entry, location: location, chunkSize: chunkSize, input: input,
-                        remaining: { remaining }, readChunk: readChunk, declaredLeft: { entry.uncompressedSize - min(total, entry.uncompressedSize) },
-                        deliver: deliver)
+            try inflate(
+                entry: entry, location: location, chunkSize: chunkSize, input: input,
+                remaining: { remaining }, readChunk: readChunk,
+                declaredLeft: { entry.uncompressedSize - min(total, entry.uncompressedSize) },
+                deliver: deliver)
         default:
             throw ReadError(location, "the entry uses compression method \(entry.method); only 0 (stored) and 8 (deflate) are supported")
         }
@@ -287,14 +315,19 @@ public final class ZipArchive: @unchecked Sendable {
             throw ReadError(location, "corrupt entry: it inflates to \(total) bytes, its header declares \(entry.uncompressedSize)")
         }
         if UInt32(truncatingIfNeeded: crc) != entry.crc32 {
-            throw ReadError(location, "\(ZipArchive.crcMismatchPrefix) is \(ZipArchive.hex(UInt32(truncatingIfNeeded: crc))), its header declares \(ZipArchive.hex(entry.crc32)); the archive is damaged")
+            throw ReadError(
+                location,
+                "\(ZipArchive.crcMismatchPrefix) is \(ZipArchive.hex(UInt32(truncatingIfNeeded: crc))), its header declares \(ZipArchive.hex(entry.crc32)); the archive is damaged"
+            )
         }
     }
 
     /// Raw inflate (no zlib or gzip wrapper) from `input` chunks to `deliver`.
-    private func inflate(entry: ZipEntry, location: SourceLocation, chunkSize: Int, input: UnsafeMutableBufferPointer<UInt8>,
-                         remaining: () -> UInt64, readChunk: () throws -> Int, declaredLeft: () -> UInt64,
-                         deliver: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+    private func inflate(
+        entry: ZipEntry, location: SourceLocation, chunkSize: Int, input: UnsafeMutableBufferPointer<UInt8>,
+        remaining: () -> UInt64, readChunk: () throws -> Int, declaredLeft: () -> UInt64,
+        deliver: (UnsafeBufferPointer<UInt8>) throws -> Void
+    ) throws {
         let output = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: chunkSize)
         defer { output.deallocate() }
         var stream = z_stream()
@@ -318,7 +351,9 @@ public final class ZipArchive: @unchecked Sendable {
             if status == Z_STREAM_END {
                 try deliver(UnsafeBufferPointer(rebasing: output[0..<produced]))
                 if stream.avail_in != 0 || remaining() > 0 {
-                    throw ReadError(location, "corrupt entry: the deflate stream ends before the \(entry.compressedSize) compressed bytes its header declares")
+                    throw ReadError(
+                        location,
+                        "corrupt entry: the deflate stream ends before the \(entry.compressedSize) compressed bytes its header declares")
                 }
                 return
             }
@@ -327,7 +362,10 @@ public final class ZipArchive: @unchecked Sendable {
                 continue
             }
             if status == Z_BUF_ERROR, stream.avail_in == 0, remaining() == 0 {
-                throw ReadError(location, "corrupt entry: the deflate stream is truncated (it does not end within the \(entry.compressedSize) compressed bytes its header declares)")
+                throw ReadError(
+                    location,
+                    "corrupt entry: the deflate stream is truncated (it does not end within the \(entry.compressedSize) compressed bytes its header declares)"
+                )
             }
             let message = stream.msg.map { String(cString: $0) } ?? "zlib error \(status)"
             throw ReadError(location, "corrupt entry: the deflate stream is damaged (\(message))")
@@ -358,8 +396,10 @@ public final class ZipArchive: @unchecked Sendable {
     }
 
     /// Fills `buffer` from `offset`; running into the end of the file is a truncated archive.
-    private static func preadExactly(fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64,
-                                     location: SourceLocation, what: String) throws {
+    private static func preadExactly(
+        fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64,
+        location: SourceLocation, what: String
+    ) throws {
         var done = 0
         while done < buffer.count {
             let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
@@ -368,7 +408,8 @@ public final class ZipArchive: @unchecked Sendable {
                 throw ReadError(location, "cannot read \(what): \(String(cString: strerror(errno)))")
             }
             if n == 0 {
-                throw ReadError(location, "damaged ZIP archive: the file ends in \(what) (offset \(offset + UInt64(done))); the archive is truncated")
+                throw ReadError(
+                    location, "damaged ZIP archive: the file ends in \(what) (offset \(offset + UInt64(done))); the archive is truncated")
             }
             done += n
         }
@@ -391,15 +432,17 @@ public final class ZipArchive: @unchecked Sendable {
         return out
     }
 
-    private static let cp437High: [Unicode.Scalar] = Array("ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u{A0}".unicodeScalars)
+    private static let cp437High: [Unicode.Scalar] = Array(
+        "ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u{A0}"
+            .unicodeScalars)
 }
 
 // MARK: - Writer
 
 #if canImport(Glibc)
-private let systemWrite = Glibc.write
+    private let systemWrite = Glibc.write
 #elseif canImport(Darwin)
-private let systemWrite = Darwin.write
+    private let systemWrite = Darwin.write
 #endif
 
 /// Writes a ZIP archive (no ZIP64): every entry stored, or every entry deflated. Paths are
@@ -436,21 +479,21 @@ public enum ZipWriter {
             let attributes: UInt32 = isDirectory ? (0o040755 << 16) | 0x10 : 0o100644 << 16
 
             put32(&out, 0x0403_4B50)
-            put16(&out, 20)                 // version needed: 2.0
+            put16(&out, 20) // version needed: 2.0
             put16(&out, flags)
             put16(&out, method)
-            put16(&out, 0)                  // time 00:00
-            put16(&out, 0x21)               // date 1980-01-01
+            put16(&out, 0) // time 00:00
+            put16(&out, 0x21) // date 1980-01-01
             put32(&out, crc)
             put32(&out, UInt32(payload.count))
             put32(&out, UInt32(entry.data.count))
             put16(&out, UInt16(name.count))
-            put16(&out, 0)                  // extra field length
+            put16(&out, 0) // extra field length
             out += name
             out += payload
 
             put32(&central, 0x0201_4B50)
-            put16(&central, 0x031E)         // made by: Unix, 3.0
+            put16(&central, 0x031E) // made by: Unix, 3.0
             put16(&central, 20)
             put16(&central, flags)
             put16(&central, method)
@@ -460,10 +503,10 @@ public enum ZipWriter {
             put32(&central, UInt32(payload.count))
             put32(&central, UInt32(entry.data.count))
             put16(&central, UInt16(name.count))
-            put16(&central, 0)              // extra field length
-            put16(&central, 0)              // comment length
-            put16(&central, 0)              // disk number start
-            put16(&central, 0)              // internal attributes
+            put16(&central, 0) // extra field length
+            put16(&central, 0) // comment length
+            put16(&central, 0) // disk number start
+            put16(&central, 0) // internal attributes
             put32(&central, attributes)
             put32(&central, UInt32(offset))
             central += name
@@ -474,13 +517,13 @@ public enum ZipWriter {
         let cdOffset = out.count
         out += central
         put32(&out, 0x0605_4B50)
-        put16(&out, 0)                      // this disk
-        put16(&out, 0)                      // disk with the central directory
+        put16(&out, 0) // this disk
+        put16(&out, 0) // disk with the central directory
         put16(&out, UInt16(entries.count))
         put16(&out, UInt16(entries.count))
         put32(&out, UInt32(central.count))
         put32(&out, UInt32(cdOffset))
-        put16(&out, 0)                      // comment length
+        put16(&out, 0) // comment length
         try writeFile(out, to: path)
     }
 
@@ -495,8 +538,9 @@ public enum ZipWriter {
     /// Raw deflate (windowBits -15), as ZIP method 8 stores it.
     private static func deflateRaw(_ data: [UInt8], location: SourceLocation) throws -> [UInt8] {
         var stream = z_stream()
-        let rc = deflateInit2_(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY,
-                               ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+        let rc = deflateInit2_(
+            &stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY,
+            ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
         guard rc == Z_OK else { throw ReadError(location, "cannot start deflating (zlib error \(rc))") }
         defer { deflateEnd(&stream) }
         var result: [UInt8] = []

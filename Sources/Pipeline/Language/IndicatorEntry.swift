@@ -24,8 +24,9 @@ public struct IndicatorEntry: Codable, Sendable {
     public var max_jump: Double?
 
     public var definitionValue: IndicatorDefinition {
-        IndicatorDefinition(code: code, name: name, nameEn: name_en, unit: unit, kind: kind, numerator: numerator, denominator: denominator,
-                            measure: measure, weight: weight, minus: minus, scale: scale ?? 1, decimals: decimals ?? 1, population: population,
-                            sourceTables: source_tables ?? [], definition: definition, maxJump: max_jump)
+        IndicatorDefinition(
+            code: code, name: name, nameEn: name_en, unit: unit, kind: kind, numerator: numerator, denominator: denominator,
+            measure: measure, weight: weight, minus: minus, scale: scale ?? 1, decimals: decimals ?? 1, population: population,
+            sourceTables: source_tables ?? [], definition: definition, maxJump: max_jump)
     }
 }

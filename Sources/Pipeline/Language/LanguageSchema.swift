@@ -48,47 +48,58 @@ enum LanguageSchema {
     static let encodings = ["utf-8", "utf8", "windows-1252", "cp1252", "iso-8859-1", "latin-1", "latin1", "iso-8859-15", "latin-9"]
     static let delimiters = [";", ",", "tab", "\\t", "\t", "|"]
 
-    static let fetch: Shape = .map([
-        "id": .string, "kind": .oneOf(["pxweb", "klass"]), "path": .string, "format": .oneOf(["json-stat2", "csv", "json"]),
-        "table": .string, "lang": .oneOf(["no", "en"]), "select": .dict(.anything), "codelist": .dict(.string),
-        "classification": .int, "from": .string, "to": .string,
-    ], required: ["kind"])
+    static let fetch: Shape = .map(
+        [
+            "id": .string, "kind": .oneOf(["pxweb", "klass"]), "path": .string, "format": .oneOf(["json-stat2", "csv", "json"]),
+            "table": .string, "lang": .oneOf(["no", "en"]), "select": .dict(.anything), "codelist": .dict(.string),
+            "classification": .int, "from": .string, "to": .string
+        ], required: ["kind"])
 
-    static let source: Shape = .map([
-        "id": .string, "path": .string, "format": .oneOf(["csv", "jsonstat", "sdmx", "px", "husbanken"]), "table": .string,
-        "encoding": .oneOf(encodings), "delimiter": .oneOf(delimiters), "decimal": .oneOf(["comma", "point", ",", "."]),
-        "dimensions": .dict(.oneOf(["geo", "time", "metric", "other"])), "backcast": .bool, "lenient_index": .bool,
-        "leading_zeros": .oneOf(["reject", "restore"]), "language": .string,
-        "mapping": .map([
-            "municipality": .string, "municipality_name": .string, "year": .string, "kind": .string, "stage": .string,
-            "purpose": .string, "places": .string, "amount": .string, "sheet": .string,
-        ], required: ["year", "kind", "stage", "places"]),
-        "sum_duplicates": .bool, "fetch": fetch,
-    ], required: ["id", "path"])
+    static let source: Shape = .map(
+        [
+            "id": .string, "path": .string, "format": .oneOf(["csv", "jsonstat", "sdmx", "px", "husbanken"]), "table": .string,
+            "encoding": .oneOf(encodings), "delimiter": .oneOf(delimiters), "decimal": .oneOf(["comma", "point", ",", "."]),
+            "dimensions": .dict(.oneOf(["geo", "time", "metric", "other"])), "backcast": .bool, "lenient_index": .bool,
+            "leading_zeros": .oneOf(["reject", "restore"]), "language": .string,
+            "mapping": .map(
+                [
+                    "municipality": .string, "municipality_name": .string, "year": .string, "kind": .string, "stage": .string,
+                    "purpose": .string, "places": .string, "amount": .string, "sheet": .string
+                ], required: ["year", "kind", "stage", "places"]),
+            "sum_duplicates": .bool, "fetch": fetch
+        ], required: ["id", "path"])
 
-    static let measure: Shape = .map([
-        "source": .string, "contents": .selection, "select": .dict(.selection),
-        "combine": .oneOf(["sum", "weighted_mean"]), "weight": .string, "absent": .oneOf(["zero", "missing"]),
-    ], required: ["source"])
+    static let measure: Shape = .map(
+        [
+            "source": .string, "contents": .selection, "select": .dict(.selection),
+            "combine": .oneOf(["sum", "weighted_mean"]), "weight": .string, "absent": .oneOf(["zero", "missing"])
+        ], required: ["source"])
 
-    static let pipeline: Shape = .map([
-        "name": .string, "description": .string, "warehouse": .string, "catalog": .string, "register": .string, "indicators": .string, "max_rejects": .int,
-        "harmonisation": .map([
-            "structure_year": .structureYear, "split_key": .string, "tolerance": .number,
-            "split_shares": .list(.map(["old": .string, "new": .string, "year": .int, "share": .number, "basis": .string],
-                                       required: ["old", "new", "year", "share"])),
-            "border_exceptions": .list(.map(["old": .string, "new": .string, "year": .int, "note": .string], required: ["old", "new", "year"])),
-            "reestablished": .list(.map(["code": .string, "from": .int, "same_as": .string, "same_as_to": .int, "note": .string],
-                                        required: ["code", "from", "same_as", "same_as_to"])),
-        ]),
-        "groups": .map([
-            "national": .bool, "counties": .string, "kostragrupper": .string,
-            "adhoc": .list(.map(["code": .string, "name": .string, "members": .list(.string)], required: ["code", "name", "members"])),
-        ]),
-        "fetch": .map(["pxweb_base": .string, "klass_base": .string, "requests_per_minute": .int, "max_cells": .int]),
-        "sources": .list(source),
-        "measures": .dict(measure),
-    ], required: ["name", "indicators", "sources", "measures"])
+    static let pipeline: Shape = .map(
+        [
+            "name": .string, "description": .string, "warehouse": .string, "catalog": .string, "register": .string, "indicators": .string,
+            "max_rejects": .int,
+            "harmonisation": .map([
+                "structure_year": .structureYear, "split_key": .string, "tolerance": .number,
+                "split_shares": .list(
+                    .map(
+                        ["old": .string, "new": .string, "year": .int, "share": .number, "basis": .string],
+                        required: ["old", "new", "year", "share"])),
+                "border_exceptions": .list(
+                    .map(["old": .string, "new": .string, "year": .int, "note": .string], required: ["old", "new", "year"])),
+                "reestablished": .list(
+                    .map(
+                        ["code": .string, "from": .int, "same_as": .string, "same_as_to": .int, "note": .string],
+                        required: ["code", "from", "same_as", "same_as_to"]))
+            ]),
+            "groups": .map([
+                "national": .bool, "counties": .string, "kostragrupper": .string,
+                "adhoc": .list(.map(["code": .string, "name": .string, "members": .list(.string)], required: ["code", "name", "members"]))
+            ]),
+            "fetch": .map(["pxweb_base": .string, "klass_base": .string, "requests_per_minute": .int, "max_cells": .int]),
+            "sources": .list(source),
+            "measures": .dict(measure)
+        ], required: ["name", "indicators", "sources", "measures"])
 
     static let catalogue: Shape = .map(["indicators": .list(.indicator)], required: ["indicators"])
 
@@ -96,7 +107,7 @@ enum LanguageSchema {
     static let indicatorCommon: [String: Shape] = [
         "code": .string, "name": .string, "name_en": .string, "unit": .string, "kind": .oneOf(IndicatorKind.allCases.map(\.rawValue)),
         "scale": .number, "decimals": .int, "population": .string, "source_tables": .list(.string), "definition": .string,
-        "max_jump": .number,
+        "max_jump": .number
     ]
     static let indicatorRequired = ["code", "name", "unit", "kind", "definition"]
     static func formulaKeys(_ kind: IndicatorKind) -> [String] {
@@ -126,7 +137,7 @@ enum LanguageSchema {
     static func describe(_ e: YamlError, file: String) -> String {
         switch e {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
-             .composer(let context, let problem, let mark, _):
+            .composer(let context, let problem, let mark, _):
             let ctx = context.map { " (\($0.text))" } ?? ""
             var hint = ""
             if problem.contains("cannot start any token") { hint = "; indent with spaces, not tabs" }
@@ -145,7 +156,8 @@ enum LanguageSchema {
                 }
             }
             let keys = duplicates.map { "`\($0)`" }.joined(separator: ", ")
-            return "\(file):\(again):\(first.column): error: duplicate key \(keys) (first at line \(first.line)); each key may appear once in a mapping"
+            return
+                "\(file):\(again):\(first.column): error: duplicate key \(keys) (first at line \(first.line)); each key may appear once in a mapping"
         case .reader(let problem, _, _, _):
             return "\(file):1:1: error: YAML: \(problem)"
         default:
@@ -191,24 +203,39 @@ enum LanguageSchema {
         case .string:
             if node.scalar == nil { problem(node, path, "expected a text value, found \(kindName(node))", into: &out) }
         case .int:
-            if node.scalar == nil || node.int == nil { problem(node, path, "expected a whole number, found \(describeValue(node))", into: &out) }
+            if node.scalar == nil || node.int == nil {
+                problem(node, path, "expected a whole number, found \(describeValue(node))", into: &out)
+            }
         case .number:
-            if node.scalar == nil || node.float == nil { problem(node, path, "expected a number, found \(describeValue(node))", into: &out) }
+            if node.scalar == nil || node.float == nil {
+                problem(node, path, "expected a number, found \(describeValue(node))", into: &out)
+            }
         case .bool:
-            if node.scalar == nil || node.bool == nil { problem(node, path, "expected true or false, found \(describeValue(node))", into: &out) }
+            if node.scalar == nil || node.bool == nil {
+                problem(node, path, "expected true or false, found \(describeValue(node))", into: &out)
+            }
         case .oneOf(let options):
             guard let s = node.scalar?.string else {
-                problem(node, path, "expected one of \(options.map { "`\($0)`" }.joined(separator: ", ")), found \(kindName(node))", into: &out)
+                problem(
+                    node, path, "expected one of \(options.map { "`\($0)`" }.joined(separator: ", ")), found \(kindName(node))", into: &out)
                 return
             }
             if !options.contains(s) {
                 let hint = didYouMean(s, among: options)
-                problem(node, path, "unknown value `\(s)`\(hint.isEmpty ? "; expected" : hint + " Expected") one of \(options.map { "`\($0)`" }.joined(separator: ", "))", into: &out)
+                problem(
+                    node, path,
+                    "unknown value `\(s)`\(hint.isEmpty ? "; expected" : hint + " Expected") one of \(options.map { "`\($0)`" }.joined(separator: ", "))",
+                    into: &out)
             }
         case .structureYear:
-            guard let s = node.scalar?.string else { problem(node, path, "expected `latest`, `stable` or a year, found \(kindName(node))", into: &out); return }
+            guard let s = node.scalar?.string else {
+                problem(node, path, "expected `latest`, `stable` or a year, found \(kindName(node))", into: &out); return
+            }
             if s != "latest" && s != "stable" && Int(s) == nil {
-                problem(node, path, "unknown value `\(s)`; expected `latest`, `stable` or a year such as 2024\(didYouMean(s, among: ["latest", "stable"]))", into: &out)
+                problem(
+                    node, path,
+                    "unknown value `\(s)`; expected `latest`, `stable` or a year such as 2024\(didYouMean(s, among: ["latest", "stable"]))",
+                    into: &out)
             }
         case .selection:
             switch node {
@@ -224,7 +251,9 @@ enum LanguageSchema {
                 problem(node, path, "aliases are not supported", into: &out)
             }
         case .map(let keys, let required):
-            guard let m = node.mapping else { problem(node, path, "expected a mapping of keys, found \(kindName(node))", into: &out); return }
+            guard let m = node.mapping else {
+                problem(node, path, "expected a mapping of keys, found \(kindName(node))", into: &out); return
+            }
             checkKeys(m, node: node, allowed: keys, required: required, path: path, into: &out)
         case .dict(let value):
             guard let m = node.mapping else { problem(node, path, "expected a mapping, found \(kindName(node))", into: &out); return }
@@ -236,7 +265,9 @@ enum LanguageSchema {
             guard let seq = node.sequence else { problem(node, path, "expected a list, found \(kindName(node))", into: &out); return }
             for (i, n) in seq.enumerated() { walk(n, element, path: "\(path)[\(i)]", into: &out) }
         case .indicator:
-            guard let m = node.mapping else { problem(node, path, "expected an indicator (a mapping), found \(kindName(node))", into: &out); return }
+            guard let m = node.mapping else {
+                problem(node, path, "expected an indicator (a mapping), found \(kindName(node))", into: &out); return
+            }
             let code = m["code"]?.scalar?.string
             let here = code.map { "\(path) (\($0))" } ?? path
             guard let kindText = m["kind"]?.scalar?.string, let kind = IndicatorKind(rawValue: kindText) else {
@@ -251,14 +282,19 @@ enum LanguageSchema {
             let others = Set(IndicatorKind.allCases.flatMap(formulaKeys)).subtracting(formulaKeys(kind))
             for (k, _) in m {
                 guard let key = k.scalar?.string, others.contains(key) else { continue }
-                problem(k, join(here, key), "does not apply to kind \(kind.rawValue), which uses \(formulaKeys(kind).map { "`\($0)`" }.joined(separator: " and "))", into: &out)
+                problem(
+                    k, join(here, key),
+                    "does not apply to kind \(kind.rawValue), which uses \(formulaKeys(kind).map { "`\($0)`" }.joined(separator: " and "))",
+                    into: &out)
             }
             checkKeys(m, node: node, allowed: keys, required: indicatorRequired + formulaKeys(kind), path: here, skip: others, into: &out)
         }
     }
 
-    private static func checkKeys(_ m: Node.Mapping, node: Node, allowed: [String: Shape], required: [String], path: String,
-                                  skip: Set<String> = [], into out: inout [SchemaProblem]) {
+    private static func checkKeys(
+        _ m: Node.Mapping, node: Node, allowed: [String: Shape], required: [String], path: String,
+        skip: Set<String> = [], into out: inout [SchemaProblem]
+    ) {
         let names = allowed.keys.sorted()
         var seen = Set<String>()
         for (k, v) in m {
@@ -267,7 +303,10 @@ enum LanguageSchema {
             seen.insert(key)
             guard let shape = allowed[key] else {
                 let hint = didYouMean(key, among: names)
-                problem(k, join(path, key), "unknown key `\(key)`\(hint.isEmpty ? "; expected" : hint + " Expected") one of \(names.map { "`\($0)`" }.joined(separator: ", "))", into: &out)
+                problem(
+                    k, join(path, key),
+                    "unknown key `\(key)`\(hint.isEmpty ? "; expected" : hint + " Expected") one of \(names.map { "`\($0)`" }.joined(separator: ", "))",
+                    into: &out)
                 continue
             }
             walk(v, shape, path: join(path, key), into: &out)
@@ -309,9 +348,13 @@ enum LanguageSchema {
     static func mark(of path: [any CodingKey], in root: Node) -> Mark? {
         var node = root
         for k in path {
-            if let i = k.intValue, let seq = node.sequence, i < seq.count { node = seq[i] }
-            else if let m = node.mapping, let n = m[k.stringValue] { node = n }
-            else { break }
+            if let i = k.intValue, let seq = node.sequence, i < seq.count {
+                node = seq[i]
+            } else if let m = node.mapping, let n = m[k.stringValue] {
+                node = n
+            } else {
+                break
+            }
         }
         return node.mark
     }

@@ -18,9 +18,14 @@ public func safePath(_ p: String, folder: String) -> Result<String, PathError> {
     for c in p.split(separator: "/") {
         if c == "." || c.isEmpty { continue }
         if c == ".." {
-            if parts.isEmpty { return .failure(PathError(description: "\"\(p)\" escapes the pipeline's folder; give an absolute path to read files elsewhere")) }
+            if parts.isEmpty {
+                return .failure(
+                    PathError(description: "\"\(p)\" escapes the pipeline's folder; give an absolute path to read files elsewhere"))
+            }
             parts.removeLast()
-        } else { parts.append(c) }
+        } else {
+            parts.append(c)
+        }
     }
     let rel = parts.joined(separator: "/")
     return .success(folder.isEmpty ? rel : "\(folder)/\(rel)")

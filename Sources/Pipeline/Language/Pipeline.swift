@@ -67,7 +67,8 @@ public struct Pipeline: Sendable {
             if let rp = registerPath, !FileManager.default.fileExists(atPath: rp + "/kommuner.csv") {
                 problems.append("\(at("register")): error: register: no kommuner.csv in \(rp)")
             }
-        } else if case .success(let rp) = safePath("register", folder: folder), FileManager.default.fileExists(atPath: rp + "/kommuner.csv") {
+        } else if case .success(let rp) = safePath("register", folder: folder), FileManager.default.fileExists(atPath: rp + "/kommuner.csv")
+        {
             registerPath = rp
         }
         // The indicator catalogue.
@@ -91,47 +92,73 @@ public struct Pipeline: Sendable {
         // Group files decide the published groups: they are part of what "nothing changed" compares.
         for (key, file) in [("groups.counties", def.groups?.counties), ("groups.kostragrupper", def.groups?.kostragrupper)] {
             guard let file, let full = resolve(file, what: key) else { continue }
-            if let d = FileManager.default.contents(atPath: full) { bytes.append(d) }
-            else if checkFiles { problems.append("\(at(key)): error: \(key): file not found: \(full)") }
+            if let d = FileManager.default.contents(atPath: full) {
+                bytes.append(d)
+            } else if checkFiles {
+                problems.append("\(at(key)): error: \(key): file not found: \(full)")
+            }
         }
         // Sources.
         var ids = Set<String>()
         for (i, s) in def.sources.enumerated() {
-            if !ids.insert(s.id).inserted { problems.append("\(at("sources[\(i)].id")): error: sources[\(i)]: duplicate source id \"\(s.id)\"") }
+            if !ids.insert(s.id).inserted {
+                problems.append("\(at("sources[\(i)].id")): error: sources[\(i)]: duplicate source id \"\(s.id)\"")
+            }
             if let full = resolve(s.path, what: "sources[\(i)] (\(s.id))"), checkFiles, !FileManager.default.fileExists(atPath: full) {
                 problems.append("\(at("sources[\(i)].path")): error: sources[\(i)] (\(s.id)): file not found: \(full)")
             }
             problems += s.fetch?.problems(at: "\(at("sources[\(i)].fetch")): error: sources[\(i)] (\(s.id))") ?? []
             if s.format == .husbanken && s.mapping == nil {
-                problems.append("\(at("sources[\(i)].format")): error: sources[\(i)] (\(s.id)): format husbanken needs a `mapping:` of its columns (municipality, year, kind, stage, places, …)")
+                problems.append(
+                    "\(at("sources[\(i)].format")): error: sources[\(i)] (\(s.id)): format husbanken needs a `mapping:` of its columns (municipality, year, kind, stage, places, …)"
+                )
             }
             if s.mapping != nil && s.format != .husbanken {
-                problems.append("\(at("sources[\(i)].mapping")): error: sources[\(i)] (\(s.id)): `mapping:` applies only to `format: husbanken`")
+                problems.append(
+                    "\(at("sources[\(i)].mapping")): error: sources[\(i)] (\(s.id)): `mapping:` applies only to `format: husbanken`")
             }
         }
         // Measures.
         let measureNames = def.measures.keys.sorted()
         for (name, m) in def.measures.sorted(by: { $0.key < $1.key }) {
             if !ids.contains(m.source) {
-                problems.append("\(at("measures.\(name).source")): error: measures.\(name): unknown source \"\(m.source)\"\(didYouMean(m.source, among: ids.sorted())); declared sources are \(ids.sorted().joined(separator: ", "))")
+                problems.append(
+                    "\(at("measures.\(name).source")): error: measures.\(name): unknown source \"\(m.source)\"\(didYouMean(m.source, among: ids.sorted())); declared sources are \(ids.sorted().joined(separator: ", "))"
+                )
             }
             switch m.rule {
             case .sum:
-                if m.weight != nil { problems.append("\(at("measures.\(name).weight")): error: measures.\(name): `weight:` applies only to `combine: weighted_mean`") }
+                if m.weight != nil {
+                    problems.append(
+                        "\(at("measures.\(name).weight")): error: measures.\(name): `weight:` applies only to `combine: weighted_mean`")
+                }
             case .weightedMean:
                 if let w = m.weight {
-                    if def.measures[w] == nil { problems.append("\(at("measures.\(name).weight")): error: measures.\(name): weight refers to unknown measure \"\(w)\"\(didYouMean(w, among: measureNames))") }
+                    if def.measures[w] == nil {
+                        problems.append(
+                            "\(at("measures.\(name).weight")): error: measures.\(name): weight refers to unknown measure \"\(w)\"\(didYouMean(w, among: measureNames))"
+                        )
+                    }
                 } else {
-                    problems.append("\(at("measures.\(name).combine")): error: measures.\(name): combine weighted_mean needs a `weight:` measure")
+                    problems.append(
+                        "\(at("measures.\(name).combine")): error: measures.\(name): combine weighted_mean needs a `weight:` measure")
                 }
                 if let sel = m.select, sel.values.contains(where: { !$0.isSingle }) || !(m.contents?.isSingle ?? true) {
-                    problems.append("\(at("measures.\(name).select", "measures.\(name).contents")): error: measures.\(name): a weighted_mean measure cannot sum several categories; select one code per dimension")
+                    problems.append(
+                        "\(at("measures.\(name).select", "measures.\(name).contents")): error: measures.\(name): a weighted_mean measure cannot sum several categories; select one code per dimension"
+                    )
                 }
-                if m.absentIsZero { problems.append("\(at("measures.\(name).absent")): error: measures.\(name): `absent: zero` applies to counts (`combine: sum`), not to a weighted mean") }
+                if m.absentIsZero {
+                    problems.append(
+                        "\(at("measures.\(name).absent")): error: measures.\(name): `absent: zero` applies to counts (`combine: sum`), not to a weighted mean"
+                    )
+                }
             }
         }
         if let key = def.harmonisation?.split_key, def.measures[key] == nil {
-            problems.append("\(at("harmonisation.split_key")): error: harmonisation.split_key refers to unknown measure \"\(key)\"\(didYouMean(key, among: measureNames))")
+            problems.append(
+                "\(at("harmonisation.split_key")): error: harmonisation.split_key refers to unknown measure \"\(key)\"\(didYouMean(key, among: measureNames))"
+            )
         }
         // Indicators against measures: every problem, not the first.
         let known = Set(def.measures.keys)
@@ -140,7 +167,9 @@ public struct Pipeline: Sendable {
         for (i, ind) in indicators.enumerated() {
             /// `FILE:LINE:COLUMN` of a key of this indicator in the catalogue.
             func place(_ key: String) -> String {
-                guard let p = catalogPositions["indicators[\(i)].\(key)"] ?? catalogPositions["indicators[\(i)]"] else { return catalogFile }
+                guard let p = catalogPositions["indicators[\(i)].\(key)"] ?? catalogPositions["indicators[\(i)]"] else {
+                    return catalogFile
+                }
                 return "\(catalogFile):\(p.line):\(p.column)"
             }
             if !codes.insert(ind.code).inserted { problems.append("\(place("code")): error: duplicate indicator code \"\(ind.code)\"") }
@@ -148,20 +177,30 @@ public struct Pipeline: Sendable {
                 var hint = "", key = "kind"
                 if let m = ind.measures.first(where: { !known.contains($0) && p.contains("\"\($0)\"") }) {
                     hint = didYouMean(m, among: measureNames)
-                    let refs = [("numerator", ind.numerator), ("denominator", ind.denominator), ("measure", ind.measure), ("weight", ind.weight), ("minus", ind.minus)]
+                    let refs = [
+                        ("numerator", ind.numerator), ("denominator", ind.denominator), ("measure", ind.measure), ("weight", ind.weight),
+                        ("minus", ind.minus)
+                    ]
                     key = refs.first { $0.1 == m }?.0 ?? "kind"
                 }
                 problems.append("\(place(key)): error: \(p)\(hint)")
             }
             if ind.kind == .rate, let m = ind.measure, let md = def.measures[m], md.rule != .weightedMean {
-                problems.append("\(place("measure")): error: indicator \(ind.code): kind rate needs measure \(m) to be declared `combine: weighted_mean` with its weight")
+                problems.append(
+                    "\(place("measure")): error: indicator \(ind.code): kind rate needs measure \(m) to be declared `combine: weighted_mean` with its weight"
+                )
             }
-            if ind.kind == .rate, let m = ind.measure, let w = ind.weight, let md = def.measures[m], md.rule == .weightedMean, md.weight != w {
-                problems.append("\(place("weight")): error: indicator \(ind.code): weight \(w) differs from measure \(m)'s weight \(md.weight ?? "")")
+            if ind.kind == .rate, let m = ind.measure, let w = ind.weight, let md = def.measures[m], md.rule == .weightedMean,
+                md.weight != w
+            {
+                problems.append(
+                    "\(place("weight")): error: indicator \(ind.code): weight \(w) differs from measure \(m)'s weight \(md.weight ?? "")")
             }
             if ind.kind != .rate {
                 for m in ind.measures where def.measures[m]?.rule == .weightedMean {
-                    problems.append("\(place("kind")): error: indicator \(ind.code): measure \(m) is a weighted mean (a rate); kind \(ind.kind.rawValue) adds up counts and cannot use it")
+                    problems.append(
+                        "\(place("kind")): error: indicator \(ind.code): measure \(m) is a weighted mean (a rate); kind \(ind.kind.rawValue) adds up counts and cannot use it"
+                    )
                 }
             }
         }
@@ -169,15 +208,18 @@ public struct Pipeline: Sendable {
         // A relative warehouse path is relative to the pipeline's folder, like every other
         // path, so a cron job that does not `cd` writes where the pipeline says.
         let warehouse = warehouseOverride ?? resolveOutput(def.warehouse ?? defaultWarehouse, folder: folder)
-        return Pipeline(path: path, folder: folder, definition: def, indicators: indicators, catalogPath: catalogPath, registerPath: registerPath,
-                        indicatorsPath: indicatorsPath, warehousePath: warehouse, definitionBytes: bytes,
-                        positions: positions)
+        return Pipeline(
+            path: path, folder: folder, definition: def, indicators: indicators, catalogPath: catalogPath, registerPath: registerPath,
+            indicatorsPath: indicatorsPath, warehousePath: warehouse, definitionBytes: bytes,
+            positions: positions)
     }
 
     /// The region catalogue of a run: the change catalogue, the register (when the pipeline has
     /// one) and the re-established municipalities it declares, with the register's bytes (for
     /// change detection). A catalogue that disagrees with the register is a definition error.
-    public func regionCatalog(_ catalog: ChangeCatalog, catalogPath: String, exceptions: [BorderException]) throws -> (RegionCatalog, [Data]) {
+    public func regionCatalog(_ catalog: ChangeCatalog, catalogPath: String, exceptions: [BorderException]) throws -> (
+        RegionCatalog, [Data]
+    ) {
         let (register, data) = try loadRegister()
         let reestablished = (definition.harmonisation?.reestablished ?? []).map {
             Reestablishment(code: $0.code, from: $0.from, sameAs: $0.same_as, sameAsTo: $0.same_as_to, note: $0.note)
@@ -185,7 +227,10 @@ public struct Pipeline: Sendable {
         if let register {
             let problems = register.disagreements(with: catalog)
             if !problems.isEmpty {
-                throw DefinitionError(problems.prefix(20).map { "\(catalogPath): error: the change catalogue disagrees with the register (\(registerPath ?? "")): \($0)" })
+                throw DefinitionError(
+                    problems.prefix(20).map {
+                        "\(catalogPath): error: the change catalogue disagrees with the register (\(registerPath ?? "")): \($0)"
+                    })
             }
         }
         return (RegionCatalog(catalog: catalog, exceptions: exceptions, register: register, reestablished: reestablished), data)
@@ -204,9 +249,10 @@ public struct Pipeline: Sendable {
         guard let fd = FileManager.default.contents(atPath: f) else { throw RunFailure("\(f): error: register file not found") }
         let rd = FileManager.default.contents(atPath: r), cd = FileManager.default.contents(atPath: c)
         do {
-            let reg = try Register.parse(kommuner: String(decoding: kd, as: UTF8.self), kommunerFile: k, fylker: String(decoding: fd, as: UTF8.self), fylkerFile: f,
-                                         reestablished: rd.map { String(decoding: $0, as: UTF8.self) }, reestablishedFile: r,
-                                         coverage: cd.map { String(decoding: $0, as: UTF8.self) }, coverageFile: c)
+            let reg = try Register.parse(
+                kommuner: String(decoding: kd, as: UTF8.self), kommunerFile: k, fylker: String(decoding: fd, as: UTF8.self), fylkerFile: f,
+                reestablished: rd.map { String(decoding: $0, as: UTF8.self) }, reestablishedFile: r,
+                coverage: cd.map { String(decoding: $0, as: UTF8.self) }, coverageFile: c)
             return (reg, [kd, fd] + (rd.map { [$0] } ?? []) + (cd.map { [$0] } ?? []))
         } catch { throw DefinitionError(["\(error)"]) }
     }
@@ -230,8 +276,7 @@ public struct Pipeline: Sendable {
         if !problems.isEmpty {
             throw DefinitionError(problems.sorted { ($0.line, $0.column) < ($1.line, $1.column) }.map { $0.render(file: file) })
         }
-        do { return (try YAMLDecoder().decode(T.self, from: node), node) }
-        catch let e as DecodingError {
+        do { return (try YAMLDecoder().decode(T.self, from: node), node) } catch let e as DecodingError {
             var codingPath: [any CodingKey] = []
             switch e {
             case .keyNotFound(_, let c), .typeMismatch(_, let c), .valueNotFound(_, let c), .dataCorrupted(let c): codingPath = c.codingPath
@@ -251,7 +296,8 @@ public struct Pipeline: Sendable {
     /// Readable text for a decoding error, with the path of keys where it happened.
     static func describe(_ error: any Error) -> String {
         func at(_ path: [any CodingKey]) -> String {
-            path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(in: CharacterSet(charactersIn: "."))
+            path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(
+                in: CharacterSet(charactersIn: "."))
         }
         switch error {
         case DecodingError.keyNotFound(let k, let c): return "\(at(c.codingPath + [k])): required key missing"

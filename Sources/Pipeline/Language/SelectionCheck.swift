@@ -23,7 +23,9 @@ public struct SourceDimension: Sendable {
         var order: [String] = []
         for schema in schemas {
             for d in schema.dimensions {
-                if byId[d.id] == nil { order.append(d.id); byId[d.id] = SourceDimension(id: d.id, role: roleOverrides[d.id] ?? d.role, codes: []) }
+                if byId[d.id] == nil {
+                    order.append(d.id); byId[d.id] = SourceDimension(id: d.id, role: roleOverrides[d.id] ?? d.role, codes: [])
+                }
                 for (code, label) in d.categories { byId[d.id]!.labels[code] = label.name }
             }
         }
@@ -35,11 +37,15 @@ public struct SourceDimension: Sendable {
     }
 
     /// Dimensions from the staged labels of a source (`Staging.categories`).
-    public static func from(rows: [(dimension: String, role: String, code: String, label: String)], roleOverrides: [String: DimensionRole]) -> [SourceDimension] {
+    public static func from(rows: [(dimension: String, role: String, code: String, label: String)], roleOverrides: [String: DimensionRole])
+        -> [SourceDimension]
+    {
         var out: [SourceDimension] = []
         for r in rows {
             if out.last?.id != r.dimension {
-                out.append(SourceDimension(id: r.dimension, role: roleOverrides[r.dimension] ?? DimensionRole(rawValue: r.role) ?? .other, codes: []))
+                out.append(
+                    SourceDimension(
+                        id: r.dimension, role: roleOverrides[r.dimension] ?? DimensionRole(rawValue: r.role) ?? .other, codes: []))
             }
             out[out.count - 1].codes.append(r.code)
             out[out.count - 1].labels[r.code] = r.label
@@ -62,15 +68,18 @@ public enum SelectionCheck {
         return out
     }
 
-    static func problems(_ pipeline: Pipeline, measure name: String, _ m: MeasureDefinition, dimensions: [SourceDimension], file: String) -> [String] {
+    static func problems(_ pipeline: Pipeline, measure name: String, _ m: MeasureDefinition, dimensions: [SourceDimension], file: String)
+        -> [String]
+    {
         var out: [String] = []
         let source = "source \(m.source) (\(file))"
         func say(_ keyPath: String, _ text: String) { out.append("\(pipeline.place(keyPath)): error: \(keyPath): \(text)") }
         let metric = dimensions.first { $0.role == .metric }
         let metricCodes = metric?.codes ?? ["value"]
         if let contents = m.contents {
-            check(contents, keyPath: "measures.\(name).contents", against: metricCodes, labels: metric?.labels ?? [:],
-                  what: "measure (\(metric?.id ?? "contents"))", source: source, say: say)
+            check(
+                contents, keyPath: "measures.\(name).contents", against: metricCodes, labels: metric?.labels ?? [:],
+                what: "measure (\(metric?.id ?? "contents"))", source: source, say: say)
         }
         guard let select = m.select else { return out }
         let breakdowns = dimensions.filter { $0.role == .other && $0.id != "FREQ" }
@@ -78,13 +87,17 @@ public enum SelectionCheck {
             let keyPath = "measures.\(name).select.\(dim)"
             guard let d = breakdowns.first(where: { $0.id == dim }) else {
                 if let d = dimensions.first(where: { $0.id == dim }) {
-                    say(keyPath, "`\(dim)` is the \(d.role.rawValue) dimension of \(source); `select` takes only breakdown dimensions"
-                        + (d.role == .metric ? " (use `contents:` for the measure)" : ""))
+                    say(
+                        keyPath,
+                        "`\(dim)` is the \(d.role.rawValue) dimension of \(source); `select` takes only breakdown dimensions"
+                            + (d.role == .metric ? " (use `contents:` for the measure)" : ""))
                 } else {
                     let names = breakdowns.map(\.id)
                     let hint = didYouMean(dim, among: names)
-                    say(keyPath, "`\(dim)` is not a dimension of \(source)\(hint.isEmpty ? "; it" : hint + " It") "
-                        + (names.isEmpty ? "has no breakdown dimensions" : "has \(names.map { "`\($0)`" }.joined(separator: ", "))"))
+                    say(
+                        keyPath,
+                        "`\(dim)` is not a dimension of \(source)\(hint.isEmpty ? "; it" : hint + " It") "
+                            + (names.isEmpty ? "has no breakdown dimensions" : "has \(names.map { "`\($0)`" }.joined(separator: ", "))"))
                 }
                 continue
             }
@@ -93,8 +106,10 @@ public enum SelectionCheck {
         return out
     }
 
-    private static func check(_ sel: Selection, keyPath: String, against codes: [String], labels: [String: String], what: String, source: String,
-                              say: (String, String) -> Void) {
+    private static func check(
+        _ sel: Selection, keyPath: String, against codes: [String], labels: [String: String], what: String, source: String,
+        say: (String, String) -> Void
+    ) {
         let available = listing(codes, labels: labels)
         switch sel {
         case .codes(let list):

@@ -15,7 +15,13 @@ public enum StructureYearSetting: Codable, Sendable, Equatable {
         let c = try decoder.singleValueContainer()
         if let y = try? c.decode(Int.self) { self = .year(y); return }
         let s = try c.decode(String.self)
-        if s == "latest" { self = .latest } else if s == "stable" { self = .stable } else if let y = Int(s) { self = .year(y) } else {
+        if s == "latest" {
+            self = .latest
+        } else if s == "stable" {
+            self = .stable
+        } else if let y = Int(s) {
+            self = .year(y)
+        } else {
             throw DecodingError.dataCorruptedError(in: c, debugDescription: "expected `latest`, `stable` or a year")
         }
     }

@@ -37,8 +37,9 @@ public enum AsPublished {
                 var h = harmonisers[year] ?? Harmoniser(regions: regions, target: year)
                 defer { harmonisers[year] = h }
                 let rule: Transform.CombineRule = def.rule == .weightedMean ? .weightedMean : .sum
-                let result = h.harmonise(raw.filter { $0.key.year == year }, rule: rule,
-                                         weights: weights.filter { $0.key.year == year }, absentIsZero: def.absentIsZero)
+                let result = h.harmonise(
+                    raw.filter { $0.key.year == year }, rule: rule,
+                    weights: weights.filter { $0.key.year == year }, absentIsZero: def.absentIsZero)
                 out += result.values.filter { $0.method == Transform.Method.asPublished && codes.contains($0.key.region) }
             }
             cache[name] = out
@@ -51,7 +52,8 @@ public enum AsPublished {
             switch formula {
             case .ratio(let n, let d):
                 let absentZero = pipeline.definition.measures[n]?.absentIsZero ?? false
-                out[def.code] = IndicatorEngine.ratio(def, numerator: try published(n), denominator: try published(d), numeratorAbsentIsZero: absentZero)
+                out[def.code] = IndicatorEngine.ratio(
+                    def, numerator: try published(n), denominator: try published(d), numeratorAbsentIsZero: absentZero)
             case .rate(let m, _):
                 out[def.code] = IndicatorEngine.direct(def, measure: try published(m))
             case .count(let m):

@@ -32,15 +32,19 @@ struct Deriver {
     /// The measure codes each measure sums (its `contents` as the source has them).
     var contentCodes: [String: [String]] = [:]
 
-    init(db: Database, pipeline: Pipeline, regions: RegionCatalog, structureYear: Int, preloaded: [String: [String: [StagedRow]]] = [:],
-         stable: Bool = false) throws {
+    init(
+        db: Database, pipeline: Pipeline, regions: RegionCatalog, structureYear: Int, preloaded: [String: [String: [StagedRow]]] = [:],
+        stable: Bool = false
+    ) throws {
         self.db = db
         self.preloaded = preloaded
         self.pipeline = pipeline
         self.regions = regions
         self.structureYear = structureYear
         let h = pipeline.definition.harmonisation
-        let shares = (h?.split_shares ?? []).map { SplitShare(oldCode: $0.old, newCode: $0.new, year: $0.year, share: $0.share, basis: $0.basis) }
+        let shares = (h?.split_shares ?? []).map {
+            SplitShare(oldCode: $0.old, newCode: $0.new, year: $0.year, share: $0.share, basis: $0.basis)
+        }
         harmoniser = Harmoniser(regions: regions, target: structureYear, splitShares: shares)
         if let tol = h?.tolerance { harmoniser.tolerance = tol }
         // Every selection must match its source's categories before anything is derived.
@@ -49,7 +53,9 @@ struct Deriver {
             let dims = SourceDimension.from(rows: try Staging.categories(db, sourceId: s.id), roleOverrides: s.dimensions ?? [:])
             if dims.isEmpty {
                 // A rerun into a warehouse that never staged this source: its selections cannot be judged.
-                throw RunFailure("\(pipeline.sourcePath(s)): error: nothing is staged for source \(s.id) in this warehouse; `etl run` stages it (`etl rerun` reads only what is staged)")
+                throw RunFailure(
+                    "\(pipeline.sourcePath(s)): error: nothing is staged for source \(s.id) in this warehouse; `etl run` stages it (`etl rerun` reads only what is staged)"
+                )
             }
             dimensions[s.id] = dims
             problems += SelectionCheck.problems(pipeline, sourceId: s.id, dimensions: dims, file: pipeline.sourcePath(s))
@@ -57,8 +63,10 @@ struct Deriver {
         if !problems.isEmpty { throw DefinitionError(problems) }
         if stable {
             // Stable units over the years the sources cover (their time categories).
-            let years = dimensions.values.flatMap { $0 }.filter { $0.role == .time }.flatMap(\.codes).compactMap { CellRules.leadingYear($0) }
-                .filter { $0 >= regions.firstDataYear && $0 <= regions.coveredYears.upperBound }
+            let years = dimensions.values.flatMap { $0 }.filter { $0.role == .time }.flatMap(\.codes).compactMap {
+                CellRules.leadingYear($0)
+            }
+            .filter { $0 >= regions.firstDataYear && $0 <= regions.coveredYears.upperBound }
             let span = (years.min() ?? structureYear)...(years.max() ?? structureYear)
             harmoniser.stable = StableUnits(regions: regions, years: span)
         }
@@ -79,7 +87,9 @@ struct Deriver {
         if let sel = def.contents {
             contents = available.filter { sel.matches($0) }
             if contents.isEmpty {
-                throw RunFailure("measures.\(name): source \(def.source) has no measure matching \(sel); it has: \(available.prefix(10).map { "\"\($0)\"" }.joined(separator: ", "))")
+                throw RunFailure(
+                    "measures.\(name): source \(def.source) has no measure matching \(sel); it has: \(available.prefix(10).map { "\"\($0)\"" }.joined(separator: ", "))"
+                )
             }
         } else if available.count == 1 {
             contents = available
@@ -102,8 +112,9 @@ struct Deriver {
         for (dim, sel) in select {
             expected *= max(1, dims.first { $0.id == dim }?.codes.filter { sel.matches($0) }.count ?? 1)
         }
-        let result = MeasureSelection.sum(rows, measure: name, source: def.source, file: file, select: select, expected: expected,
-                                          isCount: def.rule == .sum, absentIsZero: def.absentIsZero)
+        let result = MeasureSelection.sum(
+            rows, measure: name, source: def.source, file: file, select: select, expected: expected,
+            isCount: def.rule == .sum, absentIsZero: def.absentIsZero)
         diagnostics += result.diagnostics
         let out = result.values
         contentCodes[name] = contents
@@ -139,7 +150,8 @@ struct Deriver {
     }
 
     /// The measures these indicators read, with the weights of weighted means (and `also`).
-    static func measuresRead(by indicators: ArraySlice<IndicatorDefinition>, _ pipeline: Pipeline, also extra: String? = nil) -> Set<String> {
+    static func measuresRead(by indicators: ArraySlice<IndicatorDefinition>, _ pipeline: Pipeline, also extra: String? = nil) -> Set<String>
+    {
         let d = pipeline.definition
         var used = Set<String>()
         func use(_ name: String?) {
@@ -173,7 +185,8 @@ struct Deriver {
             return try Staging.rows(db, sourceId: source, measure: code)
         }
         if prefetched[source] == nil {
-            prefetched[source] = try preloaded.removeValue(forKey: source)
+            prefetched[source] =
+                try preloaded.removeValue(forKey: source)
                 ?? Staging.rows(db, sourceId: source, measures: Set(pendingUses[source]!.keys))
         }
         let rows = prefetched[source]?[code] ?? []
@@ -193,7 +206,8 @@ struct Deriver {
         } else {
             result = harmoniser.harmonise(values, rule: .sum, absentIsZero: def.absentIsZero)
             // Counts: published county and national totals against their municipalities.
-            gates += ConsistencyGate.check(measure: name, published: values, harmonised: result.values, regions: regions, tolerance: harmoniser.tolerance)
+            gates += ConsistencyGate.check(
+                measure: name, published: values, harmonised: result.values, regions: regions, tolerance: harmoniser.tolerance)
         }
         for var d in result.diagnostics {
             d.message = "\(name): \(d.message)"
@@ -242,19 +256,23 @@ struct Deriver {
     /// A ratio's denominator (a rate's weight, a difference's subtrahend) must not be broken
     /// down by a dimension its numerator is not: its values would match no numerator and every
     /// value would be missing. A forgotten dimension in a `select` is the usual cause.
-    func checkAligned(_ def: IndicatorDefinition, numerator: (name: String, keys: some Sequence<SeriesKey>),
-                      denominator: (name: String, keys: some Sequence<SeriesKey>), exact: Bool) throws {
+    func checkAligned(
+        _ def: IndicatorDefinition, numerator: (name: String, keys: some Sequence<SeriesKey>),
+        denominator: (name: String, keys: some Sequence<SeriesKey>), exact: Bool
+    ) throws {
         let n = Deriver.breakdownDimensions(numerator.keys), d = Deriver.breakdownDimensions(denominator.keys)
         var problems: [String] = []
         for dim in d.subtracting(n).sorted() {
-            problems.append("\(pipeline.place("measures.\(denominator.name)")): error: indicator \(def.code): \(denominator.name) is broken down by `\(dim)`, "
-                + "which \(numerator.name) is not, so no value would line up; add `\(dim)` to measures.\(denominator.name).select (the categories to add up) "
-                + "or to measures.\(numerator.name).select")
+            problems.append(
+                "\(pipeline.place("measures.\(denominator.name)")): error: indicator \(def.code): \(denominator.name) is broken down by `\(dim)`, "
+                    + "which \(numerator.name) is not, so no value would line up; add `\(dim)` to measures.\(denominator.name).select (the categories to add up) "
+                    + "or to measures.\(numerator.name).select")
         }
         if exact {
             for dim in n.subtracting(d).sorted() {
-                problems.append("\(pipeline.place("measures.\(numerator.name)")): error: indicator \(def.code): \(numerator.name) is broken down by `\(dim)`, "
-                    + "which \(denominator.name) is not; select the same dimensions in both")
+                problems.append(
+                    "\(pipeline.place("measures.\(numerator.name)")): error: indicator \(def.code): \(numerator.name) is broken down by `\(dim)`, "
+                        + "which \(denominator.name) is not; select the same dimensions in both")
             }
         }
         if !problems.isEmpty { throw DefinitionError(problems) }
@@ -271,10 +289,13 @@ struct Deriver {
             var parts: [String] = []
             for m in measures {
                 guard let md = pipeline.definition.measures[m], let codes = contentCodes[m],
-                      let source = pipeline.definition.sources.first(where: { $0.id == md.source }) else { continue }
+                    let source = pipeline.definition.sources.first(where: { $0.id == md.source })
+                else { continue }
                 let file = pipeline.sourcePath(source)
                 func place(_ region: String, _ year: Int) -> String? {
-                    (try? Staging.location(db, sourceId: md.source, region: region, period: String(year), measures: codes))?.map { "\(file):\($0)" }
+                    (try? Staging.location(db, sourceId: md.source, region: region, period: String(year), measures: codes))?.map {
+                        "\(file):\($0)"
+                    }
                 }
                 if let own = place(v.key.region, v.key.year) { parts.append("\(m) at \(own)"); continue }
                 // A merged or renumbered value: the places of its parts.

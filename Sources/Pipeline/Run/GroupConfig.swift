@@ -22,7 +22,9 @@ public struct GroupSettings: Codable, Sendable {
 
 enum GroupLoader {
     /// Builds the comparison groups for a structure year.
-    static func groups(_ settings: GroupSettings?, pipeline: Pipeline, regions: RegionCatalog, structureYear: Int, years: [Int]) throws -> [ComparisonGroup] {
+    static func groups(_ settings: GroupSettings?, pipeline: Pipeline, regions: RegionCatalog, structureYear: Int, years: [Int]) throws
+        -> [ComparisonGroup]
+    {
         guard let settings else { return [] }
         var out: [ComparisonGroup] = []
         if settings.national ?? false {
@@ -32,7 +34,8 @@ enum GroupLoader {
             let rows = try csvRows(try resolve(path, pipeline), what: "counties")
             let counties = rows.compactMap { r -> GroupMembership.County? in
                 guard let code = r["code"], let name = r["name"] else { return nil }
-                return GroupMembership.County(code: code, name: name, validFrom: Int(r["valid_from"] ?? ""), validTo: Int(r["valid_to"] ?? ""))
+                return GroupMembership.County(
+                    code: code, name: name, validFrom: Int(r["valid_from"] ?? ""), validTo: Int(r["valid_to"] ?? ""))
             }
             // Members are the target structure's codes with values, filled in after deriving.
             out += GroupMembership.counties(counties, structureYear: structureYear)
@@ -70,7 +73,11 @@ enum GroupLoader {
         guard let data = FileManager.default.contents(atPath: path) else { throw RunFailure("\(path): error: \(what) file not found") }
         let lines = String(decoding: data, as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map(String.init)
             .filter { !$0.hasPrefix("#") && !$0.trimmingCharacters(in: .whitespaces).isEmpty }
-        guard let header = lines.first?.split(separator: ",", omittingEmptySubsequences: false).map({ $0.trimmingCharacters(in: .whitespaces) }) else { return [] }
+        guard
+            let header = lines.first?.split(separator: ",", omittingEmptySubsequences: false).map({
+                $0.trimmingCharacters(in: .whitespaces)
+            })
+        else { return [] }
         return lines.dropFirst().map { line in
             let f = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
             var row: [String: String] = [:]

@@ -12,7 +12,8 @@ public struct NameIndex: Sendable {
 
     init(db: Database, regions: RegionCatalog) throws {
         var e = NameIndex(regions: regions).entries
-        for l in try Staging.regionLabels(db) where RegionLevel.of(l.code) == .kommune && !l.code.hasPrefix("K-") && !regions.isKnown(l.code) {
+        for l in try Staging.regionLabels(db)
+        where RegionLevel.of(l.code) == .kommune && !l.code.hasPrefix("K-") && !regions.isKnown(l.code) {
             e.append(Entry(code: l.code, name: l.name, key: NameIndex.fold(l.name), from: l.from, to: l.to))
         }
         entries = e
@@ -38,7 +39,9 @@ public struct NameIndex: Sendable {
 
     /// A name lookup from a change catalogue file, for reading files outside a run.
     public static func resolver(catalogPath: String) throws -> NameResolver {
-        guard let data = FileManager.default.contents(atPath: catalogPath) else { throw RunFailure("\(catalogPath): error: change catalogue not found") }
+        guard let data = FileManager.default.contents(atPath: catalogPath) else {
+            throw RunFailure("\(catalogPath): error: change catalogue not found")
+        }
         let catalog = try ChangeCatalog.parseCSV(String(decoding: data, as: UTF8.self), file: catalogPath)
         return NameIndex(regions: RegionCatalog(catalog: catalog)).resolver()
     }
@@ -65,7 +68,8 @@ public struct NameIndex: Sendable {
             if exact.count > 1 {
                 var named: [String: String] = [:]
                 for e in exactEntries where named[e.code] == nil { named[e.code] = "\(e.code) \(e.name)" }
-                return .failure(NameLookupError(name: name, year: year, nearMatches: named.keys.sorted().map { named[$0]! }, ambiguous: true))
+                return .failure(
+                    NameLookupError(name: name, year: year, nearMatches: named.keys.sorted().map { named[$0]! }, ambiguous: true))
             }
             // "Våler" for "Våler (Østfold)" and "Våler (Hedmark)": one match is the code, several are ambiguous.
             let bare = valid.filter { RegionLabelBase.strip($0.key) == key }
@@ -74,7 +78,8 @@ public struct NameIndex: Sendable {
             if bareCodes.count > 1 {
                 var named: [String: String] = [:]
                 for e in bare where named[e.code] == nil { named[e.code] = "\(e.code) \(e.name)" }
-                return .failure(NameLookupError(name: name, year: year, nearMatches: named.keys.sorted().map { named[$0]! }, ambiguous: true))
+                return .failure(
+                    NameLookupError(name: name, year: year, nearMatches: named.keys.sorted().map { named[$0]! }, ambiguous: true))
             }
             let near = valid.map { ($0, NameIndex.distance($0.key, key)) }.filter { $0.1 <= max(2, key.count / 4) }
                 .sorted { ($0.1, $0.0.name) < ($1.1, $1.0.name) }.prefix(5).map { "\($0.0.name) (\($0.0.code))" }

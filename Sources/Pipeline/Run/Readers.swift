@@ -19,8 +19,10 @@ public struct ReaderOptions: Sendable {
     /// PX: the language to read.
     public var language: String?
 
-    public init(format: SourceFormat? = nil, encoding: TextEncoding? = nil, delimiter: UInt8? = nil, decimalComma: Bool? = nil,
-                roles: [String: DimensionRole] = [:], lenientIndex: Bool = false, displayName: String? = nil) {
+    public init(
+        format: SourceFormat? = nil, encoding: TextEncoding? = nil, delimiter: UInt8? = nil, decimalComma: Bool? = nil,
+        roles: [String: DimensionRole] = [:], lenientIndex: Bool = false, displayName: String? = nil
+    ) {
         self.format = format
         self.encoding = encoding
         self.delimiter = delimiter
@@ -64,8 +66,9 @@ func makeReader(format: SourceFormat, path: String, options: ReaderOptions) thro
     let name = options.displayName ?? path
     switch format {
     case .csv:
-        var csv = CSVOptions(delimiter: options.delimiter, decimalComma: options.decimalComma, encoding: options.encoding,
-                             roles: options.roles, displayName: name)
+        var csv = CSVOptions(
+            delimiter: options.delimiter, decimalComma: options.decimalComma, encoding: options.encoding,
+            roles: options.roles, displayName: name)
         csv.resolveName = options.resolveName
         csv.leadingZeros = options.leadingZeros
         return try CSVReader(path: path, options: csv)
@@ -77,9 +80,11 @@ func makeReader(format: SourceFormat, path: String, options: ReaderOptions) thro
         return try PXReader(path: path, displayName: name, encoding: options.encoding, language: options.language)
     case .husbanken:
         guard let mapping = options.mapping else {
-            throw ReadError(SourceLocation(file: name), "a Husbanken export needs a column mapping (municipality, year, kind, stage, places, …)")
+            throw ReadError(
+                SourceLocation(file: name), "a Husbanken export needs a column mapping (municipality, year, kind, stage, places, …)")
         }
-        return try HusbankenReader(path: path, mapping: mapping, displayName: name, encoding: options.encoding, resolveName: options.resolveName)
+        return try HusbankenReader(
+            path: path, mapping: mapping, displayName: name, encoding: options.encoding, resolveName: options.resolveName)
     }
 }
 
@@ -97,6 +102,9 @@ public func sniffFormat(path: String) -> SourceFormat {
 /// Reads a Husbanken column mapping from a small YAML (or JSON) file, as `etl inspect --mapping` takes it.
 public func loadHusbankenMapping(path: String) throws -> HusbankenMapping {
     guard let data = FileManager.default.contents(atPath: path) else { throw RunFailure("\(path): error: mapping file not found") }
-    do { return try YAMLDecoder().decode(HusbankenMapping.self, from: String(decoding: data, as: UTF8.self)) }
-    catch { throw RunFailure("\(path): error: \(Pipeline.describe(error)); expected keys municipality, year, kind, stage, places (and optionally municipality_name, purpose, amount, sheet)") }
+    do { return try YAMLDecoder().decode(HusbankenMapping.self, from: String(decoding: data, as: UTF8.self)) } catch {
+        throw RunFailure(
+            "\(path): error: \(Pipeline.describe(error)); expected keys municipality, year, kind, stage, places (and optionally municipality_name, purpose, amount, sheet)"
+        )
+    }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import Ingest
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One writer per warehouse: an exclusive `flock` on `WAREHOUSE.lock`, holding the owner's
@@ -28,11 +28,15 @@ public final class RunLock {
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let holder = RunLock.readNote(fd)
             close(fd)
-            throw Busy(description: "\(warehousePath): another etl run is using this warehouse (\(holder.isEmpty ? "unknown process" : holder)); refusing to start")
+            throw Busy(
+                description:
+                    "\(warehousePath): another etl run is using this warehouse (\(holder.isEmpty ? "unknown process" : holder)); refusing to start"
+            )
         }
         let previous = RunLock.readNote(fd)
         clearedStale = previous.isEmpty ? nil : previous
-        let note = "pid \(getpid()) started \(ISO8601DateFormatter().string(from: Date())) (\(CommandLine.arguments.joined(separator: " ")))"
+        let note =
+            "pid \(getpid()) started \(ISO8601DateFormatter().string(from: Date())) (\(CommandLine.arguments.joined(separator: " ")))"
         _ = ftruncate(fd, 0)
         _ = note.withCString { pwrite(fd, $0, strlen($0), 0) }
         _ = fsync(fd)

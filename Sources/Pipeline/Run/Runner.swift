@@ -6,8 +6,8 @@ import Transform
 import Warehouse
 
 #if os(Linux)
-/// glibc's `malloc_trim` (malloc.h is not in Swift's Glibc module): returns freed heap to the system.
-@_silgen_name("malloc_trim") private func glibcMallocTrim(_ pad: Int) -> Int32
+    /// glibc's `malloc_trim` (malloc.h is not in Swift's Glibc module): returns freed heap to the system.
+    @_silgen_name("malloc_trim") private func glibcMallocTrim(_ pad: Int) -> Int32
 #endif
 
 /// Something that happened during a run, for the human summary and the JSON log.
@@ -36,8 +36,10 @@ public struct RunOptions: Sendable {
     /// Results of fetching remote sources before the run, to be recorded with it.
     public var fetched: [FetchResult] = []
 
-    public init(pipelinePath: String, warehouse: String? = nil, structureYear: Int? = nil, catalogPath: String? = nil,
-                fullRefresh: Bool = false, maxRejects: Int? = nil, command: String = "run") {
+    public init(
+        pipelinePath: String, warehouse: String? = nil, structureYear: Int? = nil, catalogPath: String? = nil,
+        fullRefresh: Bool = false, maxRejects: Int? = nil, command: String = "run"
+    ) {
         self.pipelinePath = pipelinePath
         self.warehouse = warehouse
         self.structureYear = structureYear
@@ -49,7 +51,9 @@ public struct RunOptions: Sendable {
 }
 
 public struct RunSummary: Sendable, Codable {
-    public enum Status: String, Sendable, Codable { case success, rejectsOverLimit = "rejects_over_limit", noChange = "no_change", failed, interrupted }
+    public enum Status: String, Sendable, Codable {
+        case success, rejectsOverLimit = "rejects_over_limit", noChange = "no_change", failed, interrupted
+    }
     public var status: Status
     /// Why a failed run failed.
     public var message: String? = nil
@@ -130,9 +134,10 @@ public final class Runner {
 
         /// What the run publishes depends on exactly these: equal fingerprints, equal facts.
         var fingerprint: String {
-            sha256(pipeline.definitionBytes + [catalogData] + registerData
-                + hashes.sorted { $0.key < $1.key }.map { Data("\($0.key)=\($0.value)".utf8) }
-                + [Data("structure=\(structureYear);v=\(Runner.derivationVersion)".utf8)])
+            sha256(
+                pipeline.definitionBytes + [catalogData] + registerData
+                    + hashes.sorted { $0.key < $1.key }.map { Data("\($0.key)=\($0.value)".utf8) }
+                    + [Data("structure=\(structureYear);v=\(Runner.derivationVersion)".utf8)])
         }
     }
 
@@ -145,20 +150,24 @@ public final class Runner {
         do {
             if !rerunOnly { try hashSources(&plan) }
         } catch {
-            throw recordEarlyFailure(pipeline: plan.pipeline, structureYear: plan.structureYear, startedAt: startedAt, started: started, error: error)
+            throw recordEarlyFailure(
+                pipeline: plan.pipeline, structureYear: plan.structureYear, startedAt: startedAt, started: started, error: error)
         }
         let pipeline = plan.pipeline
         let warehouse = try Warehouse(path: pipeline.warehousePath, pipeline: pipeline.definition.name, takeOver: options.replace)
-        var summary = RunSummary(status: .success, runId: nil, pipeline: pipeline.definition.name, warehouse: pipeline.warehousePath,
-                                 structureYear: plan.structureYear)
+        var summary = RunSummary(
+            status: .success, runId: nil, pipeline: pipeline.definition.name, warehouse: pipeline.warehousePath,
+            structureYear: plan.structureYear)
         summary.fetch = options.fetched
         for f in options.fetched where f.status == .stale {
             summary.warnings.append("source \(f.source) is stale: \(f.reason ?? "the download failed"); using the previous file")
         }
         if !rerunOnly && !options.fullRefresh && plan.deferred.isEmpty,
-           let last = try warehouse.queue.read({ try Warehouse.lastSuccessfulFingerprint($0) }), last == plan.fingerprint {
+            let last = try warehouse.queue.read({ try Warehouse.lastSuccessfulFingerprint($0) }), last == plan.fingerprint
+        {
             do { try recordNoChange(plan, warehouse: warehouse, summary: &summary) } catch {
-                throw recordEarlyFailure(pipeline: pipeline, structureYear: plan.structureYear, startedAt: startedAt, started: started, error: error)
+                throw recordEarlyFailure(
+                    pipeline: pipeline, structureYear: plan.structureYear, startedAt: startedAt, started: started, error: error)
             }
             summary.elapsedSeconds = Date().timeIntervalSince(started)
             try writeRunRecord(summary, warehousePath: pipeline.warehousePath)
@@ -166,16 +175,18 @@ public final class Runner {
         }
         do {
             try warehouse.transaction { db in
-                let runId = try Warehouse.startRun(db, pipeline: pipeline.definition.name, command: options.command, structureYear: plan.structureYear)
+                let runId = try Warehouse.startRun(
+                    db, pipeline: pipeline.definition.name, command: options.command, structureYear: plan.structureYear)
                 summary.runId = runId
                 var preloaded: [String: [String: [StagedRow]]] = [:]
                 if !rerunOnly {
-                    preloaded = try stageSources(db, pipeline: pipeline, regions: plan.regions, runId: runId, hashes: &plan.hashes,
-                                                 deferred: plan.deferred, summary: &summary)
+                    preloaded = try stageSources(
+                        db, pipeline: pipeline, regions: plan.regions, runId: runId, hashes: &plan.hashes,
+                        deferred: plan.deferred, summary: &summary)
                     #if os(Linux)
-                    // The reading thread's malloc arena keeps what it freed; give it back
-                    // before harmonising, so peak memory is the larger phase, not the sum.
-                    _ = glibcMallocTrim(0)
+                        // The reading thread's malloc arena keeps what it freed; give it back
+                        // before harmonising, so peak memory is the larger phase, not the sum.
+                        _ = glibcMallocTrim(0)
                     #endif
                 } else {
                     summary.sourcesReused = try Warehouse.sourceCount(db)
@@ -184,7 +195,9 @@ public final class Runner {
                 try publish(db, plan, runId: runId, summary: &summary)
             }
         } catch {
-            throw recordEarlyFailure(pipeline: pipeline, structureYear: plan.structureYear, startedAt: startedAt, started: started, error: error, warehouse: warehouse)
+            throw recordEarlyFailure(
+                pipeline: pipeline, structureYear: plan.structureYear, startedAt: startedAt, started: started, error: error,
+                warehouse: warehouse)
         }
         observe(.published(warehouse: pipeline.warehousePath, runId: summary.runId ?? 0))
         summary.elapsedSeconds = Date().timeIntervalSince(started)
@@ -200,20 +213,25 @@ public final class Runner {
             throw RunFailure("\(catalogPath): error: change catalogue not found")
         }
         let catalog: ChangeCatalog
-        do { catalog = try ChangeCatalog.parseCSV(String(decoding: catalogData, as: UTF8.self), file: catalogPath) }
-        catch { throw DefinitionError(["\(error)"]) }
+        do { catalog = try ChangeCatalog.parseCSV(String(decoding: catalogData, as: UTF8.self), file: catalogPath) } catch {
+            throw DefinitionError(["\(error)"])
+        }
         var exceptions = BorderException.known
         for e in pipeline.definition.harmonisation?.border_exceptions ?? [] {
             exceptions.append(BorderException(oldCode: e.old, newCode: e.new, year: e.year, note: e.note))
         }
         let (regions, registerData) = try pipeline.regionCatalog(catalog, catalogPath: catalogPath, exceptions: exceptions)
         var structureYear = regions.newestYear
-        if let y = options.structureYear { structureYear = y }
-        else if case .year(let y) = pipeline.definition.harmonisation?.structure_year { structureYear = y }
+        if let y = options.structureYear {
+            structureYear = y
+        } else if case .year(let y) = pipeline.definition.harmonisation?.structure_year {
+            structureYear = y
+        }
         if let problem = regions.structureProblem(structureYear) { throw DefinitionError(["error: \(problem)"]) }
-        return Plan(pipeline: pipeline, catalogData: catalogData, registerData: registerData, regions: regions, structureYear: structureYear,
-                    stable: options.structureYear == nil && pipeline.definition.harmonisation?.structure_year == .stable,
-                    maxRejects: options.maxRejects ?? pipeline.definition.max_rejects ?? 0)
+        return Plan(
+            pipeline: pipeline, catalogData: catalogData, registerData: registerData, regions: regions, structureYear: structureYear,
+            stable: options.structureYear == nil && pipeline.definition.harmonisation?.structure_year == .stable,
+            maxRejects: options.maxRejects ?? pipeline.definition.max_rejects ?? 0)
     }
 
     /// Hashes the sources before the transaction; a missing file fails the run before anything
@@ -245,7 +263,9 @@ public final class Runner {
             id = try Warehouse.startRun(db, pipeline: pipeline.definition.name, command: options.command, structureYear: plan.structureYear)
             var c = Warehouse.RunCounts()
             c.sourcesReused = pipeline.definition.sources.count
-            try Warehouse.finishRun(db, runId: id, status: "success", counts: c, fingerprint: plan.fingerprint, message: "no change since the last successful run")
+            try Warehouse.finishRun(
+                db, runId: id, status: "success", counts: c, fingerprint: plan.fingerprint,
+                message: "no change since the last successful run")
         }
         summary.runId = id
         summary.status = .noChange
@@ -259,10 +279,12 @@ public final class Runner {
         let pipeline = plan.pipeline
         try Runner.injectedFailure("harmonise")
         let t0 = Date()
-        var deriver = try Deriver(db: db, pipeline: pipeline, regions: plan.regions, structureYear: plan.structureYear, preloaded: preloaded,
-                                  stable: plan.stable)
+        var deriver = try Deriver(
+            db: db, pipeline: pipeline, regions: plan.regions, structureYear: plan.structureYear, preloaded: preloaded,
+            stable: plan.stable)
         try Vintages.keepPrevious(db)
-        let writer = try FactWriter(db, runId: runId, structureYear: plan.structureYear, regions: plan.regions, indicators: pipeline.indicators)
+        let writer = try FactWriter(
+            db, runId: runId, structureYear: plan.structureYear, regions: plan.regions, indicators: pipeline.indicators)
         defer { writer.close() }
         if let units = deriver.harmoniser.stable {
             try writer.writeUnits(units)
@@ -274,7 +296,13 @@ public final class Runner {
             let values = try deriver.indicator(def)
             for v in values { try writer.write(v) }
             // Groups need the values, not their lineage and notes, which are written.
-            computed.append((def, values.map { v in var v = v; v.lineage = []; v.note = nil; return v }))
+            computed.append(
+                (
+                    def,
+                    values.map { v in
+                        var v = v; v.lineage = []; v.note = nil; return v
+                    }
+                ))
             deriver.keepOnly(measuresOf: pipeline.indicators[(i + 1)...])
         }
         try writeGroups(plan, computed: computed, writer: writer)
@@ -287,12 +315,17 @@ public final class Runner {
         var diagnostics = summary.warnings.map { Diagnostic.warning($0, code: "stale-source") }
         diagnostics += deriver.diagnostics + deriver.gates.map { Diagnostic.warning($0, code: "consistency-gate") }
         if plan.regions.register == nil {
-            diagnostics.append(.warning("no municipality register (\(pipeline.registerPath ?? "register/")): codes the change catalogue does not name are taken as valid in every year", code: "no-register"))
+            diagnostics.append(
+                .warning(
+                    "no municipality register (\(pipeline.registerPath ?? "register/")): codes the change catalogue does not name are taken as valid in every year",
+                    code: "no-register"))
         }
         summary.warnings = diagnostics.map(\.description)
         for d in diagnostics { try Warehouse.warn(db, runId: runId, d); observe(.warning(d.description)) }
-        summary.steps.append(.init(step: "harmonise", status: "ok", seconds: Date().timeIntervalSince(t0), rows: writer.written,
-                                   detail: "structure year \(plan.structureYear)"))
+        summary.steps.append(
+            .init(
+                step: "harmonise", status: "ok", seconds: Date().timeIntervalSince(t0), rows: writer.written,
+                detail: "structure year \(plan.structureYear)"))
         observe(.harmonised(structureYear: plan.structureYear, facts: writer.written, indicators: pipeline.indicators.count))
     }
 
@@ -303,7 +336,8 @@ public final class Runner {
         var yearSet = Set<Int>()
         for (_, values) in computed { for v in values { yearSet.insert(v.key.year) } }
         let years = yearSet.sorted()
-        var groups = try GroupLoader.groups(pipeline.definition.groups, pipeline: pipeline, regions: plan.regions, structureYear: plan.structureYear, years: years)
+        var groups = try GroupLoader.groups(
+            pipeline.definition.groups, pipeline: pipeline, regions: plan.regions, structureYear: plan.structureYear, years: years)
         guard !groups.isEmpty else { return }
         let (codes, national) = GroupMembership.municipalities(in: computed.lazy.flatMap(\.1))
         groups = GroupMembership.withCountyMembers(groups, codes: codes)
@@ -322,22 +356,26 @@ public final class Runner {
     /// the run's row in etl_run with its counts and fingerprint. The transaction commits after.
     func publish(_ db: Database, _ plan: Plan, runId: Int64, summary: inout RunSummary) throws {
         let tv = Date()
-        summary.changes = try Runner.publishVintage(db, runId: runId, structureYear: plan.structureYear, pipeline: plan.pipeline,
-                                                    carryOver: !options.replace)
+        summary.changes = try Runner.publishVintage(
+            db, runId: runId, structureYear: plan.structureYear, pipeline: plan.pipeline,
+            carryOver: !options.replace)
         summary.changes?.seconds = Date().timeIntervalSince(tv)
         summary.changes?.versionSeconds = versionSeconds
         if summary.rejected > plan.maxRejects { summary.status = .rejectsOverLimit }
         var c = Warehouse.RunCounts()
         c.sourcesRead = summary.sourcesRead; c.sourcesReused = summary.sourcesReused; c.staged = summary.staged
         c.rejected = summary.rejected; c.facts = summary.facts; c.warnings = summary.warnings.count
-        try Warehouse.finishRun(db, runId: runId, status: summary.status.rawValue, counts: c, fingerprint: plan.fingerprint,
-                                message: summary.rejected > 0 ? "\(summary.rejected) rows rejected; see etl_reject where run_id = \(runId)" : nil)
+        try Warehouse.finishRun(
+            db, runId: runId, status: summary.status.rawValue, counts: c, fingerprint: plan.fingerprint,
+            message: summary.rejected > 0 ? "\(summary.rejected) rows rejected; see etl_reject where run_id = \(runId)" : nil)
     }
 
     /// Stages the sources that changed; returns the rows of the measures the indicators read
     /// from them, kept by the writer on the way (see `Deriver.captureSelections`).
-    private func stageSources(_ db: Database, pipeline: Pipeline, regions: RegionCatalog, runId: Int64, hashes: inout [String: String],
-                              deferred: Set<String>, summary: inout RunSummary) throws -> [String: [String: [StagedRow]]] {
+    private func stageSources(
+        _ db: Database, pipeline: Pipeline, regions: RegionCatalog, runId: Int64, hashes: inout [String: String],
+        deferred: Set<String>, summary: inout RunSummary
+    ) throws -> [String: [String: [StagedRow]]] {
         _ = try Warehouse.removeSources(db, notIn: pipeline.definition.sources.map(\.id))
         let captures = Deriver.captureSelections(pipeline)
         var preloaded: [String: [String: [StagedRow]]] = [:]
@@ -356,19 +394,24 @@ public final class Runner {
             observe(.sourceStarted(id: s.id, path: path))
             let format = s.format ?? sniffFormat(path: path)
             let previous = try Vintages.setAside(db, sourceId: s.id)
-            let key = try Warehouse.replaceSource(db, Warehouse.SourceRecord(id: s.id, path: path, format: format.rawValue, tableId: s.table,
-                                                                              contentHash: hash, origin: readSidecar(path)), runId: runId)
+            let key = try Warehouse.replaceSource(
+                db,
+                Warehouse.SourceRecord(
+                    id: s.id, path: path, format: format.rawValue, tableId: s.table,
+                    contentHash: hash, origin: readSidecar(path)), runId: runId)
             let writer = try StagingWriter(db, sourceKey: key, sumDuplicates: s.sum_duplicates ?? (format == .husbanken))
             defer { writer.close() }
             if let selections = captures[s.id] { writer.capture = { code in selections.contains { $0.matches(code) } } }
             writer.onDuplicate = { [db] row in
                 let breakdown = row.breakdown.isEmpty ? "" : " [\(row.breakdown)]"
-                try Warehouse.reject(db, runId: runId, sourceId: s.id, location: row.location.description,
-                                     error: "duplicate cell: \(row.region) \(row.period) \(row.measure)\(breakdown) appears earlier in the file",
-                                     raw: ([row.region, row.period, row.measure] + (row.breakdown.isEmpty ? [] : [row.breakdown])).joined(separator: ";"))
+                try Warehouse.reject(
+                    db, runId: runId, sourceId: s.id, location: row.location.description,
+                    error: "duplicate cell: \(row.region) \(row.period) \(row.measure)\(breakdown) appears earlier in the file",
+                    raw: ([row.region, row.period, row.measure] + (row.breakdown.isEmpty ? [] : [row.breakdown])).joined(separator: ";"))
             }
-            let sink = StagingSink(sourceId: s.id, regions: regions, roleOverrides: s.dimensions ?? [:], backcast: s.backcast ?? false,
-                                   channel: StagingChannel())
+            let sink = StagingSink(
+                sourceId: s.id, regions: regions, roleOverrides: s.dimensions ?? [:], backcast: s.backcast ?? false,
+                channel: StagingChannel())
             let observe = self.observe
             let outcome: ReadOutcome
             do {
@@ -377,7 +420,9 @@ public final class Runner {
                 outcome = try stageFile(db: db, runId: runId, sourceId: s.id, path: path, options: options, sink: sink, writer: writer) {
                     observe(.progress(step: "staging \(s.id)", rows: $0, done: false))
                 }
-                if writer.duplicates > 0 && format == .csv { try fillDuplicateLines(db, runId: runId, sourceId: s.id, path: path, options: options) }
+                if writer.duplicates > 0 && format == .csv {
+                    try fillDuplicateLines(db, runId: runId, sourceId: s.id, path: path, options: options)
+                }
             } catch let e as ReadError {
                 throw RunFailure(e.location.file == s.id ? "\(path): error: \(e.message)" : e.description)
             }
@@ -387,15 +432,23 @@ public final class Runner {
             try Runner.injectedFailure("staging \(s.id)")
             for schema in outcome.schemas { try StagingWriter.saveLabels(db, sourceKey: key, schema: schema) }
             let title = outcome.schemas.first?.label
-            try Warehouse.finishSource(db, key: key, observations: staged, rejected: rejected, outOfValidity: outcome.outOfValidity, special: outcome.special, title: title,
-                                       updated: outcome.schemas.first?.updated)
-            try Warehouse.describeSource(db, key: key, dialect: outcome.info.dialect, notes: outcome.schemas.compactMap(\.footnotes).joined(separator: "\n").nilIfEmpty)
+            try Warehouse.finishSource(
+                db, key: key, observations: staged, rejected: rejected, outOfValidity: outcome.outOfValidity, special: outcome.special,
+                title: title,
+                updated: outcome.schemas.first?.updated)
+            try Warehouse.describeSource(
+                db, key: key, dialect: outcome.info.dialect,
+                notes: outcome.schemas.compactMap(\.footnotes).joined(separator: "\n").nilIfEmpty)
             summary.sourcesRead += 1
             summary.staged += staged
             summary.rejected += rejected
-            observe(.sourceDone(id: s.id, staged: staged, rejected: rejected, outOfValidity: outcome.outOfValidity, dialect: outcome.info.dialect))
-            summary.steps.append(.init(step: "stage \(s.id)", status: "ok", seconds: Date().timeIntervalSince(t0), rows: staged,
-                                       detail: rejected > 0 ? "\(rejected) rejected" : nil))
+            observe(
+                .sourceDone(
+                    id: s.id, staged: staged, rejected: rejected, outOfValidity: outcome.outOfValidity, dialect: outcome.info.dialect))
+            summary.steps.append(
+                .init(
+                    step: "stage \(s.id)", status: "ok", seconds: Date().timeIntervalSince(t0), rows: staged,
+                    detail: rejected > 0 ? "\(rejected) rejected" : nil))
             if let kept = writer.takeCaptured() { preloaded[s.id] = kept }
             if let pendingHash {
                 let h = try pendingHash.wait()
@@ -420,16 +473,22 @@ public final class Runner {
     /// A run that fails (even before its transaction: a source missing or unreadable) leaves a
     /// `failed` row in etl_run and a run record, so `etl status` shows last night's failure; a
     /// run stopped by a signal leaves an `interrupted` one. Returns the error to throw.
-    func recordEarlyFailure(pipeline: Pipeline, structureYear: Int, startedAt: String, started: Date, error: any Error,
-                            warehouse: Warehouse? = nil) -> any Error {
+    func recordEarlyFailure(
+        pipeline: Pipeline, structureYear: Int, startedAt: String, started: Date, error: any Error,
+        warehouse: Warehouse? = nil
+    ) -> any Error {
         let interrupted = Interrupt.received.map { Interrupted(signal: $0) }
         let message = interrupted.map { "\($0)" } ?? "\(error)"
-        if let warehouse = warehouse ?? (try? Warehouse(path: pipeline.warehousePath, pipeline: pipeline.definition.name, takeOver: options.replace)) {
-            warehouse.recordFailure(pipeline: pipeline.definition.name, command: options.command, startedAt: startedAt, message: message,
-                                    status: interrupted == nil ? "failed" : "interrupted")
+        if let warehouse = warehouse
+            ?? (try? Warehouse(path: pipeline.warehousePath, pipeline: pipeline.definition.name, takeOver: options.replace))
+        {
+            warehouse.recordFailure(
+                pipeline: pipeline.definition.name, command: options.command, startedAt: startedAt, message: message,
+                status: interrupted == nil ? "failed" : "interrupted")
         }
-        var failed = RunSummary(status: interrupted == nil ? .failed : .interrupted, runId: nil, pipeline: pipeline.definition.name,
-                                warehouse: pipeline.warehousePath, structureYear: structureYear)
+        var failed = RunSummary(
+            status: interrupted == nil ? .failed : .interrupted, runId: nil, pipeline: pipeline.definition.name,
+            warehouse: pipeline.warehousePath, structureYear: structureYear)
         failed.message = message
         failed.elapsedSeconds = Date().timeIntervalSince(started)
         try? writeRunRecord(failed, warehousePath: pipeline.warehousePath)

@@ -67,7 +67,8 @@ struct StagingSink: CellSink, Sendable {
         for i in dims.indices { if let r = roleOverrides[dims[i].id] { dims[i].role = r } }
         let ids = dims.map(\.id).joined(separator: ", ")
         guard let g = dims.firstIndex(where: { $0.role == .geo }) else {
-            throw ReadError(SourceLocation(file: sourceId), "no region dimension among [\(ids)]; declare one with `dimensions: {NAME: geo}`")
+            throw ReadError(
+                SourceLocation(file: sourceId), "no region dimension among [\(ids)]; declare one with `dimensions: {NAME: geo}`")
         }
         guard let t = dims.firstIndex(where: { $0.role == .time }) else {
             throw ReadError(SourceLocation(file: sourceId), "no time dimension among [\(ids)]; declare one with `dimensions: {NAME: time}`")
@@ -77,7 +78,9 @@ struct StagingSink: CellSink, Sendable {
         metric = dims.firstIndex { $0.role == .metric }
         // A second geo dimension (14216's TettSted) is a breakdown, not a region.
         // SDMX's FREQ says how often a series is published, not what it breaks down.
-        others = dims.indices.filter { $0 != g && $0 != t && $0 != metric && dims[$0].id != "FREQ" }.map { ($0, dims[$0].id) }.sorted { $0.id < $1.id }
+        others = dims.indices.filter { $0 != g && $0 != t && $0 != metric && dims[$0].id != "FREQ" }.map { ($0, dims[$0].id) }.sorted {
+            $0.id < $1.id
+        }
     }
 
     mutating func end(_ schema: DatasetSchema) throws {
@@ -107,10 +110,14 @@ struct StagingSink: CellSink, Sendable {
         let period = cell.coordinates[time]
         var level = RegionLevel.of(region)
         // SSB's grouping codes (`0716u`) are special codes, not malformed ones.
-        let grouping = level == .annet && regions.register != nil && Register.specialKind(region, name: schema.dimensions[geo].categories[region]?.name) != nil
+        let grouping =
+            level == .annet && regions.register != nil
+            && Register.specialKind(region, name: schema.dimensions[geo].categories[region]?.name) != nil
         if grouping { level = .kommune }
         let leading = CellRules.leadingYear(period)
-        if let problem = CellRules.shapeProblem(region: region, level: level, period: period, year: leading, maxYear: maxYear, value: cell.value) {
+        if let problem = CellRules.shapeProblem(
+            region: region, level: level, period: period, year: leading, maxYear: maxYear, value: cell.value)
+        {
             let place: SourceLocation
             switch problem {
             case .region: place = StagingSink.location(cell, dimension: geo, schema)
@@ -120,16 +127,20 @@ struct StagingSink: CellSink, Sendable {
             try reject(ReadError(place, problem.message), raw: original())
             return
         }
-        let year = leading!  // shapeProblem refuses a period without a year
+        let year = leading! // shapeProblem refuses a period without a year
         var breakdown = ""
         if !others.isEmpty {
             breakdown = others.map { "\($0.id)=\(cell.coordinates[$0.index])" }.joined(separator: ";")
         }
         var inValidity = true
         var isSpecial = false
-        if (level == .kommune && (region.utf8.count == 4 || grouping)) || (level == .fylke && region.utf8.count == 2 && regions.register != nil) {  // not K-nnnn
+        if (level == .kommune && (region.utf8.count == 4 || grouping))
+            || (level == .fylke && region.utf8.count == 2 && regions.register != nil)
+        { // not K-nnnn
             let verdict: CellRules.Verdict
-            if let v = validityCache.value(for: region, year) { verdict = v } else {
+            if let v = validityCache.value(for: region, year) {
+                verdict = v
+            } else {
                 let label = schema.dimensions[geo].categories[region]
                 verdict = CellRules.verdict(region, year: year, level: level, regions: regions, name: label?.name, labelTo: label?.validTo)
                 validityCache.store(verdict, for: region, year)
@@ -139,11 +150,16 @@ struct StagingSink: CellSink, Sendable {
             case .valid, .outOfValidity: break
             case .special: special += 1; isSpecial = true
             case .noSuchCounty:
-                try reject(ReadError(StagingSink.location(cell, dimension: geo, schema), CellRules.noSuchCountyMessage(region, year: year)), raw: original())
+                try reject(
+                    ReadError(StagingSink.location(cell, dimension: geo, schema), CellRules.noSuchCountyMessage(region, year: year)),
+                    raw: original())
                 return
             case .neverValid:
                 let cacheKey = "\(region)@\(year)"
-                let message = neverValidMessages[cacheKey] ?? CellRules.neverValidMessage(region, year: year, name: schema.dimensions[geo].categories[region]?.name, regions: regions)
+                let message =
+                    neverValidMessages[cacheKey]
+                    ?? CellRules.neverValidMessage(
+                        region, year: year, name: schema.dimensions[geo].categories[region]?.name, regions: regions)
                 neverValidMessages[cacheKey] = message
                 try reject(ReadError(StagingSink.location(cell, dimension: geo, schema), message), raw: original())
                 return
@@ -161,8 +177,9 @@ struct StagingSink: CellSink, Sendable {
         if cell.location.file != encoder.batch.file {
             if encoder.count > 0 { try send(nextFile: cell.location.file) } else { _ = encoder.take(nextFile: cell.location.file) }
         }
-        encoder.append(measure: measure, region: stagedRegion, period: period.utf8.count == 4 ? period : String(year), breakdown: breakdown,
-                       value: cell.value, status: status, inValidity: inValidity, location: cell.location)
+        encoder.append(
+            measure: measure, region: stagedRegion, period: period.utf8.count == 4 ? period : String(year), breakdown: breakdown,
+            value: cell.value, status: status, inValidity: inValidity, location: cell.location)
         handed += 1
         if encoder.count >= StagingSink.opsPerMessage { try send() }
     }
@@ -240,16 +257,21 @@ final class StagingChannel: @unchecked Sendable {
 /// Errors keep their meaning: a reader's error is rethrown as it was raised, and an error
 /// while writing stops the reader before it is rethrown. The reading thread has ended when
 /// this returns or throws.
-func stageFile(db: Database, runId: Int64, sourceId: String, path: String, options: ReaderOptions, sink: StagingSink,
-               writer: StagingWriter, progress: (Int) -> Void) throws -> ReadOutcome {
+func stageFile(
+    db: Database, runId: Int64, sourceId: String, path: String, options: ReaderOptions, sink: StagingSink,
+    writer: StagingWriter, progress: (Int) -> Void
+) throws -> ReadOutcome {
     let channel = sink.channel
     let thread = Thread {
         var sink = sink
         do {
             let info = try readFile(path: path, options: options, into: &sink)
             try sink.send()
-            channel.finish(.done(ReadOutcome(info: info, schemas: sink.schemas, handed: sink.handed, rejected: sink.rejected, outOfValidity: sink.outOfValidity,
-                                             special: sink.special)))
+            channel.finish(
+                .done(
+                    ReadOutcome(
+                        info: info, schemas: sink.schemas, handed: sink.handed, rejected: sink.rejected, outOfValidity: sink.outOfValidity,
+                        special: sink.special)))
         } catch {
             channel.finish(.failed(error))
         }
@@ -263,7 +285,7 @@ func stageFile(db: Database, runId: Int64, sourceId: String, path: String, optio
     while true {
         switch channel.receive() {
         case .batch(let batch):
-            guard writeError == nil else { continue }  // drain until the reader has stopped
+            guard writeError == nil else { continue } // drain until the reader has stopped
             do {
                 try Interrupt.check()
                 try writer.write(batch)

@@ -7,15 +7,18 @@ import Warehouse
 extension Runner {
     /// Records what this run publishes as a vintage (see `Vintages.publish`): its changes
     /// against the previous publication, each indicator's sources, and its content hash.
-    static func publishVintage(_ db: Database, runId: Int64, structureYear: Int, pipeline: Pipeline, carryOver: Bool) throws -> RevisionSummary {
+    static func publishVintage(_ db: Database, runId: Int64, structureYear: Int, pipeline: Pipeline, carryOver: Bool) throws
+        -> RevisionSummary
+    {
         var sources: [String: String] = [:]
         for def in pipeline.indicators {
             sources[def.code] = Set(def.measures.compactMap { pipeline.definition.measures[$0]?.source }).sorted().joined(separator: ",")
         }
         var hasher = SHA256()
-        return try Vintages.publish(db, runId: runId, structureYear: structureYear, indicatorSources: sources, carryOver: carryOver,
-                                    hashRow: { hasher.update(data: $0) },
-                                    hashFinish: { hasher.finalize().map { String(format: "%02x", $0) }.joined() })
+        return try Vintages.publish(
+            db, runId: runId, structureYear: structureYear, indicatorSources: sources, carryOver: carryOver,
+            hashRow: { hasher.update(data: $0) },
+            hashFinish: { hasher.finalize().map { String(format: "%02x", $0) }.joined() })
     }
 }
 
@@ -52,11 +55,14 @@ public enum AsOfRebuild {
         defer { try? source.close() }
         let found: (Int64, String, Int)? = try source.read { db in
             guard let run = try Vintages.resolve(db, asOf: spec),
-                  let row = try Row.fetchOne(db, sql: "SELECT hash, structure_year FROM etl_vintage WHERE run_id = ?", arguments: [run]) else { return nil }
+                let row = try Row.fetchOne(db, sql: "SELECT hash, structure_year FROM etl_vintage WHERE run_id = ?", arguments: [run])
+            else { return nil }
             return (run, row["hash"], row["structure_year"])
         }
         guard let (runId, hash, year) = found else {
-            throw WarehouseRefusal("\(warehousePath): error: nothing had been published as of \(spec); `etl query --sql \"SELECT * FROM v_vintage\"` lists the publications", exitStatus: 2)
+            throw WarehouseRefusal(
+                "\(warehousePath): error: nothing had been published as of \(spec); `etl query --sql \"SELECT * FROM v_vintage\"` lists the publications",
+                exitStatus: 2)
         }
         let dir = (output as NSString).deletingLastPathComponent
         if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }

@@ -17,6 +17,8 @@ public struct BorderException: Sendable, Hashable, Codable {
 
     /// The exceptions known for the shipped 2017–2024 catalogue.
     public static let known: [BorderException] = [
-        BorderException(oldCode: "0720", newCode: "0704", year: 2017, note: "border adjustment: a part of Stokke moved to Tønsberg; Stokke merged into Sandefjord"),
+        BorderException(
+            oldCode: "0720", newCode: "0704", year: 2017,
+            note: "border adjustment: a part of Stokke moved to Tønsberg; Stokke merged into Sandefjord")
     ]
 }

@@ -48,14 +48,20 @@ public struct CatalogMerge: Sendable {
         derived = ChangeCatalog(changes: derived).changes
         var existingByKey: [Key: [CodeChange]] = [:]
         for c in existing.changes { existingByKey[Key(oldCode: c.oldCode, year: c.year), default: []].append(c) }
-        func same(_ a: CodeChange, _ b: CodeChange) -> Bool { a.oldCode == b.oldCode && a.newCode == b.newCode && a.year == b.year && a.kind == b.kind }
+        func same(_ a: CodeChange, _ b: CodeChange) -> Bool {
+            a.oldCode == b.oldCode && a.newCode == b.newCode && a.year == b.year && a.kind == b.kind
+        }
 
         var added: [CodeChange] = [], present: [CodeChange] = [], conflicts: [Conflict] = []
         for c in derived {
             let others = existingByKey[Key(oldCode: c.oldCode, year: c.year)] ?? []
-            if others.contains(where: { same($0, c) }) { present.append(c) }
-            else if !others.isEmpty { conflicts.append(Conflict(incoming: c, existing: others)) }
-            else { added.append(c) }
+            if others.contains(where: { same($0, c) }) {
+                present.append(c)
+            } else if !others.isEmpty {
+                conflicts.append(Conflict(incoming: c, existing: others))
+            } else {
+                added.append(c)
+            }
         }
         var rows = existing.changes
         var keep = added
@@ -80,6 +86,7 @@ public struct CatalogMerge: Sendable {
         let untouched = rows.filter { !touched.contains($0.date) }
         let rederived = ChangeCatalog.deriveKinds(rows.filter { touched.contains($0.date) })
         let result = ChangeCatalog(changes: untouched + rederived)
-        return CatalogMerge(result: result, added: added, present: present, conflicts: conflicts, changed: result.changes != existing.changes)
+        return CatalogMerge(
+            result: result, added: added, present: present, conflicts: conflicts, changed: result.changes != existing.changes)
     }
 }

@@ -15,8 +15,10 @@ public struct RegionCatalog: Sendable {
     public private(set) var validity: [String: [Validity]] = [:]
     public let years: [Int]
 
-    public init(catalog: ChangeCatalog, exceptions: [BorderException] = BorderException.known, register: Register? = nil,
-                reestablished extra: [Reestablishment] = []) {
+    public init(
+        catalog: ChangeCatalog, exceptions: [BorderException] = BorderException.known, register: Register? = nil,
+        reestablished extra: [Reestablishment] = []
+    ) {
         self.catalog = catalog
         self.exceptions = exceptions
         self.register = register
@@ -172,7 +174,9 @@ public struct RegionCatalog: Sendable {
         if year < target {
             // Each path remembers the codes it went through, and its method at each: a
             // re-established municipality takes exactly the paths through its earlier code.
-            var frontier: [(part: MappingPart, seen: [String: MappingPart.Via])] = [(MappingPart(target: code, splits: [], via: .same), [code: .same])]
+            var frontier: [(part: MappingPart, seen: [String: MappingPart.Via])] = [
+                (MappingPart(target: code, splits: [], via: .same), [code: .same])
+            ]
             for y in years where y > year && y <= target {
                 guard let f = forward[y] else { continue }
                 var next: [(part: MappingPart, seen: [String: MappingPart.Via])] = []
@@ -230,7 +234,9 @@ public struct RegionCatalog: Sendable {
             }
             guard let olds = backward[y]?[current] else { continue }
             if olds.count > 1 {
-                return .notComputable("\(current) was formed in \(y) from \(olds.sorted().joined(separator: ", ")) and cannot be divided back into the \(target) structure")
+                return .notComputable(
+                    "\(current) was formed in \(y) from \(olds.sorted().joined(separator: ", ")) and cannot be divided back into the \(target) structure"
+                )
             }
             let old = olds[0]
             let successors = forward[y]?[old] ?? [current]

@@ -20,9 +20,11 @@ public struct Register: Sendable {
 
     /// `covered`: the first and last year the files describe (`coverage.csv`); without it, the
     /// earliest and newest year any row starts or ends in.
-    public init(kommuner rows: [(code: String, name: String, from: Int, to: Int?)],
-                fylker frows: [(code: String, name: String, from: Int, to: Int?)],
-                reestablished: [Reestablishment] = [], covered: ClosedRange<Int>? = nil) {
+    public init(
+        kommuner rows: [(code: String, name: String, from: Int, to: Int?)],
+        fylker frows: [(code: String, name: String, from: Int, to: Int?)],
+        reestablished: [Reestablishment] = [], covered: ClosedRange<Int>? = nil
+    ) {
         let years = rows.flatMap { [$0.from] + ($0.to.map { [$0] } ?? []) } + frows.flatMap { [$0.from] + ($0.to.map { [$0] } ?? []) }
         let first = covered?.lowerBound ?? years.min() ?? 0, last = max(covered?.upperBound ?? 0, years.max() ?? 0)
         kommuneRows = rows
@@ -50,13 +52,18 @@ public struct Register: Sendable {
     }
 
     /// Reads the register's files (`code,name,valid_from,valid_to`; an empty `valid_to` is open).
-    public static func parse(kommuner: String, kommunerFile: String, fylker: String, fylkerFile: String,
-                             reestablished: String? = nil, reestablishedFile: String = "reestablished.csv",
-                             coverage: String? = nil, coverageFile: String = "coverage.csv") throws -> Register {
+    public static func parse(
+        kommuner: String, kommunerFile: String, fylker: String, fylkerFile: String,
+        reestablished: String? = nil, reestablishedFile: String = "reestablished.csv",
+        coverage: String? = nil, coverageFile: String = "coverage.csv"
+    ) throws -> Register {
         func rows(_ text: String, _ file: String, digits: Int) throws -> [(code: String, name: String, from: Int, to: Int?)] {
             var out: [(code: String, name: String, from: Int, to: Int?)] = []
-            let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
-            guard let header = lines.first, header.split(separator: ",").map(String.init) == ["code", "name", "valid_from", "valid_to"] else {
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
+                $0.hasSuffix("\r") ? String($0.dropLast()) : String($0)
+            }
+            guard let header = lines.first, header.split(separator: ",").map(String.init) == ["code", "name", "valid_from", "valid_to"]
+            else {
                 throw CatalogError("\(file):1: error: expected the header code,name,valid_from,valid_to")
             }
             for (i, line) in lines.enumerated().dropFirst() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
@@ -67,8 +74,12 @@ public struct Register: Sendable {
                 }
                 guard let from = Int(f[2]) else { throw CatalogError("\(file):\(i + 1): error: valid_from \"\(f[2])\" is not a year") }
                 let to: Int?
-                if f[3].isEmpty { to = nil } else {
-                    guard let t = Int(f[3]), t >= from else { throw CatalogError("\(file):\(i + 1): error: valid_to \"\(f[3])\" is not a year from \(from) on") }
+                if f[3].isEmpty {
+                    to = nil
+                } else {
+                    guard let t = Int(f[3]), t >= from else {
+                        throw CatalogError("\(file):\(i + 1): error: valid_to \"\(f[3])\" is not a year from \(from) on")
+                    }
                     to = t
                 }
                 out.append((f[0], f[1], from, to))
@@ -79,7 +90,9 @@ public struct Register: Sendable {
         if let reestablished {
             let lines = reestablished.split(separator: "\n").map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
             for (i, line) in lines.enumerated().dropFirst() where !line.isEmpty {
-                let f = line.split(separator: ",", maxSplits: 4, omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+                let f = line.split(separator: ",", maxSplits: 4, omittingEmptySubsequences: false).map {
+                    $0.trimmingCharacters(in: .whitespaces)
+                }
                 guard f.count >= 4, let from = Int(f[1]), let to = Int(f[3]) else {
                     throw CatalogError("\(reestablishedFile):\(i + 1): error: expected code,from,same_as,same_as_to[,note]")
                 }
@@ -95,8 +108,9 @@ public struct Register: Sendable {
             }
             covered = a...b
         }
-        return Register(kommuner: try rows(kommuner, kommunerFile, digits: 4), fylker: try rows(fylker, fylkerFile, digits: 2), reestablished: re,
-                        covered: covered)
+        return Register(
+            kommuner: try rows(kommuner, kommunerFile, digits: 4), fylker: try rows(fylker, fylkerFile, digits: 2), reestablished: re,
+            covered: covered)
     }
 
     /// Whether the register names the kommune code in any year.
@@ -164,7 +178,9 @@ public struct Register: Sendable {
         case "23": return "continental shelf"
         default: break
         }
-        if code.hasSuffix("99"), let name, name.lowercased().contains("uoppgitt") { return "unspecified kommune in county \(code.prefix(2)) (Uoppgitt)" }
+        if code.hasSuffix("99"), let name, name.lowercased().contains("uoppgitt") {
+            return "unspecified kommune in county \(code.prefix(2)) (Uoppgitt)"
+        }
         return nil
     }
 
@@ -212,7 +228,8 @@ public struct Register: Sendable {
                 out.append("re-established \(r.code): the register does not start it in \(r.from) (\(span(of: r.code) ?? "never"))")
             }
             if !isValid(r.sameAs, in: r.sameAsTo) || isValid(r.sameAs, in: r.sameAsTo + 1) {
-                out.append("re-established \(r.code): the register does not end \(r.sameAs) in \(r.sameAsTo) (\(span(of: r.sameAs) ?? "never"))")
+                out.append(
+                    "re-established \(r.code): the register does not end \(r.sameAs) in \(r.sameAsTo) (\(span(of: r.sameAs) ?? "never"))")
             }
         }
         return out
@@ -237,7 +254,9 @@ public struct Register: Sendable {
         /// One line for people: `codes fit 2020–2023; 3 codes valid only before 2020: 0101, …`.
         public var summary: String {
             var parts: [String] = []
-            func text(_ r: ClosedRange<Int>) -> String { r.lowerBound == r.upperBound ? "\(r.lowerBound)" : "\(r.lowerBound)–\(r.upperBound)" }
+            func text(_ r: ClosedRange<Int>) -> String {
+                r.lowerBound == r.upperBound ? "\(r.lowerBound)" : "\(r.lowerBound)–\(r.upperBound)"
+            }
             func list(_ xs: [String]) -> String { xs.prefix(8).joined(separator: ", ") + (xs.count > 8 ? ", …" : "") }
             func codes(_ n: Int) -> String { "\(n) code\(n == 1 ? "" : "s")" }
             if let first = years.first, let last = years.last {
@@ -250,7 +269,11 @@ public struct Register: Sendable {
                 parts.append("no kommune code the register knows")
             }
             if !never.isEmpty { parts.append("\(codes(never.count)) valid in no year: \(list(never))") }
-            if !special.isEmpty { parts.append("\(codes(special.count)) that \(special.count == 1 ? "is" : "are") no kommune (Svalbard, unspecified, groupings): \(list(special))") }
+            if !special.isEmpty {
+                parts.append(
+                    "\(codes(special.count)) that \(special.count == 1 ? "is" : "are") no kommune (Svalbard, unspecified, groupings): \(list(special))"
+                )
+            }
             return parts.joined(separator: "; ")
         }
     }
@@ -258,7 +281,13 @@ public struct Register: Sendable {
     public func fit(codes: Set<String>, names: [String: String] = [:]) -> Fit {
         var known: [String] = [], never: [String] = [], special: [String] = []
         for c in codes.sorted() {
-            if isKnown(c) { known.append(c) } else if Register.specialKind(c, name: names[c]) != nil { special.append(c) } else { never.append(c) }
+            if isKnown(c) {
+                known.append(c)
+            } else if Register.specialKind(c, name: names[c]) != nil {
+                special.append(c)
+            } else {
+                never.append(c)
+            }
         }
         // The years in which the most codes are valid, in runs of years with the same valid
         // codes; a file whose codes fit no year whole is described by the latest such run.
@@ -270,9 +299,13 @@ public struct Register: Sendable {
         var runs: [ClosedRange<Int>] = []
         var runSet: [String] = []
         for (y, valid) in sets where valid.count == best {
-            if let last = runs.last, last.upperBound == y - 1, valid == runSet { runs[runs.count - 1] = last.lowerBound...y }
-            else if best == known.count, let last = runs.last, last.upperBound == y - 1 { runs[runs.count - 1] = last.lowerBound...y }
-            else { runs.append(y...y); runSet = valid }
+            if let last = runs.last, last.upperBound == y - 1, valid == runSet {
+                runs[runs.count - 1] = last.lowerBound...y
+            } else if best == known.count, let last = runs.last, last.upperBound == y - 1 {
+                runs[runs.count - 1] = last.lowerBound...y
+            } else {
+                runs.append(y...y); runSet = valid
+            }
         }
         if best < known.count, let last = runs.last { runs = [last] }
         var before: [String] = [], after: [String] = [], partly: [String] = []
@@ -284,8 +317,9 @@ public struct Register: Sendable {
                 if ends < first { before.append(c) } else if starts > last { after.append(c) } else { partly.append(c) }
             }
         }
-        return Fit(years: runs, complete: best == known.count && !known.isEmpty, fitting: best, known: known.count,
-                   before: before, after: after, partly: partly, never: never, special: special)
+        return Fit(
+            years: runs, complete: best == known.count && !known.isEmpty, fitting: best, known: known.count,
+            before: before, after: after, partly: partly, never: never, special: special)
     }
 
     /// The rows after adding one year's code list (KLASS `codesAt` 1 January of `year`, a year

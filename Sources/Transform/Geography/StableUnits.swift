@@ -36,8 +36,10 @@ public struct StableUnits: Sendable {
         }
         for y in years { for c in regions.knownCodes(validIn: y) where parent[c] == nil { parent[c] = c } }
         let excluded = Set(regions.exceptions.map { "\($0.oldCode)>\($0.newCode)@\($0.year)" })
-        for c in regions.catalog.changes where c.year > years.lowerBound && c.year <= years.upperBound && c.kind != .name
-            && !excluded.contains("\(c.oldCode)>\(c.newCode)@\(c.year)") {
+        for c in regions.catalog.changes
+        where c.year > years.lowerBound && c.year <= years.upperBound && c.kind != .name
+            && !excluded.contains("\(c.oldCode)>\(c.newCode)@\(c.year)")
+        {
             if parent[c.oldCode] == nil { parent[c.oldCode] = c.oldCode }
             if parent[c.newCode] == nil { parent[c.newCode] = c.newCode }
             union(c.oldCode, c.newCode)

@@ -56,7 +56,9 @@ public enum GroupMembership {
             }
             groups[r.group] = entry
         }
-        return groups.sorted { $0.key < $1.key }.map { ComparisonGroup(code: $0.key, name: $0.value.name, kind: .kostragruppe, members: $0.value.members) }
+        return groups.sorted { $0.key < $1.key }.map {
+            ComparisonGroup(code: $0.key, name: $0.value.name, kind: .kostragruppe, members: $0.value.members)
+        }
     }
 
     /// Counties' members: the municipal codes with values whose first two digits are the county's.
@@ -73,7 +75,8 @@ public enum GroupMembership {
     /// The municipalities of the target structure that have a computable value in any indicator
     /// (`codes`), and per year those with a number (`national`, the country's members for
     /// counts of registers that list only non-zero rows).
-    public static func municipalities<S: Sequence>(in values: S) -> (codes: Set<String>, national: [Int: Set<String>]) where S.Element == IndicatorValue {
+    public static func municipalities<S: Sequence>(in values: S) -> (codes: Set<String>, national: [Int: Set<String>])
+    where S.Element == IndicatorValue {
         var codes = Set<String>()
         var national: [Int: Set<String>] = [:]
         for v in values where RegionLevel.of(v.key.region) == .kommune && v.method != .notComputable && !v.key.region.hasPrefix("K-") {

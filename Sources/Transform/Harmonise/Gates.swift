@@ -11,8 +11,10 @@ public enum ConsistencyGate {
     /// - a national total (`EAK`, `0`, `0000`) against the sum of the harmonised municipal
     ///   values of that year when every one could be computed (else of the municipalities as
     ///   published that year), when every municipality of the year has a published value.
-    public static func check(measure: String, published: [SeriesKey: StatValue], harmonised: [Harmonised], regions: RegionCatalog,
-                             tolerance: Double) -> [String] {
+    public static func check(
+        measure: String, published: [SeriesKey: StatValue], harmonised: [Harmonised], regions: RegionCatalog,
+        tolerance: Double
+    ) -> [String] {
         guard let register = regions.register else { return [] }
         struct Slot: Hashable { var year: Int; var breakdown: String }
         var counties: [Slot: [String: (code: String, value: Double)]] = [:]
@@ -51,7 +53,9 @@ public enum ConsistencyGate {
                 guard !members.isEmpty, members.allSatisfy({ values[$0] != nil && values[$0]! != nil }) else { continue }
                 let sum = members.reduce(0.0) { $0 + (values[$1]! ?? 0) }
                 if differs(total.value, sum) {
-                    out.append("gate \(measure): county \(total.code) \(at): published \(show(total.value)), its \(members.count) municipalities sum to \(show(sum)) (difference \(show(total.value - sum)))")
+                    out.append(
+                        "gate \(measure): county \(total.code) \(at): published \(show(total.value)), its \(members.count) municipalities sum to \(show(sum)) (difference \(show(total.value - sum)))"
+                    )
                 }
             }
             if let total = national[slot] {
@@ -60,10 +64,15 @@ public enum ConsistencyGate {
                 // The harmonised municipalities when every one could be computed (splits without a
                 // share cannot), else the municipalities as published that year.
                 let (sum, what): (Double, String)
-                if let h = harmonisedSums[slot], h.complete { (sum, what) = (h.sum, "the harmonised municipalities sum to") }
-                else { (sum, what) = (all.reduce(0.0) { $0 + (values[$1]! ?? 0) }, "its \(all.count) municipalities as published sum to") }
+                if let h = harmonisedSums[slot], h.complete {
+                    (sum, what) = (h.sum, "the harmonised municipalities sum to")
+                } else {
+                    (sum, what) = (all.reduce(0.0) { $0 + (values[$1]! ?? 0) }, "its \(all.count) municipalities as published sum to")
+                }
                 if differs(total.value, sum) {
-                    out.append("gate \(measure): national total \(total.code) \(at): published \(show(total.value)), \(what) \(show(sum)) (difference \(show(total.value - sum)))")
+                    out.append(
+                        "gate \(measure): national total \(total.code) \(at): published \(show(total.value)), \(what) \(show(sum)) (difference \(show(total.value - sum)))"
+                    )
                 }
             }
         }

@@ -43,7 +43,8 @@ public struct Harmoniser: Sendable {
     func share(of step: SplitStep) -> Result<Double, HarmoniseProblem> {
         if let s = splitShares["\(step.oldCode)>\(step.newCode)@\(step.year)"] { return .success(s) }
         guard step.pure else {
-            return .failure(HarmoniseProblem("no declared share for the partial split of \(step.oldCode) into \(step.newCode) in \(step.year)"))
+            return .failure(
+                HarmoniseProblem("no declared share for the partial split of \(step.oldCode) into \(step.newCode) in \(step.year)"))
         }
         var total = 0.0
         var mine: Double? = nil
@@ -54,7 +55,9 @@ public struct Harmoniser: Sendable {
             total += v
             if s == step.newCode { mine = v }
         }
-        guard let m = mine, total > 0 else { return .failure(HarmoniseProblem("allocation key is zero for the split of \(step.oldCode) in \(step.year)")) }
+        guard let m = mine, total > 0 else {
+            return .failure(HarmoniseProblem("allocation key is zero for the split of \(step.oldCode) in \(step.year)"))
+        }
         return .success(m / total)
     }
 
@@ -62,7 +65,9 @@ public struct Harmoniser: Sendable {
     /// declared weight, needed when the rule is `.weightedMean`.
     /// `absentIsZero`: a part with no row at all counts as zero (grant registers list only
     /// municipalities that got something) instead of making the combined value missing.
-    public mutating func harmonise(_ values: [SeriesKey: StatValue], rule: CombineRule, weights: [SeriesKey: StatValue] = [:], absentIsZero: Bool = false) -> HarmoniseResult {
+    public mutating func harmonise(
+        _ values: [SeriesKey: StatValue], rule: CombineRule, weights: [SeriesKey: StatValue] = [:], absentIsZero: Bool = false
+    ) -> HarmoniseResult {
         var groups: [SeriesKey: [Contribution]] = [:]
         var out: [Harmonised] = []
         var outOfValidity = 0
@@ -79,7 +84,8 @@ public struct Harmoniser: Sendable {
                 continue
             }
             if let register = regions.register, published.utf8.count == 2, RegionLevel.of(published) == .fylke,
-               !register.isCountyValid(published, in: key.year) {
+                !register.isCountyValid(published, in: key.year)
+            {
                 // A county code in a year it did not exist (07459 gives 0): not an observation.
                 outOfValidity += 1
                 continue
@@ -90,23 +96,31 @@ public struct Harmoniser: Sendable {
             }
             guard RegionLevel.of(published) == .kommune else {
                 // The country and KOSTRA groups (and counties without a register) are kept as published.
-                out.append(Harmonised(key: key, value: v.value, status: v.status, method: .asPublished, weight: nil, note: nil,
-                                      lineage: [LineagePart(code: published, year: key.year, share: 1)]))
+                out.append(
+                    Harmonised(
+                        key: key, value: v.value, status: v.status, method: .asPublished, weight: nil, note: nil,
+                        lineage: [LineagePart(code: published, year: key.year, share: 1)]))
                 continue
             }
             var structureYear = key.year
             if published.hasPrefix("K-") {
                 code = String(published.dropFirst(2))
                 backcast = true
-                if regions.isValid(code, in: target) { structureYear = target }
-                else if let last = regions.validity[code]?.compactMap(\.to).max() { structureYear = last }
+                if regions.isValid(code, in: target) {
+                    structureYear = target
+                } else if let last = regions.validity[code]?.compactMap(\.to).max() {
+                    structureYear = last
+                }
             } else if !regions.isValid(code, in: key.year) {
                 outOfValidity += 1
                 continue
             } else if regions.register != nil && key.year < regions.firstDataYear {
-                out.append(Harmonised(key: SeriesKey(code, key.year, key.breakdown), value: nil, status: nil, method: .notComputable, weight: nil,
-                                      note: "\(published) \(key.year): the change catalogue starts with the changes of \(regions.firstDataYear + 1), so values before \(regions.firstDataYear) cannot be harmonised",
-                                      lineage: [LineagePart(code: published, year: key.year, share: 1)]))
+                out.append(
+                    Harmonised(
+                        key: SeriesKey(code, key.year, key.breakdown), value: nil, status: nil, method: .notComputable, weight: nil,
+                        note:
+                            "\(published) \(key.year): the change catalogue starts with the changes of \(regions.firstDataYear + 1), so values before \(regions.firstDataYear) cannot be harmonised",
+                        lineage: [LineagePart(code: published, year: key.year, share: 1)]))
                 continue
             }
             if backcast, stable == nil, let (re, rest) = regions.reestablishedRest(of: code, year: key.year, target: target) {
@@ -114,30 +128,44 @@ public struct Harmoniser: Sendable {
                 // code existed: the re-established code is that code's own value, and the rest
                 // is the merged value minus it (docs/PIPELINE.md, "Re-established municipalities").
                 let restKey = SeriesKey(rest, key.year, key.breakdown)
-                let lineage = [LineagePart(code: published, year: key.year, share: 1), LineagePart(code: re.sameAs, year: key.year, share: -1)]
+                let lineage = [
+                    LineagePart(code: published, year: key.year, share: 1), LineagePart(code: re.sameAs, year: key.year, share: -1)
+                ]
                 let why = "\(published) minus \(re.sameAs) (\(re.code) is re-established on \(re.sameAs)'s territory)"
                 if rule == .sum, let own = values[SeriesKey(re.sameAs, key.year, key.breakdown)] {
                     let status = Symbols.strongest(v.status, own.status)
                     if let total = v.value, let x = own.value, !Symbols.isMissing(status) {
-                        subtracted[restKey] = Harmonised(key: restKey, value: total - x, status: status, method: .merged, weight: nil, note: why, lineage: lineage)
+                        subtracted[restKey] = Harmonised(
+                            key: restKey, value: total - x, status: status, method: .merged, weight: nil, note: why, lineage: lineage)
                     } else {
-                        subtracted[restKey] = Harmonised(key: restKey, value: nil, status: status ?? "..", method: .merged, weight: nil, note: "\(why): a part is \(status ?? "missing")", lineage: lineage)
+                        subtracted[restKey] = Harmonised(
+                            key: restKey, value: nil, status: status ?? "..", method: .merged, weight: nil,
+                            note: "\(why): a part is \(status ?? "missing")", lineage: lineage)
                     }
                 } else {
-                    let reason = rule == .sum ? "no value for \(re.sameAs) in \(key.year)" : "a rate cannot be divided; it needs the parts of \(rest)"
-                    subtracted[restKey] = Harmonised(key: restKey, value: nil, status: nil, method: .notComputable, weight: nil, note: "\(why): \(reason)", lineage: lineage)
+                    let reason =
+                        rule == .sum
+                        ? "no value for \(re.sameAs) in \(key.year)" : "a rate cannot be divided; it needs the parts of \(rest)"
+                    subtracted[restKey] = Harmonised(
+                        key: restKey, value: nil, status: nil, method: .notComputable, weight: nil, note: "\(why): \(reason)",
+                        lineage: lineage)
                 }
                 continue
             }
             if let stable {
                 // A unit's value in a year is the sum of its members valid that year: exact.
                 guard let unit = stable.unit(of: code), stable.years.contains(key.year) else {
-                    out.append(Harmonised(key: SeriesKey(code, key.year, key.breakdown), value: nil, status: nil, method: .notComputable, weight: nil,
-                                          note: "\(published) \(key.year): outside the years the stable units cover (\(stable.years.lowerBound)–\(stable.years.upperBound))",
-                                          lineage: [LineagePart(code: published, year: key.year, share: 1)]))
+                    out.append(
+                        Harmonised(
+                            key: SeriesKey(code, key.year, key.breakdown), value: nil, status: nil, method: .notComputable, weight: nil,
+                            note:
+                                "\(published) \(key.year): outside the years the stable units cover (\(stable.years.lowerBound)–\(stable.years.upperBound))",
+                            lineage: [LineagePart(code: published, year: key.year, share: 1)]))
                     continue
                 }
-                let via: MappingPart.Via = unit.members.count == 1 ? .same
+                let via: MappingPart.Via =
+                    unit.members.count == 1
+                    ? .same
                     : (stable.parts(of: unit.code, in: key.year).count > 1 ? .merged : .renumbered)
                 groups[SeriesKey(unit.code, key.year, key.breakdown), default: []].append(
                     Contribution(code: code, sourceCode: published, share: 1, shareProblem: nil, via: via, value: v, backcast: backcast))
@@ -145,8 +173,10 @@ public struct Harmoniser: Sendable {
             }
             switch regions.map(code, year: structureYear, to: target) {
             case .notComputable(let reason):
-                out.append(Harmonised(key: SeriesKey(code, key.year, key.breakdown), value: nil, status: nil, method: .notComputable, weight: nil,
-                                      note: "\(published) \(key.year): \(reason)", lineage: [LineagePart(code: published, year: key.year, share: 1)]))
+                out.append(
+                    Harmonised(
+                        key: SeriesKey(code, key.year, key.breakdown), value: nil, status: nil, method: .notComputable, weight: nil,
+                        note: "\(published) \(key.year): \(reason)", lineage: [LineagePart(code: published, year: key.year, share: 1)]))
             case .mapped(let parts):
                 for p in parts {
                     var share: Double? = 1
@@ -158,7 +188,9 @@ public struct Harmoniser: Sendable {
                         }
                     }
                     groups[SeriesKey(p.target, key.year, key.breakdown), default: []].append(
-                        Contribution(code: code, sourceCode: published, share: share, shareProblem: problem, via: p.via, value: v, backcast: backcast))
+                        Contribution(
+                            code: code, sourceCode: published, share: share, shareProblem: problem, via: p.via, value: v, backcast: backcast
+                        ))
                 }
             }
         }
@@ -170,18 +202,25 @@ public struct Harmoniser: Sendable {
             let casts = contributions.filter(\.backcast)
             let computed = direct.isEmpty ? nil : combine(key: key, direct, rule: rule, weights: weights, absentIsZero: absentIsZero)
             if let cast = casts.first {
-                var h = Harmonised(key: key, value: cast.value.value, status: cast.value.status,
-                                   method: cast.code == key.region ? .asPublished : .renumbered, weight: nil,
-                                   note: "back-cast series \(cast.sourceCode) as published",
-                                   lineage: [LineagePart(code: cast.sourceCode, year: key.year, share: 1)])
-                if rule == .weightedMean, let w = weights[SeriesKey(cast.sourceCode, key.year, key.breakdown)]?.value ?? weights[SeriesKey(cast.sourceCode, key.year)]?.value { h.weight = w }
+                var h = Harmonised(
+                    key: key, value: cast.value.value, status: cast.value.status,
+                    method: cast.code == key.region ? .asPublished : .renumbered, weight: nil,
+                    note: "back-cast series \(cast.sourceCode) as published",
+                    lineage: [LineagePart(code: cast.sourceCode, year: key.year, share: 1)])
+                if rule == .weightedMean,
+                    let w = weights[SeriesKey(cast.sourceCode, key.year, key.breakdown)]?.value
+                        ?? weights[SeriesKey(cast.sourceCode, key.year)]?.value
+                {
+                    h.weight = w
+                }
                 if let c = computed, let a = c.value, let b = h.value {
                     let diff = abs(a - b)
                     if diff > tolerance * max(abs(b), 1e-9) {
-                        diagnostics.append(Diagnostic(
-                            .warning, code: "back-cast-differs",
-                            "\(key.region) \(key.year)\(key.breakdown.isEmpty ? "" : " [\(key.breakdown)]"): published back-cast \(b) differs from \(a) computed from \(direct.map(\.sourceCode).sorted().joined(separator: "+")) by \(String(format: "%.3g", diff))",
-                            region: key.region, year: key.year))
+                        diagnostics.append(
+                            Diagnostic(
+                                .warning, code: "back-cast-differs",
+                                "\(key.region) \(key.year)\(key.breakdown.isEmpty ? "" : " [\(key.breakdown)]"): published back-cast \(b) differs from \(a) computed from \(direct.map(\.sourceCode).sorted().joined(separator: "+")) by \(String(format: "%.3g", diff))",
+                                region: key.region, year: key.year))
                     }
                 }
                 out.append(h)
@@ -198,10 +237,11 @@ public struct Harmoniser: Sendable {
                 guard let i = index[k] else { out.append(h); continue }
                 if let a = out[i].value {
                     if let b = h.value, abs(a - b) > tolerance * max(abs(b), 1e-9) {
-                        diagnostics.append(Diagnostic(
-                            .warning, code: "back-cast-differs",
-                            "\(k.region) \(k.year)\(k.breakdown.isEmpty ? "" : " [\(k.breakdown)]"): \(h.note ?? "") gives \(b), its parts give \(a)",
-                            region: k.region, year: k.year))
+                        diagnostics.append(
+                            Diagnostic(
+                                .warning, code: "back-cast-differs",
+                                "\(k.region) \(k.year)\(k.breakdown.isEmpty ? "" : " [\(k.breakdown)]"): \(h.note ?? "") gives \(b), its parts give \(a)",
+                                region: k.region, year: k.year))
                     }
                 } else {
                     out[i] = h
@@ -211,8 +251,10 @@ public struct Harmoniser: Sendable {
         if stable != nil {
             // Stable units are municipal: county values are kept as published.
             for (key, v) in countyCells {
-                out.append(Harmonised(key: key, value: v.value, status: v.status, method: .asPublished, weight: nil, note: nil,
-                                      lineage: [LineagePart(code: key.region, year: key.year, share: 1)]))
+                out.append(
+                    Harmonised(
+                        key: key, value: v.value, status: v.status, method: .asPublished, weight: nil, note: nil,
+                        lineage: [LineagePart(code: key.region, year: key.year, share: 1)]))
             }
         } else if !countyCells.isEmpty {
             out += counties(countyCells, municipal: out, rule: rule, weights: weights)
@@ -247,29 +289,37 @@ public struct Harmoniser: Sendable {
     /// renumbered or merged: counts summed, rates weighted); a target county touched by a
     /// county that was divided (Viken 2023 → 31, 32, 33) is computed from the harmonised
     /// municipalities that make it up.
-    mutating func counties(_ cells: [(key: SeriesKey, value: StatValue)], municipal: [Harmonised], rule: CombineRule,
-                           weights: [SeriesKey: StatValue]) -> [Harmonised] {
+    mutating func counties(
+        _ cells: [(key: SeriesKey, value: StatValue)], municipal: [Harmonised], rule: CombineRule,
+        weights: [SeriesKey: StatValue]
+    ) -> [Harmonised] {
         guard let register = regions.register else { return [] }
         var byKommune: [SeriesKey: Harmonised] = [:]
         for h in municipal where RegionLevel.of(h.key.region) == .kommune && !h.key.region.hasPrefix("K-") { byKommune[h.key] = h }
         // Published county values by (style, target county, year, breakdown).
         struct Group: Hashable, Comparable {
             var prefix: String, county: String, year: Int, breakdown: String
-            static func < (a: Group, b: Group) -> Bool { (a.prefix, a.county, a.year, a.breakdown) < (b.prefix, b.county, b.year, b.breakdown) }
+            static func < (a: Group, b: Group) -> Bool {
+                (a.prefix, a.county, a.year, a.breakdown) < (b.prefix, b.county, b.year, b.breakdown)
+            }
         }
         var groups: [Group: [String: (code: String, value: StatValue)]] = [:]
         var out: [Harmonised] = []
         for (key, v) in cells {
             let prefix = key.region.hasPrefix("EKA") ? "EKA" : ""
             let number = String(key.region.dropFirst(prefix.count))
-            guard register.isCountyValid(number, in: key.year) else { continue }  // set aside while staging
+            guard register.isCountyValid(number, in: key.year) else { continue } // set aside while staging
             guard key.year >= regions.firstDataYear, case .some(.some(let targets)) = countyTargets(year: key.year)[number] else {
-                out.append(Harmonised(key: key, value: nil, status: nil, method: .notComputable, weight: nil,
-                                      note: "\(key.region) \(key.year): its municipalities cannot all be expressed in the \(target) structure",
-                                      lineage: [LineagePart(code: key.region, year: key.year, share: 1)]))
+                out.append(
+                    Harmonised(
+                        key: key, value: nil, status: nil, method: .notComputable, weight: nil,
+                        note: "\(key.region) \(key.year): its municipalities cannot all be expressed in the \(target) structure",
+                        lineage: [LineagePart(code: key.region, year: key.year, share: 1)]))
                 continue
             }
-            for c in targets { groups[Group(prefix: prefix, county: c, year: key.year, breakdown: key.breakdown), default: [:]][number] = (key.region, v) }
+            for c in targets {
+                groups[Group(prefix: prefix, county: c, year: key.year, breakdown: key.breakdown), default: [:]][number] = (key.region, v)
+            }
         }
         for (g, published) in groups.sorted(by: { $0.key < $1.key }) {
             let key = SeriesKey(g.prefix + g.county, g.year, g.breakdown)
@@ -284,16 +334,27 @@ public struct Harmoniser: Sendable {
                 var status: String? = nil
                 for p in parts { status = Symbols.strongest(status, p.value.status) }
                 if Symbols.isMissing(status) || parts.contains(where: { $0.value.value == nil }) {
-                    out.append(Harmonised(key: key, value: nil, status: status ?? "..", method: method, weight: nil, note: parts.count > 1 ? "a part is \(status ?? "missing")" : nil, lineage: lineage))
+                    out.append(
+                        Harmonised(
+                            key: key, value: nil, status: status ?? "..", method: method, weight: nil,
+                            note: parts.count > 1 ? "a part is \(status ?? "missing")" : nil, lineage: lineage))
                     continue
                 }
                 switch rule {
                 case .sum:
-                    out.append(Harmonised(key: key, value: parts.reduce(0) { $0 + $1.value.value! }, status: status, method: method, weight: nil, note: nil, lineage: lineage))
+                    out.append(
+                        Harmonised(
+                            key: key, value: parts.reduce(0) { $0 + $1.value.value! }, status: status, method: method, weight: nil,
+                            note: nil, lineage: lineage))
                 case .weightedMean:
-                    func weight(_ code: String) -> Double? { weights[SeriesKey(code, g.year, g.breakdown)]?.value ?? weights[SeriesKey(code, g.year)]?.value }
+                    func weight(_ code: String) -> Double? {
+                        weights[SeriesKey(code, g.year, g.breakdown)]?.value ?? weights[SeriesKey(code, g.year)]?.value
+                    }
                     if parts.count == 1 {
-                        out.append(Harmonised(key: key, value: parts[0].value.value, status: status, method: method, weight: weight(parts[0].code), note: nil, lineage: lineage))
+                        out.append(
+                            Harmonised(
+                                key: key, value: parts[0].value.value, status: status, method: method, weight: weight(parts[0].code),
+                                note: nil, lineage: lineage))
                         continue
                     }
                     var num = 0.0, den = 0.0
@@ -303,43 +364,77 @@ public struct Harmoniser: Sendable {
                         num += p.value.value! * w
                         den += w
                     }
-                    if let missing { out.append(Harmonised(key: key, value: nil, status: nil, method: .notComputable, weight: nil, note: "weight missing for \(missing) in \(g.year)", lineage: lineage)); continue }
-                    guard den > 0 else { out.append(Harmonised(key: key, value: nil, status: nil, method: .notComputable, weight: nil, note: "weights sum to zero in \(g.year)", lineage: lineage)); continue }
-                    out.append(Harmonised(key: key, value: num / den, status: status, method: method, weight: den, note: nil, lineage: lineage))
+                    if let missing {
+                        out.append(
+                            Harmonised(
+                                key: key, value: nil, status: nil, method: .notComputable, weight: nil,
+                                note: "weight missing for \(missing) in \(g.year)", lineage: lineage));
+                        continue
+                    }
+                    guard den > 0 else {
+                        out.append(
+                            Harmonised(
+                                key: key, value: nil, status: nil, method: .notComputable, weight: nil,
+                                note: "weights sum to zero in \(g.year)", lineage: lineage));
+                        continue
+                    }
+                    out.append(
+                        Harmonised(key: key, value: num / den, status: status, method: method, weight: den, note: nil, lineage: lineage))
                 }
                 continue
             }
             // A county was divided: the target county from its harmonised municipalities.
             let divided = sources.filter { (map[$0] ?? nil) != [g.county] }
-            let why = "computed from the harmonised municipalities of \(g.county) (county \(divided.joined(separator: ", ")) of \(g.year) was divided)"
+            let why =
+                "computed from the harmonised municipalities of \(g.county) (county \(divided.joined(separator: ", ")) of \(g.year) was divided)"
             let members = register.codes(validIn: target).filter { $0.hasPrefix(g.county) }
             var values: [Harmonised] = []
             var lacking: [String] = []
             for m in members {
-                if let h = byKommune[SeriesKey(m, g.year, g.breakdown)], h.method != .notComputable { values.append(h) } else { lacking.append(m) }
+                if let h = byKommune[SeriesKey(m, g.year, g.breakdown)], h.method != .notComputable {
+                    values.append(h)
+                } else {
+                    lacking.append(m)
+                }
             }
             var lineage: [LineagePart] = []
             for h in values { lineage += h.lineage }
             if !lacking.isEmpty {
-                out.append(Harmonised(key: key, value: nil, status: "..", method: .notComputable, weight: nil,
-                                      note: "\(why); no harmonised value for \(lacking.prefix(5).joined(separator: ", "))\(lacking.count > 5 ? ", …" : "")", lineage: lineage))
+                out.append(
+                    Harmonised(
+                        key: key, value: nil, status: "..", method: .notComputable, weight: nil,
+                        note:
+                            "\(why); no harmonised value for \(lacking.prefix(5).joined(separator: ", "))\(lacking.count > 5 ? ", …" : "")",
+                        lineage: lineage))
                 continue
             }
             var status: String? = nil
             for h in values { status = Symbols.strongest(status, h.status) }
             if Symbols.isMissing(status) || values.contains(where: { $0.value == nil }) {
-                out.append(Harmonised(key: key, value: nil, status: status ?? "..", method: .merged, weight: nil, note: "\(why); a part is \(status ?? "missing")", lineage: lineage))
+                out.append(
+                    Harmonised(
+                        key: key, value: nil, status: status ?? "..", method: .merged, weight: nil,
+                        note: "\(why); a part is \(status ?? "missing")", lineage: lineage))
                 continue
             }
             switch rule {
             case .sum:
-                out.append(Harmonised(key: key, value: values.reduce(0) { $0 + $1.value! }, status: status, method: .merged, weight: nil, note: why, lineage: lineage))
+                out.append(
+                    Harmonised(
+                        key: key, value: values.reduce(0) { $0 + $1.value! }, status: status, method: .merged, weight: nil, note: why,
+                        lineage: lineage))
             case .weightedMean:
                 guard values.allSatisfy({ $0.weight != nil }), case let den = values.reduce(0, { $0 + $1.weight! }), den > 0 else {
-                    out.append(Harmonised(key: key, value: nil, status: nil, method: .notComputable, weight: nil, note: "\(why); a municipality has no weight", lineage: lineage))
+                    out.append(
+                        Harmonised(
+                            key: key, value: nil, status: nil, method: .notComputable, weight: nil,
+                            note: "\(why); a municipality has no weight", lineage: lineage))
                     continue
                 }
-                out.append(Harmonised(key: key, value: values.reduce(0) { $0 + $1.value! * $1.weight! } / den, status: status, method: .merged, weight: den, note: why, lineage: lineage))
+                out.append(
+                    Harmonised(
+                        key: key, value: values.reduce(0) { $0 + $1.value! * $1.weight! } / den, status: status, method: .merged,
+                        weight: den, note: why, lineage: lineage))
             }
         }
         return out
@@ -351,7 +446,9 @@ public struct Harmoniser: Sendable {
         return partsCache[year]?[region] ?? [region]
     }
 
-    private mutating func combine(key: SeriesKey, _ cs: [Contribution], rule: CombineRule, weights: [SeriesKey: StatValue], absentIsZero: Bool) -> Harmonised {
+    private mutating func combine(
+        key: SeriesKey, _ cs: [Contribution], rule: CombineRule, weights: [SeriesKey: StatValue], absentIsZero: Bool
+    ) -> Harmonised {
         let lineage = cs.map { LineagePart(code: $0.sourceCode, year: key.year, share: $0.share ?? .nan) }.sorted { $0.code < $1.code }
         let via = cs.map(\.via).max() ?? .same
         var method: Method
@@ -371,15 +468,17 @@ public struct Harmoniser: Sendable {
         let have = Set(cs.map(\.code))
         let missing = expectedParts(key.region, year: key.year).filter { !have.contains($0) }
         if !missing.isEmpty && !(absentIsZero && rule == .sum) {
-            return Harmonised(key: key, value: nil, status: "..", method: method, weight: nil,
-                              note: "missing part\(missing.count > 1 ? "s" : ""): \(missing.joined(separator: ", ")) in \(key.year)", lineage: lineage)
+            return Harmonised(
+                key: key, value: nil, status: "..", method: method, weight: nil,
+                note: "missing part\(missing.count > 1 ? "s" : ""): \(missing.joined(separator: ", ")) in \(key.year)", lineage: lineage)
         }
         // The strongest status of the parts wins; a missing part makes the whole missing.
         var status: String? = nil
         for c in cs { status = Symbols.strongest(status, c.value.status) }
         if Symbols.isMissing(status) || cs.contains(where: { $0.value.value == nil }) {
-            return Harmonised(key: key, value: nil, status: status ?? "..", method: method, weight: nil,
-                              note: cs.count > 1 ? "a part is \(status ?? "missing")" : nil, lineage: lineage)
+            return Harmonised(
+                key: key, value: nil, status: status ?? "..", method: method, weight: nil,
+                note: cs.count > 1 ? "a part is \(status ?? "missing")" : nil, lineage: lineage)
         }
         switch rule {
         case .sum:
@@ -388,12 +487,19 @@ public struct Harmoniser: Sendable {
         case .weightedMean:
             if cs.count == 1 {
                 // One source code: a renumbering or a split successor; the rate is copied.
-                let w = weights[SeriesKey(cs[0].sourceCode, key.year, key.breakdown)]?.value ?? weights[SeriesKey(cs[0].sourceCode, key.year)]?.value
-                return Harmonised(key: key, value: cs[0].value.value, status: status, method: method, weight: w.map { $0 * (cs[0].share ?? 1) }, note: nil, lineage: lineage)
+                let w =
+                    weights[SeriesKey(cs[0].sourceCode, key.year, key.breakdown)]?.value
+                    ?? weights[SeriesKey(cs[0].sourceCode, key.year)]?.value
+                return Harmonised(
+                    key: key, value: cs[0].value.value, status: status, method: method, weight: w.map { $0 * (cs[0].share ?? 1) },
+                    note: nil, lineage: lineage)
             }
             var num = 0.0, den = 0.0
             for c in cs {
-                guard let w = weights[SeriesKey(c.sourceCode, key.year, key.breakdown)]?.value ?? weights[SeriesKey(c.sourceCode, key.year)]?.value else {
+                guard
+                    let w = weights[SeriesKey(c.sourceCode, key.year, key.breakdown)]?.value
+                        ?? weights[SeriesKey(c.sourceCode, key.year)]?.value
+                else {
                     return fail("weight missing for \(c.sourceCode) in \(key.year)")
                 }
                 num += (c.value.value ?? 0) * w * (c.share ?? 1)

@@ -26,9 +26,13 @@ public struct IndicatorDefinition: Sendable, Codable, Equatable {
     /// previous year's is warned about (docs/PIPELINE.md).
     public var maxJump: Double?
 
-    public init(code: String, name: String, nameEn: String? = nil, unit: String, kind: IndicatorKind, numerator: String? = nil, denominator: String? = nil,
-                measure: String? = nil, weight: String? = nil, minus: String? = nil, scale: Double = 1, decimals: Int = 1, population: String? = nil,
-                sourceTables: [String] = [], definition: String, maxJump: Double? = nil) {
+    public init(
+        code: String, name: String, nameEn: String? = nil, unit: String, kind: IndicatorKind, numerator: String? = nil,
+        denominator: String? = nil,
+        measure: String? = nil, weight: String? = nil, minus: String? = nil, scale: Double = 1, decimals: Int = 1,
+        population: String? = nil,
+        sourceTables: [String] = [], definition: String, maxJump: Double? = nil
+    ) {
         self.code = code
         self.name = name
         self.nameEn = nameEn

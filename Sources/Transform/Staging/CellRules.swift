@@ -51,9 +51,12 @@ public enum CellRules {
     /// A cell's shape: a region code of a known form, a period that is a year no later than
     /// `maxYear`, and a finite value. `level` is the code's level as staging reads it (SSB's
     /// grouping codes count as kommune codes).
-    public static func shapeProblem(region: String, level: RegionLevel, period: String, year: Int?, maxYear: Int, value: Double?) -> Problem? {
+    public static func shapeProblem(region: String, level: RegionLevel, period: String, year: Int?, maxYear: Int, value: Double?)
+        -> Problem?
+    {
         if level == .annet {
-            return .region("unknown region code \"\(region)\": expected a 4-digit kommune number, K-nnnn, a 2-digit fylke, EAK, EKAnn or EKGnn")
+            return .region(
+                "unknown region code \"\(region)\": expected a 4-digit kommune number, K-nnnn, a 2-digit fylke, EAK, EKAnn or EKGnn")
         }
         guard let year, (1800...2200).contains(year) else { return .period("period \"\(period)\" is not a year (expected YYYY)") }
         if year > maxYear { return .period("year \(year) is in the future") }
@@ -65,7 +68,9 @@ public enum CellRules {
     /// (docs/PIPELINE.md, "The register"). `labelTo`: the end year SSB's label gives
     /// (`Sandar (-1967)`): a municipality that ended before the register begins is a code of
     /// another year, not a code of no year.
-    public static func verdict(_ region: String, year: Int, level: RegionLevel, regions: RegionCatalog, name: String?, labelTo: Int? = nil) -> Verdict {
+    public static func verdict(_ region: String, year: Int, level: RegionLevel, regions: RegionCatalog, name: String?, labelTo: Int? = nil)
+        -> Verdict
+    {
         guard let register = regions.register else {
             // Without a register the catalogue names only codes that changed; an unknown code
             // must at least belong to a county of its year (9999 does not: county 99 never existed).

@@ -16,8 +16,10 @@ public enum MeasureSelection {
     /// each sum adds up (every selected category as the source lists them). `isCount`: the
     /// measure adds up (a negative value is then warned about). `file` names the source in
     /// warnings.
-    public static func sum(_ rows: [StagedRow], measure name: String, source: String, file: String, select: [String: Selection],
-                           expected: Int, isCount: Bool, absentIsZero: Bool) -> Result {
+    public static func sum(
+        _ rows: [StagedRow], measure name: String, source: String, file: String, select: [String: Selection],
+        expected: Int, isCount: Bool, absentIsZero: Bool
+    ) -> Result {
         var diagnostics: [Diagnostic] = []
         var sums: [SeriesKey: (value: Double, status: String?, missing: Bool, n: Int)] = [:]
         for r in rows {
@@ -31,14 +33,18 @@ public enum MeasureSelection {
                     if dim == "\u{1}measure" { continue }
                     if let sel = select[dim] {
                         if !sel.matches(code) { ok = false; break }
-                    } else { keep.append(pair) }
+                    } else {
+                        keep.append(pair)
+                    }
                 }
             }
             guard ok else { continue }
             if let v = r.value, v < 0, isCount {
-                diagnostics.append(Diagnostic(.warning, code: "negative-count",
-                                              "\(name): negative count \(v) for \(r.region) \(r.period) at \(file):\(r.location); a count cannot be below zero",
-                                              measure: name, region: r.region, year: year))
+                diagnostics.append(
+                    Diagnostic(
+                        .warning, code: "negative-count",
+                        "\(name): negative count \(v) for \(r.region) \(r.period) at \(file):\(r.location); a count cannot be below zero",
+                        measure: name, region: r.region, year: year))
             }
             let key = SeriesKey(r.region, year, keep.joined(separator: ";"))
             var acc = sums[key] ?? (0, nil, false, 0)
@@ -59,12 +65,16 @@ public enum MeasureSelection {
             }
         }
         if out.isEmpty {
-            diagnostics.append(Diagnostic(.warning, code: "measure-empty",
-                                          "measure \(name): source \(source) (\(file)) has no cells for it; every indicator using it is empty", measure: name))
+            diagnostics.append(
+                Diagnostic(
+                    .warning, code: "measure-empty",
+                    "measure \(name): source \(source) (\(file)) has no cells for it; every indicator using it is empty", measure: name))
         } else if !out.values.contains(where: { $0.value != nil }) {
-            diagnostics.append(Diagnostic(.warning, code: "measure-all-missing",
-                                          "measure \(name): all \(out.count) values are missing (`..`, `:` or `.`) in \(file); check its selection",
-                                          measure: name))
+            diagnostics.append(
+                Diagnostic(
+                    .warning, code: "measure-all-missing",
+                    "measure \(name): all \(out.count) values are missing (`..`, `:` or `.`) in \(file); check its selection",
+                    measure: name))
         }
         return Result(values: out, diagnostics: diagnostics)
     }

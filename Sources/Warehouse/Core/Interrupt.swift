@@ -3,7 +3,7 @@ import Ingest
 import GRDBSQLite
 import Synchronization
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// SIGINT and SIGTERM during `etl run` (README, "Safety for nightly runs"): the signal is
@@ -56,9 +56,11 @@ public enum Interrupt {
     /// Installed on every writing connection: SQLite calls it every 1000 virtual-machine
     /// steps, and a non-zero answer aborts the statement with SQLITE_INTERRUPT.
     static func installProgressHandler(_ connection: OpaquePointer?) {
-        sqlite3_progress_handler(connection, 1000, { _ in
-            Interrupt.armed.load(ordering: .relaxed) && Interrupt.signalNumber.load(ordering: .relaxed) != 0 ? 1 : 0
-        }, nil)
+        sqlite3_progress_handler(
+            connection, 1000,
+            { _ in
+                Interrupt.armed.load(ordering: .relaxed) && Interrupt.signalNumber.load(ordering: .relaxed) != 0 ? 1 : 0
+            }, nil)
     }
 }
 

@@ -43,7 +43,9 @@ public final class Warehouse {
     public init(path: String, pipeline: String? = nil, takeOver: Bool = false) throws {
         self.path = path
         if let owner = try Warehouse.inspect(path: path), let pipeline, owner != pipeline, !takeOver {
-            throw WarehouseRefusal("\(path): error: this warehouse belongs to pipeline \"\(owner)\", not \"\(pipeline)\"; give --warehouse another file, or take it over with `etl run --replace` (replaces \"\(owner)\"'s sources and facts)", exitStatus: 2)
+            throw WarehouseRefusal(
+                "\(path): error: this warehouse belongs to pipeline \"\(owner)\", not \"\(pipeline)\"; give --warehouse another file, or take it over with `etl run --replace` (replaces \"\(owner)\"'s sources and facts)",
+                exitStatus: 2)
         }
         let dir = (path as NSString).deletingLastPathComponent
         if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
@@ -59,9 +61,11 @@ public final class Warehouse {
             queue = try DatabaseQueue(path: path, configuration: config)
             try Schema.migrator.migrate(queue)
             // Written only when it changes: a write in place makes readers wait.
-            if try queue.read({ try String.fetchOne($0, sql: "SELECT value FROM etl_meta WHERE key = 'schema_version'") }) != Schema.version {
+            if try queue.read({ try String.fetchOne($0, sql: "SELECT value FROM etl_meta WHERE key = 'schema_version'") }) != Schema.version
+            {
                 try queue.write { db in
-                    try db.execute(sql: "INSERT OR REPLACE INTO etl_meta(key, value) VALUES ('schema_version', ?)", arguments: [Schema.version])
+                    try db.execute(
+                        sql: "INSERT OR REPLACE INTO etl_meta(key, value) VALUES ('schema_version', ?)", arguments: [Schema.version])
                 }
             }
         } catch let e as DatabaseError {
@@ -91,10 +95,14 @@ public final class Warehouse {
         try? handle.close()
         if header.isEmpty { return nil }
         guard header == Data("SQLite format 3\0".utf8) else {
-            throw WarehouseRefusal("\(path): error: not an etl warehouse (not an SQLite database); it was left as it is: give --warehouse a new file or an etl warehouse", exitStatus: 2)
+            throw WarehouseRefusal(
+                "\(path): error: not an etl warehouse (not an SQLite database); it was left as it is: give --warehouse a new file or an etl warehouse",
+                exitStatus: 2)
         }
         let damaged = { (what: String) in
-            WarehouseRefusal("\(path): error: the warehouse is damaged (\(what)); it was left as it is: run `etl run --full-refresh --warehouse NEW` into a new file, or restore a copy", exitStatus: 1)
+            WarehouseRefusal(
+                "\(path): error: the warehouse is damaged (\(what)); it was left as it is: run `etl run --full-refresh --warehouse NEW` into a new file, or restore a copy",
+                exitStatus: 1)
         }
         var config = Configuration()
         config.readonly = true
@@ -102,8 +110,11 @@ public final class Warehouse {
         do {
             // A process that died while writing in place (a no-op or failure record) can leave a
             // hot journal, which only a writing connection rolls back, as any SQLite writer would.
-            do { _ = try DatabaseQueue(path: path, configuration: config).read { try Int.fetchOne($0, sql: "SELECT count(*) FROM sqlite_master") } }
-            catch let e as DatabaseError where e.resultCode == .SQLITE_READONLY {
+            do {
+                _ = try DatabaseQueue(path: path, configuration: config).read {
+                    try Int.fetchOne($0, sql: "SELECT count(*) FROM sqlite_master")
+                }
+            } catch let e as DatabaseError where e.resultCode == .SQLITE_READONLY {
                 var recover = Configuration()
                 recover.busyMode = .timeout(10)
                 let w = try DatabaseQueue(path: path, configuration: recover)
@@ -113,11 +124,14 @@ public final class Warehouse {
             let q = try DatabaseQueue(path: path, configuration: config)
             defer { try? q.close() }
             return try q.read { db -> String? in
-                let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+                let tables = try String.fetchAll(
+                    db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
                 let isWarehouse = tables.contains("etl_meta") || tables.contains("etl_run")
                 if !tables.isEmpty && !isWarehouse {
                     let shown = tables.prefix(3).joined(separator: ", ") + (tables.count > 3 ? ", …" : "")
-                    throw WarehouseRefusal("\(path): error: not an etl warehouse (an SQLite database with tables \(shown) and no etl_meta or etl_run); it was left as it is: give --warehouse a new file or an etl warehouse", exitStatus: 2)
+                    throw WarehouseRefusal(
+                        "\(path): error: not an etl warehouse (an SQLite database with tables \(shown) and no etl_meta or etl_run); it was left as it is: give --warehouse a new file or an etl warehouse",
+                        exitStatus: 2)
                 }
                 let check = try String.fetchAll(db, sql: "PRAGMA quick_check(1)")
                 if check != ["ok"] {
@@ -125,11 +139,14 @@ public final class Warehouse {
                     let lines = check.flatMap { $0.split(separator: "\n") }.map(String.init).filter { !$0.hasPrefix("***") }
                     throw damaged("PRAGMA quick_check: \(lines.first ?? "no answer")")
                 }
-                if tables.contains("etl_meta"), let owner = try String.fetchOne(db, sql: "SELECT value FROM etl_meta WHERE key = 'pipeline'") {
+                if tables.contains("etl_meta"),
+                    let owner = try String.fetchOne(db, sql: "SELECT value FROM etl_meta WHERE key = 'pipeline'")
+                {
                     return owner
                 }
                 guard tables.contains("etl_run") else { return nil }
-                return try String.fetchOne(db, sql: "SELECT pipeline FROM etl_run WHERE status IN ('success', 'rejects_over_limit') ORDER BY run_id DESC LIMIT 1")
+                return try String.fetchOne(
+                    db, sql: "SELECT pipeline FROM etl_run WHERE status IN ('success', 'rejects_over_limit') ORDER BY run_id DESC LIMIT 1")
             }
         } catch let e as DatabaseError where e.resultCode == .SQLITE_CORRUPT || e.resultCode == .SQLITE_NOTADB {
             throw damaged(e.message ?? e.description)
@@ -184,7 +201,9 @@ public final class Warehouse {
             let inMemory = size <= Warehouse.memoryJournalLimit
             if inMemory {
                 let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode = MEMORY")
-                guard mode == "memory" else { throw WarehouseError("\(copyPath): cannot keep the journal in memory (journal_mode is \(mode ?? "unknown"))") }
+                guard mode == "memory" else {
+                    throw WarehouseError("\(copyPath): cannot keep the journal in memory (journal_mode is \(mode ?? "unknown"))")
+                }
                 try db.execute(sql: "PRAGMA synchronous = OFF")
             } else {
                 try db.execute(sql: "PRAGMA journal_mode = WAL")
@@ -194,12 +213,14 @@ public final class Warehouse {
             try db.inTransaction(.immediate) {
                 result = try body(db)
                 try Interrupt.check()
-                Interrupt.arm(false)  // from here the run publishes whatever comes
+                Interrupt.arm(false) // from here the run publishes whatever comes
                 return .commit
             }
             if !inMemory { try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
             let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode = DELETE")
-            guard mode == "delete" else { throw WarehouseError("\(copyPath): cannot leave WAL mode (journal_mode is \(mode ?? "unknown"))") }
+            guard mode == "delete" else {
+                throw WarehouseError("\(copyPath): cannot leave WAL mode (journal_mode is \(mode ?? "unknown"))")
+            }
         }
         try copy.close()
         try Warehouse.rename(copyPath, over: target)
@@ -241,8 +262,9 @@ public final class Warehouse {
     // MARK: Runs
 
     public static func startRun(_ db: Database, pipeline: String, command: String, structureYear: Int?) throws -> Int64 {
-        try db.execute(sql: "INSERT INTO etl_run(pipeline, command, started_at, status, structure_year) VALUES (?, ?, ?, 'running', ?)",
-                       arguments: [pipeline, command, Self.now(), structureYear])
+        try db.execute(
+            sql: "INSERT INTO etl_run(pipeline, command, started_at, status, structure_year) VALUES (?, ?, ?, 'running', ?)",
+            arguments: [pipeline, command, Self.now(), structureYear])
         return db.lastInsertedRowID
     }
 
@@ -258,22 +280,31 @@ public final class Warehouse {
 
     /// Ends a run; a successful one also records its pipeline as the warehouse's owner
     /// (`etl_meta.pipeline`), which other pipelines are refused against.
-    public static func finishRun(_ db: Database, runId: Int64, status: String, counts: RunCounts, fingerprint: String?, message: String?) throws {
+    public static func finishRun(_ db: Database, runId: Int64, status: String, counts: RunCounts, fingerprint: String?, message: String?)
+        throws
+    {
         if status == "success" || status == "rejects_over_limit" {
-            try db.execute(sql: "INSERT OR REPLACE INTO etl_meta(key, value) SELECT 'pipeline', pipeline FROM etl_run WHERE run_id = ?", arguments: [runId])
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO etl_meta(key, value) SELECT 'pipeline', pipeline FROM etl_run WHERE run_id = ?",
+                arguments: [runId])
         }
-        try db.execute(sql: """
-            UPDATE etl_run SET finished_at = ?, status = ?, sources_read = ?, sources_reused = ?, observations_staged = ?,
-                rows_rejected = ?, facts_written = ?, warnings = ?, fingerprint = ?, message = ? WHERE run_id = ?
-            """, arguments: [Self.now(), status, counts.sourcesRead, counts.sourcesReused, counts.staged, counts.rejected,
-                             counts.facts, counts.warnings, fingerprint, message, runId])
+        try db.execute(
+            sql: """
+                UPDATE etl_run SET finished_at = ?, status = ?, sources_read = ?, sources_reused = ?, observations_staged = ?,
+                    rows_rejected = ?, facts_written = ?, warnings = ?, fingerprint = ?, message = ? WHERE run_id = ?
+                """,
+            arguments: [
+                Self.now(), status, counts.sourcesRead, counts.sourcesReused, counts.staged, counts.rejected,
+                counts.facts, counts.warnings, fingerprint, message, runId
+            ])
     }
 
     /// Records a failed (or `interrupted`) run in its own small transaction, after the run's own was rolled back.
     public func recordFailure(pipeline: String, command: String, startedAt: String, message: String, status: String = "failed") {
         try? queue.write { db in
-            try db.execute(sql: "INSERT INTO etl_run(pipeline, command, started_at, finished_at, status, message) VALUES (?, ?, ?, ?, ?, ?)",
-                           arguments: [pipeline, command, startedAt, Self.now(), status, message])
+            try db.execute(
+                sql: "INSERT INTO etl_run(pipeline, command, started_at, finished_at, status, message) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [pipeline, command, startedAt, Self.now(), status, message])
         }
     }
 
@@ -285,7 +316,8 @@ public final class Warehouse {
 
     /// The fingerprint of the last successful run, for no-op detection.
     public static func lastSuccessfulFingerprint(_ db: Database) throws -> String? {
-        try String.fetchOne(db, sql: "SELECT fingerprint FROM etl_run WHERE status IN ('success', 'rejects_over_limit') ORDER BY run_id DESC LIMIT 1")
+        try String.fetchOne(
+            db, sql: "SELECT fingerprint FROM etl_run WHERE status IN ('success', 'rejects_over_limit') ORDER BY run_id DESC LIMIT 1")
     }
 
     // MARK: Sources
@@ -300,7 +332,10 @@ public final class Warehouse {
         public var updated: String?
         public var dialect: String?
         public var origin: String?
-        public init(id: String, path: String, format: String, title: String? = nil, tableId: String? = nil, contentHash: String, updated: String? = nil, dialect: String? = nil, origin: String? = nil) {
+        public init(
+            id: String, path: String, format: String, title: String? = nil, tableId: String? = nil, contentHash: String,
+            updated: String? = nil, dialect: String? = nil, origin: String? = nil
+        ) {
             self.id = id
             self.path = path
             self.format = format
@@ -321,23 +356,30 @@ public final class Warehouse {
     /// Removes a source's staged rows and registers it afresh; returns its key.
     public static func replaceSource(_ db: Database, _ s: SourceRecord, runId: Int64) throws -> Int64 {
         try db.execute(sql: "DELETE FROM dim_source WHERE source_id = ?", arguments: [s.id])
-        try db.execute(sql: """
-            INSERT INTO dim_source(source_id, path, format, title, table_id, content_hash, updated, dialect, origin, loaded_at, loaded_run_id, observations, rejected)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)
-            """, arguments: [s.id, s.path, s.format, s.title, s.tableId, s.contentHash, s.updated, s.dialect, s.origin, now(), runId])
+        try db.execute(
+            sql: """
+                INSERT INTO dim_source(source_id, path, format, title, table_id, content_hash, updated, dialect, origin, loaded_at, loaded_run_id, observations, rejected)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)
+                """, arguments: [s.id, s.path, s.format, s.title, s.tableId, s.contentHash, s.updated, s.dialect, s.origin, now(), runId])
         return db.lastInsertedRowID
     }
 
-    public static func finishSource(_ db: Database, key: Int64, observations: Int, rejected: Int, outOfValidity: Int, special: Int = 0, title: String?, updated: String?) throws {
+    public static func finishSource(
+        _ db: Database, key: Int64, observations: Int, rejected: Int, outOfValidity: Int, special: Int = 0, title: String?, updated: String?
+    ) throws {
         try db.execute(sql: "UPDATE dim_source SET special = ? WHERE source_key = ?", arguments: [special, key])
-        try db.execute(sql: "UPDATE dim_source SET observations = ?, rejected = ?, out_of_validity = ?, title = coalesce(?, title), updated = coalesce(?, updated) WHERE source_key = ?",
-                       arguments: [observations, rejected, outOfValidity, title, updated, key])
+        try db.execute(
+            sql:
+                "UPDATE dim_source SET observations = ?, rejected = ?, out_of_validity = ?, title = coalesce(?, title), updated = coalesce(?, updated) WHERE source_key = ?",
+            arguments: [observations, rejected, outOfValidity, title, updated, key])
     }
 
     /// Drops sources the pipeline no longer declares.
     public static func removeSources(_ db: Database, notIn ids: [String]) throws -> Int {
         let placeholders = ids.map { _ in "?" }.joined(separator: ",")
-        try db.execute(sql: "DELETE FROM dim_source WHERE source_id NOT IN (\(placeholders.isEmpty ? "''" : placeholders))", arguments: StatementArguments(ids))
+        try db.execute(
+            sql: "DELETE FROM dim_source WHERE source_id NOT IN (\(placeholders.isEmpty ? "''" : placeholders))",
+            arguments: StatementArguments(ids))
         return db.changesCount
     }
 
@@ -368,8 +410,10 @@ public final class Warehouse {
 
     /// The duplicate-cell rejects of a source in a run: their ids and locations.
     public static func duplicateRejects(_ db: Database, runId: Int64, sourceId: String) throws -> [(id: Int64, location: String)] {
-        try Row.fetchAll(db, sql: "SELECT reject_id, location FROM etl_reject WHERE run_id = ? AND source_id = ? AND error LIKE 'duplicate cell:%'",
-                         arguments: [runId, sourceId]).map { ($0["reject_id"], $0["location"]) }
+        try Row.fetchAll(
+            db, sql: "SELECT reject_id, location FROM etl_reject WHERE run_id = ? AND source_id = ? AND error LIKE 'duplicate cell:%'",
+            arguments: [runId, sourceId]
+        ).map { ($0["reject_id"], $0["location"]) }
     }
 
     /// Sets a reject's raw text (the line as it is in the file).
@@ -378,8 +422,9 @@ public final class Warehouse {
     }
 
     public static func reject(_ db: Database, runId: Int64, sourceId: String, location: String, error: String, raw: String?) throws {
-        try db.execute(sql: "INSERT INTO etl_reject(run_id, source_id, location, error, raw) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [runId, sourceId, location, error, raw])
+        try db.execute(
+            sql: "INSERT INTO etl_reject(run_id, source_id, location, error, raw) VALUES (?, ?, ?, ?, ?)",
+            arguments: [runId, sourceId, location, error, raw])
     }
 
     public static func warn(_ db: Database, runId: Int64, _ message: String) throws {
@@ -389,7 +434,8 @@ public final class Warehouse {
     /// Records a warning with what it is about, so SQL can select warnings by kind, indicator,
     /// region or year.
     public static func warn(_ db: Database, runId: Int64, _ d: Diagnostic) throws {
-        try db.execute(sql: "INSERT INTO etl_warning(run_id, message, code, indicator, measure, region, year) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                       arguments: [runId, d.description, d.code, d.indicator, d.measure, d.region, d.year])
+        try db.execute(
+            sql: "INSERT INTO etl_warning(run_id, message, code, indicator, measure, region, year) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            arguments: [runId, d.description, d.code, d.indicator, d.measure, d.region, d.year])
     }
 }

@@ -37,15 +37,18 @@ public enum Exporter {
     static func rows(_ db: Database, _ o: Options) throws -> [Row_] {
         var clauses: [String] = []
         var args: [any DatabaseValueConvertible] = []
-        if !o.indicators.isEmpty { clauses.append("indicator IN (\(o.indicators.map { _ in "?" }.joined(separator: ",")))"); args += o.indicators }
+        if !o.indicators.isEmpty {
+            clauses.append("indicator IN (\(o.indicators.map { _ in "?" }.joined(separator: ",")))"); args += o.indicators
+        }
         if !o.regions.isEmpty { clauses.append("region IN (\(o.regions.map { _ in "?" }.joined(separator: ",")))"); args += o.regions }
         let sql = """
             SELECT indicator, indicator_name, region, region_name, year, breakdown, value, status, method, unit, decimals, note FROM v_indicator
             \(clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")) ORDER BY region, year, indicator, breakdown
             """
         return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map {
-            Row_(indicator: $0[0], indicatorName: $0[1], region: $0[2], regionName: $0[3], year: $0[4], breakdown: $0[5], value: $0[6],
-                 status: $0[7], method: $0[8], unit: $0[9], decimals: $0[10], note: $0[11])
+            Row_(
+                indicator: $0[0], indicatorName: $0[1], region: $0[2], regionName: $0[3], year: $0[4], breakdown: $0[5], value: $0[6],
+                status: $0[7], method: $0[8], unit: $0[9], decimals: $0[10], note: $0[11])
         }
     }
 
@@ -77,7 +80,10 @@ public enum Exporter {
 
     /// A quoted CSV field on one line.
     static func quoted(_ s: String) -> String {
-        "\"" + s.replacingOccurrences(of: "\"", with: "\"\"").replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(of: "\n", with: " ")
+        "\""
+            + s.replacingOccurrences(of: "\"", with: "\"\"").replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(
+                of: "\n", with: " "
+            )
             .replacingOccurrences(of: "\r", with: " ") + "\""
     }
 
@@ -85,17 +91,22 @@ public enum Exporter {
     /// value, each value's method (`split_allocated` is an estimate), status symbol and note.
     public static func csv(_ db: Database, to path: String, options: Options = Options()) throws -> Int {
         let rows = try rows(db, options)
-        var out = "\"region\";\"år\";\"statistikkvariabel\";\"breakdown\";\"Harmoniserte indikatorer\";"
+        var out =
+            "\"region\";\"år\";\"statistikkvariabel\";\"breakdown\";\"Harmoniserte indikatorer\";"
             + annotationColumns.map(quoted).joined(separator: ";") + "\r\n"
         for r in rows {
             let label = "\(r.region) \(r.regionName)".replacingOccurrences(of: "\"", with: "\"\"")
-            out += "\"\(label)\";\"\(r.year)\";\"\(r.indicator)\";\"\(r.breakdown.isEmpty ? "I alt" : r.breakdown)\";\(cell(r));"
+            out +=
+                "\"\(label)\";\"\(r.year)\";\"\(r.indicator)\";\"\(r.breakdown.isEmpty ? "I alt" : r.breakdown)\";\(cell(r));"
                 + "\(quoted(r.method));\(quoted(r.status ?? ""));\(quoted(r.note ?? ""))\r\n"
         }
         try Data(out.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
         if let v = vintage(options) {
-            try JSONSerialization.data(withJSONObject: v.merging(["file": (path as NSString).lastPathComponent]) { a, _ in a }, options: [.sortedKeys, .prettyPrinted])
-                .write(to: URL(fileURLWithPath: path + ".vintage.json"), options: .atomic)
+            try JSONSerialization.data(
+                withJSONObject: v.merging(["file": (path as NSString).lastPathComponent]) { a, _ in a },
+                options: [.sortedKeys, .prettyPrinted]
+            )
+            .write(to: URL(fileURLWithPath: path + ".vintage.json"), options: .atomic)
         }
         return rows.count
     }
@@ -109,7 +120,8 @@ public enum Exporter {
             for r in rows where seen.insert(f(r)).inserted { out.append(f(r)) }
             return out
         }
-        let regions = ordered(\.region).sorted(), indicators = ordered(\.indicator).sorted(), breakdowns = ordered { $0.breakdown.isEmpty ? "0" : $0.breakdown }.sorted()
+        let regions = ordered(\.region).sorted(), indicators = ordered(\.indicator).sorted(),
+            breakdowns = ordered { $0.breakdown.isEmpty ? "0" : $0.breakdown }.sorted()
         let years = ordered { String($0.year) }.sorted()
         let pos = { (list: [String]) in Dictionary(uniqueKeysWithValues: list.enumerated().map { ($0.element, $0.offset) }) }
         let rp = pos(regions), ip = pos(indicators), bp = pos(breakdowns), yp = pos(years)
@@ -127,8 +139,11 @@ public enum Exporter {
             methods[String(i)] = r.method
             if let n = r.note, !n.isEmpty { notes[String(i)] = n }
             if r.status == "-" && (r.value ?? 0) == 0 { status[String(i)] = "-"; continue }
-            if let v = r.value { values[i] = v; if r.status == "*" { status[String(i)] = "*" } }
-            else { status[String(i)] = r.status.flatMap { Symbols.isMissing($0) ? $0 : nil } ?? ".." }
+            if let v = r.value {
+                values[i] = v; if r.status == "*" { status[String(i)] = "*" }
+            } else {
+                status[String(i)] = r.status.flatMap { Symbols.isMissing($0) ? $0 : nil } ?? ".."
+            }
         }
         // Cells with no row at all (a region without an indicator) are `.`: not applicable.
         for i in 0..<n where values[i] is NSNull && status[String(i)] == nil { status[String(i)] = "." }
@@ -142,14 +157,19 @@ public enum Exporter {
             "dimension": [
                 "Region": ["label": "region", "category": ["index": regions, "label": regionLabels]],
                 "ContentsCode": ["label": "statistikkvariabel", "category": ["index": indicators, "label": indicatorLabels, "unit": units]],
-                "Breakdown": ["label": "breakdown", "category": ["index": breakdowns, "label": Dictionary(uniqueKeysWithValues: breakdowns.map { ($0, $0 == "0" ? "I alt" : $0) })]],
-                "Tid": ["label": "år", "category": ["index": years]],
+                "Breakdown": [
+                    "label": "breakdown",
+                    "category": [
+                        "index": breakdowns, "label": Dictionary(uniqueKeysWithValues: breakdowns.map { ($0, $0 == "0" ? "I alt" : $0) })
+                    ]
+                ],
+                "Tid": ["label": "år", "category": ["index": years]]
             ],
             "value": values,
             "status": status,
             // How each value was obtained, by cell index as `status` is: `split_allocated` is an
             // estimate, not a published count; `note` says why a value is missing or estimated.
-            "extension": ["method": methods, "note": notes].merging(vintage(options).map { ["vintage": $0] } ?? [:]) { a, _ in a },
+            "extension": ["method": methods, "note": notes].merging(vintage(options).map { ["vintage": $0] } ?? [:]) { a, _ in a }
         ]
         let data = try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys])
         try data.write(to: URL(fileURLWithPath: path), options: .atomic)

@@ -25,7 +25,8 @@ struct Binder {
         guard let v else { sqlite3_bind_null(stmt, i); return }
         var copy = v
         copy.withUTF8 { buf in
-            _ = sqlite3_bind_text(stmt, i, UnsafeRawPointer(buf.baseAddress!).assumingMemoryBound(to: CChar.self), Int32(buf.count), SQLITE_TRANSIENT)
+            _ = sqlite3_bind_text(
+                stmt, i, UnsafeRawPointer(buf.baseAddress!).assumingMemoryBound(to: CChar.self), Int32(buf.count), SQLITE_TRANSIENT)
         }
     }
     @inline(__always) func bind(_ i: Int32, _ v: Double?) {

@@ -31,8 +31,11 @@ public enum Staging {
     public static func rows(_ db: Database, sourceId: String, measures: Set<String>) throws -> [String: [StagedRow]] {
         var codes: [Int64: String] = [:]
         var sourceKey: Int64 = 0
-        for r in try Row.fetchAll(db, sql: "SELECT m.measure_key, m.code, m.source_key FROM stg_measure m JOIN dim_source s USING (source_key) WHERE s.source_id = ?",
-                                  arguments: [sourceId]) {
+        for r in try Row.fetchAll(
+            db,
+            sql: "SELECT m.measure_key, m.code, m.source_key FROM stg_measure m JOIN dim_source s USING (source_key) WHERE s.source_id = ?",
+            arguments: [sourceId])
+        {
             let code: String = r[1]
             sourceKey = r[2]
             if measures.contains(code) { codes[r[0]] = code }
@@ -47,15 +50,19 @@ public enum Staging {
         var out: [String: [StagedRow]] = [:]
         let cursor = try Row.fetchCursor(db, sql: sql, arguments: [sourceKey])
         while let r = try cursor.next() {
-            out[codes[r[0]]!, default: []].append(StagedRow(region: r[1], period: r[2], breakdown: r[3], value: r[4], status: r[5],
-                                                             location: StagedRow.locationText(line: r[6], column: r[7], path: r[8])))
+            out[codes[r[0]]!, default: []].append(
+                StagedRow(
+                    region: r[1], period: r[2], breakdown: r[3], value: r[4], status: r[5],
+                    location: StagedRow.locationText(line: r[6], column: r[7], path: r[8])))
         }
         return out
     }
 
     /// The distinct measure codes a source staged, with their labels.
     public static func measures(_ db: Database, sourceId: String) throws -> [String] {
-        try String.fetchAll(db, sql: "SELECT code FROM stg_measure JOIN dim_source USING (source_key) WHERE source_id = ? ORDER BY 1", arguments: [sourceId])
+        try String.fetchAll(
+            db, sql: "SELECT code FROM stg_measure JOIN dim_source USING (source_key) WHERE source_id = ? ORDER BY 1", arguments: [sourceId]
+        )
     }
 
     /// Where the first staged cell of a region, period and one of `measures` stands in its file
@@ -64,26 +71,37 @@ public enum Staging {
     public static func location(_ db: Database, sourceId: String, region: String, period: String, measures: [String]) throws -> String? {
         guard !measures.isEmpty else { return nil }
         let marks = measures.map { _ in "?" }.joined(separator: ",")
-        let row = try Row.fetchOne(db, sql: """
-            SELECT o.line, o.col, o.path FROM stg_observation o JOIN dim_source s USING (source_key) JOIN stg_measure m USING (measure_key)
-            WHERE s.source_id = ? AND o.region = ? AND o.period = ? AND m.code IN (\(marks)) ORDER BY o.breakdown LIMIT 1
-            """, arguments: StatementArguments([sourceId, region, period] + measures))
+        let row = try Row.fetchOne(
+            db,
+            sql: """
+                SELECT o.line, o.col, o.path FROM stg_observation o JOIN dim_source s USING (source_key) JOIN stg_measure m USING (measure_key)
+                WHERE s.source_id = ? AND o.region = ? AND o.period = ? AND m.code IN (\(marks)) ORDER BY o.breakdown LIMIT 1
+                """, arguments: StatementArguments([sourceId, region, period] + measures))
         return row.map { StagedRow.locationText(line: $0[0], column: $0[1], path: $0[2]) }
     }
 
     /// A source's dimensions as its reader described them: id, role, and each category's
     /// code and label, in code order (`stg_label`).
-    public static func categories(_ db: Database, sourceId: String) throws -> [(dimension: String, role: String, code: String, label: String)] {
-        try Row.fetchAll(db, sql: """
-            SELECT l.dimension, l.role, l.code, l.label FROM stg_label l JOIN dim_source s USING (source_key)
-            WHERE s.source_id = ? ORDER BY l.dimension, l.code
-            """, arguments: [sourceId]).map { ($0[0], $0[1], $0[2], $0[3]) }
+    public static func categories(_ db: Database, sourceId: String) throws -> [(
+        dimension: String, role: String, code: String, label: String
+    )] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT l.dimension, l.role, l.code, l.label FROM stg_label l JOIN dim_source s USING (source_key)
+                WHERE s.source_id = ? ORDER BY l.dimension, l.code
+                """, arguments: [sourceId]
+        ).map { ($0[0], $0[1], $0[2], $0[3]) }
     }
 
     /// Region labels seen in all sources (code → label, validity).
     public static func regionLabels(_ db: Database) throws -> [(code: String, name: String, from: Int?, to: Int?)] {
-        try Row.fetchAll(db, sql: "SELECT code, label, valid_from, valid_to FROM stg_label WHERE role = 'geo' GROUP BY code, ifnull(valid_from, 0) ORDER BY code")
-            .map { ($0[0], $0[1], $0[2], $0[3]) }
+        try Row.fetchAll(
+            db,
+            sql:
+                "SELECT code, label, valid_from, valid_to FROM stg_label WHERE role = 'geo' GROUP BY code, ifnull(valid_from, 0) ORDER BY code"
+        )
+        .map { ($0[0], $0[1], $0[2], $0[3]) }
     }
 
     public static func outOfValidityCount(_ db: Database) throws -> Int {

@@ -27,7 +27,8 @@ public struct StagingBatch: Sendable {
         var status: TextRef
         var path: TextRef
         var flags: UInt8
-        static let hasValue: UInt8 = 1, inValidity: UInt8 = 2, hasStatus: UInt8 = 4, hasPath: UInt8 = 8, hasLine: UInt8 = 16, hasColumn: UInt8 = 32
+        static let hasValue: UInt8 = 1, inValidity: UInt8 = 2, hasStatus: UInt8 = 4, hasPath: UInt8 = 8, hasLine: UInt8 = 16,
+            hasColumn: UInt8 = 32
     }
 
     /// A row refused while reading, for `etl_reject`.

@@ -31,12 +31,18 @@ public struct StagingEncoder: Sendable {
     }
 
     /// Adds a row; a missing value without a symbol gets `..`.
-    public mutating func append(measure: String, region: String, period: String, breakdown: String, value: Double?, status: String?,
-                                inValidity: Bool, location: SourceLocation) {
+    public mutating func append(
+        measure: String, region: String, period: String, breakdown: String, value: Double?, status: String?,
+        inValidity: Bool, location: SourceLocation
+    ) {
         let m: Int32
-        if let k = recent.value(for: measure) { m = k } else {
+        if let k = recent.value(for: measure) {
+            m = k
+        } else {
             let key = ByteKey(measure)
-            if let k = ordinals[key] { m = k } else {
+            if let k = ordinals[key] {
+                m = k
+            } else {
                 m = Int32(ordinals.count)
                 ordinals[key] = m
                 batch.newMeasures.append(measure)
@@ -55,9 +61,11 @@ public struct StagingEncoder: Sendable {
         if location.column != nil { flags |= StagingBatch.Row.hasColumn }
         let regionRef = add(region), periodRef = add(period)
         let breakdownRef = breakdown.isEmpty ? empty : add(breakdown)
-        batch.rows.append(StagingBatch.Row(measure: m, column: Int32(truncatingIfNeeded: location.column ?? 0), line: Int64(location.line ?? 0),
-                                           value: value ?? 0, region: regionRef, period: periodRef, breakdown: breakdownRef,
-                                           status: statusRef, path: pathRef, flags: flags))
+        batch.rows.append(
+            StagingBatch.Row(
+                measure: m, column: Int32(truncatingIfNeeded: location.column ?? 0), line: Int64(location.line ?? 0),
+                value: value ?? 0, region: regionRef, period: periodRef, breakdown: breakdownRef,
+                status: statusRef, path: pathRef, flags: flags))
     }
 
     public mutating func reject(location: String, error: String, raw: String) {

@@ -59,9 +59,11 @@ public final class StagingWriter {
         measureInsert = try Binder(db, sql: "INSERT INTO stg_measure(source_key, code) VALUES (?, ?)")
         func sql(rows: Int, conflict: String) -> String {
             let one = "(" + Array(repeating: "?", count: Int(StagingWriter.columnCount)).joined(separator: ", ") + ")"
-            return "INSERT INTO stg_observation\(StagingWriter.columns) VALUES " + Array(repeating: one, count: rows).joined(separator: ", ") + " " + conflict
+            return "INSERT INTO stg_observation\(StagingWriter.columns) VALUES "
+                + Array(repeating: one, count: rows).joined(separator: ", ") + " " + conflict
         }
-        let sum = "ON CONFLICT DO UPDATE SET value = CASE WHEN value IS NULL OR excluded.value IS NULL THEN NULL ELSE value + excluded.value END, status = CASE WHEN value IS NULL OR excluded.value IS NULL THEN coalesce(status, excluded.status) ELSE status END"
+        let sum =
+            "ON CONFLICT DO UPDATE SET value = CASE WHEN value IS NULL OR excluded.value IS NULL THEN NULL ELSE value + excluded.value END, status = CASE WHEN value IS NULL OR excluded.value IS NULL THEN coalesce(status, excluded.status) ELSE status END"
         // Without an ON CONFLICT clause a duplicate aborts the statement and undoes its rows.
         batch = try Binder(db, sql: sql(rows: batchSize, conflict: sumDuplicates ? sum : ""))
         single = try Binder(db, sql: sql(rows: 1, conflict: sumDuplicates ? sum : "ON CONFLICT DO NOTHING"))
@@ -114,9 +116,11 @@ public final class StagingWriter {
             return
         }
         duplicates += 1
-        try onDuplicate?(Duplicate(measure: measureLabels[Int(r.measure)], region: StagingWriter.string(r.region, in: text),
-                                   period: StagingWriter.string(r.period, in: text), breakdown: StagingWriter.string(r.breakdown, in: text),
-                                   location: StagingWriter.location(r, text: text, file: file)))
+        try onDuplicate?(
+            Duplicate(
+                measure: measureLabels[Int(r.measure)], region: StagingWriter.string(r.region, in: text),
+                period: StagingWriter.string(r.period, in: text), breakdown: StagingWriter.string(r.breakdown, in: text),
+                location: StagingWriter.location(r, text: text, file: file)))
     }
 
     /// A text of a batch, decoded.
@@ -127,21 +131,23 @@ public final class StagingWriter {
     /// Where a row of a batch stands in its file.
     private static func location(_ r: StagingBatch.Row, text: UnsafeBufferPointer<UInt8>, file: String) -> SourceLocation {
         let f = r.flags
-        return SourceLocation(file: file, line: f & StagingBatch.Row.hasLine != 0 ? Int(r.line) : nil,
-                              column: f & StagingBatch.Row.hasColumn != 0 ? Int(r.column) : nil,
-                              path: f & StagingBatch.Row.hasPath != 0 ? string(r.path, in: text) : nil)
+        return SourceLocation(
+            file: file, line: f & StagingBatch.Row.hasLine != 0 ? Int(r.line) : nil,
+            column: f & StagingBatch.Row.hasColumn != 0 ? Int(r.column) : nil,
+            path: f & StagingBatch.Row.hasPath != 0 ? string(r.path, in: text) : nil)
     }
 
     /// Keeps a staged row of a captured measure, as `Staging.rows` would read it back.
     private func keep(_ r: StagingBatch.Row, text: UnsafeBufferPointer<UInt8>, file: String) {
         let f = r.flags
         let at = StagingWriter.location(r, text: text, file: file)
-        captured[measureLabels[Int(r.measure)], default: []].append(StagedRow(
-            region: StagingWriter.string(r.region, in: text), period: StagingWriter.string(r.period, in: text),
-            breakdown: StagingWriter.string(r.breakdown, in: text),
-            value: f & StagingBatch.Row.hasValue != 0 ? r.value : nil,
-            status: f & StagingBatch.Row.hasStatus != 0 ? StagingWriter.string(r.status, in: text) : nil,
-            location: StagedRow.locationText(line: at.line, column: at.column, path: at.path)))
+        captured[measureLabels[Int(r.measure)], default: []].append(
+            StagedRow(
+                region: StagingWriter.string(r.region, in: text), period: StagingWriter.string(r.period, in: text),
+                breakdown: StagingWriter.string(r.breakdown, in: text),
+                value: f & StagingBatch.Row.hasValue != 0 ? r.value : nil,
+                status: f & StagingBatch.Row.hasStatus != 0 ? StagingWriter.string(r.status, in: text) : nil,
+                location: StagedRow.locationText(line: at.line, column: at.column, path: at.path)))
     }
 
     /// The captured rows of each measure in the order the table keeps them (region, period,
@@ -173,7 +179,8 @@ public final class StagingWriter {
             if t.length == 0 || text == nil {
                 sqlite3_bind_text(stmt, i, emptyText, 0, nil)
             } else {
-                sqlite3_bind_text(stmt, i, UnsafeRawPointer(text! + Int(t.offset)).assumingMemoryBound(to: CChar.self), Int32(t.length), nil)
+                sqlite3_bind_text(
+                    stmt, i, UnsafeRawPointer(text! + Int(t.offset)).assumingMemoryBound(to: CChar.self), Int32(t.length), nil)
             }
         }
         var p: Int32 = 0
@@ -188,7 +195,11 @@ public final class StagingWriter {
             if f & StagingBatch.Row.hasStatus != 0 { bindText(p + 7, r.status) } else { sqlite3_bind_null(stmt, p + 7) }
             sqlite3_bind_int64(stmt, p + 8, f & StagingBatch.Row.inValidity != 0 ? 1 : 0)
             if f & StagingBatch.Row.hasLine != 0 { sqlite3_bind_int64(stmt, p + 9, r.line) } else { sqlite3_bind_null(stmt, p + 9) }
-            if f & StagingBatch.Row.hasColumn != 0 { sqlite3_bind_int64(stmt, p + 10, Int64(r.column)) } else { sqlite3_bind_null(stmt, p + 10) }
+            if f & StagingBatch.Row.hasColumn != 0 {
+                sqlite3_bind_int64(stmt, p + 10, Int64(r.column))
+            } else {
+                sqlite3_bind_null(stmt, p + 10)
+            }
             if f & StagingBatch.Row.hasPath != 0 { bindText(p + 11, r.path) } else { sqlite3_bind_null(stmt, p + 11) }
             p += StagingWriter.columnCount
         }
@@ -208,7 +219,11 @@ public final class StagingWriter {
 
     /// Category labels seen in a source (region names with their validity, measure labels).
     public static func saveLabels(_ db: Database, sourceKey: Int64, schema: DatasetSchema) throws {
-        let b = try Binder(db, sql: "INSERT OR REPLACE INTO stg_label(source_key, dimension, role, code, label, valid_from, valid_to, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        let b = try Binder(
+            db,
+            sql:
+                "INSERT OR REPLACE INTO stg_label(source_key, dimension, role, code, label, valid_from, valid_to, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        )
         defer { b.finalize() }
         for d in schema.dimensions {
             for (code, l) in d.categories {
