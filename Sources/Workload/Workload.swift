@@ -1,3 +1,6 @@
+// Why this file is long: the benchmark's generator writes the same cube as CSV, JSON-stat and
+// SDMX; the three writers share the cube model.
+
 import Foundation
 import Ingest
 import Transform

@@ -1,3 +1,6 @@
+// Why this file is long: every CSV dialect (long, wide, region names, encodings) goes through one
+// streaming row loop; the matrix layout is MatrixCSV.swift.
+
 import Foundation
 
 /// How a CSV file is written. Sniffed from the file's head unless forced.

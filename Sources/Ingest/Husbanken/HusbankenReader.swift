@@ -1,3 +1,6 @@
+// Why this file is long: the column mapping, the value rules for kinds, stages and purposes, and
+// the row loop of one export format.
+
 import Foundation
 
 /// Which columns of a Husbanken investment-grant export hold what (docs/FORMATS.md, "Husbanken"). Column

@@ -1,3 +1,6 @@
+// Why this file is long: a hand-written byte scanner (README, "Dependencies": why the readers scan
+// bytes): one loop over one buffer, kept in one place so its invariants can be read at once.
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)

@@ -1,3 +1,7 @@
+// Why this file is long: one streaming reader: the dataset, collection and bundle shapes, every
+// validator rule and the cell walk share one state, so they stay together (the byte scanner is
+// JSONScanner.swift).
+
 /// What a user may choose when reading JSON-stat.
 public struct JSONStatOptions: Sendable {
     /// Re-rank `category.index` positions that are unique but gapped or outside `[0, size)`

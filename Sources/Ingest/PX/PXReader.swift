@@ -1,3 +1,6 @@
+// Why this file is long: the PX keyword grammar, languages, KEYS and TIMEVAL all feed one header
+// and one DATA scanner; split apart they would share most of their state through parameters.
+
 import Foundation
 
 /// Reads PX (PC-Axis) files (docs/FORMATS.md, "PX"): a keyword section, then `DATA=` with the values

@@ -1,3 +1,6 @@
+// Why this file is long: one SAX handler for the Generic, StructureSpecific and PxWebApi SDMX
+// shapes; their callbacks share the series state.
+
 import CLibXML2
 import Glibc
 

@@ -1,3 +1,6 @@
+// Why this file is long: workbook, relationships, shared strings and the sheet are read by one
+// streaming reader under one byte budget.
+
 import CLibXML2
 import Foundation
 

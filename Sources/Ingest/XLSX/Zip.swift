@@ -1,3 +1,6 @@
+// Why this file is long: the ZIP container: central directory, local headers, inflate with byte
+// budgets against zip bombs, and the small writer the tests use.
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)

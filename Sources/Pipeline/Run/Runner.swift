@@ -1,3 +1,6 @@
+// Why this file is long: the run's steps in order (plan, hash, no-op, stage, derive, groups,
+// publish, record) and the failure record; each step is a short method.
+
 import Fetch
 import Foundation
 import GRDB

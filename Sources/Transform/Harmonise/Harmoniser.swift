@@ -1,3 +1,6 @@
+// Why this file is long: merges, renumberings, splits, back-cast series and re-established
+// municipalities are one walk over the change graph (docs/HARMONISATION.md).
+
 import Foundation
 import Ingest
 

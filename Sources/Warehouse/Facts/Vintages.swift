@@ -1,3 +1,6 @@
+// Why this file is long: source versions, fact history, per-run changes and the rebuild of a past
+// state work on the same tables and must agree; they are kept together.
+
 import Foundation
 import GRDB
 import Transform
