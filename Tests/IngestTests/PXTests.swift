@@ -17,13 +17,7 @@ private func readPX(_ bytes: [UInt8], encoding: TextEncoding? = nil) throws -> C
 private func readPX(_ text: String) throws -> CollectingSink { try readPX(Array(text.utf8)) }
 
 private func pxError(_ text: String) throws -> ReadError {
-    do {
-        _ = try readPX(text)
-    } catch let e as ReadError {
-        return e
-    }
-    Issue.record("expected a ReadError")
-    return ReadError(SourceLocation(file: ""), "")
+    try #require(readError { _ = try readPX(text) })
 }
 
 /// A PX file the way SSB's statbank writes one (CRLF line ends, Norwegian text).

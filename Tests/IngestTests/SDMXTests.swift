@@ -15,13 +15,7 @@ private func readSDMX(_ text: String) throws -> CollectingSink {
 }
 
 private func sdmxError(_ text: String) throws -> ReadError {
-    do {
-        _ = try readSDMX(text)
-    } catch let e as ReadError {
-        return e
-    }
-    Issue.record("expected a ReadError")
-    return ReadError(SourceLocation(file: ""), "")
+    try #require(readError { _ = try readSDMX(text) })
 }
 
 /// Peak resident memory of this process in kB (VmHWM), or nil where /proc is missing.

@@ -111,13 +111,3 @@ func writeWorkbook(_ url: URL, rows: [[XCell]], sheetName: String = "Ark1") thro
     let (sheet, shared) = sheetXML(rows)
     try writeWorkbook(url, sheetName: sheetName, sheet: sheet, shared: shared)
 }
-
-/// The message of the ReadError `body` throws.
-func readError(_ body: () throws -> Void) -> ReadError? {
-    do { try body() } catch let e as ReadError { return e } catch {
-        Issue.record("expected a ReadError, got \(error)")
-        return nil
-    }
-    Issue.record("expected a ReadError, got none")
-    return nil
-}
