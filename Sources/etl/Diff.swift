@@ -77,29 +77,23 @@ struct Diff: ParsableCommand {
     }
 
     static func shortHash(_ db: Database, _ run: Int64) throws -> String {
-        try String.fetchOne(db, sql: "SELECT substr(hash, 1, 12) FROM etl_vintage WHERE run_id = ?", arguments: [run]) ?? "empty"
+        try Warehouse.shortVintageHash(db, run: run)
     }
 
     func compare(_ db: Database) throws -> Outcome {
-        let successful = try Int64.fetchAll(
-            db, sql: "SELECT run_id FROM etl_run WHERE status IN ('success', 'rejects_over_limit') ORDER BY run_id DESC LIMIT 2")
+        let successful = try Warehouse.publishingRuns(db, limit: 2)
         var specB: String? = runB
         if specB == nil, let last = successful.first { specB = String(last) }
         var specA: String? = runA
         if specA == nil && runB == nil && successful.count > 1 { specA = String(successful[1]) }
         let a = try Diff.publication(db, spec: specA, explicit: runA != nil)
         let b = try Diff.publication(db, spec: specB, explicit: runB != nil)
-        var sql = "SELECT * FROM (" + Vintages.diffSQL(from: a, to: b) + ")"
-        if !indicator.isEmpty {
-            sql += " WHERE indicator IN (" + indicator.map { _ in "?" }.joined(separator: ",") + ")"
-        }
-        let stmt = try db.makeStatement(sql: sql)
-        stmt.arguments = StatementArguments(indicator)
-        let rows: [[DatabaseValue]] = try Row.fetchAll(stmt).map { Array($0.databaseValues) }
+        let changes = try Warehouse.changes(db, from: a, to: b, indicators: indicator)
+        let rows: [[DatabaseValue]] = changes.rows.map { Array($0.databaseValues) }
         let hashA = try Diff.shortHash(db, a), hashB = try Diff.shortHash(db, b)
         let from = specA.map { "run " + $0 } ?? "nothing"
         let header = "changes from \(from) (publication \(a), \(hashA)) to run \(specB ?? "-") (publication \(b), \(hashB))"
-        return Outcome(columns: stmt.columnNames, rows: rows, header: header)
+        return Outcome(columns: changes.columns, rows: rows, header: header)
     }
 
     /// How many rows are revisions of one number to another beyond `threshold`.
@@ -139,14 +133,7 @@ func revisionsAbove(_ threshold: Double, summary: RunSummary, warehouse: String,
     guard summary.changes != nil, let runId = summary.runId, let queue = try? Warehouse.openReadOnly(path: warehouse) else { return 0 }
     defer { try? queue.close() }
     let rows =
-        (try? queue.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT indicator, region, year, breakdown, old_value, new_value, relative_change FROM etl_change
-                    WHERE run_id = ? AND change = 'revised' ORDER BY relative_change IS NOT NULL, abs(relative_change) DESC, indicator, region, year
-                    """, arguments: [runId])
-        }) ?? []
+        (try? queue.read { db in try Warehouse.revisions(db, run: runId) }) ?? []
     let over = rows.filter { RevisionSummary.exceeds(old: $0["old_value"], new: $0["new_value"], threshold: threshold) }
     guard !over.isEmpty else { return 0 }
     for r in over.prefix(20) where !quiet {

@@ -46,7 +46,7 @@ struct Export: ParsableCommand {
             let unknown = try q.read { try unknownNames($0, indicators: indicator, regions: region, groups: []) }
             if !unknown.isEmpty { for line in unknown { eprint(line) }; throw Exit.usage }
             if let v = try q.read({
-                try Row.fetchOne($0, sql: "SELECT run_id, hash, published_at FROM etl_vintage ORDER BY run_id DESC LIMIT 1")
+                try Warehouse.latestVintage($0)
             }) {
                 opts.vintageRunId = v["run_id"]; opts.vintageHash = v["hash"]; opts.vintagePublishedAt = v["published_at"]
             }

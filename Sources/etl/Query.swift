@@ -88,77 +88,39 @@ struct Query: ParsableCommand {
             if !unknown.isEmpty { for line in unknown { eprint(line) }; throw Exit.usage }
         }
         var text: String
-        var args: [(any DatabaseValueConvertible)?] = []
+        var arguments = StatementArguments()
+        /// `--years 2019` or `--years 2015:2024`.
+        func yearRange(_ years: String?) throws -> ClosedRange<Int>? {
+            guard let years else { return nil }
+            let parts = years.split(separator: ":").map { Int($0) }
+            guard !parts.isEmpty, parts.count <= 2, let lo = parts[0], let hi = parts.last!, lo <= hi else {
+                eprint("error: --years \"\(years)\": expected a year (2019) or a range (2015:2024)"); throw Exit.usage
+            }
+            return lo...hi
+        }
         if let change {
             let p = change.split(separator: ":").map { Int($0) }
             guard p.count == 2, let from = p[0], let to = p[1] else {
                 eprint("error: --change \"\(change)\": expected FROM:TO, e.g. 2019:2023"); throw Exit.usage
             }
             guard let indicator else { eprint("error: --change needs --indicator"); throw Exit.usage }
-            let (table, key) = group != nil ? ("v_group_indicator", "group_code") : ("v_indicator", "region")
-            let value = group != nil ? "weighted" : "value"
-            var filter = "a.indicator = ?"
-            args = [from, to, indicator]
-            if let group {
-                filter += " AND a.group_code = ?"; args.append(group)
-            } else if !region.isEmpty {
-                filter += " AND a.region IN (\(region.map { _ in "?" }.joined(separator: ",")))"; args += region.map { $0 }
-            }
-            text = """
-                SELECT a.indicator, a.\(key) AS \(key), a.breakdown, a.year AS from_year, b.year AS to_year,
-                       round(a.\(value), a.decimals) AS value_from, round(b.\(value), b.decimals) AS value_to,
-                       round((b.\(value) - a.\(value)) / abs(a.\(value)) * 100, 1) AS change_percent,
-                       round(b.\(value) - a.\(value), a.decimals) AS difference,
-                       CASE WHEN a.unit = 'prosent' THEN 'prosentpoeng' ELSE a.unit END AS difference_unit
-                FROM \(table) a JOIN \(table) b ON b.indicator = a.indicator AND b.\(key) = a.\(key) AND b.breakdown = a.breakdown
-                     AND a.year = ? AND b.year = ?
-                WHERE \(filter) ORDER BY 2, 3
-                """
+            (text, arguments) = IndicatorQuery.change(indicator: indicator, from: from, to: to, group: group, regions: region).statement
         } else if let group {
-            var clauses = ["group_code = ?"]
-            args.append(group)
-            if let indicator { clauses.append("indicator = ?"); args.append(indicator) }
-            if let years {
-                let parts = years.split(separator: ":").compactMap { Int($0) }
-                guard !parts.isEmpty, parts.count <= 2 else {
-                    eprint("error: --years \"\(years)\": expected a year (2019) or a range (2015:2024)"); throw Exit.usage
-                }
-                clauses.append("year BETWEEN ? AND ?"); args.append(parts[0]); args.append(parts.last!)
-            }
-            text = """
-                SELECT group_code, group_name, indicator, year, breakdown, round(mean, decimals) AS mean, round(weighted, decimals) AS weighted,
-                       round(median, decimals) AS median, round(min, decimals) AS min, round(max, decimals) AS max, n_with_value, n_members, unit
-                FROM v_group_indicator WHERE \(clauses.joined(separator: " AND ")) ORDER BY indicator, year, breakdown
-                """
+            (text, arguments) = IndicatorQuery.group(group, indicator: indicator, years: try yearRange(years)).statement
         } else if let sql {
             text = sql
         } else {
-            var clauses: [String] = []
-            if let indicator { clauses.append("indicator = ?"); args.append(indicator) }
-            if !region.isEmpty {
-                clauses.append("region IN (\(region.map { _ in "?" }.joined(separator: ",")))"); args += region.map { $0 }
-            }
-            if let years {
-                let parts = years.split(separator: ":").map { Int($0) }
-                guard !parts.isEmpty, parts.allSatisfy({ $0 != nil }), parts.count <= 2 else {
-                    eprint("error: --years \"\(years)\": expected a year (2019) or a range (2015:2024)"); throw Exit.usage
-                }
-                clauses.append("year BETWEEN ? AND ?"); args.append(parts[0]!); args.append(parts.last!!)
-            }
-            text = """
-                SELECT indicator, region, region_name, year, breakdown, round(value, decimals) AS value, unit, status, method, structure_year, numerator, denominator
-                FROM v_indicator \(clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")) ORDER BY indicator, region, year, breakdown
-                """
+            (text, arguments) = IndicatorQuery.values(indicator: indicator, regions: region, years: try yearRange(years)).statement
         }
         let sqlText = text
-        let values: [DatabaseValue] = args.map { $0?.databaseValue ?? .null }
+        let statementArguments = arguments
         do {
             let result: ([String], [[DatabaseValue]]) = try queue.read { db in
                 let stmt = try db.makeStatement(sql: sqlText)
                 guard stmt.isReadonly else {
                     throw QueryRefused(message: "only read-only statements are allowed; the warehouse is opened read-only for queries")
                 }
-                stmt.arguments = StatementArguments(values)
+                stmt.arguments = statementArguments
                 let rows: [[DatabaseValue]] = try Row.fetchAll(stmt).map { r in Array(r.databaseValues) }
                 return (stmt.columnNames, rows)
             }

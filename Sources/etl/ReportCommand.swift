@@ -117,20 +117,14 @@ struct ReportCommand: ParsableCommand {
             eprint(errorLine("\(error)")); throw Exit.usage
         }
         return try q.read { db -> [String: [PublishedValue]] in
-            let owner = try String.fetchOne(db, sql: "SELECT pipeline FROM etl_run WHERE run_id = (SELECT max(run_id) FROM fact_indicator)")
+            let owner = try Warehouse.factsPipeline(db)
             guard let owner, owner == loaded.definition.name else {
                 eprint(
                     "note: the warehouse was built by pipeline \"\(owner ?? "?")\", not \(path) (\"\(loaded.definition.name)\"); former municipalities' figures as published are not shown (give --pipeline FILE)"
                 )
                 return [:]
             }
-            let codes = Set(
-                try String.fetchAll(
-                    db,
-                    sql: """
-                        SELECT DISTINCT l.source_region FROM fact_lineage l JOIN fact_indicator f USING (fact_id) JOIN dim_region r USING (region_key)
-                        WHERE f.method <> 'as_published' AND l.source_region <> r.code
-                        """))
+            let codes = try Warehouse.predecessorCodes(db)
             var out: [String: [PublishedValue]] = [:]
             for (code, values) in try AsPublished.indicators(db, pipeline: loaded, codes: codes) {
                 out[code] = values.map {

@@ -18,21 +18,10 @@ struct Status: ParsableCommand {
         let queue = try openWarehouseForReading(warehouse)
         do {
             try queue.read { db in
-                let r = try Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT run_id, command, started_at, finished_at, status, structure_year, sources_read, sources_reused,
-                               observations_staged AS staged, rows_rejected AS rejected, facts_written AS facts, warnings, message
-                        FROM etl_run ORDER BY run_id DESC LIMIT ?
-                        """, arguments: [runs])
+                let r = try Warehouse.recentRuns(db, limit: runs)
                 out("Last runs")
                 render(columns: r.first?.columnNames.map { $0 } ?? [], rows: r.map { Array($0.databaseValues) }, format: .table)
-                let s = try Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT source_id, format, table_id, updated, loaded_at, observations, rejected, substr(content_hash, 1, 12) AS hash, path
-                        FROM dim_source ORDER BY source_id
-                        """)
+                let s = try Warehouse.sourceStatus(db)
                 out("\nSources")
                 render(columns: s.first?.columnNames.map { $0 } ?? [], rows: s.map { Array($0.databaseValues) }, format: .table)
             }
