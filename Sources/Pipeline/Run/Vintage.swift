@@ -55,9 +55,9 @@ public enum AsOfRebuild {
         defer { try? source.close() }
         let found: (Int64, String, Int)? = try source.read { db in
             guard let run = try Vintages.resolve(db, asOf: spec),
-                let row = try Row.fetchOne(db, sql: "SELECT hash, structure_year FROM etl_vintage WHERE run_id = ?", arguments: [run])
+                let v = try Warehouse.vintage(db, run: run)
             else { return nil }
-            return (run, row["hash"], row["structure_year"])
+            return (run, v.hash, v.structureYear)
         }
         guard let (runId, hash, year) = found else {
             throw WarehouseRefusal(
@@ -82,6 +82,6 @@ public enum AsOfRebuild {
     public static func latestHash(warehousePath: String) throws -> String? {
         let q = try Warehouse.openReadOnly(path: warehousePath)
         defer { try? q.close() }
-        return try q.read { try String.fetchOne($0, sql: "SELECT hash FROM etl_vintage ORDER BY run_id DESC LIMIT 1") }
+        return try q.read { try Warehouse.latestVintage($0)?["hash"] }
     }
 }

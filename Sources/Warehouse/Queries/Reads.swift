@@ -76,6 +76,14 @@ extension Warehouse {
         try Row.fetchOne(db, sql: "SELECT run_id, hash, published_at FROM etl_vintage ORDER BY run_id DESC LIMIT 1")
     }
 
+    /// What a run published: its content hash and structure year.
+    public static func vintage(_ db: Database, run: Int64) throws -> (hash: String, structureYear: Int)? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT hash, structure_year FROM etl_vintage WHERE run_id = ?", arguments: [run]) else {
+            return nil
+        }
+        return (row["hash"], row["structure_year"])
+    }
+
     /// The pipeline that published the facts the warehouse holds.
     public static func factsPipeline(_ db: Database) throws -> String? {
         try String.fetchOne(db, sql: "SELECT pipeline FROM etl_run WHERE run_id = (SELECT max(run_id) FROM fact_indicator)")
