@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Transform
+import Warehouse
 
 /// What `etl report` shows: chosen from the warehouse by indicator, region and group codes.
 public struct ReportOptions: Sendable {
@@ -137,11 +138,7 @@ struct ReportData: Sendable {
     static func load(_ db: Database, options: ReportOptions) throws -> ReportData {
         let wantIndicators = Set(options.indicators), wantRegions = Set(options.regions), wantGroups = Set(options.groups)
         var indicators: [IndicatorInfo] = []
-        for r in try Row.fetchAll(
-            db,
-            sql:
-                "SELECT code, name, name_en, unit, kind, decimals, definition, population, source_tables FROM dim_indicator ORDER BY indicator_key"
-        ) {
+        for r in try Warehouse.indicatorRows(db) {
             let code: String = r[0]
             if !wantIndicators.isEmpty && !wantIndicators.contains(code) { continue }
             let tables: String? = r[8]
@@ -159,26 +156,18 @@ struct ReportData: Sendable {
         let wanted = Set(indicators.map(\.code))
 
         var regions: [String: RegionInfo] = [:]
-        for r in try Row.fetchAll(db, sql: "SELECT code, name, level FROM dim_region ORDER BY code, ifnull(valid_from, 0)") {
+        for r in try Warehouse.regionRows(db) {
             regions[r[0]] = RegionInfo(code: r[0], name: r[1], level: r[2]) // the newest period's name wins
         }
 
         var lineage: [Int64: [LineageSource]] = [:]
-        let lineageRows = try Row.fetchCursor(
-            db, sql: "SELECT fact_id, source_region, source_year, share FROM fact_lineage ORDER BY fact_id, source_year, source_region")
+        let lineageRows = try Warehouse.lineageCursor(db)
         while let r = try lineageRows.next() {
             lineage[r[0], default: []].append(LineageSource(region: r[1], year: r[2], share: r[3]))
         }
 
         var facts: [String: [String: [Fact]]] = [:]
-        let factRows = try Row.fetchCursor(
-            db,
-            sql: """
-                SELECT f.fact_id, i.code, r.code, p.year, b.code, f.value, f.status, f.method, f.note
-                FROM fact_indicator f JOIN dim_indicator i USING (indicator_key) JOIN dim_region r USING (region_key)
-                JOIN dim_period p USING (period_key) JOIN dim_breakdown b USING (breakdown_key)
-                ORDER BY i.code, r.code, b.code, p.year
-                """)
+        let factRows = try Warehouse.factCursor(db)
         while let r = try factRows.next() {
             let indicator: String = r[1], region: String = r[2]
             guard wanted.contains(indicator), wantRegions.isEmpty || wantRegions.contains(region) else { continue }
@@ -191,27 +180,18 @@ struct ReportData: Sendable {
 
         var groups: [GroupInfo] = []
         var groupKeys: [Int64: Int] = [:]
-        for r in try Row.fetchAll(db, sql: "SELECT group_key, code, name, kind FROM dim_group ORDER BY code") {
+        for r in try Warehouse.groupRows(db) {
             let code: String = r[1]
             if !wantGroups.isEmpty && !wantGroups.contains(code) { continue }
             groupKeys[r[0]] = groups.count
             groups.append(GroupInfo(code: code, name: r[2], kind: r[3], members: [:]))
         }
-        for r in try Row.fetchAll(
-            db, sql: "SELECT group_key, year, region_code FROM dim_group_member ORDER BY group_key, year, region_code")
-        {
+        for r in try Warehouse.groupMemberRows(db) {
             guard let i = groupKeys[r[0]] else { continue }
             groups[i].members[r[1], default: []].append(r[2])
         }
         var groupFacts: [String: [String: [GroupFact]]] = [:]
-        let groupRows = try Row.fetchCursor(
-            db,
-            sql: """
-                SELECT g.code, i.code, p.year, b.code, f.weighted, f.median, f.min, f.max, f.n_with_value, f.n_members
-                FROM fact_group_indicator f JOIN dim_group g USING (group_key) JOIN dim_indicator i USING (indicator_key)
-                JOIN dim_period p USING (period_key) JOIN dim_breakdown b USING (breakdown_key)
-                ORDER BY g.code, i.code, b.code, p.year
-                """)
+        let groupRows = try Warehouse.groupFactCursor(db)
         while let r = try groupRows.next() {
             let indicator: String = r[1]
             guard wanted.contains(indicator) else { continue }
@@ -222,31 +202,24 @@ struct ReportData: Sendable {
         // Breakdown labels: the warehouse's, and where it kept only codes (`Kjonn=2`), the
         // sources' own labels from stg_label (`Kvinner`).
         var staged: [String: String] = [:]
-        for r in try Row.fetchAll(db, sql: "SELECT dimension, code, label FROM stg_label WHERE role <> 'geo' ORDER BY source_key") {
+        for r in try Warehouse.categoryLabelRows(db) {
             let key = "\(r[0] as String)=\(r[1] as String)".lowercased()
             if staged[key] == nil { staged[key] = r[2] }
         }
         var breakdownLabels: [String: String] = [:]
-        for r in try Row.fetchAll(db, sql: "SELECT code, label FROM dim_breakdown") {
+        for r in try Warehouse.breakdownRows(db) {
             let code: String = r[0], label: String = r[1]
             breakdownLabels[code] = code.isEmpty ? label : labelOfBreakdown(code, staged: staged)
         }
 
         var run: RunInfo?
-        if let id = try Int64.fetchOne(db, sql: "SELECT max(run_id) FROM fact_indicator"),
-            let r = try Row.fetchOne(
-                db,
-                sql: "SELECT run_id, pipeline, started_at, finished_at, status, structure_year, fingerprint FROM etl_run WHERE run_id = ?",
-                arguments: [id])
-        {
+        if let r = try Warehouse.publishingRun(db) {
             run = RunInfo(id: r[0], pipeline: r[1], startedAt: r[2], finishedAt: r[3], status: r[4], structureYear: r[5], fingerprint: r[6])
         }
-        let sources = try Row.fetchAll(
-            db, sql: "SELECT source_id, table_id, title, content_hash, updated FROM dim_source ORDER BY source_id"
-        ).map {
+        let sources = try Warehouse.sourceRows(db).map {
             SourceInfo(id: $0[0], table: $0[1], title: $0[2], contentHash: $0[3], updated: $0[4])
         }
-        let structureYear = try Int.fetchOne(db, sql: "SELECT max(structure_year) FROM fact_indicator")
+        let structureYear = try Warehouse.factsStructureYear(db)
         return ReportData(
             indicators: indicators, facts: facts, regions: regions, groups: groups, groupFacts: groupFacts,
             breakdownLabels: breakdownLabels, run: run, sources: sources, structureYear: structureYear)
