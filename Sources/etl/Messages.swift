@@ -24,8 +24,10 @@ func report(_ error: any Error) -> ExitCode {
     case let e as RunLock.Busy:
         eprint("error: \(e.description)")
     case let e as DatabaseError:
+        // A command that reads a warehouse words a damaged one itself; anything else SQLite
+        // says here is a failure (exit 1), as it always was.
         eprint(errorLine("\(e)"))
-        return isDamagedDatabase(e) ? Exit.failure : Exit.usage
+        return Exit.failure
     default:
         eprint(errorLine("\(error)"))
     }
