@@ -209,7 +209,7 @@ struct ReportData: Sendable {
         var breakdownLabels: [String: String] = [:]
         for r in try Warehouse.breakdownRows(db) {
             let code: String = r[0], label: String = r[1]
-            breakdownLabels[code] = code.isEmpty ? label : labelOfBreakdown(code, staged: staged)
+            breakdownLabels[code] = code.isEmpty ? label : Breakdown.label(of: code, labels: staged)
         }
 
         var run: RunInfo?
@@ -223,16 +223,6 @@ struct ReportData: Sendable {
         return ReportData(
             indicators: indicators, facts: facts, regions: regions, groups: groups, groupFacts: groupFacts,
             breakdownLabels: breakdownLabels, run: run, sources: sources, structureYear: structureYear)
-    }
-
-    /// `Kjonn=2;Alder=080-084` → `Kvinner, 80–84 år` when the sources label those categories;
-    /// a part no source labels keeps its code.
-    static func labelOfBreakdown(_ code: String, staged: [String: String]) -> String {
-        code.split(separator: ";").map { part -> String in
-            let p = String(part)
-            if let l = staged[p.lowercased()] { return l }
-            return p.split(separator: "=", maxSplits: 1).last.map(String.init) ?? p
-        }.joined(separator: ", ")
     }
 
     /// The comparison group of a municipality: one of `--group` if it is a member, else its

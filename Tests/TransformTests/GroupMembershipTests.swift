@@ -77,5 +77,7 @@ import Testing
         #expect(Breakdown.label(of: "", labels: labels) == "I alt")
         #expect(Breakdown.label(of: "kjonn=2;alder=080-089", labels: labels) == "Kvinner, 80-89 år")
         #expect(Breakdown.label(of: "Kjonn=1", labels: labels) == "1")
+        // A category code may itself hold `=`: the label is everything after the pair's first `=`.
+        #expect(Breakdown.label(of: "alder=80=89", labels: [:]) == "80=89")
     }
 }

@@ -17,7 +17,6 @@ struct Deriver {
     var measureCodes: [String: [String]] = [:]
     /// Warnings of the derivation, with what each is about (stored in `etl_warning`).
     var diagnostics: [Diagnostic] = []
-    var warnings: [String] { diagnostics.map(\.description) }
     var outOfValidity = 0
     /// Consistency gates that failed (docs/PIPELINE.md, "Consistency gates").
     var gates: [String] = []

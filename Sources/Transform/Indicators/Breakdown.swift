@@ -2,7 +2,8 @@
 /// `_by_sex`, `_by_service`): a breakdown by one dimension whose id names age (`alder`), sex
 /// (`kjonn`, `kjønn`) or service (`tjeneste`, `art`); `total` for none; `other` for anything
 /// else, a combination included. And its label: the sources' category labels where they have
-/// them (`Menn`, `80 år`), else the codes.
+/// them (`Menn`, `80 år`), else the category codes (everything after a pair's first `=`).
+/// The warehouse (`dim_breakdown.label`) and the report label breakdowns with it.
 public enum Breakdown {
     public enum Kind: String, Sendable, CaseIterable {
         case total, age, sex, service, other
@@ -24,7 +25,7 @@ public enum Breakdown {
     public static func label(of code: String, labels: [String: String]) -> String {
         if code.isEmpty { return "I alt" }
         return code.split(separator: ";").map {
-            labels[String($0).lowercased()] ?? $0.split(separator: "=").last.map(String.init) ?? ""
+            labels[String($0).lowercased()] ?? $0.split(separator: "=", maxSplits: 1).last.map(String.init) ?? String($0)
         }.joined(separator: ", ")
     }
 }
