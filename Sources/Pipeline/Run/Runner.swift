@@ -396,70 +396,72 @@ public final class Runner {
             let t0 = Date()
             observe(.sourceStarted(id: s.id, path: path))
             let format = s.format ?? sniffFormat(path: path)
-            let previous = try Vintages.setAside(db, sourceId: s.id)
-            let key = try Warehouse.replaceSource(
-                db,
-                Warehouse.SourceRecord(
-                    id: s.id, path: path, format: format.rawValue, tableId: s.table,
-                    contentHash: hash, origin: readSidecar(path)), runId: runId)
-            let writer = try StagingWriter(db, sourceKey: key, sumDuplicates: s.sum_duplicates ?? (format == .husbanken))
-            defer { writer.close() }
-            if let selections = captures[s.id] { writer.capture = { code in selections.contains { $0.matches(code) } } }
-            writer.onDuplicate = { [db] row in
-                let breakdown = row.breakdown.isEmpty ? "" : " [\(row.breakdown)]"
-                try Warehouse.reject(
-                    db, runId: runId, sourceId: s.id, location: row.location.description,
-                    error: "duplicate cell: \(row.region) \(row.period) \(row.measure)\(breakdown) appears earlier in the file",
-                    raw: ([row.region, row.period, row.measure] + (row.breakdown.isEmpty ? [] : [row.breakdown])).joined(separator: ";"))
-            }
-            let sink = StagingSink(
-                sourceId: s.id, regions: regions, roleOverrides: s.dimensions ?? [:], backcast: s.backcast ?? false,
-                channel: StagingChannel())
-            let observe = self.observe
-            let outcome: ReadOutcome
-            do {
-                var options = ReaderOptions(source: s, displayName: path)
-                if format == .husbanken || format == .csv { options.resolveName = try NameIndex(db: db, regions: regions).resolver() }
-                outcome = try stageFile(db: db, runId: runId, sourceId: s.id, path: path, options: options, sink: sink, writer: writer) {
-                    observe(.progress(step: "staging \(s.id)", rows: $0, done: false))
+            let sumDuplicates = s.sum_duplicates ?? (format == .husbanken)
+            let record = Warehouse.SourceRecord(
+                id: s.id, path: path, format: format.rawValue, tableId: s.table, contentHash: hash, origin: readSidecar(path))
+            let context = StagingContext(
+                source: s, path: path, format: format, record: record, runId: runId, regions: regions, capture: captures[s.id],
+                sumDuplicates: sumDuplicates)
+            // A source staged before is restaged in place when its rows come in the table's key
+            // order (docs/ARCHITECTURE.md, "Restaging a changed source"); otherwise, and on a
+            // full refresh, it is staged afresh beside the previous version and compared in SQL.
+            var staged: StagedSource? = nil
+            if pendingHash == nil, !options.fullRefresh, !sumDuplicates, let key = try Warehouse.sourceKey(db, sourceId: s.id) {
+                do {
+                    try db.inSavepoint {
+                        staged = try restage(db, context, key: key)
+                        return .commit
+                    }
+                } catch  where StagingWriter.isOutOfOrder(error) {
+                    observe(.progress(step: "staging \(s.id) afresh (\(error))", rows: 0, done: false))
                 }
-                if writer.duplicates > 0 && format == .csv {
-                    try fillDuplicateLines(db, runId: runId, sourceId: s.id, path: path, options: options)
-                }
-            } catch let e as ReadError {
-                throw RunFailure(e.location.file == s.id ? "\(path): error: \(e.message)" : e.description)
             }
-            let staged = writer.inserted
-            let rejected = outcome.rejected + writer.duplicates
-            observe(.progress(step: "staging \(s.id)", rows: staged, done: true))
+            if staged == nil { staged = try stageAfresh(db, context) }
+            guard let staged else { continue }
+            let key = staged.key
+            let outcome = staged.outcome
+            let rejected = outcome.rejected + staged.duplicates
+            observe(.progress(step: "staging \(s.id)", rows: staged.rows, done: true))
             try Runner.injectedFailure("staging \(s.id)")
             for schema in outcome.schemas { try StagingWriter.saveLabels(db, sourceKey: key, schema: schema) }
             let title = outcome.schemas.first?.label
             try Warehouse.finishSource(
-                db, key: key, observations: staged, rejected: rejected, outOfValidity: outcome.outOfValidity, special: outcome.special,
+                db, key: key, observations: staged.rows, rejected: rejected, outOfValidity: outcome.outOfValidity, special: outcome.special,
                 title: title,
                 updated: outcome.schemas.first?.updated)
             try Warehouse.describeSource(
                 db, key: key, dialect: outcome.info.dialect,
                 notes: outcome.schemas.compactMap(\.footnotes).joined(separator: "\n").nilIfEmpty)
             summary.sourcesRead += 1
-            summary.staged += staged
+            summary.staged += staged.rows
             summary.rejected += rejected
             observe(
                 .sourceDone(
-                    id: s.id, staged: staged, rejected: rejected, outOfValidity: outcome.outOfValidity, dialect: outcome.info.dialect))
+                    id: s.id, staged: staged.rows, rejected: rejected, outOfValidity: outcome.outOfValidity, dialect: outcome.info.dialect))
+            var detail = rejected > 0 ? ["\(rejected) rejected"] : []
+            if let r = staged.restaged {
+                detail.append("restaged in place: \(r.added) added, \(r.removed) removed, \(r.revised) revised, \(r.moved) moved")
+            }
             summary.steps.append(
                 .init(
-                    step: "stage \(s.id)", status: "ok", seconds: Date().timeIntervalSince(t0), rows: staged,
-                    detail: rejected > 0 ? "\(rejected) rejected" : nil))
-            if let kept = writer.takeCaptured() { preloaded[s.id] = kept }
+                    step: "stage \(s.id)", status: "ok", seconds: Date().timeIntervalSince(t0), rows: staged.rows,
+                    detail: detail.isEmpty ? nil : detail.joined(separator: "; ")))
+            if let kept = staged.captured { preloaded[s.id] = kept }
             if let pendingHash {
                 let h = try pendingHash.wait()
                 hashes[s.id] = h
                 try Warehouse.setContentHash(db, key: key, h)
             }
             let tv = Date()
-            try Vintages.recordVersion(db, sourceId: s.id, key: key, previous: previous, runId: runId)
+            if let r = staged.restaged {
+                if let v = staged.version {
+                    try Vintages.recordRestaged(
+                        db, sourceId: s.id, key: key, number: v.number, runId: runId, added: v.recordCells ? r.added : 0,
+                        removed: v.recordCells ? r.removed : 0, revised: v.recordCells ? r.revised : 0)
+                }
+            } else {
+                try Vintages.recordVersion(db, sourceId: s.id, key: key, previous: staged.previous, runId: runId)
+            }
             versionSeconds += Date().timeIntervalSince(tv)
         }
         return preloaded

@@ -53,7 +53,10 @@ public final class Warehouse {
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -8192")
+            // A new warehouse gives back the pages a run frees (`transaction`); the pragma does
+            // nothing to a file that has tables already.
+            try db.execute(
+                sql: "PRAGMA auto_vacuum = INCREMENTAL; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -8192")
             Interrupt.installProgressHandler(db.sqliteConnection)
         }
         configuration = config
@@ -197,6 +200,10 @@ public final class Warehouse {
         let copy = try DatabaseQueue(path: copyPath, configuration: configuration)
         try queue.backup(to: copy)
         try copy.writeWithoutTransaction { db in
+            // A warehouse from before incremental vacuum is rebuilt once in that mode, on the copy.
+            if try Int.fetchOne(db, sql: "PRAGMA auto_vacuum") == 0 {
+                try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL; VACUUM")
+            }
             let size = try Int64.fetchOne(db, sql: "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()") ?? .max
             let inMemory = size <= Warehouse.memoryJournalLimit
             if inMemory {
@@ -212,6 +219,10 @@ public final class Warehouse {
             defer { Interrupt.arm(false) }
             try db.inTransaction(.immediate) {
                 result = try body(db)
+                // The pages the run freed (a source's replaced rows, the scratch tables of the
+                // vintage) are given back, so the file grows by what the run added, not by what
+                // it held at its peak (README, "What changed last night").
+                try db.execute(sql: "PRAGMA incremental_vacuum")
                 try Interrupt.check()
                 Interrupt.arm(false) // from here the run publishes whatever comes
                 return .commit
@@ -362,6 +373,19 @@ public final class Warehouse {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)
                 """, arguments: [s.id, s.path, s.format, s.title, s.tableId, s.contentHash, s.updated, s.dialect, s.origin, now(), runId])
         return db.lastInsertedRowID
+    }
+
+    /// Registers a source that is restaged in place afresh, keeping its key (and so its staged
+    /// rows, which the restaging brings up to date) but not its labels, which the new version
+    /// gives again.
+    public static func refreshSource(_ db: Database, key: Int64, _ s: SourceRecord, runId: Int64) throws {
+        try db.execute(
+            sql: """
+                UPDATE dim_source SET path = ?, format = ?, title = ?, table_id = ?, content_hash = ?, updated = ?, dialect = ?, origin = ?,
+                       loaded_at = ?, loaded_run_id = ?, observations = 0, rejected = 0, out_of_validity = 0, special = 0, notes = NULL
+                WHERE source_key = ?
+                """, arguments: [s.path, s.format, s.title, s.tableId, s.contentHash, s.updated, s.dialect, s.origin, now(), runId, key])
+        try db.execute(sql: "DELETE FROM stg_label WHERE source_key = ?", arguments: [key])
     }
 
     public static func finishSource(

@@ -224,16 +224,49 @@ public enum Vintages {
                 }
             }
         }
+        try insertVersion(
+            db, sourceId: sourceId, version: version, source: cur, runId: runId, added: added, removed: removed, revised: revised)
+        if let previous { try db.execute(sql: "DELETE FROM dim_source WHERE source_key = ?", arguments: [previous]) }
+    }
+
+    private static func insertVersion(
+        _ db: Database, sourceId: String, version: Int64, source cur: Row, runId: Int64, added: Int, removed: Int, revised: Int
+    ) throws {
         try db.execute(
             sql: """
                 INSERT INTO etl_source_version(source_id, version, content_hash, updated, origin, loaded_at, run_id, observations, cells_added, cells_removed, cells_revised)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
-                sourceId, version, hash, cur["updated"] as String?, cur["origin"] as String?, cur["loaded_at"] as String, runId,
-                cur["observations"] as Int, added, removed, revised
+                sourceId, version, cur["content_hash"] as String, cur["updated"] as String?, cur["origin"] as String?,
+                cur["loaded_at"] as String, runId, cur["observations"] as Int, added, removed, revised
             ])
-        if let previous { try db.execute(sql: "DELETE FROM dim_source WHERE source_key = ?", arguments: [previous]) }
+    }
+
+    /// The version a source restaged in place (`StagingWriter.restaging`) becomes: nil when
+    /// `hash` is the content of its last version (a full refresh: no new version, nothing
+    /// recorded). `recordCells` is false when no earlier version is on record to compare with.
+    public static func nextVersion(_ db: Database, sourceId: String, hash: String) throws -> (number: Int64, recordCells: Bool)? {
+        let last = try Row.fetchOne(
+            db, sql: "SELECT version, content_hash FROM etl_source_version WHERE source_id = ? ORDER BY version DESC LIMIT 1",
+            arguments: [sourceId])
+        guard let last else { return (1, false) }
+        if (last["content_hash"] as String) == hash { return nil }
+        return ((last["version"] as Int64) + 1, true)
+    }
+
+    /// Records version `number` of a source restaged in place, with the counts of the cells
+    /// the restaging recorded.
+    public static func recordRestaged(
+        _ db: Database, sourceId: String, key: Int64, number: Int64, runId: Int64, added: Int, removed: Int, revised: Int
+    ) throws {
+        guard
+            let cur = try Row.fetchOne(
+                db, sql: "SELECT content_hash, updated, origin, loaded_at, observations FROM dim_source WHERE source_key = ?",
+                arguments: [key])
+        else { return }
+        try insertVersion(
+            db, sourceId: sourceId, version: number, source: cur, runId: runId, added: added, removed: removed, revised: revised)
     }
 
     /// Steps staging back to the sources' versions at publication `runId`: each source's

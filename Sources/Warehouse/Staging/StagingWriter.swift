@@ -48,10 +48,49 @@ public final class StagingWriter {
     /// Staged rows of the captured measures, by measure code, in file order.
     public private(set) var captured: [String: [StagedRow]] = [:]
 
+    /// Set when the writer restages a source in place (`StagingMerge`): rows are compared with
+    /// the staged ones instead of inserted.
+    let merge: StagingMerge?
+    /// Measure keys the source has staged, by code (restaging in place keeps them).
+    var stagedMeasures: [String: Int64] = [:]
+
     /// `sumDuplicates`: a repeated key adds to the staged value (registers with one row per
     /// project) instead of being refused as a duplicate cell.
-    public init(_ db: Database, sourceKey: Int64, sumDuplicates: Bool = false, batchSize: Int = StagingWriter.defaultBatchSize) throws {
+    public convenience init(_ db: Database, sourceKey: Int64, sumDuplicates: Bool = false, batchSize: Int = StagingWriter.defaultBatchSize)
+        throws
+    {
+        try self.init(db, sourceKey: sourceKey, sumDuplicates: sumDuplicates, batchSize: batchSize, merge: nil)
+    }
+
+    /// A writer that restages a source in place: the new version's rows are walked beside the
+    /// staged ones and only what differs is written, recorded as `version` of `sourceId` in
+    /// `etl_source_cell` (nil: the same content again, nothing recorded). `write` throws
+    /// `StagingMerge.OutOfOrder` for rows that cannot be walked so (see `StagingMerge`): the
+    /// caller then undoes the writes and stages the source afresh. Not for summed duplicates.
+    public static func restaging(_ db: Database, sourceKey: Int64, version: (sourceId: String, number: Int64)?) throws -> StagingWriter {
+        let merge = try StagingMerge(db, sourceKey: sourceKey, version: version)
+        let w = try StagingWriter(db, sourceKey: sourceKey, sumDuplicates: false, batchSize: defaultBatchSize, merge: merge)
+        for (key, code) in merge.codes { w.stagedMeasures[code] = key }
+        return w
+    }
+
+    /// Whether rows that cannot be restaged in place made `write` throw (see `restaging`).
+    public static func isOutOfOrder(_ error: any Error) -> Bool { error is StagingMerge.OutOfOrder }
+
+    /// What restaging in place changed: rows added, removed, revised (value, status or
+    /// validity), and moved (only their place in the file); nil for a writer that inserts.
+    public var restaged: (added: Int, removed: Int, revised: Int, moved: Int)? {
+        merge.map { ($0.counts.added, $0.counts.removed, $0.counts.revised, $0.counts.moved) }
+    }
+
+    /// After the last batch: restaging in place removes the staged rows the new version lacks.
+    public func finish() throws {
+        try merge?.finish()
+    }
+
+    private init(_ db: Database, sourceKey: Int64, sumDuplicates: Bool, batchSize: Int, merge: StagingMerge?) throws {
         precondition(batchSize >= 1)
+        self.merge = merge
         self.sourceKey = sourceKey
         self.db = db
         self.batchSize = batchSize
@@ -72,12 +111,27 @@ public final class StagingWriter {
     /// Writes a batch: its new measures, then its rows, `batchSize` to a statement.
     public func write(_ b: StagingBatch) throws {
         for label in b.newMeasures {
-            measureInsert.bind(1, sourceKey)
-            measureInsert.bind(2, label)
-            try measureInsert.step()
-            measureKeys.append(db.lastInsertedRowID)
+            if let key = stagedMeasures[label] {
+                measureKeys.append(key)
+            } else {
+                measureInsert.bind(1, sourceKey)
+                measureInsert.bind(2, label)
+                try measureInsert.step()
+                measureKeys.append(db.lastInsertedRowID)
+                merge?.codes[db.lastInsertedRowID] = label
+            }
             measureLabels.append(label)
             captureOrdinal.append(!sumDuplicates && capture?(label) == true)
+        }
+        if let merge {
+            try b.text.withUnsafeBufferPointer { text in
+                for r in b.rows {
+                    try merge.take(r, measureKey: measureKeys[Int(r.measure)], text: text)
+                    inserted += 1
+                    if captureOrdinal[Int(r.measure)] { keep(r, text: text, file: b.file) }
+                }
+            }
+            return
         }
         try b.text.withUnsafeBufferPointer { text in
             let base = text.baseAddress
@@ -212,6 +266,7 @@ public final class StagingWriter {
     }()
 
     public func close() {
+        merge?.close()
         batch.finalize()
         single.finalize()
         measureInsert.finalize()
