@@ -79,7 +79,7 @@ let package = Package(
         .target(
             name: "Report",
             dependencies: [
-                "Warehouse", "Transform",
+                "Warehouse", "Transform", "Ingest",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Mustache", package: "swift-mustache")
             ],
@@ -117,6 +117,11 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift")
             ], swiftSettings: strict),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Transform"], swiftSettings: strict),
+        // Every module's error enum against the README's exit status table.
+        .testTarget(
+            name: "ExitStatusTests",
+            dependencies: ["Fetch", "Ingest", "Pipeline", "Report", "TestSupport", "Transform", "Warehouse", "Workload"],
+            swiftSettings: strict),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [

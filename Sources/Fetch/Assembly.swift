@@ -22,28 +22,28 @@ public enum Assembly {
     static func parseDataset(_ data: Data) throws -> Dataset {
         let any: Any
         do { any = try JSONSerialization.jsonObject(with: data) } catch {
-            throw AssemblyError("not valid JSON (\(data.count) bytes; cut short?)")
+            throw FetchError.assembly("not valid JSON (\(data.count) bytes; cut short?)")
         }
-        guard let root = any as? [String: Any] else { throw AssemblyError("not a JSON object") }
-        guard let cls = root["class"] as? String else { throw AssemblyError("no `class`; expected a JSON-stat 2.0 dataset") }
-        guard cls == "dataset" else { throw AssemblyError("class is \"\(cls)\", expected \"dataset\"") }
-        guard let ids = root["id"] as? [String], !ids.isEmpty else { throw AssemblyError("no `id` list") }
+        guard let root = any as? [String: Any] else { throw FetchError.assembly("not a JSON object") }
+        guard let cls = root["class"] as? String else { throw FetchError.assembly("no `class`; expected a JSON-stat 2.0 dataset") }
+        guard cls == "dataset" else { throw FetchError.assembly("class is \"\(cls)\", expected \"dataset\"") }
+        guard let ids = root["id"] as? [String], !ids.isEmpty else { throw FetchError.assembly("no `id` list") }
         guard let sizeNums = root["size"] as? [NSNumber], sizeNums.count == ids.count else {
-            throw AssemblyError("`size` missing or not as long as `id` (\(ids.count))")
+            throw FetchError.assembly("`size` missing or not as long as `id` (\(ids.count))")
         }
         let sizes = sizeNums.map(\.intValue)
-        guard sizes.allSatisfy({ $0 >= 0 }) else { throw AssemblyError("negative `size`") }
+        guard sizes.allSatisfy({ $0 >= 0 }) else { throw FetchError.assembly("negative `size`") }
         var total = 1
         for s in sizes {
             let (r, o) = total.multipliedReportingOverflow(by: s)
-            guard !o, r <= maxCells else { throw AssemblyError("`size` \(sizes) is more than \(maxCells) cells") }
+            guard !o, r <= maxCells else { throw FetchError.assembly("`size` \(sizes) is more than \(maxCells) cells") }
             total = r
         }
-        guard let dims = root["dimension"] as? [String: Any] else { throw AssemblyError("no `dimension` object") }
+        guard let dims = root["dimension"] as? [String: Any] else { throw FetchError.assembly("no `dimension` object") }
         var categories: [[String]] = []
         for (n, id) in ids.enumerated() {
             guard let d = dims[id] as? [String: Any], let cat = d["category"] as? [String: Any] else {
-                throw AssemblyError("dimension \(id) has no `category`")
+                throw FetchError.assembly("dimension \(id) has no `category`")
             }
             var codes: [String]
             if let list = cat["index"] as? [String] {
@@ -52,32 +52,35 @@ public enum Assembly {
                 codes = Array(repeating: "", count: sizes[n])
                 for (k, v) in obj {
                     guard let p = (v as? NSNumber)?.intValue, p >= 0, p < sizes[n], codes[p].isEmpty else {
-                        throw AssemblyError("dimension \(id): category \(k) has position \(v), outside 0..<\(sizes[n]) or taken twice")
+                        throw FetchError.assembly(
+                            "dimension \(id): category \(k) has position \(v), outside 0..<\(sizes[n]) or taken twice")
                     }
                     codes[p] = k
                 }
             } else if let labels = cat["label"] as? [String: Any], labels.count == 1 {
                 codes = Array(labels.keys)
             } else {
-                throw AssemblyError("dimension \(id) has no `category.index`")
+                throw FetchError.assembly("dimension \(id) has no `category.index`")
             }
-            guard codes.count == sizes[n] else { throw AssemblyError("dimension \(id) has \(codes.count) categories but size \(sizes[n])") }
+            guard codes.count == sizes[n] else {
+                throw FetchError.assembly("dimension \(id) has \(codes.count) categories but size \(sizes[n])")
+            }
             categories.append(codes)
         }
         var values: [Any]
         if let list = root["value"] as? [Any] {
             guard list.count == total else {
-                throw AssemblyError("`value` has \(list.count) entries, expected \(total) (product of size \(sizes))")
+                throw FetchError.assembly("`value` has \(list.count) entries, expected \(total) (product of size \(sizes))")
             }
             values = list
         } else if let obj = root["value"] as? [String: Any] {
             values = Array(repeating: NSNull(), count: total)
             for (k, v) in obj {
-                guard let i = Int(k), i >= 0, i < total else { throw AssemblyError("`value` key \"\(k)\" outside 0..<\(total)") }
+                guard let i = Int(k), i >= 0, i < total else { throw FetchError.assembly("`value` key \"\(k)\" outside 0..<\(total)") }
                 values[i] = v
             }
         } else {
-            throw AssemblyError("no `value`")
+            throw FetchError.assembly("no `value`")
         }
         var status: [Int: String] = [:]
         if let s = root["status"] as? String {
@@ -86,12 +89,12 @@ public enum Assembly {
             if list.count == 1, let s = list[0] as? String {
                 for i in 0..<total { status[i] = s }
             } else {
-                guard list.count == total else { throw AssemblyError("`status` has \(list.count) entries, expected \(total)") }
+                guard list.count == total else { throw FetchError.assembly("`status` has \(list.count) entries, expected \(total)") }
                 for (i, v) in list.enumerated() { if let s = v as? String { status[i] = s } }
             }
         } else if let obj = root["status"] as? [String: Any] {
             for (k, v) in obj {
-                guard let i = Int(k), i >= 0, i < total else { throw AssemblyError("`status` key \"\(k)\" outside 0..<\(total)") }
+                guard let i = Int(k), i >= 0, i < total else { throw FetchError.assembly("`status` key \"\(k)\" outside 0..<\(total)") }
                 if let s = v as? String { status[i] = s }
             }
         }
@@ -105,17 +108,17 @@ public enum Assembly {
     /// dataset: each dimension's categories are the union in order of appearance, values and statuses
     /// are placed by their codes and flattened row-major again. Other fields come from the first part.
     public static func mergeJSONStat(_ parts: [Data]) throws -> Data {
-        guard !parts.isEmpty else { throw AssemblyError("nothing to merge") }
+        guard !parts.isEmpty else { throw FetchError.assembly("nothing to merge") }
         if parts.count == 1 { try validateJSONStat(parts[0]); return parts[0] }
         var sets: [Dataset] = []
         for (i, p) in parts.enumerated() {
-            do { sets.append(try parseDataset(p)) } catch let e as AssemblyError {
-                throw AssemblyError("part \(i + 1) of \(parts.count): \(e.message)")
+            do { sets.append(try parseDataset(p)) } catch FetchError.assembly(let message) {
+                throw FetchError.assembly("part \(i + 1) of \(parts.count): \(message)")
             }
         }
         let ids = sets[0].ids
         for (i, s) in sets.enumerated() where s.ids != ids {
-            throw AssemblyError("part \(i + 1) has dimensions \(s.ids), part 1 has \(ids)")
+            throw FetchError.assembly("part \(i + 1) has dimensions \(s.ids), part 1 has \(ids)")
         }
         // Union of categories, in order of first appearance.
         var merged: [[String]] = Array(repeating: [], count: ids.count)
@@ -132,7 +135,7 @@ public enum Assembly {
         var total = 1
         for s in sizes {
             let (r, o) = total.multipliedReportingOverflow(by: s)
-            guard !o, r <= maxCells else { throw AssemblyError("merged size \(sizes) is more than \(maxCells) cells") }
+            guard !o, r <= maxCells else { throw FetchError.assembly("merged size \(sizes) is more than \(maxCells) cells") }
             total = r
         }
         var strides = Array(repeating: 1, count: ids.count)
@@ -148,7 +151,7 @@ public enum Assembly {
             for i in 0..<count {
                 var m = 0
                 for d in 0..<ids.count { m += map[d][coord[d]] * strides[d] }
-                if filled[m] { throw AssemblyError("parts overlap: cell \(m) appears in part \(n + 1) and an earlier part") }
+                if filled[m] { throw FetchError.assembly("parts overlap: cell \(m) appears in part \(n + 1) and an earlier part") }
                 filled[m] = true
                 values[m] = s.values[i]
                 if let st = s.status[i] { status[String(m)] = st }
@@ -189,22 +192,24 @@ public enum Assembly {
         }
         root["dimension"] = dims
         do { return try JSONSerialization.data(withJSONObject: root, options: [.sortedKeys]) } catch {
-            throw AssemblyError("could not write the merged dataset: \(error)")
+            throw FetchError.assembly("could not write the merged dataset: \(error)")
         }
     }
 
     /// Checks a CSV response: not empty, and a header line first.
     public static func validateCSV(_ data: Data) throws {
         let body = stripBOM(data)
-        guard !body.isEmpty else { throw AssemblyError("empty CSV") }
+        guard !body.isEmpty else { throw FetchError.assembly("empty CSV") }
         let header = firstLine(body)
-        guard !header.allSatisfy({ $0 == 0x20 || $0 == 0x09 }), !header.isEmpty else { throw AssemblyError("CSV has no header line") }
-        if body.first == UInt8(ascii: "{") || body.first == UInt8(ascii: "<") { throw AssemblyError("expected CSV, got JSON or HTML/XML") }
+        guard !header.allSatisfy({ $0 == 0x20 || $0 == 0x09 }), !header.isEmpty else { throw FetchError.assembly("CSV has no header line") }
+        if body.first == UInt8(ascii: "{") || body.first == UInt8(ascii: "<") {
+            throw FetchError.assembly("expected CSV, got JSON or HTML/XML")
+        }
     }
 
     /// Joins CSV parts of one split query, keeping the first part's header only. Parts must have the same header.
     public static func concatCSV(_ parts: [Data]) throws -> Data {
-        guard let first = parts.first else { throw AssemblyError("nothing to join") }
+        guard let first = parts.first else { throw FetchError.assembly("nothing to join") }
         try validateCSV(first)
         var out = first
         let header = trimmedEOL(firstLine(stripBOM(first)))
@@ -214,7 +219,7 @@ public enum Assembly {
             let body = stripBOM(p)
             let h = firstLine(body)
             guard trimmedEOL(h) == header else {
-                throw AssemblyError(
+                throw FetchError.assembly(
                     "part \(i + 1) has a different CSV header from part 1 (split along a heading dimension?); fetch json-stat2 instead")
             }
             if let last = out.last, last != 0x0A { out.append(contentsOf: eol) }
@@ -228,13 +233,13 @@ public enum Assembly {
         if format == .csv {
             try validateCSV(data)
             let header = String(decoding: firstLine(stripBOM(data)), as: UTF8.self).lowercased()
-            guard header.contains("oldcode") else { throw AssemblyError("KLASS CSV header does not name oldCode") }
+            guard header.contains("oldcode") else { throw FetchError.assembly("KLASS CSV header does not name oldCode") }
             return
         }
         guard let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw AssemblyError("not valid JSON (\(data.count) bytes; cut short?)")
+            throw FetchError.assembly("not valid JSON (\(data.count) bytes; cut short?)")
         }
-        guard root["codeChanges"] is [Any] else { throw AssemblyError("no `codeChanges` list; expected a KLASS change list") }
+        guard root["codeChanges"] is [Any] else { throw FetchError.assembly("no `codeChanges` list; expected a KLASS change list") }
     }
 
     static func stripBOM(_ d: Data) -> Data {
@@ -252,11 +257,4 @@ public enum Assembly {
         while e > d.startIndex, d[e - 1] == 0x0A || d[e - 1] == 0x0D { e -= 1 }
         return d.subdata(in: d.startIndex..<e)
     }
-}
-
-/// A response that does not hold together.
-public struct AssemblyError: Error, CustomStringConvertible, Sendable {
-    public var message: String
-    public init(_ m: String) { message = m }
-    public var description: String { message }
 }

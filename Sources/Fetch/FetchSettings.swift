@@ -31,8 +31,8 @@ public struct FetchSettings: Sendable {
     public var force = false
 
     public init(pxwebBase: String = FetchSettings.defaultPxWebBase, klassBase: String = FetchSettings.defaultKlassBase) throws {
-        guard let p = BaseURL.parse(pxwebBase) else { throw FetchSpecError(["pxweb base \"\(pxwebBase)\" is not an http(s) URL"]) }
-        guard let k = BaseURL.parse(klassBase) else { throw FetchSpecError(["klass base \"\(klassBase)\" is not an http(s) URL"]) }
+        guard let p = BaseURL.parse(pxwebBase) else { throw FetchError.spec(["pxweb base \"\(pxwebBase)\" is not an http(s) URL"]) }
+        guard let k = BaseURL.parse(klassBase) else { throw FetchError.spec(["klass base \"\(klassBase)\" is not an http(s) URL"]) }
         self.pxwebBase = p
         self.klassBase = k
     }

@@ -194,7 +194,7 @@ public struct FetchFile: Codable, Sendable {
     /// Reads and checks a fetch file; every problem is reported at once, each prefixed with the file name.
     public static func load(path: String) throws -> FetchFile {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw FetchSpecError(["\(path): error: file not found"])
+            throw FetchError.spec(["\(path): error: file not found"])
         }
         let dec = JSONDecoder()
         var file: FetchFile
@@ -206,7 +206,7 @@ public struct FetchFile: Codable, Sendable {
                 file = try dec.decode(FetchFile.self, from: data)
             }
         } catch {
-            throw FetchSpecError(["\(path): error: \(FetchSpecError.describe(error))"])
+            throw FetchError.spec(["\(path): error: \(FetchError.describe(error))"])
         }
         var problems: [String] = []
         let dir = (path as NSString).deletingLastPathComponent
@@ -223,32 +223,7 @@ public struct FetchFile: Codable, Sendable {
         }
         if let r = file.requests_per_minute, r < 1 { problems.append("\(path): error: requests_per_minute must be at least 1") }
         if let m = file.max_cells, m < 1 { problems.append("\(path): error: max_cells must be at least 1") }
-        if !problems.isEmpty { throw FetchSpecError(problems) }
+        if !problems.isEmpty { throw FetchError.spec(problems) }
         return file
-    }
-}
-
-/// Problems with a fetch spec or file; `problems` holds one message per problem.
-public struct FetchSpecError: ExitStatusError, CustomStringConvertible, Sendable {
-    /// A mistake in a fetch declaration: a usage error.
-    public var exitStatus: Int32 { 2 }
-    public var problems: [String]
-    public init(_ problems: [String]) { self.problems = problems }
-    public var description: String { problems.joined(separator: "\n") }
-
-    static func describe(_ error: any Error) -> String {
-        guard let e = error as? DecodingError else { return "\(error)" }
-        func at(_ path: [any CodingKey]) -> String {
-            path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(
-                in: CharacterSet(charactersIn: "."))
-        }
-        switch e {
-        case .keyNotFound(let k, let c): return "\(at(c.codingPath + [k])): missing"
-        case .typeMismatch(_, let c), .valueNotFound(_, let c): return "\(at(c.codingPath)): \(c.debugDescription)"
-        case .dataCorrupted(let c):
-            let place = at(c.codingPath)
-            return (place.isEmpty ? "" : "\(place): ") + c.debugDescription
-        @unknown default: return "\(e)"
-        }
     }
 }

@@ -54,9 +54,9 @@ public struct Fetcher: Sendable {
         let target = path ?? spec.path ?? ""
         var result: FetchResult
         do {
-            guard !target.isEmpty else { throw FetchFailure.spec(["\(spec.name): no landing path"]) }
+            guard !target.isEmpty else { throw FetchError.unfit(["\(spec.name): no landing path"]) }
             let problems = spec.problems(at: "")
-            if !problems.isEmpty { throw FetchFailure.spec(problems) }
+            if !problems.isEmpty { throw FetchError.unfit(problems) }
             switch spec.kind {
             case .pxweb: result = try await fetchPxWeb(spec, path: target, trace: &trace)
             case .klass: result = try await fetchKlass(spec, path: target, trace: &trace)
@@ -79,7 +79,7 @@ public struct Fetcher: Sendable {
         var plan = FetchPlan(source: spec.name, path: target, lookups: [], requests: [], updated: nil, upToDate: nil, error: nil)
         do {
             let problems = spec.problems(at: "")
-            if !problems.isEmpty { throw FetchFailure.spec(problems) }
+            if !problems.isEmpty { throw FetchError.unfit(problems) }
             switch spec.kind {
             case .pxweb:
                 let (meta, request) = try await resolve(spec, trace: &trace)
@@ -139,8 +139,8 @@ public struct Fetcher: Sendable {
             }
             lists[list] = try TableMetadata.parseCodeList(r.body)
         }
-        do { return (meta, try RequestPlanner.resolve(spec, metadata: meta, codeLists: lists)) } catch let e as FetchSpecError {
-            throw FetchFailure.spec(e.problems)
+        do { return (meta, try RequestPlanner.resolve(spec, metadata: meta, codeLists: lists)) } catch FetchError.spec(let problems) {
+            throw FetchError.unfit(problems)
         }
     }
 
@@ -188,8 +188,8 @@ public struct Fetcher: Sendable {
                 data = try Assembly.mergeJSONStat(bodies)
                 try Assembly.validateJSONStat(data)
             }
-        } catch let e as AssemblyError {
-            throw FetchFailure.invalid(url: Self.readable(dataURL(request)), detail: e.message)
+        } catch FetchError.assembly(let message) {
+            throw FetchError.invalid(url: Self.readable(dataURL(request)), detail: message)
         }
         let origin = Origin(
             kind: "pxweb", table: request.table, classification: nil, url: Self.readable(dataURL(request)),
@@ -210,9 +210,9 @@ public struct Fetcher: Sendable {
             }
             if resp.status != 304 { trace.dataURLs.append(Self.readable(url)) }
             return [resp]
-        } catch FetchFailure.http(let u, 403, _) {
+        } catch FetchError.http(let u, 403, _) {
             guard depth < settings.maxSplitDepth, let halves = RequestPlanner.halve(r, metadata: metadata) else {
-                throw FetchFailure.tooBig("GET \(u): HTTP 403 (query too big, \(r.cells) cells) and it cannot be split further")
+                throw FetchError.tooBig("GET \(u): HTTP 403 (query too big, \(r.cells) cells) and it cannot be split further")
             }
             observe(.split(source: trace.source, cells: r.cells, parts: 2, reason: "refused as too big (403)"))
             var h = headers
@@ -279,12 +279,12 @@ public struct Fetcher: Sendable {
 
     /// Sends a request through the rate limiter, retrying 429/503 (honouring `Retry-After`) and
     /// 5xx / transport failures / bodies that are cut short or fail `validate`, each a bounded
-    /// number of times. Returns a 2xx or 304 response; throws `FetchFailure` otherwise.
+    /// number of times. Returns a 2xx or 304 response; throws `FetchError` otherwise.
     func perform(_ request: HTTPRequest, trace: inout Trace, validate: (Data) throws -> Void) async throws -> HTTPResponse {
         let url = request.url
         let shown = Self.readable(url)
         guard settings.pxwebBase.covers(url) || settings.klassBase.covers(url) else {
-            throw FetchFailure.transport(url: shown, detail: "refused: not under a configured base URL")
+            throw FetchError.transport(url: shown, detail: "refused: not under a configured base URL")
         }
         var throttled = 0
         var failures = 0
@@ -311,7 +311,7 @@ public struct Fetcher: Sendable {
                         return resp
                     case 429, 503:
                         guard throttled < settings.throttleRetries else {
-                            throw FetchFailure.http(url: shown, status: resp.status, detail: "still refused after \(throttled) retries")
+                            throw FetchError.http(url: shown, status: resp.status, detail: "still refused after \(throttled) retries")
                         }
                         throttled += 1
                         let header = resp.header("retry-after")
@@ -324,16 +324,16 @@ public struct Fetcher: Sendable {
                         try await clock.sleep(wait)
                         continue
                     case 300..<400:
-                        throw FetchFailure.http(
+                        throw FetchError.http(
                             url: shown, status: resp.status, detail: "redirect to \(resp.header("location") ?? "?") refused")
                     case 500..<600:
                         last = (resp.status, false, Self.snippet(resp.body))
                     default:
-                        throw FetchFailure.http(url: shown, status: resp.status, detail: Self.snippet(resp.body))
+                        throw FetchError.http(url: shown, status: resp.status, detail: Self.snippet(resp.body))
                     }
                 }
-            } catch let e as TransportError {
-                last = (nil, false, e.message)
+            } catch FetchError.noResponse(let message) {
+                last = (nil, false, message)
             }
             guard failures < settings.failureRetries else { break }
             failures += 1
@@ -344,10 +344,10 @@ public struct Fetcher: Sendable {
         }
         let tries = "after \(failures + throttled + 1) attempt\(failures + throttled == 0 ? "" : "s")"
         if let status = last.status {
-            throw FetchFailure.http(url: shown, status: status, detail: last.detail.isEmpty ? tries : "\(last.detail) (\(tries))")
+            throw FetchError.http(url: shown, status: status, detail: last.detail.isEmpty ? tries : "\(last.detail) (\(tries))")
         }
-        if last.invalid { throw FetchFailure.invalid(url: shown, detail: "\(last.detail) (\(tries))") }
-        throw FetchFailure.transport(url: shown, detail: "\(last.detail) (\(tries))")
+        if last.invalid { throw FetchError.invalid(url: shown, detail: "\(last.detail) (\(tries))") }
+        throw FetchError.transport(url: shown, detail: "\(last.detail) (\(tries))")
     }
 
     func backoff(_ n: Int) -> Double {
@@ -391,8 +391,7 @@ public struct Fetcher: Sendable {
 
     static func describe(_ error: any Error) -> String {
         switch error {
-        case let e as FetchFailure: return e.description
-        case let e as FetchSpecError: return e.description
+        case let e as FetchError: return e.description
         case let e as any CustomStringConvertible: return e.description
         default: return "\(error)"
         }

@@ -30,13 +30,6 @@ public protocol HTTPClient: Sendable {
     func send(_ request: HTTPRequest) async throws -> HTTPResponse
 }
 
-/// A transport failure (no usable HTTP response).
-public struct TransportError: Error, CustomStringConvertible, Sendable {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
-}
-
 /// `HTTPClient` over URLSession: no cookies, no cache, and redirects refused (a redirect could
 /// lead elsewhere; the fetcher talks only to the configured base URLs).
 ///
@@ -67,10 +60,12 @@ public final class URLSessionHTTPClient: HTTPClient {
         r.httpMethod = "GET"
         for (k, v) in request.headers { r.setValue(v, forHTTPHeaderField: k) }
         let data: Data, response: URLResponse
-        do { (data, response) = try await session.data(for: r) } catch let e as URLError { throw TransportError(Self.describe(e)) } catch {
-            throw TransportError("\(error)")
+        do { (data, response) = try await session.data(for: r) } catch let e as URLError {
+            throw FetchError.noResponse(Self.describe(e))
+        } catch {
+            throw FetchError.noResponse("\(error)")
         }
-        guard let http = response as? HTTPURLResponse else { throw TransportError("not an HTTP response") }
+        guard let http = response as? HTTPURLResponse else { throw FetchError.noResponse("not an HTTP response") }
         var headers: [String: String] = [:]
         for (k, v) in http.allHeaderFields {
             if let k = k as? String, let v = v as? String { headers[k.lowercased()] = v }

@@ -53,11 +53,11 @@ enum Landing {
         let url = URL(fileURLWithPath: path)
         let dir = url.deletingLastPathComponent().path
         do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
-            throw FetchFailure.landing("\(dir): cannot create the landing folder: \(error.localizedDescription)")
+            throw FetchError.landing("\(dir): cannot create the landing folder: \(error.localizedDescription)")
         }
         let tmp = dir + "/." + url.lastPathComponent + ".fetch-\(UUID().uuidString.prefix(8)).tmp"
         guard FileManager.default.createFile(atPath: tmp, contents: nil) else {
-            throw FetchFailure.landing("\(tmp): cannot create a temporary file in the landing folder")
+            throw FetchError.landing("\(tmp): cannot create a temporary file in the landing folder")
         }
         var renamed = false
         defer { if !renamed { try? FileManager.default.removeItem(atPath: tmp) } }
@@ -66,11 +66,11 @@ enum Landing {
             defer { try? h.close() }
             try h.write(contentsOf: data)
             try h.synchronize()
-        } catch { throw FetchFailure.landing("\(tmp): write failed: \(error.localizedDescription)") }
+        } catch { throw FetchError.landing("\(tmp): write failed: \(error.localizedDescription)") }
         let size = (try? FileManager.default.attributesOfItem(atPath: tmp)[.size] as? NSNumber)?.intValue
-        guard size == data.count else { throw FetchFailure.landing("\(tmp): wrote \(size ?? -1) of \(data.count) bytes") }
+        guard size == data.count else { throw FetchError.landing("\(tmp): wrote \(size ?? -1) of \(data.count) bytes") }
         guard rename(tmp, path) == 0 else {
-            throw FetchFailure.landing("\(path): cannot replace the landed file: \(String(cString: strerror(errno)))")
+            throw FetchError.landing("\(path): cannot replace the landed file: \(String(cString: strerror(errno)))")
         }
         renamed = true
     }

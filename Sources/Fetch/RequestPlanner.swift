@@ -116,7 +116,7 @@ public enum RequestPlanner {
                 parts.append(.init(dimension: d.id, codes: codes.filter { seen.insert($0).inserted }, wildcard: false, codelist: list))
             }
         }
-        if !problems.isEmpty { throw FetchSpecError(problems) }
+        if !problems.isEmpty { throw FetchError.spec(problems) }
         return PxRequest(table: table, lang: spec.effectiveLang, format: spec.effectiveFormat, parts: parts)
     }
 
@@ -136,7 +136,7 @@ public enum RequestPlanner {
                 let part = r.parts.filter({ allowed.contains($0.dimension) && $0.codes.count > 1 })
                     .max(by: { $0.codes.count < $1.codes.count })
             else {
-                throw FetchFailure.tooBig(
+                throw FetchError.tooBig(
                     "request of \(r.cells) cells exceeds the limit of \(maxCells) and cannot be split "
                         + "(only time and contents dimensions are left); select fewer years or contents codes")
             }
@@ -147,7 +147,7 @@ public enum RequestPlanner {
                 let chunk = Array(part.codes[i..<min(i + per, part.codes.count)])
                 try go(r.replacing(part.dimension, codes: chunk))
                 if out.count > maxRequests {
-                    throw FetchFailure.tooBig("request of \(request.cells) cells would take more than \(maxRequests) requests; select less")
+                    throw FetchError.tooBig("request of \(request.cells) cells would take more than \(maxRequests) requests; select less")
                 }
                 i += per
             }

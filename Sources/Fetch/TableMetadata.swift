@@ -28,12 +28,14 @@ public struct TableMetadata: Sendable, Equatable {
     public static func parse(_ data: Data, table: String) throws -> TableMetadata {
         let root: [String: Any]
         do {
-            guard let r = try JSONSerialization.jsonObject(with: data) as? [String: Any] else { throw MetadataError("not a JSON object") }
+            guard let r = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+                throw FetchError.metadata("not a JSON object")
+            }
             root = r
-        } catch let e as MetadataError { throw e } catch { throw MetadataError("not valid JSON (\(data.count) bytes; cut short?)") }
-        if let cls = root["class"] as? String, cls != "dataset" { throw MetadataError("class is \"\(cls)\", expected \"dataset\"") }
-        guard let ids = root["id"] as? [String], !ids.isEmpty else { throw MetadataError("no `id` list of dimensions") }
-        guard let dims = root["dimension"] as? [String: Any] else { throw MetadataError("no `dimension` object") }
+        } catch let e as FetchError { throw e } catch { throw FetchError.metadata("not valid JSON (\(data.count) bytes; cut short?)") }
+        if let cls = root["class"] as? String, cls != "dataset" { throw FetchError.metadata("class is \"\(cls)\", expected \"dataset\"") }
+        guard let ids = root["id"] as? [String], !ids.isEmpty else { throw FetchError.metadata("no `id` list of dimensions") }
+        guard let dims = root["dimension"] as? [String: Any] else { throw FetchError.metadata("no `dimension` object") }
         let role = root["role"] as? [String: Any] ?? [:]
         let timeIds = Set(role["time"] as? [String] ?? [])
         let metricIds = Set(role["metric"] as? [String] ?? [])
@@ -41,7 +43,7 @@ public struct TableMetadata: Sendable, Equatable {
         var out: [Dimension] = []
         for id in ids {
             guard let d = dims[id] as? [String: Any], let cat = d["category"] as? [String: Any] else {
-                throw MetadataError("dimension \(id) has no `category`")
+                throw FetchError.metadata("dimension \(id) has no `category`")
             }
             let codes: [String]
             if let list = cat["index"] as? [String] {
@@ -52,7 +54,7 @@ public struct TableMetadata: Sendable, Equatable {
             } else if let labels = cat["label"] as? [String: Any], labels.count == 1 {
                 codes = Array(labels.keys)
             } else {
-                throw MetadataError("dimension \(id) has no `category.index`")
+                throw FetchError.metadata("dimension \(id) has no `category.index`")
             }
             let ext = d["extension"] as? [String: Any]
             let elimination = (ext?["elimination"] as? NSNumber)?.boolValue ?? false
@@ -72,17 +74,11 @@ public struct TableMetadata: Sendable, Equatable {
     /// Codes of a PxWebApi v2 code list response (`{"id": …, "values": [{"code": …, "label": …}]}`).
     public static func parseCodeList(_ data: Data) throws -> [String] {
         guard let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw MetadataError("code list is not a JSON object")
+            throw FetchError.metadata("code list is not a JSON object")
         }
-        guard let values = root["values"] as? [[String: Any]] else { throw MetadataError("code list has no `values` list") }
+        guard let values = root["values"] as? [[String: Any]] else { throw FetchError.metadata("code list has no `values` list") }
         let codes = values.compactMap { $0["code"] as? String }
-        if codes.isEmpty { throw MetadataError("code list has no codes") }
+        if codes.isEmpty { throw FetchError.metadata("code list has no codes") }
         return codes
     }
-}
-
-struct MetadataError: Error, CustomStringConvertible {
-    var message: String
-    init(_ m: String) { message = m }
-    var description: String { message }
 }

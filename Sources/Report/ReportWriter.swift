@@ -3,11 +3,6 @@ import GRDB
 import Mustache
 import Transform
 
-public struct ReportError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-    public init(_ d: String) { description = d }
-}
-
 /// What `etl report` wrote.
 public struct ReportSummary: Sendable {
     public var pages: Int
@@ -416,7 +411,7 @@ public struct ReportWriter: Sendable {
             }
         }
         let (sizes, errors) = results.get()
-        if let e = errors.first { throw ReportError("error: " + e) }
+        if let e = errors.first { throw ReportError.cannotWrite("error: " + e) }
         let largest = sizes.enumerated().max { $0.element < $1.element }.map { (jobList[$0.offset].0, $0.element) } ?? ("", 0)
         return ReportSummary(
             pages: jobList.count - 1, bytes: sizes.reduce(0, +), largestPage: largest,

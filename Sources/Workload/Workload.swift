@@ -28,10 +28,6 @@ import Transform
 /// Output is streamed through a small buffer: memory does not grow with the number of cells.
 /// The same seed gives the same bytes.
 public enum WorkloadWriter {
-    public struct Failure: Error, CustomStringConvertible, Sendable {
-        public var description: String
-    }
-
     /// Writes the workload into `out` (created if missing): bench.csv (SSB v0 long CSV,
     /// ISO-8859-1, decimal comma), bench.json (JSON-stat 2.0), bench.xml (SDMX-ML 2.0
     /// GenericData) as `formats` asks, pipeline.yml / pipeline-jsonstat.yml / pipeline-sdmx.yml
@@ -45,18 +41,18 @@ public enum WorkloadWriter {
         let wanted = Set(formats.map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
         let unknown = wanted.subtracting(["csv", "jsonstat", "sdmx"])
         guard unknown.isEmpty, !wanted.isEmpty else {
-            throw Failure(
-                description:
-                    "error: --formats: unknown format \(unknown.sorted().joined(separator: ", ")); expected a comma-separated list of csv, jsonstat, sdmx"
+            throw WorkloadError.refused(
+                "error: --formats: unknown format \(unknown.sorted().joined(separator: ", ")); expected a comma-separated list of csv, jsonstat, sdmx"
             )
         }
-        guard observations > 0 else { throw Failure(description: "error: --observations must be positive") }
+        guard observations > 0 else { throw WorkloadError.refused("error: --observations must be positive") }
         guard let catalogData = FileManager.default.contents(atPath: catalog) else {
-            throw Failure(description: "\(catalog): error: change catalogue not found; run from the repository root or pass --catalog FILE")
+            throw WorkloadError.refused(
+                "\(catalog): error: change catalogue not found; run from the repository root or pass --catalog FILE")
         }
         var changes: ChangeCatalog
         do { changes = try ChangeCatalog.parseCSV(String(decoding: catalogData, as: UTF8.self), file: catalog) } catch {
-            throw Failure(description: "\(error)")
+            throw WorkloadError.refused("\(error)")
         }
         // The workload is built from the changes of its years' era (2017 on), so it stays the
         // same however far back the shipped catalogue goes.
@@ -733,7 +729,7 @@ final class ByteWriter {
         self.path = path
         fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         if fd < 0 {
-            throw WorkloadWriter.Failure(description: "\(path): error: cannot create file: \(String(cString: strerror(errno)))")
+            throw WorkloadError.refused("\(path): error: cannot create file: \(String(cString: strerror(errno)))")
         }
         buffer.reserveCapacity(1 << 20 + 4096)
     }
@@ -785,7 +781,7 @@ final class ByteWriter {
     func close() throws -> Int {
         flush()
         if closeDescriptor(fd) != 0 {
-            throw WorkloadWriter.Failure(description: "\(path): error: cannot write file: \(String(cString: strerror(errno)))")
+            throw WorkloadError.refused("\(path): error: cannot write file: \(String(cString: strerror(errno)))")
         }
         return written
     }

@@ -222,20 +222,20 @@ extension CatalogMerge.Preference: ExpressibleByArgument {}
 /// kommune or fylke (`9999`, `99` Uoppgitt) are left out, as the register leaves them out.
 enum KlassCodes {
     static func read(path: String, digits: Int) throws -> [(code: String, name: String)] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw CatalogError("\(path): error: file not found") }
+        guard let data = FileManager.default.contents(atPath: path) else { throw CatalogError.missing("\(path): error: file not found") }
         var out: [(code: String, name: String)] = []
         let trimmed = data.drop { $0 == 0xEF || $0 == 0xBB || $0 == 0xBF || $0 == 0x20 || $0 == 0x0A || $0 == 0x0D }
         if trimmed.first == UInt8(ascii: "{") {
             guard let obj = try? JSONSerialization.jsonObject(with: Data(trimmed)) as? [String: Any],
                 let codes = obj["codes"] as? [[String: Any]]
             else {
-                throw CatalogError("\(path): error: expected KLASS JSON {\"codes\": [{\"code\": …, \"name\": …}]}")
+                throw CatalogError.invalid("\(path): error: expected KLASS JSON {\"codes\": [{\"code\": …, \"name\": …}]}")
             }
             for c in codes { if let code = c["code"] as? String, let name = c["name"] as? String { out.append((code, name)) } }
         } else {
             let text = String(data: data, encoding: .utf8) ?? String(decoding: data.map { $0 }, as: UTF8.self)
             var lines = text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map(String.init)
-            guard !lines.isEmpty else { throw CatalogError("\(path): error: empty code list") }
+            guard !lines.isEmpty else { throw CatalogError.invalid("\(path): error: empty code list") }
             let header = lines.removeFirst()
             let sep: Character = header.contains(";") ? ";" : ","
             func fields(_ l: String) -> [String] {
@@ -245,18 +245,18 @@ enum KlassCodes {
             }
             let h = fields(header)
             guard let ci = h.firstIndex(of: "code"), let ni = h.firstIndex(of: "name") else {
-                throw CatalogError("\(path):1: error: expected columns code and name, found \(h.joined(separator: ","))")
+                throw CatalogError.invalid("\(path):1: error: expected columns code and name, found \(h.joined(separator: ","))")
             }
             for (i, l) in lines.enumerated() {
                 let f = fields(l)
                 guard f.count > max(ci, ni) else {
-                    throw CatalogError("\(path):\(i + 2): error: expected \(h.count) fields, found \(f.count)")
+                    throw CatalogError.invalid("\(path):\(i + 2): error: expected \(h.count) fields, found \(f.count)")
                 }
                 out.append((f[ci], f[ni]))
             }
         }
         for (code, _) in out where !(code.count == digits && code.allSatisfy { $0.isASCII && $0.isNumber }) {
-            throw CatalogError("\(path): error: \"\(code)\" is not a \(digits)-digit code")
+            throw CatalogError.invalid("\(path): error: \"\(code)\" is not a \(digits)-digit code")
         }
         return out.filter { Register.specialKind($0.code, name: $0.name) == nil && !($0.code == "99") }
     }

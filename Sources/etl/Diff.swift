@@ -154,15 +154,10 @@ func revisionsAbove(_ threshold: Double, summary: RunSummary, warehouse: String,
 /// `etl rerun --as-of`: rebuilds a past publication into a new warehouse file and checks
 /// that its content hash is the one published then.
 func rerunAsOf(_ spec: String, pipeline: String, common: CommonRunOptions, catalog: String?, output: String?) throws {
-    let warehousePath: String
-    do { warehousePath = try common.warehouse ?? Pipeline.load(path: pipeline, checkFiles: false).warehousePath } catch let e
-        as DefinitionError
-    { for p in e.problems { eprint(errorLine(p)) }; throw Exit.usage }
+    // A definition error, a refusal or a failure goes to `report`, which prints it and ends with its status.
+    let warehousePath = try common.warehouse ?? Pipeline.load(path: pipeline, checkFiles: false).warehousePath
     let target = output ?? AsOfRebuild.defaultOutput(warehousePath: warehousePath, spec: spec)
-    let prepared: AsOfRebuild.Prepared
-    do { prepared = try AsOfRebuild.prepare(warehousePath: warehousePath, spec: spec, output: target) } catch let e as WarehouseRefusal {
-        eprint(e.description); throw ExitCode(e.exitStatus)
-    } catch { eprint(errorLine("\(error)")); throw Exit.failure }
+    let prepared = try AsOfRebuild.prepare(warehousePath: warehousePath, spec: spec, output: target)
     let opts = RunOptions(
         pipelinePath: pipeline, warehouse: prepared.output, structureYear: prepared.structureYear, catalogPath: catalog,
         maxRejects: common.maxRejects, command: "rerun")

@@ -125,9 +125,9 @@ func execute(options: RunOptions, common: CommonRunOptions, rerunOnly: Bool, pip
         log.summary(summary)
         if summary.status == .rejectsOverLimit { throw Exit.rejects }
         return summary
-    } catch  where error is DefinitionError || error is WarehouseRefusal {
-        throw error // printed and mapped to its exit status by `report`
-    } catch let e as Interrupted {
+    } catch let e where leftToReport(e) {
+        throw e // printed and mapped to its exit status by `report`
+    } catch let e as WarehouseError where e.signal != nil {
         log.failure("error: \(e); the run is recorded as interrupted")
         throw ExitCode(e.exitStatus)
     } catch let e as ExitCode {
@@ -135,6 +135,15 @@ func execute(options: RunOptions, common: CommonRunOptions, rerunOnly: Bool, pip
     } catch {
         log.failure("\(error)")
         throw Exit.failure
+    }
+}
+
+/// The errors a run leaves to `report` as they are: a definition's problems, and a file at the
+/// warehouse path that is not this pipeline's warehouse or is damaged (it was not written to).
+func leftToReport(_ error: any Error) -> Bool {
+    switch error {
+    case PipelineError.definition, WarehouseError.notThisPipeline, WarehouseError.damaged: return true
+    default: return false
     }
 }
 
@@ -191,9 +200,8 @@ struct Run: AsyncParsableCommand {
                     if case .finished = event { return }
                     if !quiet { eprint(event.description) }
                 }
-            } catch let e as DefinitionError {
-                for p in e.problems { eprint(errorLine(p)) }
-                throw Exit.usage
+            } catch PipelineError.definition(let problems) {
+                throw PipelineError.definition(problems) // printed and mapped to its exit status by `report`
             } catch {
                 eprint(errorLine("fetch: \(error)"))
                 throw Exit.failure

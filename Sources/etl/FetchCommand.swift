@@ -74,10 +74,7 @@ struct FetchCommand: AsyncParsableCommand {
             spec.requests_per_minute = pipeline.definition.fetch?.requests_per_minute
             spec.max_cells = pipeline.definition.fetch?.max_cells
         } else {
-            do { spec = try FetchFile.load(path: file) } catch let e as FetchSpecError {
-                for p in e.problems { eprint(errorLine(p)) }
-                throw Exit.usage
-            }
+            spec = try FetchFile.load(path: file) // a spec error goes to `report` (each problem, exit 2)
         }
         var sources = spec.sources
         if !only.isEmpty {
@@ -91,15 +88,9 @@ struct FetchCommand: AsyncParsableCommand {
             }
             sources = sources.filter { $0.id.map(only.contains) ?? false }
         }
-        var settings: FetchSettings
-        do {
-            settings = try FetchSettings(
-                pxwebBase: pxwebBase ?? spec.pxweb_base ?? FetchSettings.defaultPxWebBase,
-                klassBase: klassBase ?? spec.klass_base ?? FetchSettings.defaultKlassBase)
-        } catch let e as FetchSpecError {
-            for p in e.problems { eprint(errorLine(p)) }
-            throw Exit.usage
-        }
+        var settings = try FetchSettings(
+            pxwebBase: pxwebBase ?? spec.pxweb_base ?? FetchSettings.defaultPxWebBase,
+            klassBase: klassBase ?? spec.klass_base ?? FetchSettings.defaultKlassBase)
         if let m = maxCells ?? spec.max_cells {
             guard m > 0 else { eprint("error: --max-cells must be at least 1"); throw Exit.usage }
             settings.maxCells = m

@@ -77,7 +77,7 @@ struct Inspect: ParsableCommand {
                     eprint("\(file): KLASS correspondence, \(document.dialect); \(rows.count) items")
                 }
                 return
-            } catch let e as ReadError { eprint(e.description); throw Exit.failure }
+            } // a ReadError goes to `report`: its line as it is, exit 1
         }
         var opts = ReaderOptions(displayName: file)
         if let m = mapping {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Fetch
 import Foundation
 import GRDB
 import Ingest
@@ -19,10 +20,10 @@ func report(_ error: any Error) -> ExitCode {
     switch error {
     case let e as ExitCode:
         return e // already reported by the command
-    case let e as DefinitionError:
-        for p in e.problems { eprint(errorLine(p)) }
-    case let e as RunLock.Busy:
-        eprint("error: \(e.description)")
+    case PipelineError.definition(let problems), FetchError.spec(let problems):
+        for p in problems { eprint(errorLine(p)) }
+    case PipelineError.busy(let message):
+        eprint("error: \(message)")
     case let e as DatabaseError:
         // A command that reads a warehouse words a damaged one itself; anything else SQLite
         // says here is a failure (exit 1), as it always was.

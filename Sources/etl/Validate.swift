@@ -16,10 +16,10 @@ struct Validate: ParsableCommand {
         let path = pipeline ?? defaultPipeline()
         var problems: [String] = []
         let p: Pipeline
-        do { p = try Pipeline.load(path: path) } catch let e as DefinitionError {
-            for x in e.problems { eprint(errorLine(x)) }; eprint("\(e.problems.count) problem\(e.problems.count == 1 ? "" : "s") found");
+        do { p = try Pipeline.load(path: path) } catch PipelineError.definition(let problems) {
+            for x in problems { eprint(errorLine(x)) }; eprint("\(problems.count) problem\(problems.count == 1 ? "" : "s") found");
             throw Exit.usage
-        } catch { eprint(errorLine("\(error)")); throw Exit.failure }
+        } // any other error goes to `report`: one line, its exit status
         if let d = FileManager.default.contents(atPath: p.catalogPath) {
             do {
                 let catalog = try ChangeCatalog.parseCSV(String(decoding: d, as: UTF8.self), file: p.catalogPath)
@@ -28,7 +28,7 @@ struct Validate: ParsableCommand {
                 if case .year(let y) = p.definition.harmonisation?.structure_year, let problem = regions.structureProblem(y) {
                     problems.append("\(p.place("harmonisation.structure_year")): error: \(problem)")
                 }
-            } catch let e as DefinitionError { problems += e.problems } catch { problems.append("\(error)") }
+            } catch PipelineError.definition(let more) { problems += more } catch { problems.append("\(error)") }
         }
         // Every source must open, and every selection must match the categories it has
         // (its readers list them; cells are read but not kept).

@@ -176,12 +176,12 @@ struct PipelineMistakeTests {
                     published.append(
                         "\(m) published different numbers (status \(summary.status.rawValue), warnings \(summary.warnings.count))")
                 }
-            } catch let e as DefinitionError {
+            } catch PipelineError.definition(let problems) {
                 refused += 1
                 // Every message names a file of the pipeline and a line of it (a misspelt measure
                 // name is found where the indicator catalogue refers to it).
-                let named = e.problems.allSatisfy { $0.range(of: #"\.yml:\d+:\d+: error: "#, options: .regularExpression) != nil }
-                #expect(named, "\(m): refused without naming the file and line: \(e.problems)")
+                let named = problems.allSatisfy { $0.range(of: #"\.yml:\d+:\d+: error: "#, options: .regularExpression) != nil }
+                #expect(named, "\(m): refused without naming the file and line: \(problems)")
             } catch {
                 refused += 1
                 #expect(Bool(false), "\(m): refused, but not as a definition error (exit 2): \(error)")

@@ -32,7 +32,9 @@ private struct SampleCopy {
         do {
             if run { try self.run() } else { _ = try load() }
             Issue.record("expected a definition error")
-        } catch let e as DefinitionError { return e.problems } catch { Issue.record("expected a definition error, got \(error)") }
+        } catch PipelineError.definition(let problems) { return problems } catch {
+            Issue.record("expected a definition error, got \(error)")
+        }
         return []
     }
 

@@ -38,7 +38,7 @@ import Testing
 
     @Test func overlappingPartsAreRefused() {
         let p = part(["Kulturtilbud": ["01"]])
-        #expect(throws: AssemblyError.self) { try Assembly.mergeJSONStat([p, p]) }
+        #expect(throws: FetchError.self) { try Assembly.mergeJSONStat([p, p]) }
     }
 
     @Test(arguments: [
@@ -54,12 +54,12 @@ import Testing
         )
     ])
     func brokenDatasetsAreRefusedWithAReason(body: String, message: String) {
-        #expect(throws: AssemblyError(message)) { try Assembly.validateJSONStat(Data(body.utf8)) }
+        #expect(throws: FetchError.assembly(message)) { try Assembly.validateJSONStat(Data(body.utf8)) }
     }
 
     @Test func truncatedRealDatasetIsRefused() {
         let d = Fixture.data("dataset_05300.json")
-        #expect(throws: AssemblyError.self) { try Assembly.validateJSONStat(d.prefix(d.count / 2)) }
+        #expect(throws: FetchError.self) { try Assembly.validateJSONStat(d.prefix(d.count / 2)) }
     }
 
     @Test func csvPartsJoinKeepingOneHeader() throws {
@@ -71,14 +71,10 @@ import Testing
     }
 
     @Test func csvPartsWithDifferentHeadersAreRefused() {
-        #expect(throws: AssemblyError.self) {
+        #expect(throws: FetchError.self) {
             try Assembly.concatCSV([Data("a,b\n1,2\n".utf8), Data("a,c\n1,2\n".utf8)])
         }
     }
-}
-
-extension AssemblyError: Equatable {
-    public static func == (a: AssemblyError, b: AssemblyError) -> Bool { a.message == b.message }
 }
 
 @Suite struct RateLimiterTests {

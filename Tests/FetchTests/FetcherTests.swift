@@ -264,7 +264,7 @@ import Testing
         let h = try Harness()
         defer { h.close() }
         var trace = Fetcher.Trace(source: "t")
-        await #expect(throws: FetchFailure.self) {
+        await #expect(throws: FetchError.self) {
             try await h.fetcher.perform(HTTPRequest(url: URL(string: "http://127.0.0.2:\(h.server.port)/x")!), trace: &trace) { _ in }
         }
         #expect(h.client.urls.isEmpty && h.server.requests.isEmpty)

@@ -54,7 +54,7 @@ import Testing
         let r = try RequestPlanner.resolve(
             spec(["Avstand1": .codes(["01"]), "Kulturtilbud": .codes(["01"]), "ContentsCode": .all, "Tid": .all]), metadata: meta)
         #expect(
-            throws: FetchFailure.tooBig(
+            throws: FetchError.tooBig(
                 "request of 9 cells exceeds the limit of 5 and cannot be split (only time and contents dimensions are left); select fewer years or contents codes"
             )
         ) {
@@ -77,9 +77,9 @@ import Testing
         do {
             _ = try RequestPlanner.resolve(s, metadata: meta)
             Issue.record("expected an error")
-        } catch let e as FetchSpecError {
+        } catch FetchError.spec(let problems) {
             #expect(
-                e.problems == [
+                problems == [
                     "select.Region: table 05300 has no dimension Region; it has Avstand1, Kulturtilbud, ContentsCode, Tid",
                     "select.Avstand1: code 99 not in table 05300 (it has 01, 02, 03, 04, 05 … 6 codes)",
                     "table 05300: dimension Kulturtilbud (kulturtilbud) cannot be left out; select codes or \"*\""
@@ -89,14 +89,10 @@ import Testing
 
     @Test func codeListNotOfferedByTheTableIsRefused() {
         let s = spec(["Avstand1": .all, "Kulturtilbud": .all, "ContentsCode": .all, "Tid": .all], codelist: ["Avstand1": "agg_KommSummer"])
-        #expect(throws: FetchSpecError(["codelist.Avstand1: table 05300 offers no code list agg_KommSummer for Avstand1"])) {
+        #expect(throws: FetchError.spec(["codelist.Avstand1: table 05300 offers no code list agg_KommSummer for Avstand1"])) {
             try RequestPlanner.resolve(s, metadata: meta)
         }
     }
-}
-
-extension FetchSpecError: Equatable {
-    public static func == (a: FetchSpecError, b: FetchSpecError) -> Bool { a.problems == b.problems }
 }
 
 @Suite struct SpecTests {
@@ -137,7 +133,7 @@ extension FetchSpecError: Equatable {
             """#.utf8
         ).write(to: URL(fileURLWithPath: path))
         #expect(
-            throws: FetchSpecError([
+            throws: FetchError.spec([
                 "\(path): error: sources[0] (a): a pxweb source needs `table` (the table id, e.g. \"12209\")",
                 "\(path): error: sources[1] (b): format \"json-stat2\" is for pxweb; a klass source takes json or csv",
                 "\(path): error: sources[1] (b): from \"2020-13-01\" is not a date YYYY-MM-DD",
@@ -152,9 +148,9 @@ extension FetchSpecError: Equatable {
         let path = NSTemporaryDirectory() + "fetch-spec-\(UUID().uuidString).json"
         defer { try? FileManager.default.removeItem(atPath: path) }
         try Data(#"[{"kind": "ftp", "path": "x"}]"#.utf8).write(to: URL(fileURLWithPath: path))
-        do { _ = try FetchFile.load(path: path); Issue.record("expected an error") } catch let e as FetchSpecError {
-            #expect(e.problems.count == 1)
-            #expect(e.problems[0].hasPrefix("\(path): error: [0].kind: "))
+        do { _ = try FetchFile.load(path: path); Issue.record("expected an error") } catch FetchError.spec(let problems) {
+            #expect(problems.count == 1)
+            #expect(problems[0].hasPrefix("\(path): error: [0].kind: "))
         }
     }
 }

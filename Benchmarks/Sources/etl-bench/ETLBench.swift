@@ -45,9 +45,9 @@ struct Generate: ParsableCommand {
                 out: out, observations: observations, formats: Set(formats.split(separator: ",").map(String.init)),
                 seed: seed, catalog: catalog)
             FileHandle.standardError.write(Data((line + "\n").utf8))
-        } catch let e as WorkloadWriter.Failure {
+        } catch let e as WorkloadError {
             FileHandle.standardError.write(Data((e.description + "\n").utf8))
-            throw ExitCode(2)
+            throw ExitCode(e.exitStatus)
         }
     }
 }

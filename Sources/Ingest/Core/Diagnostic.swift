@@ -53,8 +53,9 @@ extension ReadError {
 
 /// An error that says how a command ends when it is not caught: the exit status of the
 /// README's table (1 failure, nothing published; 2 usage or definition error). Each module's
-/// errors conform; the command line maps every error to its status in one place (`report`
-/// in Sources/etl/Messages.swift).
+/// one error type conforms, every case with its status (docs/ARCHITECTURE.md, "Errors and exit
+/// statuses"); the command line maps every error to its status in one place (`report` in
+/// Sources/etl/Messages.swift).
 public protocol ExitStatusError: Error {
     var exitStatus: Int32 { get }
 }

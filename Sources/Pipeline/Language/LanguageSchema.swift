@@ -126,11 +126,11 @@ enum LanguageSchema {
     static func compose(_ text: String, file: String) throws -> Node {
         do {
             guard let node = try Yams.compose(yaml: text) else {
-                throw DefinitionError(["\(file):1:1: error: the file is empty; expected a YAML mapping"])
+                throw PipelineError.definition(["\(file):1:1: error: the file is empty; expected a YAML mapping"])
             }
             return node
         } catch let e as YamlError {
-            throw DefinitionError([describe(e, file: file)])
+            throw PipelineError.definition([describe(e, file: file)])
         }
     }
 

@@ -31,10 +31,10 @@ public struct Pipeline: Sendable {
     /// Loads and validates a pipeline file; every problem is reported at once.
     public static func load(path: String, warehouseOverride: String? = nil, checkFiles: Bool = true) throws -> Pipeline {
         guard FileManager.default.fileExists(atPath: path) else {
-            throw RunFailure("\(path): error: pipeline file not found")
+            throw PipelineError.run("\(path): error: pipeline file not found")
         }
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw DefinitionError(["\(path): error: cannot read the pipeline file as UTF-8 text"])
+            throw PipelineError.definition(["\(path): error: cannot read the pipeline file as UTF-8 text"])
         }
         let (def, root): (PipelineDefinition, Node) = try decodeStrict(text, file: path, shape: LanguageSchema.pipeline)
         let folder = (path as NSString).deletingLastPathComponent
@@ -82,7 +82,7 @@ public struct Pipeline: Sendable {
                     let (file, node): (IndicatorCatalogFile, Node) = try decodeStrict(t, file: full, shape: LanguageSchema.catalogue)
                     indicators = file.indicators.map(\.definitionValue)
                     catalogPositions = LanguageSchema.positions(node)
-                } catch let e as DefinitionError { problems += e.problems }
+                } catch PipelineError.definition(let more) { problems += more }
             } else {
                 problems.append("\(at("indicators")): error: indicators: file not found: \(full)")
             }
@@ -204,7 +204,7 @@ public struct Pipeline: Sendable {
                 }
             }
         }
-        if !problems.isEmpty { throw DefinitionError(problems) }
+        if !problems.isEmpty { throw PipelineError.definition(problems) }
         // A relative warehouse path is relative to the pipeline's folder, like every other
         // path, so a cron job that does not `cd` writes where the pipeline says.
         let warehouse = warehouseOverride ?? resolveOutput(def.warehouse ?? defaultWarehouse, folder: folder)
@@ -227,7 +227,7 @@ public struct Pipeline: Sendable {
         if let register {
             let problems = register.disagreements(with: catalog)
             if !problems.isEmpty {
-                throw DefinitionError(
+                throw PipelineError.definition(
                     problems.prefix(20).map {
                         "\(catalogPath): error: the change catalogue disagrees with the register (\(registerPath ?? "")): \($0)"
                     })
@@ -245,8 +245,8 @@ public struct Pipeline: Sendable {
     /// Reads `kommuner.csv`, `fylker.csv` and (when present) `reestablished.csv` from a folder.
     public static func loadRegister(folder dir: String) throws -> (Register?, [Data]) {
         let k = dir + "/kommuner.csv", f = dir + "/fylker.csv", r = dir + "/reestablished.csv", c = dir + "/coverage.csv"
-        guard let kd = FileManager.default.contents(atPath: k) else { throw RunFailure("\(k): error: register file not found") }
-        guard let fd = FileManager.default.contents(atPath: f) else { throw RunFailure("\(f): error: register file not found") }
+        guard let kd = FileManager.default.contents(atPath: k) else { throw PipelineError.run("\(k): error: register file not found") }
+        guard let fd = FileManager.default.contents(atPath: f) else { throw PipelineError.run("\(f): error: register file not found") }
         let rd = FileManager.default.contents(atPath: r), cd = FileManager.default.contents(atPath: c)
         do {
             let reg = try Register.parse(
@@ -254,7 +254,7 @@ public struct Pipeline: Sendable {
                 reestablished: rd.map { String(decoding: $0, as: UTF8.self) }, reestablishedFile: r,
                 coverage: cd.map { String(decoding: $0, as: UTF8.self) }, coverageFile: c)
             return (reg, [kd, fd] + (rd.map { [$0] } ?? []) + (cd.map { [$0] } ?? []))
-        } catch { throw DefinitionError(["\(error)"]) }
+        } catch { throw PipelineError.definition(["\(error)"]) }
     }
 
     /// An output path from a pipeline: relative to its folder (`..` allowed: it names where to write, not what to read).
@@ -274,7 +274,7 @@ public struct Pipeline: Sendable {
         let node = try LanguageSchema.compose(text, file: file)
         let problems = LanguageSchema.check(node, shape)
         if !problems.isEmpty {
-            throw DefinitionError(problems.sorted { ($0.line, $0.column) < ($1.line, $1.column) }.map { $0.render(file: file) })
+            throw PipelineError.definition(problems.sorted { ($0.line, $0.column) < ($1.line, $1.column) }.map { $0.render(file: file) })
         }
         do { return (try YAMLDecoder().decode(T.self, from: node), node) } catch let e as DecodingError {
             var codingPath: [any CodingKey] = []
@@ -283,9 +283,9 @@ public struct Pipeline: Sendable {
             @unknown default: break
             }
             let mark = LanguageSchema.mark(of: codingPath, in: node)
-            throw DefinitionError(["\(file):\(mark.map { "\($0.line):\($0.column):" } ?? "") error: \(describe(e))"])
+            throw PipelineError.definition(["\(file):\(mark.map { "\($0.line):\($0.column):" } ?? "") error: \(describe(e))"])
         } catch let e as YamlError {
-            throw DefinitionError([LanguageSchema.describe(e, file: file)])
+            throw PipelineError.definition([LanguageSchema.describe(e, file: file)])
         }
     }
 

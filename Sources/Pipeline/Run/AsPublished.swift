@@ -13,7 +13,7 @@ public enum AsPublished {
     public static func indicators(_ db: Database, pipeline: Pipeline, codes: Set<String>) throws -> [String: [IndicatorValue]] {
         guard !codes.isEmpty else { return [:] }
         guard let data = FileManager.default.contents(atPath: pipeline.catalogPath) else {
-            throw RunFailure("\(pipeline.catalogPath): error: change catalogue not found")
+            throw PipelineError.run("\(pipeline.catalogPath): error: change catalogue not found")
         }
         let catalog = try ChangeCatalog.parseCSV(String(decoding: data, as: UTF8.self), file: pipeline.catalogPath)
         var exceptions = BorderException.known
@@ -29,7 +29,7 @@ public enum AsPublished {
         var harmonisers: [Int: Harmoniser] = [:]
         func published(_ name: String) throws -> [Harmonised] {
             if let c = cache[name] { return c }
-            guard let def = pipeline.definition.measures[name] else { throw DefinitionError(["unknown measure \(name)"]) }
+            guard let def = pipeline.definition.measures[name] else { throw PipelineError.definition(["unknown measure \(name)"]) }
             let raw = try deriver.raw(name).filter { codes.contains($0.key.region) }
             let weights = try def.rule == .weightedMean ? deriver.raw(def.weight!).filter { codes.contains($0.key.region) } : [:]
             var out: [Harmonised] = []

@@ -52,14 +52,14 @@ struct Deriver {
             let dims = SourceDimension.from(rows: try Staging.categories(db, sourceId: s.id), roleOverrides: s.dimensions ?? [:])
             if dims.isEmpty {
                 // A rerun into a warehouse that never staged this source: its selections cannot be judged.
-                throw RunFailure(
+                throw PipelineError.run(
                     "\(pipeline.sourcePath(s)): error: nothing is staged for source \(s.id) in this warehouse; `etl run` stages it (`etl rerun` reads only what is staged)"
                 )
             }
             dimensions[s.id] = dims
             problems += SelectionCheck.problems(pipeline, sourceId: s.id, dimensions: dims, file: pipeline.sourcePath(s))
         }
-        if !problems.isEmpty { throw DefinitionError(problems) }
+        if !problems.isEmpty { throw PipelineError.definition(problems) }
         if stable {
             // Stable units over the years the sources cover (their time categories).
             let years = dimensions.values.flatMap { $0 }.filter { $0.role == .time }.flatMap(\.codes).compactMap {
@@ -79,21 +79,21 @@ struct Deriver {
     /// A measure's values as published (region codes of their own year), selected and summed.
     mutating func raw(_ name: String) throws -> [SeriesKey: StatValue] {
         if let c = rawCache[name] { return c }
-        guard let def = pipeline.definition.measures[name] else { throw DefinitionError(["unknown measure \(name)"]) }
+        guard let def = pipeline.definition.measures[name] else { throw PipelineError.definition(["unknown measure \(name)"]) }
         let available = try measureCodes[def.source] ?? Staging.measures(db, sourceId: def.source)
         measureCodes[def.source] = available
         var contents: [String]
         if let sel = def.contents {
             contents = available.filter { sel.matches($0) }
             if contents.isEmpty {
-                throw RunFailure(
+                throw PipelineError.run(
                     "measures.\(name): source \(def.source) has no measure matching \(sel); it has: \(available.prefix(10).map { "\"\($0)\"" }.joined(separator: ", "))"
                 )
             }
         } else if available.count == 1 {
             contents = available
         } else {
-            throw RunFailure("measures.\(name): source \(def.source) has \(available.count) measures; name one with `contents:`")
+            throw PipelineError.run("measures.\(name): source \(def.source) has \(available.count) measures; name one with `contents:`")
         }
         let select = def.select ?? [:]
         var rows: [StagedRow] = []
@@ -196,7 +196,7 @@ struct Deriver {
 
     mutating func harmonised(_ name: String) throws -> [Harmonised] {
         if let c = harmonisedCache[name] { return c }
-        guard let def = pipeline.definition.measures[name] else { throw DefinitionError(["unknown measure \(name)"]) }
+        guard let def = pipeline.definition.measures[name] else { throw PipelineError.definition(["unknown measure \(name)"]) }
         let values = try raw(name)
         let result: HarmoniseResult
         if def.rule == .weightedMean {
@@ -219,7 +219,9 @@ struct Deriver {
     }
 
     mutating func indicator(_ def: IndicatorDefinition) throws -> [IndicatorValue] {
-        guard let formula = def.formula else { throw DefinitionError(def.problems(knownMeasures: Set(pipeline.definition.measures.keys))) }
+        guard let formula = def.formula else {
+            throw PipelineError.definition(def.problems(knownMeasures: Set(pipeline.definition.measures.keys)))
+        }
         let values: [IndicatorValue]
         switch formula {
         case .ratio(let n, let d):
@@ -274,7 +276,7 @@ struct Deriver {
                         + "which \(denominator.name) is not; select the same dimensions in both")
             }
         }
-        if !problems.isEmpty { throw DefinitionError(problems) }
+        if !problems.isEmpty { throw PipelineError.definition(problems) }
     }
 
     /// The plausibility warnings of an indicator's values (`Plausibility`), each naming where

@@ -45,11 +45,11 @@ enum GroupLoader {
             var rows: [GroupMembership.KostraMember] = []
             for (i, r) in try csvRows(file, what: "kostragrupper").enumerated() {
                 guard let ys = r["years"], let g = r["group"], let code = r["kommune"] else {
-                    throw DefinitionError(["\(file): row \(i + 1): expected years, group, name and kommune"])
+                    throw PipelineError.definition(["\(file): row \(i + 1): expected years, group, name and kommune"])
                 }
                 let bounds = ys.split(separator: "-").compactMap { Int($0) }
                 guard let lo = bounds.first, let hi = bounds.last, bounds.count <= 2 else {
-                    throw DefinitionError(["\(file): row \(i + 1): years \"\(ys)\" is not YYYY or YYYY-YYYY"])
+                    throw PipelineError.definition(["\(file): row \(i + 1): years \"\(ys)\" is not YYYY or YYYY-YYYY"])
                 }
                 rows.append(GroupMembership.KostraMember(years: lo...hi, group: g, name: r["name"] ?? g, kommune: code))
             }
@@ -64,13 +64,15 @@ enum GroupLoader {
     static func resolve(_ path: String, _ pipeline: Pipeline) throws -> String {
         switch safePath(path, folder: pipeline.folder) {
         case .success(let p): return p
-        case .failure(let e): throw DefinitionError(["\(pipeline.path): error: groups: \(e.description)"])
+        case .failure(let e): throw PipelineError.definition(["\(pipeline.path): error: groups: \(e.description)"])
         }
     }
 
     /// A small CSV with a header; `#` lines are comments.
     static func csvRows(_ path: String, what: String) throws -> [[String: String]] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw RunFailure("\(path): error: \(what) file not found") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw PipelineError.run("\(path): error: \(what) file not found")
+        }
         let lines = String(decoding: data, as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map(String.init)
             .filter { !$0.hasPrefix("#") && !$0.trimmingCharacters(in: .whitespaces).isEmpty }
         guard

@@ -40,7 +40,7 @@ public struct NameIndex: Sendable {
     /// A name lookup from a change catalogue file, for reading files outside a run.
     public static func resolver(catalogPath: String) throws -> NameResolver {
         guard let data = FileManager.default.contents(atPath: catalogPath) else {
-            throw RunFailure("\(catalogPath): error: change catalogue not found")
+            throw PipelineError.run("\(catalogPath): error: change catalogue not found")
         }
         let catalog = try ChangeCatalog.parseCSV(String(decoding: data, as: UTF8.self), file: catalogPath)
         return NameIndex(regions: RegionCatalog(catalog: catalog)).resolver()

@@ -101,9 +101,9 @@ public func sniffFormat(path: String) -> SourceFormat {
 
 /// Reads a Husbanken column mapping from a small YAML (or JSON) file, as `etl inspect --mapping` takes it.
 public func loadHusbankenMapping(path: String) throws -> HusbankenMapping {
-    guard let data = FileManager.default.contents(atPath: path) else { throw RunFailure("\(path): error: mapping file not found") }
+    guard let data = FileManager.default.contents(atPath: path) else { throw PipelineError.run("\(path): error: mapping file not found") }
     do { return try YAMLDecoder().decode(HusbankenMapping.self, from: String(decoding: data, as: UTF8.self)) } catch {
-        throw RunFailure(
+        throw PipelineError.run(
             "\(path): error: \(Pipeline.describe(error)); expected keys municipality, year, kind, stage, places (and optionally municipality_name, purpose, amount, sheet)"
         )
     }

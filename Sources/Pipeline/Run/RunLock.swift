@@ -13,24 +13,17 @@ public final class RunLock {
     /// The previous holder's note, when the file was left behind by a process that is gone.
     public let clearedStale: String?
 
-    public struct Busy: ExitStatusError, CustomStringConvertible, Sendable {
-        /// Another run holds the warehouse: this one publishes nothing.
-        public var exitStatus: Int32 { 1 }
-        public var description: String
-    }
-
     public init(warehousePath: String) throws {
         path = warehousePath + ".lock"
         let dir = (warehousePath as NSString).deletingLastPathComponent
         if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw RunFailure("\(path): error: cannot create the lock file: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw PipelineError.run("\(path): error: cannot create the lock file: \(String(cString: strerror(errno)))") }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let holder = RunLock.readNote(fd)
             close(fd)
-            throw Busy(
-                description:
-                    "\(warehousePath): another etl run is using this warehouse (\(holder.isEmpty ? "unknown process" : holder)); refusing to start"
+            throw PipelineError.busy(
+                "\(warehousePath): another etl run is using this warehouse (\(holder.isEmpty ? "unknown process" : holder)); refusing to start"
             )
         }
         let previous = RunLock.readNote(fd)

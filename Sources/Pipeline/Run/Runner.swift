@@ -94,13 +94,6 @@ public struct RunSummary: Sendable, Codable {
     }
 }
 
-/// A run failed; nothing was published.
-public struct RunFailure: ExitStatusError, CustomStringConvertible, Sendable {
-    public var exitStatus: Int32 { 1 }
-    public var description: String
-    public init(_ d: String) { description = d }
-}
-
 /// Runs a pipeline: stage changed sources, rebuild the harmonised layer, publish in one transaction.
 public final class Runner {
     public let options: RunOptions
@@ -213,11 +206,11 @@ public final class Runner {
         let pipeline = try loaded ?? Pipeline.load(path: options.pipelinePath, warehouseOverride: options.warehouse, checkFiles: false)
         let catalogPath = options.catalogPath ?? pipeline.catalogPath
         guard let catalogData = FileManager.default.contents(atPath: catalogPath) else {
-            throw RunFailure("\(catalogPath): error: change catalogue not found")
+            throw PipelineError.run("\(catalogPath): error: change catalogue not found")
         }
         let catalog: ChangeCatalog
         do { catalog = try ChangeCatalog.parseCSV(String(decoding: catalogData, as: UTF8.self), file: catalogPath) } catch {
-            throw DefinitionError(["\(error)"])
+            throw PipelineError.definition(["\(error)"])
         }
         var exceptions = BorderException.known
         for e in pipeline.definition.harmonisation?.border_exceptions ?? [] {
@@ -230,7 +223,7 @@ public final class Runner {
         } else if case .year(let y) = pipeline.definition.harmonisation?.structure_year {
             structureYear = y
         }
-        if let problem = regions.structureProblem(structureYear) { throw DefinitionError(["error: \(problem)"]) }
+        if let problem = regions.structureProblem(structureYear) { throw PipelineError.definition(["error: \(problem)"]) }
         return Plan(
             pipeline: pipeline, catalogData: catalogData, registerData: registerData, regions: regions, structureYear: structureYear,
             stable: options.structureYear == nil && pipeline.definition.harmonisation?.structure_year == .stable,
@@ -246,7 +239,9 @@ public final class Runner {
         for s in pipeline.definition.sources {
             try Interrupt.check()
             let p = pipeline.sourcePath(s)
-            guard FileManager.default.fileExists(atPath: p) else { throw RunFailure("\(p): error: source file not found (source \(s.id))") }
+            guard FileManager.default.fileExists(atPath: p) else {
+                throw PipelineError.run("\(p): error: source file not found (source \(s.id))")
+            }
             do {
                 if let known, !known.contains(s.id), !options.fullRefresh {
                     _ = try ChunkedFile(path: p)
@@ -254,7 +249,7 @@ public final class Runner {
                 } else {
                     plan.hashes[s.id] = try contentHash(path: p)
                 }
-            } catch let e as ReadError { throw RunFailure("\(p): error: cannot read source \(s.id): \(e.message)") }
+            } catch let e as ReadError { throw PipelineError.run("\(p): error: cannot read source \(s.id): \(e.message)") }
         }
     }
 
@@ -482,7 +477,7 @@ public final class Runner {
         pipeline: Pipeline, structureYear: Int, startedAt: String, started: Date, error: any Error,
         warehouse: Warehouse? = nil
     ) -> any Error {
-        let interrupted = Interrupt.received.map { Interrupted(signal: $0) }
+        let interrupted = Interrupt.received.map { WarehouseError.interrupted(signal: $0) }
         let message = interrupted.map { "\($0)" } ?? "\(error)"
         if let warehouse = warehouse
             ?? (try? Warehouse(path: pipeline.warehousePath, pipeline: pipeline.definition.name, takeOver: options.replace))
@@ -504,7 +499,7 @@ public final class Runner {
     /// harmonising, …), so tests can prove a failed run publishes nothing.
     static func injectedFailure(_ step: String) throws {
         if ProcessInfo.processInfo.environment["ETL_TEST_FAIL_AT"] == step {
-            throw RunFailure("error: injected failure at step \(step) (ETL_TEST_FAIL_AT)")
+            throw PipelineError.run("error: injected failure at step \(step) (ETL_TEST_FAIL_AT)")
         }
     }
 

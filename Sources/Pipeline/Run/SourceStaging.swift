@@ -93,7 +93,7 @@ extension Runner {
             }
             return outcome
         } catch let e as ReadError {
-            throw RunFailure(e.location.file == s.id ? "\(c.path): error: \(e.message)" : e.description)
+            throw PipelineError.run(e.location.file == s.id ? "\(c.path): error: \(e.message)" : e.description)
         }
     }
 }

@@ -46,10 +46,10 @@ public enum AsOfRebuild {
     /// status 2 when nothing had been published then or `output` exists.
     public static func prepare(warehousePath: String, spec: String, output: String) throws -> Prepared {
         guard Vintages.isValidSpec(spec) else {
-            throw WarehouseRefusal("error: --as-of \"\(spec)\": expected a run id (42) or a date (2025-04-01)", exitStatus: 2)
+            throw PipelineError.refused("error: --as-of \"\(spec)\": expected a run id (42) or a date (2025-04-01)")
         }
         if FileManager.default.fileExists(atPath: output) {
-            throw WarehouseRefusal("\(output): error: the file exists; give --output a new file for the rebuilt state", exitStatus: 2)
+            throw PipelineError.refused("\(output): error: the file exists; give --output a new file for the rebuilt state")
         }
         let source = try Warehouse.openReadOnly(path: warehousePath)
         defer { try? source.close() }
@@ -60,9 +60,9 @@ public enum AsOfRebuild {
             return (run, v.hash, v.structureYear)
         }
         guard let (runId, hash, year) = found else {
-            throw WarehouseRefusal(
-                "\(warehousePath): error: nothing had been published as of \(spec); `etl query --sql \"SELECT * FROM v_vintage\"` lists the publications",
-                exitStatus: 2)
+            throw PipelineError.refused(
+                "\(warehousePath): error: nothing had been published as of \(spec); `etl query --sql \"SELECT * FROM v_vintage\"` lists the publications"
+            )
         }
         let dir = (output as NSString).deletingLastPathComponent
         if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }

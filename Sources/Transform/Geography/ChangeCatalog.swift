@@ -14,13 +14,13 @@ public struct ChangeCatalog: Sendable {
         var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map(String.init)
         while let last = lines.last, last.trimmingCharacters(in: .whitespaces).isEmpty { lines.removeLast() }
         guard let header = lines.first else {
-            throw CatalogError(
+            throw CatalogError.invalid(
                 "\(file):1: error: the change catalogue is empty; expected a header oldCode,oldName,newCode,newName,changeOccurred")
         }
         let cols = header.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         func col(_ n: String) throws -> Int {
             guard let i = cols.firstIndex(of: n) else {
-                throw CatalogError(
+                throw CatalogError.invalid(
                     "\(file):1: error: missing column \"\(n)\"; expected oldCode,oldName,newCode,newName,changeOccurred[,kind], found \(cols.joined(separator: ","))"
                 )
             }
@@ -32,18 +32,18 @@ public struct ChangeCatalog: Sendable {
         for (i, line) in lines.enumerated().dropFirst() where !line.isEmpty {
             let f = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
             guard f.count == cols.count else {
-                throw CatalogError("\(file):\(i + 1): error: expected \(cols.count) fields, found \(f.count)")
+                throw CatalogError.invalid("\(file):\(i + 1): error: expected \(cols.count) fields, found \(f.count)")
             }
             guard f[d].count >= 4, Int(f[d].prefix(4)) != nil else {
-                throw CatalogError("\(file):\(i + 1): error: changeOccurred \"\(f[d])\" is not a date YYYY-MM-DD")
+                throw CatalogError.invalid("\(file):\(i + 1): error: changeOccurred \"\(f[d])\" is not a date YYYY-MM-DD")
             }
             for c in [f[o], f[n]] where !(c.count == 4 && c.allSatisfy { $0.isASCII && $0.isNumber }) {
-                throw CatalogError("\(file):\(i + 1): error: \"\(c)\" is not a 4-digit municipality code")
+                throw CatalogError.invalid("\(file):\(i + 1): error: \"\(c)\" is not a 4-digit municipality code")
             }
             var kind = CodeChange.Kind.renumber
             if let k {
                 guard let kk = CodeChange.Kind(rawValue: f[k]) else {
-                    throw CatalogError("\(file):\(i + 1): error: kind \"\(f[k])\" is not one of name, split, merge, renumber")
+                    throw CatalogError.invalid("\(file):\(i + 1): error: kind \"\(f[k])\" is not one of name, split, merge, renumber")
                 }; kind = kk
             }
             rows.append(CodeChange(oldCode: f[o], oldName: f[on], newCode: f[n], newName: f[nn], date: String(f[d].prefix(10)), kind: kind))

@@ -64,21 +64,23 @@ public struct Register: Sendable {
             }
             guard let header = lines.first, header.split(separator: ",").map(String.init) == ["code", "name", "valid_from", "valid_to"]
             else {
-                throw CatalogError("\(file):1: error: expected the header code,name,valid_from,valid_to")
+                throw CatalogError.invalid("\(file):1: error: expected the header code,name,valid_from,valid_to")
             }
             for (i, line) in lines.enumerated().dropFirst() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
                 let f = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-                guard f.count == 4 else { throw CatalogError("\(file):\(i + 1): error: expected 4 fields, found \(f.count)") }
+                guard f.count == 4 else { throw CatalogError.invalid("\(file):\(i + 1): error: expected 4 fields, found \(f.count)") }
                 guard f[0].count == digits, f[0].allSatisfy({ $0.isASCII && $0.isNumber }) else {
-                    throw CatalogError("\(file):\(i + 1): error: \"\(f[0])\" is not a \(digits)-digit code")
+                    throw CatalogError.invalid("\(file):\(i + 1): error: \"\(f[0])\" is not a \(digits)-digit code")
                 }
-                guard let from = Int(f[2]) else { throw CatalogError("\(file):\(i + 1): error: valid_from \"\(f[2])\" is not a year") }
+                guard let from = Int(f[2]) else {
+                    throw CatalogError.invalid("\(file):\(i + 1): error: valid_from \"\(f[2])\" is not a year")
+                }
                 let to: Int?
                 if f[3].isEmpty {
                     to = nil
                 } else {
                     guard let t = Int(f[3]), t >= from else {
-                        throw CatalogError("\(file):\(i + 1): error: valid_to \"\(f[3])\" is not a year from \(from) on")
+                        throw CatalogError.invalid("\(file):\(i + 1): error: valid_to \"\(f[3])\" is not a year from \(from) on")
                     }
                     to = t
                 }
@@ -94,7 +96,7 @@ public struct Register: Sendable {
                     $0.trimmingCharacters(in: .whitespaces)
                 }
                 guard f.count >= 4, let from = Int(f[1]), let to = Int(f[3]) else {
-                    throw CatalogError("\(reestablishedFile):\(i + 1): error: expected code,from,same_as,same_as_to[,note]")
+                    throw CatalogError.invalid("\(reestablishedFile):\(i + 1): error: expected code,from,same_as,same_as_to[,note]")
                 }
                 re.append(Reestablishment(code: f[0], from: from, sameAs: f[2], sameAsTo: to, note: f.count > 4 ? f[4] : nil))
             }
@@ -104,7 +106,7 @@ public struct Register: Sendable {
             let lines = coverage.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
             let f = lines.count > 1 ? lines[1].split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) } : []
             guard lines.first == "first,last", f.count == 2, let a = f[0], let b = f[1], a <= b else {
-                throw CatalogError("\(coverageFile):1: error: expected the header first,last and one row of two years")
+                throw CatalogError.invalid("\(coverageFile):1: error: expected the header first,last and one row of two years")
             }
             covered = a...b
         }

@@ -25,9 +25,9 @@ public enum Interrupt {
         return s == 0 ? nil : s
     }
 
-    /// Throws `Interrupted` once a signal has come: called at the run's safe points.
+    /// Throws `WarehouseError.interrupted` once a signal has come: called at the run's safe points.
     public static func check() throws {
-        if let s = received { throw Interrupted(signal: s) }
+        if let s = received { throw WarehouseError.interrupted(signal: s) }
     }
 
     /// From now on SIGINT and SIGTERM are recorded instead of ending the process. A second
@@ -62,23 +62,4 @@ public enum Interrupt {
                 Interrupt.armed.load(ordering: .relaxed) && Interrupt.signalNumber.load(ordering: .relaxed) != 0 ? 1 : 0
             }, nil)
     }
-}
-
-/// A run stopped by SIGINT or SIGTERM; nothing was published. Exit status 128 + the signal
-/// (130 for SIGINT, 143 for SIGTERM), as a shell reports a process the signal ended.
-public struct Interrupted: ExitStatusError, CustomStringConvertible, Sendable {
-    public var signal: Int32
-    public init(signal: Int32) { self.signal = signal }
-
-    public var exitStatus: Int32 { 128 + signal }
-
-    public var signalName: String {
-        switch signal {
-        case SIGINT: return "SIGINT"
-        case SIGTERM: return "SIGTERM"
-        default: return "signal \(signal)"
-        }
-    }
-
-    public var description: String { "interrupted by \(signalName)" }
 }

@@ -7,25 +7,6 @@ import Transform
 /// SQLite's "copy the bytes now" destructor, which Swift does not import.
 let SQLITE_TRANSIENT = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
-public struct WarehouseError: ExitStatusError, CustomStringConvertible, Sendable {
-    public var exitStatus: Int32 { 1 }
-    public var description: String
-    public init(_ d: String) { description = d }
-}
-
-/// A file at the warehouse path that a run must not write to: not an etl warehouse, another
-/// pipeline's warehouse, or a damaged one (docs/bad-input.md, "Warehouse refusals"). Nothing
-/// has been written to it.
-public struct WarehouseRefusal: ExitStatusError, CustomStringConvertible, Sendable {
-    public var description: String
-    /// 2 for a file that is not this pipeline's warehouse (a usage error), 1 for a damaged warehouse.
-    public var exitStatus: Int32
-    public init(_ description: String, exitStatus: Int32) {
-        self.description = description
-        self.exitStatus = exitStatus
-    }
-}
-
 /// The warehouse file, always in rollback-journal mode, so a reader needs no `-wal` or `-shm`
 /// file and no write access to its folder (README, "Safety for nightly runs"). A run works in
 /// one transaction on a copy beside it (`WAREHOUSE.publishing`) and publishes by renaming the
@@ -38,14 +19,14 @@ public final class Warehouse {
 
     /// Opens (creating if needed) a warehouse for writing and brings its schema up to date.
     /// A file that is not an etl warehouse, a damaged one, or (given `pipeline`) one another
-    /// pipeline published is refused with `WarehouseRefusal` before anything is written to it,
-    /// unless `takeOver` lets `pipeline` replace the other pipeline's content.
+    /// pipeline published is refused (`WarehouseError.notThisPipeline`, `.damaged`) before
+    /// anything is written to it, unless `takeOver` lets `pipeline` replace the other pipeline's content.
     public init(path: String, pipeline: String? = nil, takeOver: Bool = false) throws {
         self.path = path
         if let owner = try Warehouse.inspect(path: path), let pipeline, owner != pipeline, !takeOver {
-            throw WarehouseRefusal(
-                "\(path): error: this warehouse belongs to pipeline \"\(owner)\", not \"\(pipeline)\"; give --warehouse another file, or take it over with `etl run --replace` (replaces \"\(owner)\"'s sources and facts)",
-                exitStatus: 2)
+            throw WarehouseError.notThisPipeline(
+                "\(path): error: this warehouse belongs to pipeline \"\(owner)\", not \"\(pipeline)\"; give --warehouse another file, or take it over with `etl run --replace` (replaces \"\(owner)\"'s sources and facts)"
+            )
         }
         let dir = (path as NSString).deletingLastPathComponent
         if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
@@ -72,7 +53,7 @@ public final class Warehouse {
                 }
             }
         } catch let e as DatabaseError {
-            throw WarehouseError("\(path): cannot open the warehouse: \(e.message ?? e.description)")
+            throw WarehouseError.failed("\(path): cannot open the warehouse: \(e.message ?? e.description)")
         }
         // A warehouse written by an older version is in WAL mode: readers without write access need rollback-journal mode.
         _ = try? queue.writeWithoutTransaction { db in
@@ -90,7 +71,7 @@ public final class Warehouse {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return nil }
         if isDirectory.boolValue {
-            throw WarehouseRefusal("\(path): error: is a directory, not an etl warehouse; give --warehouse a file name", exitStatus: 2)
+            throw WarehouseError.notThisPipeline("\(path): error: is a directory, not an etl warehouse; give --warehouse a file name")
         }
         // An empty file is an empty SQLite database (SQLite itself treats it so).
         guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
@@ -98,14 +79,14 @@ public final class Warehouse {
         try? handle.close()
         if header.isEmpty { return nil }
         guard header == Data("SQLite format 3\0".utf8) else {
-            throw WarehouseRefusal(
-                "\(path): error: not an etl warehouse (not an SQLite database); it was left as it is: give --warehouse a new file or an etl warehouse",
-                exitStatus: 2)
+            throw WarehouseError.notThisPipeline(
+                "\(path): error: not an etl warehouse (not an SQLite database); it was left as it is: give --warehouse a new file or an etl warehouse"
+            )
         }
         let damaged = { (what: String) in
-            WarehouseRefusal(
-                "\(path): error: the warehouse is damaged (\(what)); it was left as it is: run `etl run --full-refresh --warehouse NEW` into a new file, or restore a copy",
-                exitStatus: 1)
+            WarehouseError.damaged(
+                "\(path): error: the warehouse is damaged (\(what)); it was left as it is: run `etl run --full-refresh --warehouse NEW` into a new file, or restore a copy"
+            )
         }
         var config = Configuration()
         config.readonly = true
@@ -132,9 +113,9 @@ public final class Warehouse {
                 let isWarehouse = tables.contains("etl_meta") || tables.contains("etl_run")
                 if !tables.isEmpty && !isWarehouse {
                     let shown = tables.prefix(3).joined(separator: ", ") + (tables.count > 3 ? ", …" : "")
-                    throw WarehouseRefusal(
-                        "\(path): error: not an etl warehouse (an SQLite database with tables \(shown) and no etl_meta or etl_run); it was left as it is: give --warehouse a new file or an etl warehouse",
-                        exitStatus: 2)
+                    throw WarehouseError.notThisPipeline(
+                        "\(path): error: not an etl warehouse (an SQLite database with tables \(shown) and no etl_meta or etl_run); it was left as it is: give --warehouse a new file or an etl warehouse"
+                    )
                 }
                 let check = try String.fetchAll(db, sql: "PRAGMA quick_check(1)")
                 if check != ["ok"] {
@@ -154,14 +135,14 @@ public final class Warehouse {
         } catch let e as DatabaseError where e.resultCode == .SQLITE_CORRUPT || e.resultCode == .SQLITE_NOTADB {
             throw damaged(e.message ?? e.description)
         } catch let e as DatabaseError {
-            throw WarehouseError("\(path): cannot open the warehouse: \(e.message ?? e.description)")
+            throw WarehouseError.failed("\(path): cannot open the warehouse: \(e.message ?? e.description)")
         }
     }
 
     /// Opens a warehouse read-only, for queries: no statement can write through it.
     public static func openReadOnly(path: String) throws -> DatabaseQueue {
         guard FileManager.default.fileExists(atPath: path) else {
-            throw WarehouseError("\(path): no warehouse here; run `etl run` first")
+            throw WarehouseError.failed("\(path): no warehouse here; run `etl run` first")
         }
         var config = Configuration()
         config.readonly = true
@@ -177,7 +158,7 @@ public final class Warehouse {
 
     /// Runs `body` in one immediate transaction on a copy of the warehouse and publishes the
     /// copy by renaming it over the warehouse: all of it is published, or none. A signal
-    /// (`Interrupt`) before the commit rolls it back and throws `Interrupted`.
+    /// (`Interrupt`) before the commit rolls it back and throws `WarehouseError.interrupted`.
     ///
     /// The copy is the run's own scratch file until the rename, which syncs it to disk first;
     /// a run that fails removes it. So it needs a journal only to roll back (a failed
@@ -209,7 +190,7 @@ public final class Warehouse {
             if inMemory {
                 let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode = MEMORY")
                 guard mode == "memory" else {
-                    throw WarehouseError("\(copyPath): cannot keep the journal in memory (journal_mode is \(mode ?? "unknown"))")
+                    throw WarehouseError.failed("\(copyPath): cannot keep the journal in memory (journal_mode is \(mode ?? "unknown"))")
                 }
                 try db.execute(sql: "PRAGMA synchronous = OFF")
             } else {
@@ -230,7 +211,7 @@ public final class Warehouse {
             if !inMemory { try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
             let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode = DELETE")
             guard mode == "delete" else {
-                throw WarehouseError("\(copyPath): cannot leave WAL mode (journal_mode is \(mode ?? "unknown"))")
+                throw WarehouseError.failed("\(copyPath): cannot leave WAL mode (journal_mode is \(mode ?? "unknown"))")
             }
         }
         try copy.close()
@@ -258,7 +239,7 @@ public final class Warehouse {
         let fd = open(copy, O_RDONLY | O_CLOEXEC)
         if fd >= 0 { _ = fsync(fd); close(fd) }
         guard Foundation.rename(copy, target) == 0 else {
-            throw WarehouseError("\(target): cannot publish the finished copy \(copy): \(String(cString: strerror(errno)))")
+            throw WarehouseError.failed("\(target): cannot publish the finished copy \(copy): \(String(cString: strerror(errno)))")
         }
         let dir = (target as NSString).deletingLastPathComponent
         let dfd = open(dir.isEmpty ? "." : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)

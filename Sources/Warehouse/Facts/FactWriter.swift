@@ -143,7 +143,7 @@ public final class FactWriter {
     }
 
     public func write(_ v: IndicatorValue) throws {
-        guard let ik = indicatorKeys[v.indicator] else { throw WarehouseError("indicator \(v.indicator) is not in dim_indicator") }
+        guard let ik = indicatorKeys[v.indicator] else { throw WarehouseError.failed("indicator \(v.indicator) is not in dim_indicator") }
         try period(v.key.year)
         let rk = try regionKey(v.key.region, year: v.method == .notComputable ? v.key.year : structureYear)
         let bk = try breakdownKey(v.key.breakdown)
@@ -185,7 +185,7 @@ public final class FactWriter {
 
     public func write(_ g: GroupValue) throws {
         guard let gk = groupKeys[g.group], let ik = indicatorKeys[g.indicator] else {
-            throw WarehouseError("unknown group \(g.group) or indicator \(g.indicator)")
+            throw WarehouseError.failed("unknown group \(g.group) or indicator \(g.indicator)")
         }
         try period(g.year)
         try db.execute(

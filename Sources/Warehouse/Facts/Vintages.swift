@@ -280,7 +280,7 @@ public enum Vintages {
                 try Int64.fetchOne(db, sql: "SELECT max(version) FROM etl_source_version WHERE source_id = ?", arguments: [sourceId]) ?? 0
             guard let key = try Warehouse.sourceKey(db, sourceId: sourceId) else {
                 if target == nil { continue }
-                throw WarehouseError(
+                throw WarehouseError.failed(
                     "error: source \(sourceId) was published in run \(runId) but is no longer staged (the pipeline dropped it); its cells were not kept, so that state cannot be rebuilt"
                 )
             }

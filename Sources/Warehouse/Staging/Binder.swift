@@ -14,7 +14,7 @@ struct Binder {
         var s: OpaquePointer? = nil
         let rc = sqlite3_prepare_v2(db.sqliteConnection, sql, -1, &s, nil)
         guard rc == SQLITE_OK, let s else {
-            throw WarehouseError("cannot prepare \(sql): \(String(cString: sqlite3_errmsg(db.sqliteConnection)))")
+            throw WarehouseError.failed("cannot prepare \(sql): \(String(cString: sqlite3_errmsg(db.sqliteConnection)))")
         }
         stmt = s
     }
@@ -44,6 +44,6 @@ struct Binder {
         sqlite3_reset(stmt)
         if rc == SQLITE_DONE || rc == SQLITE_ROW { return sqlite3_changes(db.sqliteConnection) }
         if ignoreConstraint && (rc & 0xFF) == SQLITE_CONSTRAINT { return nil }
-        throw WarehouseError("SQLite error \(rc): \(String(cString: sqlite3_errmsg(db.sqliteConnection)))")
+        throw WarehouseError.failed("SQLite error \(rc): \(String(cString: sqlite3_errmsg(db.sqliteConnection)))")
     }
 }

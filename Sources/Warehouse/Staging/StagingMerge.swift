@@ -224,7 +224,7 @@ final class StagingMerge {
             return String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
         }
         guard rc == SQLITE_DONE else {
-            throw WarehouseError("SQLite error \(rc) reading staged regions: \(String(cString: sqlite3_errmsg(db.sqliteConnection)))")
+            throw WarehouseError.failed("SQLite error \(rc) reading staged regions: \(String(cString: sqlite3_errmsg(db.sqliteConnection)))")
         }
         return nil
     }
@@ -272,7 +272,7 @@ final class StagingMerge {
             rc = sqlite3_step(stmt)
         }
         guard rc == SQLITE_DONE else {
-            throw WarehouseError("SQLite error \(rc) reading staged rows: \(String(cString: sqlite3_errmsg(db.sqliteConnection)))")
+            throw WarehouseError.failed("SQLite error \(rc) reading staged rows: \(String(cString: sqlite3_errmsg(db.sqliteConnection)))")
         }
         guard old.count <= StagingMerge.maxBlock else {
             throw OutOfOrder(description: "region \(region) has more than \(StagingMerge.maxBlock) staged cells")
@@ -404,7 +404,7 @@ final class StagingMerge {
         sqlite3_reset(b.stmt)
         sqlite3_clear_bindings(b.stmt)
         guard rc == SQLITE_DONE else {
-            throw WarehouseError("SQLite error \(rc) restaging rows: \(String(cString: sqlite3_errmsg(db.sqliteConnection)))")
+            throw WarehouseError.failed("SQLite error \(rc) restaging rows: \(String(cString: sqlite3_errmsg(db.sqliteConnection)))")
         }
     }
 

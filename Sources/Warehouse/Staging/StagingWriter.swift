@@ -149,7 +149,8 @@ public final class StagingWriter {
                     }
                     // A duplicate key aborted the statement, which undid its rows: find it row by row.
                     guard rc & 0xFF == SQLITE_CONSTRAINT, !sumDuplicates else {
-                        throw WarehouseError("SQLite error \(rc) staging rows: \(String(cString: sqlite3_errmsg(db.sqliteConnection)))")
+                        throw WarehouseError.failed(
+                            "SQLite error \(rc) staging rows: \(String(cString: sqlite3_errmsg(db.sqliteConnection)))")
                     }
                     for j in i..<(i + batchSize) { try one(rows[j], text: text, file: b.file) }
                     i += batchSize

@@ -4,15 +4,10 @@ import Ingest
 import Transform
 import Yams
 
-public struct PathError: ExitStatusError, CustomStringConvertible, Sendable {
-    public var exitStatus: Int32 { 2 }
-    public var description: String
-}
-
 /// Resolves a path from a pipeline: relative paths stay inside the pipeline's folder
 /// (`..` may not climb out of it); absolute paths are the user's choice and are kept.
-public func safePath(_ p: String, folder: String) -> Result<String, PathError> {
-    if p.isEmpty { return .failure(PathError(description: "empty path")) }
+public func safePath(_ p: String, folder: String) -> Result<String, PipelineError> {
+    if p.isEmpty { return .failure(.path("empty path")) }
     if p.hasPrefix("/") { return .success(p) }
     var parts: [Substring] = []
     for c in p.split(separator: "/") {
@@ -20,7 +15,7 @@ public func safePath(_ p: String, folder: String) -> Result<String, PathError> {
         if c == ".." {
             if parts.isEmpty {
                 return .failure(
-                    PathError(description: "\"\(p)\" escapes the pipeline's folder; give an absolute path to read files elsewhere"))
+                    .path("\"\(p)\" escapes the pipeline's folder; give an absolute path to read files elsewhere"))
             }
             parts.removeLast()
         } else {
