@@ -224,7 +224,8 @@ final class StagingMerge {
             return String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
         }
         guard rc == SQLITE_DONE else {
-            throw WarehouseError.failed("SQLite error \(rc) reading staged regions: \(String(cString: sqlite3_errmsg(db.sqliteConnection)))")
+            throw WarehouseError.failed(
+                "SQLite error \(rc) reading staged regions: \(String(cString: sqlite3_errmsg(db.sqliteConnection)))")
         }
         return nil
     }
