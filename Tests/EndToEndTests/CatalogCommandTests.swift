@@ -2,6 +2,8 @@ import Foundation
 import Testing
 import TestSupport
 
+// Command-line contract (process): `etl catalog` (its logic is in the command line), usage errors
+// and the structure-year refusal as printed.
 @Suite struct CatalogCommandTests {
     @Test func shippedCatalogueRoundTripsThroughImportInEveryKlassForm() throws {
         let dir = try scratchWithPipelines()
@@ -164,11 +166,14 @@ import TestSupport
             early.stderr.contains("error: structure year 1990 is outside the years the register and change catalogue cover (1994–2026)"),
             "\(early.stderr)")
         // The bounds themselves are accepted.
-        #expect(try etl(["run", "--structure", "1994", "--quiet"], in: dir).status == 0)
-        #expect(try etl(["rerun", "--structure", "2026", "--quiet"], in: dir).status == 0)
+        // (These runs are behaviour, run in this process.)
+        let first = runInProcess(in: dir, structureYear: 1994)
+        #expect(first.status == 0, "\(first.diagnosis)")
+        let last = runInProcess(in: dir, structureYear: 2026, rerun: true)
+        #expect(last.status == 0, "\(last.diagnosis)")
         // A rerun into a warehouse that never staged the sources says so instead of blaming the selections.
-        let empty = try etl(["rerun", "--structure", "2024", "--warehouse", "empty.sqlite"], in: dir)
-        #expect(empty.status == 1, "\(empty.stderr)")
-        #expect(empty.stderr.contains("nothing is staged for source kostra_12209"), "\(empty.stderr)")
+        let empty = runInProcess(in: dir, warehouse: "empty.sqlite", structureYear: 2024, rerun: true)
+        #expect(empty.status == 1, "\(empty.diagnosis)")
+        #expect(empty.message.contains("nothing is staged for source kostra_12209"), "\(empty.diagnosis)")
     }
 }

@@ -6,12 +6,13 @@ import TestSupport
 /// What each command says when it fails or refuses (docs/bad-input.md, "The command line and
 /// the catalogues"): one `error:` line, the documented exit status, and exports that say how
 /// every value was obtained.
+// Command-line contract (process): the commands' messages and exit statuses.
 @Suite struct CommandLineTests {
-    /// A scratch folder with the sample pipeline run once.
+    /// A scratch folder with the sample pipeline run once (in this process).
     func sampleWarehouse() throws -> URL {
         let dir = try scratchWithPipelines()
-        let r = try etl(["run", "--quiet"], in: dir)
-        #expect(r.status == 0, "\(r.stderr)")
+        let r = runInProcess(in: dir)
+        #expect(r.status == 0, "\(r.diagnosis)")
         return dir
     }
 
@@ -32,29 +33,10 @@ import TestSupport
                 #""XYZ Atlantis";"2019";"Befolkning per 1.1. (personer)";12"#
             ]).joined(separator: "\n") + "\n", "data.csv")
         try p.definePipeline([.init(id: "data", file: "data.csv")])
-        let r = try p.run(["--quiet"])
+        let r = try p.runCommand(["--quiet"])
         #expect(r.status == 3)
         #expect(r.stdout.isEmpty)
         #expect(r.stderr == "error: 1 rows rejected, more than --max-rejects allows (exit status 3)\n", "\(r.stderr)")
-    }
-
-    @Test func aRejectedCellKeepsItsLineAndPointsAtItsColumn() throws {
-        let p = try SmallPipeline()
-        defer { p.remove() }
-        let bad = #""XYZ Atlantis";"2019";"Befolkning ""per"" 1.1. (personer)";12"#
-        let future = #""0301 Oslo";"2099";"Befolkning per 1.1. (personer)";12"#
-        try p.write(
-            ([
-                #""region";"år";"statistikkvariabel";"06913: Befolkning og plasser""#,
-                #""0301 Oslo";"2019";"Befolkning per 1.1. (personer)";681071"#,
-                #""0301 Oslo";"2019";"Korttidsplasser i institusjon (antall)";120"#,
-                #""0301 Oslo";"2019";"Plasser i institusjon (antall)";4000"#, bad, future
-            ]).joined(separator: "\r\n") + "\r\n", "data.csv")
-        try p.definePipeline([.init(id: "data", file: "data.csv")], maxRejects: 5)
-        #expect(try p.run().status == 0)
-        let rejects = try p.rejects()
-        #expect(rejects.map(\.location) == ["pipelines/bad/data.csv:5:1", "pipelines/bad/data.csv:6:2"], "\(rejects)")
-        #expect(rejects.map(\.raw) == [bad, future], "\(rejects)")
     }
 
     @Test func queryOnADamagedWarehouseExits1WithOneLine() throws {
@@ -214,5 +196,27 @@ import TestSupport
         #expect(
             run.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ").contains("4 published with a stale source"),
             "\(run.stdout)")
+    }
+}
+
+// Behaviour (in process): where a rejected cell is recorded.
+extension BadInputTests {
+    @Test func aRejectedCellKeepsItsLineAndPointsAtItsColumn() throws {
+        let p = try SmallPipeline()
+        defer { p.remove() }
+        let bad = #""XYZ Atlantis";"2019";"Befolkning ""per"" 1.1. (personer)";12"#
+        let future = #""0301 Oslo";"2099";"Befolkning per 1.1. (personer)";12"#
+        try p.write(
+            ([
+                #""region";"år";"statistikkvariabel";"06913: Befolkning og plasser""#,
+                #""0301 Oslo";"2019";"Befolkning per 1.1. (personer)";681071"#,
+                #""0301 Oslo";"2019";"Korttidsplasser i institusjon (antall)";120"#,
+                #""0301 Oslo";"2019";"Plasser i institusjon (antall)";4000"#, bad, future
+            ]).joined(separator: "\r\n") + "\r\n", "data.csv")
+        try p.definePipeline([.init(id: "data", file: "data.csv")], maxRejects: 5)
+        #expect(p.run().status == 0)
+        let rejects = try p.rejects()
+        #expect(rejects.map(\.location) == [p.local("pipelines/bad/data.csv:5:1"), p.local("pipelines/bad/data.csv:6:2")], "\(rejects)")
+        #expect(rejects.map(\.raw) == [bad, future], "\(rejects)")
     }
 }

@@ -8,6 +8,7 @@ import Warehouse
 /// Staging reads a file on one thread and writes it on another, a few thousand rows per
 /// hand-over. These tests use files of many hand-overs, so rejects, duplicates and errors
 /// fall in batches that were already written.
+// Behaviour (in process): every run here is in this process.
 @Suite struct ConcurrentStagingTests {
     /// Rejected and duplicate rows far apart in a large file are all recorded with their lines,
     /// and the source's counts add up to the rows of the file.
@@ -24,8 +25,8 @@ import Warehouse
         try Data(bytes).write(to: big)
         let dataRows = linesBefore - 1 + 3 // minus the header line
 
-        let r = try etl(["run", "--max-rejects", "10"], in: dir)
-        #expect(r.status == 0, "\(r.stderr)")
+        let r = runInProcess(in: dir, maxRejects: 10)
+        #expect(r.status == 0, "\(r.diagnosis)")
         #expect(dataRows > 3 * StagingSink.opsPerMessage, "the file must span several hand-overs")
         let db = try openWarehouse(dir.appendingPathComponent("warehouse/omsorg.sqlite"))
         try db.read { db in
@@ -82,12 +83,12 @@ import Warehouse
                 return out
             }
         }
-        let run = try etl(["run"], in: dir)
-        #expect(run.status == 0, "\(run.stderr)")
+        let run = runInProcess(in: dir)
+        #expect(run.status == 0, "\(run.diagnosis)")
         let staged = try dump()
         #expect(staged.contains { $0.contains("negative count -7.0") }, "the warning this test relies on")
-        let rerun = try etl(["rerun"], in: dir)
-        #expect(rerun.status == 0, "\(rerun.stderr)")
+        let rerun = runInProcess(in: dir, rerun: true)
+        #expect(rerun.status == 0, "\(rerun.diagnosis)")
         let reread = try dump()
         #expect(staged.count == reread.count)
         #expect(staged == reread)
@@ -98,8 +99,8 @@ import Warehouse
     @Test func anErrorLateInALargeFileLeavesThePreviousWarehouse() throws {
         let dir = try scratchWithPipelines()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let first = try etl(["run"], in: dir)
-        #expect(first.status == 0, "\(first.stderr)")
+        let first = runInProcess(in: dir)
+        #expect(first.status == 0, "\(first.diagnosis)")
         let warehouse = dir.appendingPathComponent("warehouse/omsorg.sqlite")
         func state() throws -> [String] {
             try openWarehouse(warehouse).read { db in
@@ -117,10 +118,10 @@ import Warehouse
         let brokenLine = bytes.split(separator: 0x0A, omittingEmptySubsequences: false).count
         bytes += KillTests.latin1("\"0301 Oslo\";\"2016\";\"Plasser i institusjon (antall)\n")
         try Data(bytes).write(to: big)
-        let r = try etl(["run"], in: dir)
+        let r = runInProcess(in: dir)
         #expect(r.status == 1)
-        #expect(r.stderr.contains("12209_kostra_nokkeltall.csv:\(brokenLine):"), "\(r.stderr)")
-        #expect(r.stderr.contains("ends inside a quoted field"), "\(r.stderr)")
+        #expect(r.message.contains("12209_kostra_nokkeltall.csv:\(brokenLine):"), "\(r.diagnosis)")
+        #expect(r.message.contains("ends inside a quoted field"), "\(r.diagnosis)")
         #expect(try state() == before)
     }
 

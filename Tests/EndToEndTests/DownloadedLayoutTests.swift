@@ -5,6 +5,7 @@ import TestSupport
 
 /// Files as statisticians download them (docs/FORMATS.md), through `etl inspect` and as a
 /// pipeline source with no options beyond what the file cannot tell.
+// Behaviour (in process) for runs; `etl inspect` through the binary (its logic is in the command line).
 struct DownloadedLayoutTests {
     /// A statbank matrix: measures over years in two header rows, a name-only region, a code
     /// that lost its leading zero, a footer.
@@ -50,16 +51,16 @@ struct DownloadedLayoutTests {
         defer { p.remove() }
         try p.write(Self.matrix, "matrix.csv")
         try p.definePipeline([.init(id: "data", file: "matrix.csv")])
-        let strict = try p.run()
-        #expect(strict.status == 3, "\(strict.stderr)")
+        let strict = p.run()
+        #expect(strict.status == 3, "\(strict.diagnosis)")
         let rejects = try p.rejects()
         #expect(rejects.count == 1)
         #expect(rejects.first?.location.hasSuffix("matrix.csv:8:1") == true, "\(rejects)")
         #expect(rejects.first?.error.contains("did you mean \"0118\"?") == true)
 
         try p.definePipeline([.init(id: "data", file: "matrix.csv", extra: ["leading_zeros: restore"])])
-        let restored = try p.run(["--full-refresh"])
-        #expect(restored.status == 0, "\(restored.stderr)")
+        let restored = p.run(fullRefresh: true)
+        #expect(restored.status == 0, "\(restored.diagnosis)")
         let staged = try p.staged()
         #expect(staged.contains("0301|2019|Befolkning per 1.1. (personer)|681071.0||1"), "\(staged)")
         #expect(staged.contains("0701|2019|Plasser i institusjon (antall)|100.0||1"))
@@ -72,13 +73,14 @@ struct DownloadedLayoutTests {
         defer { p.remove() }
         try p.write(Self.matrix, "matrix.csv")
         try p.definePipeline([.init(id: "data", file: "matrix.csv", extra: ["leading_zeros: restor"])])
-        let r = try p.run()
+        let r = p.run()
         #expect(r.status == 2)
-        #expect(r.stderr.contains("sources[0].leading_zeros: unknown value `restor`; did you mean `restore`?"), "\(r.stderr)")
+        #expect(r.message.contains("sources[0].leading_zeros: unknown value `restor`; did you mean `restore`?"), "\(r.diagnosis)")
     }
 }
 
 /// `etl catalog import` and `etl inspect --format klass` on KLASS downloads.
+// Command-line contract (process): `etl catalog import` and `etl inspect` live in the command line.
 struct KlassDownloadCommandTests {
     @Test func catalogImportAcceptsChangesInLatin1AndACorrespondenceWithItsDate() throws {
         let dir = try scratchWithPipelines()
@@ -121,6 +123,7 @@ struct KlassDownloadCommandTests {
 }
 
 /// JSON-stat 2.0 extensions and footers reach the warehouse, so a user sees the footnotes.
+// Behaviour (in process).
 struct FootnoteTests {
     static let dataset = """
         {"version": "2.0", "class": "dataset", "label": "06913: Befolkning og plasser",
@@ -146,8 +149,8 @@ struct FootnoteTests {
         try p.definePipeline(
             [.init(id: "data", file: "data.json"), .init(id: "matrix", file: "matrix.csv", extra: ["leading_zeros: restore"])],
             measureSource: "matrix")
-        let r = try p.run()
-        #expect(r.status == 0, "\(r.stderr)")
+        let r = p.run()
+        #expect(r.status == 0, "\(r.diagnosis)")
         let (notes, label, matrixNotes): (String?, String?, String?) = try openWarehouse(p.warehouse).read { db in
             (
                 try String.fetchOne(db, sql: "SELECT notes FROM v_source WHERE source_id = 'data'"),
@@ -166,6 +169,7 @@ struct FootnoteTests {
 }
 
 /// A bilingual, sparse (KEYS) PX file as a pipeline source with no options, and inspected in English.
+// Behaviour (in process) for the run; `etl inspect` through the binary.
 struct PXSourceTests {
     static let table = """
         CHARSET="ANSI";
@@ -194,8 +198,8 @@ struct PXSourceTests {
         defer { p.remove() }
         try p.write(TextEncoding.windows1252.encode(Self.table), "table.px")
         try p.definePipeline([.init(id: "data", file: "table.px")])
-        let r = try p.run()
-        #expect(r.status == 0, "\(r.stderr)")
+        let r = p.run()
+        #expect(r.status == 0, "\(r.diagnosis)")
         let staged = try p.staged()
         #expect(staged.contains("0301|2024|Befolkning per 1.1. (personer)|709000.0||1"), "\(staged)")
         #expect(staged.contains("3118|2024|Plasser i institusjon (antall)|null|.|1"))

@@ -6,6 +6,7 @@ import TestSupport
 
 /// Runs docs/example/pipeline.yml as written and checks the arithmetic in docs/PIPELINE.md,
 /// one value per catalogued indicator, including a merged municipality.
+// Behaviour (in process).
 @Suite struct ExamplePipelineTests {
     @Test func referenceExampleRunsAsWrittenWithHandCheckedValues() throws {
         let scratch = try TemporaryDirectory("etl-example")

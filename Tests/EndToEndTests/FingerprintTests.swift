@@ -9,6 +9,7 @@ import TestSupport
 /// compared with the lines committed under Golden/. A refactoring or an optimisation must
 /// leave them bit-identical; a change of a rule that changes numbers on purpose updates the
 /// golden file in the same commit, so the review sees every number that moved.
+// Behaviour (in process).
 @Suite(.serialized) struct FingerprintTests {
     static let query = (try? String(contentsOf: packageRoot.appendingPathComponent("scripts/fingerprint.sql"), encoding: .utf8)) ?? ""
 

@@ -5,6 +5,7 @@ import TestSupport
 
 /// The register of kommune and fylke codes in runs: validity, special codes, structure years,
 /// re-established municipalities and `etl inspect` (docs/PIPELINE.md, "The register").
+// Behaviour (in process): runs in this process; `etl validate` through the binary.
 @Suite struct GeographyTests {
     static let header = #""region";"år";"statistikkvariabel";"06913: Befolkning""#
 
@@ -42,10 +43,10 @@ import TestSupport
                 ("0724 Sandar (-1967)", 2019, 0) // ended before the register begins: another era, not no era
             ]), "data.csv")
         try p.definePipeline([.init(id: "data", file: "data.csv")], maxRejects: 0)
-        let r = try p.run()
-        #expect(r.status == 0, "\(r.stderr)")
+        let r = p.run()
+        #expect(r.status == 0, "\(r.diagnosis)")
         #expect(try p.rejects().isEmpty)
-        #expect(r.stderr.contains("special codes       4 "), "\(r.stderr)")
+        #expect(r.summary?.special == 4, "\(r.diagnosis)")
         let staged = try p.staged()
         for code in ["2111", "0716u", "9999", "0399", "0102", "0724"] {
             #expect(staged.contains { $0.hasPrefix("\(code)|2019|") && $0.hasSuffix("|0") }, "\(code) staged, set aside: \(staged)")
@@ -61,8 +62,8 @@ import TestSupport
         #expect(record?["special"] as? Int == 4)
         #expect(record?["outOfValidity"] as? Int == 3) // 0102, 3118 and 0724 in 2019
         // A rerun, which reads no source, keeps the counts.
-        let again = try etl(["rerun", p.pipelinePath, "--structure", "2024"], in: p.dir)
-        #expect(again.stderr.contains("special codes       4 "), "\(again.stderr)")
+        let again = runInProcess(p.pipelinePath, in: p.dir, structureYear: 2024, rerun: true)
+        #expect(again.summary?.special == 4, "\(again.diagnosis)")
     }
 
     @Test func structureYearsOutsideTheRegisterAreRefused() throws {
@@ -70,12 +71,11 @@ import TestSupport
         defer { p.remove() }
         try p.write(GeographyTests.csv([("0301 Oslo", 2019, 1)]), "data.csv")
         try p.definePipeline([.init(id: "data", file: "data.csv")])
-        for year in ["1990", "2030"] {
-            let r = try p.run(["--structure", year])
+        for year in [1990, 2030] {
+            let r = p.run(structureYear: year)
             #expect(r.status == 2)
-            #expect(
-                r.stderr.contains("error: structure year \(year) is outside the years the register and change catalogue cover (1994–2026)"),
-                "\(r.stderr)")
+            let expected = "error: structure year \(year) is outside the years the register and change catalogue cover (1994–2026)"
+            #expect(r.message.contains(expected), "\(r.diagnosis)")
         }
     }
 
@@ -99,13 +99,13 @@ import TestSupport
         }
         try p.write(GeographyTests.csv(rows), "data.csv")
         try p.definePipeline([.init(id: "data", file: "data.csv")])
-        #expect(try p.run().status == 0)
+        #expect(p.run().status == 0)
         var facts = try p.facts("befolkning")
         #expect(facts.contains("1804|2003|41000.0||merged"))
         #expect(facts.contains("5503|2003|23500.0||merged"))
         #expect(facts.contains("5503|2015|24000.0||renumbered"))
-        let rerun = try etl(["rerun", p.pipelinePath, "--structure", "2005"], in: p.dir)
-        #expect(rerun.status == 0, "\(rerun.stderr)")
+        let rerun = runInProcess(p.pipelinePath, in: p.dir, structureYear: 2005, rerun: true)
+        #expect(rerun.status == 0, "\(rerun.diagnosis)")
         facts = try p.facts("befolkning")
         #expect(facts.contains("1804|2003|41000.0||merged"))
         #expect(facts.contains("1804|2010|45000.0||as_published"))
@@ -126,8 +126,8 @@ import TestSupport
                 ("0301 Oslo", 2019, 680_000), ("03 Oslo", 2019, 700_000), ("0301 Oslo", 2020, 690_000), ("03 Oslo", 2020, 690_000)
             ]), "data.csv")
         try p.definePipeline([.init(id: "data", file: "data.csv")])
-        let r = try p.run()
-        #expect(r.status == 0, "\(r.stderr)")
+        let r = p.run()
+        #expect(r.status == 0, "\(r.diagnosis)")
         let message = "gate befolkning: county 03 2019: published 700000, its 1 municipalities sum to 680000 (difference 20000)"
         #expect(try p.warnings() == [message])
         let record =
@@ -151,13 +151,19 @@ import TestSupport
         let catalog = p.dir.appendingPathComponent("pipelines/kommuneendringer.csv")
         let text = try String(contentsOf: catalog, encoding: .utf8)
         try Data((text + "0301,Oslo,3199,Nowhere,2020-01-01,renumber\n").utf8).write(to: catalog)
-        let message =
-            "the change catalogue disagrees with the register (pipelines/register): 0301 Oslo → 3199 Nowhere (2020-01-01): 3199 is not valid in 2020 in the register (never)"
-        for command in ["validate", "run"] {
-            let r = try etl([command, p.pipelinePath], in: p.dir)
-            #expect(r.status == 2, "\(command): \(r.stderr)")
-            #expect(r.stderr.contains("pipelines/kommuneendringer.csv: error: " + message), "\(command): \(r.stderr)")
+        // The message names the register folder as the pipeline's path gives it.
+        func message(register: String) -> String {
+            "the change catalogue disagrees with the register (\(register)): 0301 Oslo → 3199 Nowhere (2020-01-01): 3199 is not valid in 2020 in the register (never)"
         }
+        let v = try etl(["validate", p.pipelinePath], in: p.dir)
+        #expect(v.status == 2, "validate: \(v.stderr)")
+        #expect(
+            v.stderr.contains("pipelines/kommuneendringer.csv: error: " + message(register: "pipelines/register")), "validate: \(v.stderr)")
+        let r = p.run()
+        #expect(r.status == 2, "run: \(r.diagnosis)")
+        #expect(
+            r.message.contains(p.local("pipelines/kommuneendringer.csv") + ": error: " + message(register: p.local("pipelines/register"))),
+            "run: \(r.diagnosis)")
     }
 
     /// Every code of the register, in 2019 and 2023, as 07459 lists them (0 where the code did
@@ -175,8 +181,8 @@ import TestSupport
         }
         try p.write(GeographyTests.csv(rows), "data.csv")
         try p.definePipeline([.init(id: "data", file: "data.csv")])
-        let r = try p.run()
-        #expect(r.status == 0, "\(r.stderr)")
+        let r = p.run()
+        #expect(r.status == 0, "\(r.diagnosis)")
         #expect(try p.rejects().isEmpty)
         #expect(all.count == 895)
         let record =
@@ -195,8 +201,8 @@ import TestSupport
             GeographyTests.csv([("29 Nowhere", 2019, 5), ("30 Viken (2020-2023)", 2019, 0), ("01 Østfold (-2019)", 2019, 300_000)]),
             "data.csv")
         try p.definePipeline([.init(id: "data", file: "data.csv")], maxRejects: 1)
-        let r = try p.run()
-        #expect(r.status == 0, "\(r.stderr)")
+        let r = p.run()
+        #expect(r.status == 0, "\(r.diagnosis)")
         let rejects = try p.rejects()
         #expect(rejects.count == 1)
         #expect(

@@ -3,6 +3,7 @@ import Testing
 import TestSupport
 
 /// `etl inspect` names the municipality structure a file's codes fit (docs/PIPELINE.md, "Which structure is this file?").
+// Command-line contract (process): `etl inspect` (its logic is in the command line).
 @Suite struct InspectStructureTests {
     @Test func inspectNamesTheStructureYearsOfAFile() throws {
         let p = try SmallPipeline()

@@ -10,6 +10,7 @@ import TestSupport
 /// half-published warehouse. After every kill the warehouse passes `PRAGMA integrity_check`,
 /// its content is either the state before the run or the complete new state, and the next run
 /// succeeds (clearing the lock the killed run held).
+// Command-line contract (process): SIGKILL sent to the binary, and the lock the next process clears.
 @Suite(.serialized) struct KillTests {
     static let iterations = 20
     /// Extra statistics variables per region and year in the enlarged KOSTRA file.

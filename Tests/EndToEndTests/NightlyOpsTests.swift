@@ -27,15 +27,16 @@ func contentDump(_ url: URL) throws -> [String] {
     }
 }
 
+// Behaviour (in process): reruns, no-op runs, hashing and what a changed source does.
 @Suite(.serialized) struct NightlyOpsTests {
     var warehouse: (URL) -> URL = { $0.appendingPathComponent("warehouse/omsorg.sqlite") }
 
     @Test func loadingTheSameInputsTwiceGivesTheSameWarehouse() throws {
         let dir = try scratchWithPipelines()
         defer { try? FileManager.default.removeItem(at: dir) }
-        #expect(try etl(["run"], in: dir).status == 0)
+        #expect(runInProcess(in: dir).status == 0)
         let first = try contentDump(warehouse(dir))
-        #expect(try etl(["run", "--full-refresh"], in: dir).status == 0)
+        #expect(runInProcess(in: dir, fullRefresh: true).status == 0)
         #expect(try contentDump(warehouse(dir)) == first)
         #expect(first.count > 1000)
     }
@@ -44,14 +45,14 @@ func contentDump(_ url: URL) throws -> [String] {
         let dir = try scratchWithPipelines()
         defer { try? FileManager.default.removeItem(at: dir) }
         let t0 = Date()
-        #expect(try etl(["run"], in: dir).status == 0)
+        #expect(runInProcess(in: dir).status == 0)
         let full = Date().timeIntervalSince(t0)
         let t1 = Date()
-        let r = try etl(["run"], in: dir)
+        let r = runInProcess(in: dir)
         let noop = Date().timeIntervalSince(t1)
         #expect(r.status == 0)
-        #expect(r.stderr.contains("nothing changed since the last successful run"))
-        #expect(!r.stderr.contains("reading "))
+        #expect(r.noChange && r.summary?.status == .noChange, "\(r.diagnosis)")
+        #expect(r.sourcesStarted.isEmpty, "\(r.events)")
         print(
             "no-op run took \(String(format: "%.3f", noop)) s against \(String(format: "%.3f", full)) s for the first run (ratio \(String(format: "%.2f", noop / full)))"
         )
@@ -65,7 +66,7 @@ func contentDump(_ url: URL) throws -> [String] {
     @Test func sourcesHashedWhileStagedRecordTheirTrueHashes() throws {
         let dir = try scratchWithPipelines()
         defer { try? FileManager.default.removeItem(at: dir) }
-        #expect(try etl(["run"], in: dir).status == 0)
+        #expect(runInProcess(in: dir).status == 0)
         let recorded = try openWarehouse(warehouse(dir)).read { db in
             try Row.fetchAll(db, sql: "SELECT path, content_hash FROM dim_source ORDER BY source_id").map {
                 ($0[0] as String, $0[1] as String)
@@ -84,22 +85,22 @@ func contentDump(_ url: URL) throws -> [String] {
             p.waitUntilExit()
             #expect(text.split(separator: " ").first.map(String.init) == hash, "\(path)")
         }
-        let again = try etl(["run"], in: dir)
-        #expect(again.stderr.contains("nothing changed since the last successful run"), "\(again.stderr)")
+        let again = runInProcess(in: dir)
+        #expect(again.noChange && again.summary?.status == .noChange, "\(again.diagnosis)")
     }
 
     @Test func aChangedSourceIsTheOnlyOneParsedAgain() throws {
         let dir = try scratchWithPipelines()
         defer { try? FileManager.default.removeItem(at: dir) }
-        #expect(try etl(["run"], in: dir).status == 0)
+        #expect(runInProcess(in: dir).status == 0)
         let file = dir.appendingPathComponent("pipelines/sample/06913_befolkning.csv")
         var bytes = try Data(contentsOf: file)
         bytes.append(contentsOf: Array("\"0301 Oslo\";\"2014\";\"Befolkning per 1.1. (personer)\";634463\r\n".utf8))
         try bytes.write(to: file)
-        let r = try etl(["run"], in: dir)
-        #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stderr.contains("reading bef_06913"))
-        for other in ["kostra_12209", "kpr_12752", "bef_07459"] { #expect(r.stderr.contains("\(other): unchanged, staged rows reused")) }
+        let r = runInProcess(in: dir)
+        #expect(r.status == 0, "\(r.diagnosis)")
+        #expect(r.sourcesStarted.contains("bef_06913"), "\(r.events)")
+        for other in ["kostra_12209", "kpr_12752", "bef_07459"] { #expect(r.sourcesReused.contains(other), "\(r.events)") }
         try openWarehouse(warehouse(dir)).read { db in
             let loaded = try Row.fetchAll(db, sql: "SELECT source_id, loaded_run_id FROM dim_source ORDER BY source_id")
             for row in loaded { #expect((row["loaded_run_id"] as Int64) == (row["source_id"] == "bef_06913" ? 2 : 1)) }
@@ -108,6 +109,13 @@ func contentDump(_ url: URL) throws -> [String] {
                     db, sql: "SELECT value FROM v_staged WHERE source = 'bef_06913' AND region = '0301' AND period = '2014'") == 634463)
         }
     }
+
+}
+
+// Command-line contract (process): the lock between processes, exit statuses 2 and 3, the
+// failure and JSON log lines, `etl status`, `etl export` and `etl inspect`.
+@Suite(.serialized) struct NightlyOpsCommandLineTests {
+    var warehouse: (URL) -> URL = { $0.appendingPathComponent("warehouse/omsorg.sqlite") }
 
     @Test func aSecondRunIsRefusedWhileOneHoldsTheLock() throws {
         let dir = try scratchWithPipelines()
@@ -182,7 +190,7 @@ func contentDump(_ url: URL) throws -> [String] {
     @Test func aRunThatFailsAfterStagingLeavesThePreviousWarehouse() throws {
         let dir = try scratchWithPipelines()
         defer { try? FileManager.default.removeItem(at: dir) }
-        #expect(try etl(["run"], in: dir).status == 0)
+        #expect(runInProcess(in: dir).status == 0)
         let before = try contentDump(warehouse(dir))
         // Change a source so the failed run would have staged something new.
         let file = dir.appendingPathComponent("pipelines/sample/06913_befolkning.csv")
@@ -197,7 +205,7 @@ func contentDump(_ url: URL) throws -> [String] {
         #expect(try contentDump(warehouse(dir)) == before)
         let runs = try openWarehouse(warehouse(dir)).read { try String.fetchAll($0, sql: "SELECT status FROM etl_run ORDER BY run_id") }
         #expect(runs == ["success", "failed"])
-        #expect(try etl(["run"], in: dir).status == 0)
+        #expect(runInProcess(in: dir).status == 0)
         #expect(try contentDump(warehouse(dir)) != before)
     }
 
@@ -225,7 +233,7 @@ func contentDump(_ url: URL) throws -> [String] {
     @Test func statusShowsRunsAndSources() throws {
         let dir = try scratchWithPipelines()
         defer { try? FileManager.default.removeItem(at: dir) }
-        #expect(try etl(["run"], in: dir).status == 0)
+        #expect(runInProcess(in: dir).status == 0)
         let r = try etl(["status"], in: dir)
         #expect(r.status == 0)
         #expect(r.stdout.contains("kostra_12209") && r.stdout.contains("success"))
@@ -241,7 +249,7 @@ func contentDump(_ url: URL) throws -> [String] {
     @Test func exportRoundTripsThroughInspect() throws {
         let dir = try scratchWithPipelines()
         defer { try? FileManager.default.removeItem(at: dir) }
-        #expect(try etl(["run"], in: dir).status == 0)
+        #expect(runInProcess(in: dir).status == 0)
         let expected = try openWarehouse(warehouse(dir)).read { db in
             try Row.fetchAll(db, sql: "SELECT region, year, indicator, breakdown, value, status FROM v_indicator").map { r -> String in
                 let v: Double? = r["value"]

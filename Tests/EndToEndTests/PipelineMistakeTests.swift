@@ -119,6 +119,7 @@ func publishedFacts(_ warehouse: String) throws -> String {
     }
 }
 
+// Behaviour (in process).
 @Suite("Single mistakes in a pipeline are refused or change nothing", .serialized)
 struct PipelineMistakeTests {
     @Test("the generator finds every kind of mistake in the sample")

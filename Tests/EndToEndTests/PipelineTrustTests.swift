@@ -43,6 +43,8 @@ private struct SampleCopy {
     }
 }
 
+// Behaviour (in process); `etl validate`, the exit status of a refused `etl run` and the working
+// directory of the binary through the binary.
 @Suite("Trust: pipeline mistakes are refused with their place", .serialized)
 struct PipelineTrustTests {
     // MARK: 1. A strict, typed language

@@ -5,6 +5,7 @@ import Testing
 import TestSupport
 
 /// Re-established municipalities in a run of the sample (docs/PIPELINE.md, "Re-established municipalities").
+// Behaviour (in process).
 @Suite struct ReestablishedRunTests {
     /// 1580 Haram (2024) is 1534's territory, so its 2015–2019 values are 1534's own (docs/PIPELINE.md, "Re-established municipalities").
     @Test func haramsSampleValuesBefore2020Are1534s() throws {
@@ -46,6 +47,7 @@ import TestSupport
 }
 
 /// `structure_year: stable` on the sample: every value exact, units in dim_region with their members.
+// Behaviour (in process).
 @Suite struct StableUnitsRunTests {
     @Test func theSampleHarmonisedToStableUnits() throws {
         let dir = try scratchWithPipelines()

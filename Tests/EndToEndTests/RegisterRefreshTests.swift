@@ -4,6 +4,7 @@ import TestSupport
 
 /// `etl catalog import-codes`: the register is refreshed from KLASS code lists of a new year
 /// (docs/PIPELINE.md, "Refreshing the register and the catalogue from KLASS").
+// Command-line contract (process): `etl catalog import-codes` (its logic is in the command line).
 @Suite struct RegisterRefreshTests {
     @Test func aNewYearsCodeListsExtendTheRegister() throws {
         let dir = try scratchWithPipelines()

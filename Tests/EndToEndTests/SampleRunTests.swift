@@ -3,14 +3,15 @@ import GRDB
 import Testing
 import TestSupport
 
+// Behaviour (in process): the sample pipeline run and rerun in this process.
 @Suite(.serialized) struct SampleRunTests {
     @Test func sampleRunPublishesMergedSeriesFor3118() throws {
         let dir = try scratchWithPipelines()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let r = try etl(["run"], in: dir)
-        #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stderr.contains("observations staged"))
-        #expect(r.stderr.contains("warehouse/omsorg.sqlite"))
+        let r = runInProcess(in: dir)
+        #expect(r.status == 0, "\(r.diagnosis)")
+        #expect((r.summary?.staged ?? 0) > 0)
+        #expect(r.summary?.warehouse.hasSuffix("warehouse/omsorg.sqlite") == true, "\(r.diagnosis)")
         let db = try openWarehouse(dir.appendingPathComponent("warehouse/omsorg.sqlite"))
         let csv = try sampleCSV(dir.appendingPathComponent("pipelines/sample/12209_kostra_nokkeltall.csv"))
         let places = "Plasser i institusjon (antall)", short = "Korttidsplasser i institusjon (antall)"
@@ -57,40 +58,14 @@ import TestSupport
         }
     }
 
-    @Test func missingPipelineFileIsAOneLineErrorWithStatus1() throws {
-        let dir = try scratchWithPipelines()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let r = try etl(["run", "nowhere/pipeline.yml"], in: dir)
-        #expect(r.status == 1)
-        let lines = r.stderr.split(separator: "\n")
-        #expect(lines.count == 1)
-        #expect(lines.first?.contains("nowhere/pipeline.yml") == true)
-    }
-
-    @Test func missingSourceFileIsAOneLineErrorWithStatus1AndKeepsTheWarehouse() throws {
-        let dir = try scratchWithPipelines()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        #expect(try etl(["run"], in: dir).status == 0)
-        let wh = dir.appendingPathComponent("warehouse/omsorg.sqlite")
-        let before = try openWarehouse(wh).read { try Int.fetchOne($0, sql: "SELECT count(*) FROM fact_indicator") }
-        try FileManager.default.removeItem(at: dir.appendingPathComponent("pipelines/sample/06913_befolkning.csv"))
-        let r = try etl(["run", "--full-refresh"], in: dir)
-        #expect(r.status == 1)
-        let lines = r.stderr.split(separator: "\n")
-        #expect(lines.count == 1, "\(r.stderr)")
-        #expect(lines.first?.contains("pipelines/sample/06913_befolkning.csv") == true)
-        let after = try openWarehouse(wh).read { try Int.fetchOne($0, sql: "SELECT count(*) FROM fact_indicator") }
-        #expect(before == after)
-    }
-
     @Test func rerunToAnotherStructureReadsNoSourceFile() throws {
         let dir = try scratchWithPipelines()
         defer { try? FileManager.default.removeItem(at: dir) }
-        #expect(try etl(["run"], in: dir).status == 0)
+        #expect(runInProcess(in: dir).status == 0)
         // Take the sources away: a rerun must not need them.
         try FileManager.default.removeItem(at: dir.appendingPathComponent("pipelines/sample"))
-        let r = try etl(["rerun", "--structure", "2020"], in: dir)
-        #expect(r.status == 0, "\(r.stderr)")
+        let r = runInProcess(in: dir, structureYear: 2020, rerun: true)
+        #expect(r.status == 0, "\(r.diagnosis)")
         let db = try openWarehouse(dir.appendingPathComponent("warehouse/omsorg.sqlite"))
         try db.read { db in
             #expect(try Int.fetchOne(db, sql: "SELECT DISTINCT structure_year FROM fact_indicator") == 2020)
@@ -109,8 +84,8 @@ import TestSupport
             #expect(alesund == parts)
             #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM v_indicator WHERE region = '3118'") == 0)
         }
-        let back = try etl(["rerun", "--structure", "2024"], in: dir)
-        #expect(back.status == 0, "\(back.stderr)")
+        let back = runInProcess(in: dir, structureYear: 2024, rerun: true)
+        #expect(back.status == 0, "\(back.diagnosis)")
         let db2 = try openWarehouse(dir.appendingPathComponent("warehouse/omsorg.sqlite"))
         #expect(
             try db2.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM v_indicator WHERE region = '3118' AND year < 2020") } ?? 0 > 0)
@@ -119,14 +94,14 @@ import TestSupport
     @Test func rerunCanSwapInAnotherCatalogue() throws {
         let dir = try scratchWithPipelines()
         defer { try? FileManager.default.removeItem(at: dir) }
-        #expect(try etl(["run"], in: dir).status == 0)
+        #expect(runInProcess(in: dir).status == 0)
         // A catalogue as it stood before the 2024 reform (as if a user had an older KLASS list).
         let full = try String(contentsOf: dir.appendingPathComponent("pipelines/kommuneendringer.csv"), encoding: .utf8)
         let before2024 = full.split(separator: "\n").filter { !$0.contains(",2024-01-01,") }.joined(separator: "\n") + "\n"
         try before2024.write(to: dir.appendingPathComponent("old-catalogue.csv"), atomically: true, encoding: .utf8)
         try FileManager.default.removeItem(at: dir.appendingPathComponent("pipelines/sample"))
-        let r = try etl(["rerun", "--catalog", "old-catalogue.csv", "--structure", "2023"], in: dir)
-        #expect(r.status == 0, "\(r.stderr)")
+        let r = runInProcess(in: dir, structureYear: 2023, catalog: "old-catalogue.csv", rerun: true)
+        #expect(r.status == 0, "\(r.diagnosis)")
         try openWarehouse(dir.appendingPathComponent("warehouse/omsorg.sqlite")).read { (db: Database) throws in
             #expect(try Int.fetchOne(db, sql: "SELECT DISTINCT structure_year FROM fact_indicator") == 2023)
             // Without the 2024 rows, 3014 is still Indre Østfold (merged from five in 2019), and
@@ -142,20 +117,6 @@ import TestSupport
         }
     }
 
-    @Test func queryRefusesWritingStatements() throws {
-        let dir = try scratchWithPipelines()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        #expect(try etl(["run"], in: dir).status == 0)
-        let r = try etl(["query", "--sql", "DROP TABLE fact_indicator"], in: dir)
-        #expect(r.status != 0)
-        #expect(r.stderr.contains("read-only"))
-        let ok = try etl(["query", "--indicator", "innbyggere_80", "--region", "3118", "--years", "2019:2020", "--format", "csv"], in: dir)
-        #expect(ok.status == 0)
-        #expect(ok.stdout.split(separator: "\n").count == 3)
-        let db = try openWarehouse(dir.appendingPathComponent("warehouse/omsorg.sqlite"))
-        #expect(try db.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM fact_indicator") } ?? 0 > 0)
-    }
-
     @Test func readmeQueryRunsFromPython() throws {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"
         guard
@@ -165,7 +126,7 @@ import TestSupport
         else { return }
         let dir = try scratchWithPipelines()
         defer { try? FileManager.default.removeItem(at: dir) }
-        #expect(try etl(["run"], in: dir).status == 0)
+        #expect(runInProcess(in: dir).status == 0)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: python)
         p.currentDirectoryURL = dir
@@ -184,5 +145,49 @@ import TestSupport
         try p.run()
         p.waitUntilExit()
         #expect(p.terminationStatus == 0)
+    }
+}
+
+// Command-line contract (process): what `etl run` and `etl query` print and exit with.
+@Suite struct RunCommandLineTests {
+    @Test func missingPipelineFileIsAOneLineErrorWithStatus1() throws {
+        let dir = try scratchWithPipelines()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try etl(["run", "nowhere/pipeline.yml"], in: dir)
+        #expect(r.status == 1)
+        let lines = r.stderr.split(separator: "\n")
+        #expect(lines.count == 1)
+        #expect(lines.first?.contains("nowhere/pipeline.yml") == true)
+    }
+
+    @Test func missingSourceFileIsAOneLineErrorWithStatus1AndKeepsTheWarehouse() throws {
+        let dir = try scratchWithPipelines()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(runInProcess(in: dir).status == 0)
+        let wh = dir.appendingPathComponent("warehouse/omsorg.sqlite")
+        let before = try openWarehouse(wh).read { try Int.fetchOne($0, sql: "SELECT count(*) FROM fact_indicator") }
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("pipelines/sample/06913_befolkning.csv"))
+        let r = try etl(["run", "--full-refresh"], in: dir)
+        #expect(r.status == 1)
+        let lines = r.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "\(r.stderr)")
+        #expect(lines.first?.contains("pipelines/sample/06913_befolkning.csv") == true)
+        #expect(lines.first?.hasSuffix(" (nothing published; the previous warehouse is unchanged)") == true, "\(r.stderr)")
+        let after = try openWarehouse(wh).read { try Int.fetchOne($0, sql: "SELECT count(*) FROM fact_indicator") }
+        #expect(before == after)
+    }
+
+    @Test func queryRefusesWritingStatements() throws {
+        let dir = try scratchWithPipelines()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(runInProcess(in: dir).status == 0)
+        let r = try etl(["query", "--sql", "DROP TABLE fact_indicator"], in: dir)
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("read-only"))
+        let ok = try etl(["query", "--indicator", "innbyggere_80", "--region", "3118", "--years", "2019:2020", "--format", "csv"], in: dir)
+        #expect(ok.status == 0)
+        #expect(ok.stdout.split(separator: "\n").count == 3)
+        let db = try openWarehouse(dir.appendingPathComponent("warehouse/omsorg.sqlite"))
+        #expect(try db.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM fact_indicator") } ?? 0 > 0)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Ingest
 import Pipeline
 import Testing
 import TestSupport
@@ -29,4 +30,77 @@ func runPipeline(_ path: URL, warehouse: URL? = nil, structureYear: Int? = nil) 
     let summary = try Runner(options: RunOptions(pipelinePath: path.path, warehouse: warehouse?.path, structureYear: structureYear)).run()
     #expect(summary.status == .success, "\(summary.warnings)")
     return summary
+}
+
+/// What a pipeline run in this process ended with: its summary or the error it threw, and the
+/// events it sent. Behaviour tests check these and the warehouse; what `etl run` prints and
+/// its exit statuses are the command-line contract, tested through the binary.
+struct InProcessRun {
+    var summary: RunSummary?
+    var error: (any Error)?
+    var events: [RunEvent]
+
+    /// The exit status this outcome maps to (README, "Exit statuses"): 0 published or nothing
+    /// changed, 3 published with rejects over the limit, else the status the error declares
+    /// (`ExitStatusError`; 1 for any other error).
+    var status: Int32 {
+        if let error { return (error as? any ExitStatusError)?.exitStatus ?? 1 }
+        return summary?.status == .rejectsOverLimit ? 3 : 0
+    }
+
+    /// What the error says (`String(describing:)`), empty when the run did not throw.
+    var message: String { error.map { String(describing: $0) } ?? "" }
+
+    /// Everything worth printing when an expectation fails.
+    var diagnosis: String { error.map { "threw: \($0)" } ?? "summary: \(summary.map { "\($0)" } ?? "none")" }
+
+    /// The ids of the sources read, and of those whose staged rows were reused unchanged.
+    var sourcesStarted: [String] { events.compactMap { if case .sourceStarted(let id, _) = $0 { id } else { nil } } }
+    var sourcesReused: [String] { events.compactMap { if case .sourceReused(let id) = $0 { id } else { nil } } }
+
+    /// Each read source's dialect line, by source id (`delimiter=; … encoding=utf-8 (BOM) …`).
+    var dialects: [String: String] {
+        var out: [String: String] = [:]
+        for case .sourceDone(let id, _, _, _, let dialect) in events { out[id] = dialect }
+        return out
+    }
+
+    /// Staged and rejected counts of each read source, by source id.
+    var staging: [String: (staged: Int, rejected: Int, outOfValidity: Int)] {
+        var out: [String: (staged: Int, rejected: Int, outOfValidity: Int)] = [:]
+        for case .sourceDone(let id, let staged, let rejected, let oov, _) in events { out[id] = (staged, rejected, oov) }
+        return out
+    }
+
+    /// Whether the run decided that nothing had changed since the last successful run.
+    var noChange: Bool { events.contains { if case .noChange = $0 { true } else { false } } }
+}
+
+/// The events a runner sends, collected under a lock (a runner may call from its reading thread).
+private final class EventLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var events: [RunEvent] = []
+    func append(_ e: RunEvent) { lock.withLock { events.append(e) } }
+    var all: [RunEvent] { lock.withLock { events } }
+}
+
+/// Runs a pipeline in this process as `etl run` (or `etl rerun` with `rerun`) would from the
+/// working directory `dir`: relative paths (the pipeline, `warehouse`, `catalog`) are resolved
+/// against `dir`. Never throws; the outcome is in the result.
+func runInProcess(
+    _ pipeline: String = "pipelines/sample.yml", in dir: URL, warehouse: String? = nil, structureYear: Int? = nil,
+    catalog: String? = nil, fullRefresh: Bool = false, replace: Bool = false, maxRejects: Int? = nil, rerun: Bool = false
+) -> InProcessRun {
+    func resolve(_ p: String) -> String { p.hasPrefix("/") ? p : dir.appendingPathComponent(p).path }
+    var options = RunOptions(
+        pipelinePath: resolve(pipeline), warehouse: warehouse.map(resolve), structureYear: structureYear, catalogPath: catalog.map(resolve),
+        fullRefresh: fullRefresh || replace, maxRejects: maxRejects, command: rerun ? "rerun" : "run")
+    options.replace = replace
+    let log = EventLog()
+    do {
+        let summary = try Runner(options: options) { log.append($0) }.run(rerunOnly: rerun)
+        return InProcessRun(summary: summary, error: nil, events: log.all)
+    } catch {
+        return InProcessRun(summary: nil, error: error, events: log.all)
+    }
 }

@@ -67,13 +67,15 @@ enum Unprivileged {
 
 // MARK: - The warehouse belongs to one pipeline
 
+// Behaviour (in process): who owns a warehouse, taking it over; the one-line refusals that
+// `etl run` prints are checked through the binary where a test names them.
 @Suite(.serialized) struct WarehouseOwnershipTests {
     @Test func aWarehouseOfAnotherPipelineIsRefusedUnlessReplaced() throws {
         let dir = try scratchWithPipelines()
         defer { try? FileManager.default.removeItem(at: dir) }
         try writeOtherPipeline(in: dir)
         let warehouse = dir.appendingPathComponent("warehouse/omsorg.sqlite")
-        #expect(try etl(["run", "pipelines/sample.yml", "--warehouse", "warehouse/omsorg.sqlite"], in: dir).status == 0)
+        #expect(runInProcess("pipelines/sample.yml", in: dir, warehouse: "warehouse/omsorg.sqlite").status == 0)
         #expect(
             try openWarehouse(warehouse).read { try String.fetchOne($0, sql: "SELECT value FROM etl_meta WHERE key = 'pipeline'") }
                 == "sample")
@@ -90,9 +92,9 @@ enum Unprivileged {
         #expect(sideFiles(warehouse).isEmpty)
 
         // Taken over: a full refresh, recorded as the new owner; now the first pipeline is refused.
-        let replaced = try etl(["run", "pipelines/other.yml", "--warehouse", "warehouse/omsorg.sqlite", "--replace"], in: dir)
-        #expect(replaced.status == 0, "\(replaced.stderr)")
-        #expect(replaced.stderr.contains("reading kostra_12209"), "--replace must parse every source again")
+        let replaced = runInProcess("pipelines/other.yml", in: dir, warehouse: "warehouse/omsorg.sqlite", replace: true)
+        #expect(replaced.status == 0, "\(replaced.diagnosis)")
+        #expect(replaced.sourcesStarted.contains("kostra_12209"), "--replace must parse every source again")
         try openWarehouse(warehouse).read { (db: Database) throws in
             #expect(try String.fetchOne(db, sql: "SELECT value FROM etl_meta WHERE key = 'pipeline'") == "other")
             #expect(
@@ -102,13 +104,13 @@ enum Unprivileged {
             #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM dim_source WHERE loaded_run_id <> 2") == 0)
             #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM fact_indicator WHERE run_id <> 2") == 0)
         }
-        let back = try etl(["run", "pipelines/sample.yml", "--warehouse", "warehouse/omsorg.sqlite"], in: dir)
+        let back = runInProcess("pipelines/sample.yml", in: dir, warehouse: "warehouse/omsorg.sqlite")
         #expect(back.status == 2)
-        #expect(back.stderr.contains("belongs to pipeline \"other\", not \"sample\""), "\(back.stderr)")
+        #expect(back.message.contains("belongs to pipeline \"other\", not \"sample\""), "\(back.diagnosis)")
         // The same pipeline goes on as before (nothing changed since its run).
-        let again = try etl(["run", "pipelines/other.yml", "--warehouse", "warehouse/omsorg.sqlite"], in: dir)
-        #expect(again.status == 0, "\(again.stderr)")
-        #expect(again.stderr.contains("nothing changed since the last successful run"))
+        let again = runInProcess("pipelines/other.yml", in: dir, warehouse: "warehouse/omsorg.sqlite")
+        #expect(again.status == 0, "\(again.diagnosis)")
+        #expect(again.noChange && again.summary?.status == .noChange, "\(again.diagnosis)")
     }
 
     /// A warehouse made before the owner was recorded belongs to the pipeline of its last successful run.
@@ -117,16 +119,16 @@ enum Unprivileged {
         defer { try? FileManager.default.removeItem(at: dir) }
         try writeOtherPipeline(in: dir)
         let warehouse = dir.appendingPathComponent("warehouse/omsorg.sqlite")
-        #expect(try etl(["run", "pipelines/sample.yml", "--warehouse", "warehouse/omsorg.sqlite"], in: dir).status == 0)
+        #expect(runInProcess("pipelines/sample.yml", in: dir, warehouse: "warehouse/omsorg.sqlite").status == 0)
         try DatabaseQueue(path: warehouse.path).write { db in
             try db.execute(sql: "DELETE FROM etl_meta WHERE key = 'pipeline'")
             // A later failed run of another pipeline does not make it the owner.
             try db.execute(
                 sql: "INSERT INTO etl_run(pipeline, command, started_at, status) VALUES ('third', 'run', '2026-01-01', 'failed')")
         }
-        let refused = try etl(["run", "pipelines/other.yml", "--warehouse", "warehouse/omsorg.sqlite"], in: dir)
+        let refused = runInProcess("pipelines/other.yml", in: dir, warehouse: "warehouse/omsorg.sqlite")
         #expect(refused.status == 2)
-        #expect(refused.stderr.contains("belongs to pipeline \"sample\", not \"other\""), "\(refused.stderr)")
+        #expect(refused.message.contains("belongs to pipeline \"sample\", not \"other\""), "\(refused.diagnosis)")
     }
 
     enum Foreign: String, CaseIterable, Sendable {
@@ -178,7 +180,7 @@ enum Unprivileged {
         let dir = try scratchWithPipelines()
         defer { try? FileManager.default.removeItem(at: dir) }
         let warehouse = dir.appendingPathComponent("warehouse/omsorg.sqlite")
-        #expect(try etl(["run", "--warehouse", "warehouse/omsorg.sqlite"], in: dir).status == 0)
+        #expect(runInProcess(in: dir, warehouse: "warehouse/omsorg.sqlite").status == 0)
         // Overwrite the start (the b-tree page header) of every page in the middle of the file.
         let handle = try FileHandle(forUpdating: warehouse)
         let size = try handle.seekToEnd()
@@ -200,13 +202,15 @@ enum Unprivileged {
         #expect(!r.stderr.contains("nothing changed"))
         #expect(try fileBytes(warehouse) == damaged, "the damaged warehouse was modified")
         // The way out the message gives works.
-        let fresh = try etl(["run", "--full-refresh", "--warehouse", "warehouse/new.sqlite"], in: dir)
-        #expect(fresh.status == 0, "\(fresh.stderr)")
+        let fresh = runInProcess(in: dir, warehouse: "warehouse/new.sqlite", fullRefresh: true)
+        #expect(fresh.status == 0, "\(fresh.diagnosis)")
     }
 }
 
 // MARK: - Readers without write access
 
+// Command-line contract (process): other processes, as another user, read what a run published
+// (the runs themselves are in this process).
 @Suite struct ReadOnlyReaderTests {
     /// A statistician who may only read the folder (root-owned 0755, the file 0644) can use
     /// `etl query`, `etl export`, `etl status`, the sqlite3 shell and Python's sqlite3 module.
@@ -215,8 +219,8 @@ enum Unprivileged {
         let dir = try scratchWithPipelines()
         defer { try? FileManager.default.removeItem(at: dir) }
         let published = dir.appendingPathComponent("warehouse/omsorg.sqlite")
-        let run = try etl(["run"], in: dir)
-        #expect(run.status == 0, "\(run.stderr)")
+        let run = runInProcess(in: dir)
+        #expect(run.status == 0, "\(run.diagnosis)")
         #expect(sideFiles(published).isEmpty, "the published warehouse needs \(sideFiles(published)) to be read")
         let expected = try openWarehouse(published).read { try Int.fetchOne($0, sql: "SELECT count(*) FROM v_indicator") } ?? 0
         #expect(expected > 100)
@@ -281,11 +285,11 @@ extension ReadOnlyReaderTests {
         let dir = try scratchWithPipelines()
         defer { try? FileManager.default.removeItem(at: dir) }
         let warehouse = dir.appendingPathComponent("warehouse/omsorg.sqlite")
-        #expect(try etl(["run"], in: dir).status == 0)
+        #expect(runInProcess(in: dir).status == 0)
         #expect(chmod(warehouse.path, 0o640) == 0)
         let inode = try FileManager.default.attributesOfItem(atPath: warehouse.path)[.systemFileNumber] as? NSNumber
-        let r = try etl(["run", "--full-refresh"], in: dir)
-        #expect(r.status == 0, "\(r.stderr)")
+        let r = runInProcess(in: dir, fullRefresh: true)
+        #expect(r.status == 0, "\(r.diagnosis)")
         let attributes = try FileManager.default.attributesOfItem(atPath: warehouse.path)
         #expect((attributes[.posixPermissions] as? NSNumber)?.uint16Value == 0o640)
         #expect(attributes[.systemFileNumber] as? NSNumber != inode, "the run was expected to publish a new file")
@@ -313,6 +317,7 @@ private func publishedState(_ url: URL) throws -> [String] {
     }
 }
 
+// Command-line contract (process): SIGINT, SIGTERM and a closed pipe, sent to the binary.
 @Suite(.serialized) struct InterruptTests {
     /// Starts `etl`, stderr to a file; waits until the file contains `marker`, waits `delay`,
     /// sends `sig`; returns the exit status, stderr and seconds from the signal to the exit.

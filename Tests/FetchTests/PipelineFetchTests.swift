@@ -7,6 +7,7 @@ import Testing
 /// `etl run --fetch` as the runner does it: a pipeline source with a `fetch:` block lands
 /// from the (local, fake) SSB, is staged with its origin, and a failed fetch later keeps the
 /// previous file, flagged stale in the run record.
+// Behaviour (in process): the fetch step and the runner called as the command line calls them.
 @Suite(.serialized) struct PipelineFetchTests {
     func pipeline(_ h: Harness) throws -> String {
         let catalog = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(

@@ -5,6 +5,7 @@ import TestSupport
 /// `etl run --fetch` through the built binary against the local fake SSB (never the network):
 /// a run that had to use a stale source exits 4 unless --allow-stale, and --quiet prints nothing
 /// but errors, the fetch summaries included.
+// Command-line contract (process): exit status 4, --allow-stale and --quiet of `etl run --fetch`.
 @Suite(.serialized) struct RunFetchExitTests {
     /// Runs the built `etl` with local addresses exempt from any proxy (the fake SSB is local).
     func etl(_ args: [String], in dir: String) throws -> ProcessResult {
