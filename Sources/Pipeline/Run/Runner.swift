@@ -403,10 +403,7 @@ public final class Runner {
             var staged: StagedSource? = nil
             if pendingHash == nil, !options.fullRefresh, !sumDuplicates, let key = try Warehouse.sourceKey(db, sourceId: s.id) {
                 do {
-                    try db.inSavepoint {
-                        staged = try restage(db, context, key: key)
-                        return .commit
-                    }
+                    try Warehouse.inSavepoint(db) { staged = try restage(db, context, key: key) }
                 } catch  where StagingWriter.isOutOfOrder(error) {
                     observe(.progress(step: "staging \(s.id) afresh (\(error))", rows: 0, done: false))
                 }

@@ -196,6 +196,12 @@ public final class Warehouse {
             } else {
                 try db.execute(sql: "PRAGMA journal_mode = WAL")
             }
+            // A savepoint keeps the original of every page it changes (to undo them) in a
+            // journal that SQLite holds in memory when temporary storage is in memory, decided
+            // when the transaction begins: a source restaged in place in a savepoint raised peak
+            // memory by 44 MB at 5 M cells. In a file it costs no memory.
+            try db.execute(sql: "PRAGMA temp_store = FILE")
+            defer { try? db.execute(sql: "PRAGMA temp_store = MEMORY") }
             Interrupt.arm(true)
             defer { Interrupt.arm(false) }
             try db.inTransaction(.immediate) {
@@ -219,6 +225,15 @@ public final class Warehouse {
         try? queue.close()
         queue = try DatabaseQueue(path: path, configuration: configuration)
         return result!
+    }
+
+    /// Runs `body` in a savepoint of the run's transaction: an error undoes what it wrote and
+    /// is rethrown. (The savepoint's undo record goes to a temporary file: see `transaction`.)
+    public static func inSavepoint(_ db: Database, _ body: () throws -> Void) throws {
+        try db.inSavepoint {
+            try body()
+            return .commit
+        }
     }
 
     /// Runs `body` in one transaction in place, for small records (a run that changed nothing,
