@@ -155,11 +155,15 @@ func revisionsAbove(_ threshold: Double, summary: RunSummary, warehouse: String,
 /// that its content hash is the one published then.
 func rerunAsOf(_ spec: String, pipeline: String, common: CommonRunOptions, catalog: String?, output: String?) throws {
     // A definition error, a refusal or a failure goes to `report`, which prints it and ends with its status.
-    let warehousePath = try common.warehouse ?? Pipeline.load(path: pipeline, checkFiles: false).warehousePath
+    let definition = try Pipeline.load(path: pipeline, checkFiles: false)
+    let warehousePath = common.warehouse ?? definition.warehousePath
     let target = output ?? AsOfRebuild.defaultOutput(warehousePath: warehousePath, spec: spec)
     let prepared = try AsOfRebuild.prepare(warehousePath: warehousePath, spec: spec, output: target)
+    // The structure the state was published in: its year, or stable units (which a year given
+    // here would override).
+    let stable = definition.definition.harmonisation?.structure_year == .stable
     let opts = RunOptions(
-        pipelinePath: pipeline, warehouse: prepared.output, structureYear: prepared.structureYear, catalogPath: catalog,
+        pipelinePath: pipeline, warehouse: prepared.output, structureYear: stable ? nil : prepared.structureYear, catalogPath: catalog,
         maxRejects: common.maxRejects, command: "rerun")
     try execute(options: opts, common: common, rerunOnly: true)
     let hash = try AsOfRebuild.latestHash(warehousePath: prepared.output) ?? ""
