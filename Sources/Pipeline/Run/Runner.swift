@@ -127,6 +127,9 @@ public final class Runner {
         /// it is staged (`deferred`).
         var hashes: [String: String] = [:]
         var deferred = Set<String>()
+        /// Hashes computed on their own threads while the warehouse is opened and checked
+        /// (`awaitHashes` collects them into `hashes`).
+        var hashing: [(id: String, path: String, hash: BackgroundHash)] = []
 
         /// What the run publishes depends on exactly these: equal fingerprints, equal facts.
         var fingerprint: String {
@@ -151,6 +154,10 @@ public final class Runner {
         }
         let pipeline = plan.pipeline
         let warehouse = try Warehouse(path: pipeline.warehousePath, pipeline: pipeline.definition.name, takeOver: options.replace)
+        do { try awaitHashes(&plan) } catch {
+            throw recordEarlyFailure(
+                pipeline: plan.pipeline, structureYear: plan.structureYear, startedAt: startedAt, started: started, error: error)
+        }
         var summary = RunSummary(
             status: .success, runId: nil, pipeline: pipeline.definition.name, warehouse: pipeline.warehousePath,
             structureYear: plan.structureYear)
@@ -247,10 +254,22 @@ public final class Runner {
                     _ = try ChunkedFile(path: p)
                     plan.deferred.insert(s.id)
                 } else {
-                    plan.hashes[s.id] = try contentHash(path: p)
+                    _ = try ChunkedFile(path: p)
+                    plan.hashing.append((s.id, p, BackgroundHash(path: p)))
                 }
             } catch let e as ReadError { throw PipelineError.run("\(p): error: cannot read source \(s.id): \(e.message)") }
         }
+    }
+
+    /// Waits for the hashes `hashSources` started: they were computed while the warehouse was
+    /// opened and checked, which takes about as long on a large warehouse.
+    func awaitHashes(_ plan: inout Plan) throws {
+        for (id, path, hash) in plan.hashing {
+            do { plan.hashes[id] = try hash.wait() } catch let e as ReadError {
+                throw PipelineError.run("\(path): error: cannot read source \(id): \(e.message)")
+            }
+        }
+        plan.hashing = []
     }
 
     /// Nothing changed since the last good run: record it and publish nothing new.
