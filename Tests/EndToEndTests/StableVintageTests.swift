@@ -49,26 +49,15 @@ import Warehouse
         }
         #expect((units ?? 0) > 0, "no stable unit of several codes was published")
 
-        func facts(_ url: URL, asOf run: Int64?) throws -> [[DatabaseValue]] {
-            try openWarehouse(url).read { db in
-                let from = run.map { "(\(Vintages.stateSQL(runId: $0)))" } ?? "v_indicator"
-                return try Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT indicator, region, year, breakdown, structure_year, value, numerator, denominator, weight, status, method, note
-                        FROM \(from) ORDER BY indicator, region, year, breakdown, structure_year
-                        """
-                ).map { Array($0.databaseValues) }
-            }
-        }
+        let published = VintageTests() // its reading of a publication's facts
         for run in runs {
             let out = dir.appendingPathComponent("warehouse/as-of-\(run).sqlite")
             let r = try etl(["rerun", "--as-of", String(run), "--output", out.path], in: dir)
             #expect(r.status == 0, "\(r.stderr)")
             #expect(r.stderr.contains("identical"), "\(r.stderr)")
-            let rebuilt = try facts(out, asOf: nil)
+            let rebuilt = try published.facts(out, asOf: nil)
             #expect(!rebuilt.isEmpty)
-            #expect(rebuilt == (try facts(warehouse, asOf: run)))
+            #expect(rebuilt == (try published.facts(warehouse, asOf: run)))
         }
     }
 }

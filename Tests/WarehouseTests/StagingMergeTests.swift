@@ -9,16 +9,11 @@ import TestSupport
 // must leave exactly what staging it afresh leaves: the same staged rows and the same changed
 // cells recorded for the new version. Generated versions, compared both ways.
 
-/// A deterministic generator (SplitMix64), so a failing case can be replayed from its seed.
+/// Draws from a seeded generator (`SplitMix64`), so a failing case can be replayed from its seed.
 private struct Generator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    var random: SplitMix64
+    init(state: UInt64) { random = SplitMix64(seed: state) }
+    mutating func next() -> UInt64 { random.next() }
     mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
     mutating func chance(_ percent: Int) -> Bool { int(100) < percent }
     mutating func pick<T>(_ xs: [T]) -> T { xs[int(xs.count)] }
