@@ -1,9 +1,13 @@
 import Foundation
+import Ingest
+import Pipeline
 import Testing
 import TestSupport
+import Transform
 
-// Command-line contract (process): `etl catalog` (its logic is in the command line), usage errors
-// and the structure-year refusal as printed.
+// Behaviour (in process): what `CatalogImport` reads from each KLASS form and a code's history.
+// Command-line contract (process): what `etl catalog import` prints and writes, its exit
+// statuses, usage errors and the structure-year refusal as printed.
 @Suite struct CatalogCommandTests {
     @Test func shippedCatalogueRoundTripsThroughImportInEveryKlassForm() throws {
         let dir = try scratchWithPipelines()
@@ -23,10 +27,22 @@ import TestSupport
         try JSONSerialization.data(withJSONObject: ["codeChanges": changes]).write(to: dir.appendingPathComponent("klass.json"))
         try Data(csv.utf8).write(to: dir.appendingPathComponent("klass.csv"))
         for input in ["klass.json", "klass.csv", "pipelines/kommuneendringer.csv"] {
-            let r = try etl(["catalog", "import", input, "-o", "out.csv"], in: dir)
-            #expect(r.status == 0, "\(r.stderr)")
-            let imported = try String(contentsOf: dir.appendingPathComponent("out.csv"), encoding: .utf8)
-            #expect(imported == shipped, "\(input) does not round-trip")
+            // As `etl catalog import INPUT -o out.csv` with no out.csv yet: merged into an empty catalogue.
+            let url = dir.appendingPathComponent(input)
+            let changes = try CatalogImport.changes(KlassReader.readDocument(path: url.path), file: input, date: nil)
+            let existing = try CatalogImport.existing(at: dir.appendingPathComponent("out.csv").path)
+            #expect(existing.changes.isEmpty)
+            let merge = CatalogMerge.merge(changes, into: existing, prefer: nil)
+            #expect(merge.conflicts.isEmpty && merge.changed)
+            #expect(merge.result.csv() == shipped, "\(input) does not round-trip")
+            #expect(CatalogImport.catalog(changes).csv() == shipped, "\(input) does not round-trip")
+        }
+        // Through the binary once: the file it writes.
+        let r = try etl(["catalog", "import", "klass.json", "-o", "out.csv"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try String(contentsOf: dir.appendingPathComponent("out.csv"), encoding: .utf8) == shipped)
+        #expect(throws: ReadError.self) {
+            try KlassReader.readDocument(path: dir.appendingPathComponent("pipelines/sample.yml").path)
         }
         let bad = try etl(["catalog", "import", "pipelines/sample.yml"], in: dir)
         #expect(bad.status == 1)
@@ -36,20 +52,27 @@ import TestSupport
     @Test func showPrintsACodesHistory() throws {
         let dir = try scratchWithPipelines()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let r = try etl(["catalog", "show", "0124"], in: dir)
-        #expect(r.status == 0)
+        let catalog = dir.appendingPathComponent("pipelines/kommuneendringer.csv").path
+        func history(_ code: String) throws -> String { try CatalogImport.history(of: code, catalogPath: catalog).map { $0 + "\n" }.joined() }
         #expect(
-            r.stdout.contains(
+            try history("0124").contains(
                 "0124 Askim → 3014 Indre Østfold (2020, merged with 0122, 0123, 0125, 0138) → 3118 Indre Østfold (2024, renumbered)"))
-        let stokke = try etl(["catalog", "show", "0720"], in: dir)
-        #expect(stokke.stdout.contains("0710 Sandefjord (2017, merged with 0706, 0719)"))
-        #expect(stokke.stdout.contains("border adjustment → 0704 ignored"))
+        let stokke = try history("0720")
+        #expect(stokke.contains("0710 Sandefjord (2017, merged with 0706, 0719)"))
+        #expect(stokke.contains("border adjustment → 0704 ignored"))
         // With the register beside the catalogue: re-established codes, codes of no year, special codes.
         #expect(
-            try etl(["catalog", "show", "1534"], in: dir).stdout.contains(
+            try history("1534").contains(
                 "re-established 2024 as 1580 Haram on exactly this territory: 1534's values up to 2019 are 1580's"))
-        #expect(try etl(["catalog", "show", "3199"], in: dir).stdout == "3199: valid in no year 1971–2026 in the register\n")
-        #expect(try etl(["catalog", "show", "2111"], in: dir).stdout == "2111: Svalbard, not a kommune of any year\n")
+        #expect(try history("3199") == "3199: valid in no year 1971–2026 in the register\n")
+        #expect(try history("2111") == "2111: Svalbard, not a kommune of any year\n")
+        #expect(throws: PipelineError.run("nowhere.csv: error: change catalogue not found")) {
+            try CatalogImport.history(of: "0124", catalogPath: "nowhere.csv")
+        }
+        // What the command prints: the lines on standard output.
+        let r = try etl(["catalog", "show", "0124"], in: dir)
+        #expect(r.status == 0)
+        #expect(r.stdout == (try history("0124")))
     }
 
     @Test func commandLineMistakesExitWith2() throws {

@@ -3,6 +3,7 @@ import Ingest
 import Pipeline
 import Testing
 import TestSupport
+import Transform
 
 // The shared helpers (process runner, scratch folders, warehouse access, pipeline builder)
 // live in the TestSupport target; what is here is particular to these suites.
@@ -103,4 +104,42 @@ func runInProcess(
     } catch {
         return InProcessRun(summary: nil, error: error, events: log.all)
     }
+}
+
+/// What `etl inspect` shows of a file, read in this process with `InspectTable` (the sink the
+/// command uses): the rows as the command would print them, the reader's format and dialect or
+/// the error it refused the file with, and the table (counts, regions, structure fit).
+struct InspectedFile {
+    var text: String
+    var info: ReadInfo?
+    var error: ReadError?
+    var table: InspectTable
+}
+
+/// The text an `InspectTable` hands on, gathered (the sink may emit from the reading thread).
+private final class TextLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var text = ""
+    func append(_ s: String) { lock.withLock { text += s } }
+    var all: String { lock.withLock { text } }
+}
+
+/// Reads `path` as `etl inspect` does, in this process. `options` are the reader options the
+/// command builds from its flags (`displayName` names the file in messages).
+func inspectInProcess(_ path: URL, options: ReaderOptions, limit: Int? = nil) -> InspectedFile {
+    let log = TextLog()
+    var table = InspectTable(limit: limit) { log.append($0) }
+    do {
+        let info = try readFile(path: path.path, options: options, into: &table)
+        table.flush()
+        return InspectedFile(text: log.all, info: info, error: nil, table: table)
+    } catch {
+        table.flush()
+        return InspectedFile(text: log.all, info: nil, error: error as? ReadError, table: table)
+    }
+}
+
+/// The register in `folder` (under a scratch folder), as `etl inspect --register` loads it.
+func register(_ folder: URL) throws -> Transform.Register {
+    try #require(try Pipeline.loadRegister(folder: folder.path).0)
 }
