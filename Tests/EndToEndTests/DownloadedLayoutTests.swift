@@ -47,17 +47,17 @@ struct DownloadedLayoutTests {
 
         let strict = inspectInProcess(p.dir.appendingPathComponent(path), options: ReaderOptions(displayName: path))
         #expect(
-            strict.error?.description.contains(
+            strict.message.contains(
                 "pipelines/bad/matrix.csv:8:1: error: region code \"118\" has 3 digits; a spreadsheet probably dropped a leading zero: did you mean \"0118\"?"
-            ) == true, "\(String(describing: strict.error))")
-        #expect(strict.error.map { $0.exitStatus } == 1)
+            ), "\(strict.message)")
+        #expect(strict.status == 1)
 
         // What the command prints: the rows on standard output, the dialect and counts on standard error.
-        let printed = try p.inspect("matrix.csv", ["--catalog", "pipelines/kommuneendringer.csv", "--leading-zeros", "restore"])
+        let printed = try p.inspectCommand("matrix.csv", ["--catalog", "pipelines/kommuneendringer.csv", "--leading-zeros", "restore"])
         #expect(printed.status == 0, "\(printed.stderr)")
         #expect(printed.stdout == r.text)
         #expect(printed.stderr.contains("pipelines/bad/matrix.csv: csv, \(r.info?.dialect ?? "?"); 9 cells in 1 dataset"), "\(printed.stderr)")
-        #expect(try p.inspect("matrix.csv").status == 1)
+        #expect(try p.inspectCommand("matrix.csv").status == 1)
     }
 
     @Test func aMatrixCSVIsAPipelineSource() throws {

@@ -35,7 +35,7 @@ import TestSupport
                 "356 of 359 codes fit 2020–2023; 3 codes valid only before 2020: 0101, 0104, 0105; 1 code valid in no year: 0199") == true,
             "\(mixed ?? "nil")")
         // What the command prints: the file, then the fit, on standard error.
-        let a = try p.inspect("y2019.csv", ["--register", "pipelines/register"])
+        let a = try p.inspectCommand("y2019.csv", ["--register", "pipelines/register"])
         #expect(a.status == 0)
         #expect(a.stderr.contains("pipelines/bad/y2019.csv: codes fit 2019"), "\(a.stderr)")
     }

@@ -112,8 +112,18 @@ func runInProcess(
 struct InspectedFile {
     var text: String
     var info: ReadInfo?
-    var error: ReadError?
+    var error: (any Error)?
     var table: InspectTable
+
+    /// What the error says (`String(describing:)`, as the command prints it), empty when the file was read.
+    var message: String { error.map { String(describing: $0) } ?? "" }
+
+    /// The exit status `etl inspect` ends with: 0 when read, 1 for a file a reader refuses,
+    /// else the status the error declares.
+    var status: Int32 {
+        guard let error else { return 0 }
+        return error is ReadError ? 1 : (error as? any ExitStatusError)?.exitStatus ?? 1
+    }
 }
 
 /// The text an `InspectTable` hands on, gathered (the sink may emit from the reading thread).
@@ -135,11 +145,24 @@ func inspectInProcess(_ path: URL, options: ReaderOptions, limit: Int? = nil) ->
         return InspectedFile(text: log.all, info: info, error: nil, table: table)
     } catch {
         table.flush()
-        return InspectedFile(text: log.all, info: nil, error: error as? ReadError, table: table)
+        return InspectedFile(text: log.all, info: nil, error: error, table: table)
     }
 }
 
 /// The register in `folder` (under a scratch folder), as `etl inspect --register` loads it.
 func register(_ folder: URL) throws -> Transform.Register {
     try #require(try Pipeline.loadRegister(folder: folder.path).0)
+}
+
+/// What `etl validate PIPELINE` finds, in this process (`PipelineCheck`): every problem, one
+/// message each — a definition's mistakes, or the catalogue's and the sources' — and any other
+/// error loading it threw. The command exits 2 when there is a problem.
+func validateInProcess(_ pipeline: URL) -> (problems: [String], error: (any Error)?) {
+    do {
+        return (try PipelineCheck.check(path: pipeline.path).problems, nil)
+    } catch PipelineError.definition(let problems) {
+        return (problems, nil)
+    } catch {
+        return ([], error)
+    }
 }
