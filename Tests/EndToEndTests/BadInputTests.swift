@@ -911,7 +911,9 @@ extension BadInputTests {
         #expect(try contentDump(p.warehouse) == before)
         let v = validateInProcess(p.dir.appendingPathComponent(p.pipelinePath))
         #expect(v.error == nil, "\(String(describing: v.error))")
-        #expect(v.problems.contains { $0.contains("sources[1] (gone): file not found: ") && $0.contains("pipelines/bad/12209_2025.csv") }, "\(v.problems)")
+        #expect(
+            v.problems.contains { $0.contains("sources[1] (gone): file not found: ") && $0.contains("pipelines/bad/12209_2025.csv") },
+            "\(v.problems)")
     }
 
     @Test func unknownSourceFormatIsADefinitionError() throws {

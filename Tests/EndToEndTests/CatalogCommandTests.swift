@@ -53,7 +53,9 @@ import Transform
         let dir = try scratchWithPipelines()
         defer { try? FileManager.default.removeItem(at: dir) }
         let catalog = dir.appendingPathComponent("pipelines/kommuneendringer.csv").path
-        func history(_ code: String) throws -> String { try CatalogImport.history(of: code, catalogPath: catalog).map { $0 + "\n" }.joined() }
+        func history(_ code: String) throws -> String {
+            try CatalogImport.history(of: code, catalogPath: catalog).map { $0 + "\n" }.joined()
+        }
         #expect(
             try history("0124").contains(
                 "0124 Askim → 3014 Indre Østfold (2020, merged with 0122, 0123, 0125, 0138) → 3118 Indre Østfold (2024, renumbered)"))

@@ -56,7 +56,8 @@ struct DownloadedLayoutTests {
         let printed = try p.inspectCommand("matrix.csv", ["--catalog", "pipelines/kommuneendringer.csv", "--leading-zeros", "restore"])
         #expect(printed.status == 0, "\(printed.stderr)")
         #expect(printed.stdout == r.text)
-        #expect(printed.stderr.contains("pipelines/bad/matrix.csv: csv, \(r.info?.dialect ?? "?"); 9 cells in 1 dataset"), "\(printed.stderr)")
+        #expect(
+            printed.stderr.contains("pipelines/bad/matrix.csv: csv, \(r.info?.dialect ?? "?"); 9 cells in 1 dataset"), "\(printed.stderr)")
         #expect(try p.inspectCommand("matrix.csv").status == 1)
     }
 
@@ -99,7 +100,8 @@ struct DownloadedLayoutTests {
 struct KlassDownloadCommandTests {
     /// The catalogue `etl catalog import FILE` prints: the file's changes, kinds derived.
     func imported(_ url: URL, date: String? = nil) throws -> String {
-        try CatalogImport.catalog(CatalogImport.changes(KlassReader.readDocument(path: url.path), file: url.lastPathComponent, date: date)).csv()
+        try CatalogImport.catalog(CatalogImport.changes(KlassReader.readDocument(path: url.path), file: url.lastPathComponent, date: date))
+            .csv()
     }
 
     @Test func catalogImportAcceptsChangesInLatin1AndACorrespondenceWithItsDate() throws {
@@ -238,7 +240,8 @@ struct PXSourceTests {
         #expect(en.text.hasPrefix("region\tcontents\tyear\tvalue\tstatus\n0301\tPopulation\t2024\t709000\t\n"))
         #expect(en.info?.format == .px)
         #expect(
-            en.info?.dialect == "px language=en (of no, en) encoding=windows-1252 (CHARSET=ANSI) keys=1 timeval=A1", "\(en.info?.dialect ?? "")")
+            en.info?.dialect == "px language=en (of no, en) encoding=windows-1252 (CHARSET=ANSI) keys=1 timeval=A1",
+            "\(en.info?.dialect ?? "")")
         #expect(en.table.count == 6)
     }
 }

@@ -7,8 +7,9 @@ import Transform
 
 /// `etl report` on the sample warehouse: the generated HTML's numbers, symbols, lineage text
 /// and reform marks, read back from the pages and compared with the warehouse.
-// Command-line contract (process): `etl report` (its logic is in the command line and the Report
-// module, which this test target does not link); the sample is run in this process.
+// Command-line contract (process): `etl report` (its pages are written by the Report module,
+// which this test target does not link; see docs/ARCHITECTURE.md, "Known debts"); the sample
+// is run in this process.
 @Suite(.serialized) struct ReportCommandTests {
     /// A scratch folder with the sample warehouse built and a report written to `report/`.
     func sampleReport(_ extra: [String] = []) throws -> URL {

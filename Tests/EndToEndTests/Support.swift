@@ -77,12 +77,13 @@ struct InProcessRun {
     var noChange: Bool { events.contains { if case .noChange = $0 { true } else { false } } }
 }
 
-/// The events a runner sends, collected under a lock (a runner may call from its reading thread).
-private final class EventLog: @unchecked Sendable {
+/// What a runner or a sink hands on, collected under a lock (a runner may call from its
+/// reading thread).
+private final class Collected<Item>: @unchecked Sendable {
     private let lock = NSLock()
-    private var events: [RunEvent] = []
-    func append(_ e: RunEvent) { lock.withLock { events.append(e) } }
-    var all: [RunEvent] { lock.withLock { events } }
+    private var items: [Item] = []
+    func append(_ e: Item) { lock.withLock { items.append(e) } }
+    var all: [Item] { lock.withLock { items } }
 }
 
 /// Runs a pipeline in this process as `etl run` (or `etl rerun` with `rerun`) would from the
@@ -97,7 +98,7 @@ func runInProcess(
         pipelinePath: resolve(pipeline), warehouse: warehouse.map(resolve), structureYear: structureYear, catalogPath: catalog.map(resolve),
         fullRefresh: fullRefresh || replace, maxRejects: maxRejects, command: rerun ? "rerun" : "run")
     options.replace = replace
-    let log = EventLog()
+    let log = Collected<RunEvent>()
     do {
         let summary = try Runner(options: options) { log.append($0) }.run(rerunOnly: rerun)
         return InProcessRun(summary: summary, error: nil, events: log.all)
@@ -126,26 +127,18 @@ struct InspectedFile {
     }
 }
 
-/// The text an `InspectTable` hands on, gathered (the sink may emit from the reading thread).
-private final class TextLog: @unchecked Sendable {
-    private let lock = NSLock()
-    private var text = ""
-    func append(_ s: String) { lock.withLock { text += s } }
-    var all: String { lock.withLock { text } }
-}
-
 /// Reads `path` as `etl inspect` does, in this process. `options` are the reader options the
 /// command builds from its flags (`displayName` names the file in messages).
 func inspectInProcess(_ path: URL, options: ReaderOptions, limit: Int? = nil) -> InspectedFile {
-    let log = TextLog()
+    let log = Collected<String>()
     var table = InspectTable(limit: limit) { log.append($0) }
     do {
         let info = try readFile(path: path.path, options: options, into: &table)
         table.flush()
-        return InspectedFile(text: log.all, info: info, error: nil, table: table)
+        return InspectedFile(text: log.all.joined(), info: info, error: nil, table: table)
     } catch {
         table.flush()
-        return InspectedFile(text: log.all, info: nil, error: error, table: table)
+        return InspectedFile(text: log.all.joined(), info: nil, error: error, table: table)
     }
 }
 

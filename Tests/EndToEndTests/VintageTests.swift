@@ -131,6 +131,13 @@ import Warehouse
                 "andel_80_hjemmetjenester|3118|2024|revised|32.0|35.2||",
                 "andel_korttid|0301|2024|revised|\(String(format: "%.15g", oldKorttid))|||.."
             ])
+        // What `--max-revision 0.05` lists: the one revision above 5 %, 3118's 10 %.
+        let above = try openWarehouse(warehouse).read { db in try PublicationDiff.revisions(db, run: run3, above: 0.05) }
+        #expect(
+            above.map { "\($0["indicator"] as String) \($0["region"] as String) \($0["year"] as Int)" } == [
+                "andel_80_hjemmetjenester 3118 2024"
+            ])
+        #expect(try openWarehouse(warehouse).read { db in try PublicationDiff.revisions(db, run: run3, above: 0.005) }.count == 2)
         // Within the threshold the same run would have exited 0: the largest revision is 10 %.
         #expect(
             try openWarehouse(warehouse).read {

@@ -31,7 +31,8 @@ import TestSupport
         let direct = try queue.read { db in
             try DatabaseValue.fetchAll(
                 db,
-                sql: "SELECT round(value, decimals) FROM v_indicator WHERE indicator = 'innbyggere_80' AND region = '3118' AND year BETWEEN 2019 AND 2020 ORDER BY year"
+                sql:
+                    "SELECT round(value, decimals) FROM v_indicator WHERE indicator = 'innbyggere_80' AND region = '3118' AND year BETWEEN 2019 AND 2020 ORDER BY year"
             )
         }
         let value = try #require(t.columns.firstIndex(of: "value"))

@@ -23,7 +23,8 @@ public enum CatalogImport {
                 )
             }
             rows = items.filter { $0.sourceCode != $0.targetCode || $0.sourceName != $0.targetName }.map {
-                KlassChange(oldCode: $0.sourceCode, oldName: $0.sourceName, newCode: $0.targetCode, newName: $0.targetName, changeOccurred: date)
+                KlassChange(
+                    oldCode: $0.sourceCode, oldName: $0.sourceName, newCode: $0.targetCode, newName: $0.targetName, changeOccurred: date)
             }
         case .codes(let codes):
             throw PipelineError.run(

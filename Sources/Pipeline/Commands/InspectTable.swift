@@ -71,7 +71,9 @@ public struct InspectTable: CellSink {
         case .codes(let rows):
             return (
                 "code\tparentCode\tlevel\tname\tshortName\tnotes\tvalidFrom\tvalidTo",
-                rows.map { [$0.code, $0.parentCode, $0.level, $0.name, $0.shortName, $0.notes, $0.validFrom, $0.validTo].joined(separator: "\t") },
+                rows.map {
+                    [$0.code, $0.parentCode, $0.level, $0.name, $0.shortName, $0.notes, $0.validFrom, $0.validTo].joined(separator: "\t")
+                },
                 "KLASS code list, \(document.dialect); \(rows.count) codes"
             )
         case .correspondence(let rows):
