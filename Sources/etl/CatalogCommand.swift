@@ -99,25 +99,25 @@ struct Catalog: ParsableCommand {
                 eprint("replaced \(output) with \(catalog.changes.count) changes (\(CatalogImport.years(catalog)))")
                 return
             }
-            let existing: ChangeCatalog
-            do { existing = try CatalogImport.existing(at: output) } catch { eprint(errorLine("\(error)")); throw Exit.failure }
-            let merge = CatalogMerge.merge(changes, into: existing, prefer: prefer)
-            let counts = "\(merge.added.count) added, \(merge.present.count) already present, \(merge.conflicts.count) conflicting"
-            if !merge.conflicts.isEmpty {
-                for c in merge.conflicts {
-                    let theirs = c.existing.map(CatalogImport.describe).joined(separator: "; ")
-                    eprint(
-                        "conflict: \(c.incoming.oldCode) in \(c.incoming.year): \(output) has \(theirs); \(file) has \(CatalogImport.describe(c.incoming))"
-                    )
-                }
-                if prefer == nil {
-                    eprint(
-                        "error: \(merge.conflicts.count) conflicting change\(merge.conflicts.count == 1 ? "" : "s") between \(file) and \(output) (\(counts)); nothing written: choose with --prefer klass or --prefer catalogue, or replace the whole catalogue with --replace"
-                    )
-                    throw Exit.failure
-                }
+            let decision: CatalogImport.Merge
+            do { decision = try CatalogImport.merge(changes, into: output, prefer: prefer) } catch {
+                eprint(errorLine("\(error)")); throw Exit.failure
             }
-            guard merge.changed else {
+            let merge = decision.merge
+            let counts = "\(merge.added.count) added, \(merge.present.count) already present, \(merge.conflicts.count) conflicting"
+            for c in merge.conflicts {
+                let theirs = c.existing.map(CatalogImport.describe).joined(separator: "; ")
+                eprint(
+                    "conflict: \(c.incoming.oldCode) in \(c.incoming.year): \(output) has \(theirs); \(file) has \(CatalogImport.describe(c.incoming))"
+                )
+            }
+            if decision.refused {
+                eprint(
+                    "error: \(merge.conflicts.count) conflicting change\(merge.conflicts.count == 1 ? "" : "s") between \(file) and \(output) (\(counts)); nothing written: choose with --prefer klass or --prefer catalogue, or replace the whole catalogue with --replace"
+                )
+                throw Exit.failure
+            }
+            guard decision.writes else {
                 let resolved = merge.conflicts.isEmpty ? "" : " (the catalogue's changes kept)"
                 eprint("\(counts)\(resolved); \(output) left unchanged")
                 return
@@ -129,7 +129,7 @@ struct Catalog: ParsableCommand {
         }
 
         func write(_ catalog: ChangeCatalog, to output: String) throws {
-            do { try Data(catalog.csv().utf8).write(to: URL(fileURLWithPath: output), options: .atomic) } catch {
+            do { try CatalogImport.write(catalog, to: output) } catch {
                 eprint("\(output): error: cannot write: \(error.localizedDescription)"); throw Exit.failure
             }
         }

@@ -54,6 +54,30 @@ public enum CatalogImport {
         return try ChangeCatalog.parseCSV(String(decoding: d, as: UTF8.self), file: path)
     }
 
+    /// Changes merged into the catalogue at a path, and what is to be done with the file.
+    public struct Merge: Sendable {
+        /// What was added, already present and conflicting, and the merged catalogue.
+        public let merge: CatalogMerge
+        public let prefer: CatalogMerge.Preference?
+        /// Conflicts with no side chosen: nothing is written.
+        public var refused: Bool { !merge.conflicts.isEmpty && prefer == nil }
+        /// Whether the file is written: not when refused, and not when nothing changed (the
+        /// file then stays as it was, byte for byte).
+        public var writes: Bool { !refused && merge.changed }
+    }
+
+    /// Merges `changes` into the catalogue at `path` (none there: an empty one); a conflict
+    /// (the catalogue has the old code and year with another new code or kind) is resolved
+    /// by `prefer`, else the merge is refused.
+    public static func merge(_ changes: [CodeChange], into path: String, prefer: CatalogMerge.Preference?) throws -> Merge {
+        Merge(merge: CatalogMerge.merge(changes, into: try existing(at: path), prefer: prefer), prefer: prefer)
+    }
+
+    /// Writes a catalogue in its CSV form, atomically.
+    public static func write(_ catalog: ChangeCatalog, to path: String) throws {
+        try Data(catalog.csv().utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+
     /// The years a catalogue has changes in, as `2020, 2024`.
     public static func years(_ catalog: ChangeCatalog) -> String { catalog.changeYears.map(String.init).joined(separator: ", ") }
 
