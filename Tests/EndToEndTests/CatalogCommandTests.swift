@@ -5,7 +5,7 @@ import Testing
 import TestSupport
 import Transform
 
-// Behaviour (in process): what `CatalogImport` reads from each KLASS form and a code's history.
+// Behaviour (in process): what `CatalogImport` reads from each KLASS form, how it merges, a code's history.
 // Command-line contract (process): what `etl catalog import` prints and writes, its exit
 // statuses, usage errors and the structure-year refusal as printed.
 @Suite struct CatalogCommandTests {
