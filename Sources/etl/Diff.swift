@@ -36,90 +36,29 @@ struct Diff: ParsableCommand {
     @Option(name: .long, help: "Exit 5 when a value is revised by more than this fraction (0.05: 5 %).")
     var maxRevision: Double?
 
-    /// The two publications compared and the rows that differ.
-    struct Outcome {
-        var columns: [String]
-        var rows: [[DatabaseValue]]
-        var header: String
-    }
-
     func run() throws {
         let queue = try openWarehouseForReading(warehouse)
-        for spec in [runA, runB].compactMap({ $0 }) where !Vintages.isValidSpec(spec) {
+        for spec in [runA, runB].compactMap({ $0 }) where !PublicationDiff.isValidSpec(spec) {
             eprint("error: \"\(spec)\": expected a run id (42) or a date (2025-04-01)"); throw Exit.usage
         }
-        let outcome: Outcome
+        let outcome: PublicationDiff.Outcome
         do {
-            outcome = try queue.read { db in try compare(db) }
-        } catch let e as DiffRefused {
-            eprint("\(warehouse): error: \(e.message)"); throw Exit.usage
+            outcome = try queue.read { db in try PublicationDiff.compare(db, runA: runA, runB: runB, indicators: indicator) }
+        } catch PipelineError.refused(let message) {
+            eprint("\(warehouse): error: \(message)"); throw Exit.usage
         } catch let e as DatabaseError {
             eprint(isDamagedDatabase(e) ? damagedWarehouseLine(warehouse, e) : errorLine(e.message ?? "\(e)")); throw Exit.failure
         }
         if format == .table { eprint(outcome.header) }
         render(columns: outcome.columns, rows: outcome.rows, format: format)
         if let maxRevision {
-            let over = Diff.revisionsAbove(maxRevision, columns: outcome.columns, rows: outcome.rows)
+            let over = PublicationDiff.revisionsAbove(maxRevision, in: outcome)
             if over > 0 {
                 eprint("error: \(over) value\(over == 1 ? "" : "s") revised by more than \(percent(maxRevision)) (exit status 5)")
                 throw Exit.revision
             }
         }
     }
-
-    /// The publication in force at a run or date; 0 (the empty state) for the default before
-    /// the first run, an error for a run or date the user gave.
-    static func publication(_ db: Database, spec: String?, explicit: Bool) throws -> Int64 {
-        guard let spec else { return 0 }
-        if let run = try Vintages.resolve(db, asOf: spec) { return run }
-        if explicit { throw DiffRefused(message: "nothing had been published as of \(spec)") }
-        return 0
-    }
-
-    static func shortHash(_ db: Database, _ run: Int64) throws -> String {
-        try Warehouse.shortVintageHash(db, run: run)
-    }
-
-    func compare(_ db: Database) throws -> Outcome {
-        let successful = try Warehouse.publishingRuns(db, limit: 2)
-        var specB: String? = runB
-        if specB == nil, let last = successful.first { specB = String(last) }
-        var specA: String? = runA
-        if specA == nil && runB == nil && successful.count > 1 { specA = String(successful[1]) }
-        let a = try Diff.publication(db, spec: specA, explicit: runA != nil)
-        let b = try Diff.publication(db, spec: specB, explicit: runB != nil)
-        let changes = try Warehouse.changes(db, from: a, to: b, indicators: indicator)
-        let rows: [[DatabaseValue]] = changes.rows.map { Array($0.databaseValues) }
-        let hashA = try Diff.shortHash(db, a), hashB = try Diff.shortHash(db, b)
-        let from = specA.map { "run " + $0 } ?? "nothing"
-        let header = "changes from \(from) (publication \(a), \(hashA)) to run \(specB ?? "-") (publication \(b), \(hashB))"
-        return Outcome(columns: changes.columns, rows: rows, header: header)
-    }
-
-    /// How many rows are revisions of one number to another beyond `threshold`.
-    static func revisionsAbove(_ threshold: Double, columns: [String], rows: [[DatabaseValue]]) -> Int {
-        guard let change = columns.firstIndex(of: "change"), let old = columns.firstIndex(of: "old_value"),
-            let new = columns.firstIndex(of: "new_value")
-        else { return 0 }
-        var n = 0
-        for i in rows.indices {
-            let kind = String.fromDatabaseValue(rows[i][change]) ?? ""
-            let o = number(rows[i][old]), v = number(rows[i][new])
-            if kind == "revised" && RevisionSummary.exceeds(old: o, new: v, threshold: threshold) { n += 1 }
-        }
-        return n
-    }
-
-    /// A value as a number (nil for NULL and text).
-    static func number(_ v: DatabaseValue) -> Double? {
-        switch v.storage {
-        case .double(let d): return d
-        case .int64(let i): return Double(i)
-        default: return nil
-        }
-    }
-
-    struct DiffRefused: Error { var message: String }
 }
 
 func percent(_ fraction: Double) -> String {
@@ -132,9 +71,7 @@ func percent(_ fraction: Double) -> String {
 func revisionsAbove(_ threshold: Double, summary: RunSummary, warehouse: String, quiet: Bool) -> Int {
     guard summary.changes != nil, let runId = summary.runId, let queue = try? Warehouse.openReadOnly(path: warehouse) else { return 0 }
     defer { try? queue.close() }
-    let rows =
-        (try? queue.read { db in try Warehouse.revisions(db, run: runId) }) ?? []
-    let over = rows.filter { RevisionSummary.exceeds(old: $0["old_value"], new: $0["new_value"], threshold: threshold) }
+    let over = (try? queue.read { db in try PublicationDiff.revisions(db, run: runId, above: threshold) }) ?? []
     guard !over.isEmpty else { return 0 }
     for r in over.prefix(20) where !quiet {
         let rel: Double? = r["relative_change"]
@@ -166,8 +103,8 @@ func rerunAsOf(_ spec: String, pipeline: String, common: CommonRunOptions, catal
         pipelinePath: pipeline, warehouse: prepared.output, structureYear: stable ? nil : prepared.structureYear, catalogPath: catalog,
         maxRejects: common.maxRejects, command: "rerun")
     try execute(options: opts, common: common, rerunOnly: true)
-    let hash = try AsOfRebuild.latestHash(warehousePath: prepared.output) ?? ""
-    if hash != prepared.hash {
+    let (hash, identical) = try PastState.check(prepared)
+    if !identical {
         eprint(
             "error: the state rebuilt in \(prepared.output) (hash \(hash.prefix(12))) differs from what run \(prepared.runId) published (hash \(prepared.hash.prefix(12))); has the pipeline, the catalogue or the derivation changed since?"
         )

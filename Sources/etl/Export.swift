@@ -29,7 +29,10 @@ struct Export: ParsableCommand {
     @Option(name: [.short, .long], help: "Output file.")
     var output: String
 
-    enum ExportFormat: String, ExpressibleByArgument { case csv, jsonstat }
+    enum ExportFormat: String, ExpressibleByArgument {
+        case csv, jsonstat
+        var library: IndicatorExport.Format { self == .csv ? .csv : .jsonstat }
+    }
 
     func run() throws {
         // A folder that is not there is the user's to create: one line, before any work (exit 1).
@@ -40,21 +43,12 @@ struct Export: ParsableCommand {
             throw Exit.failure
         }
         let q = try openWarehouseForReading(warehouse)
-        var opts = Exporter.Options(indicators: indicator, regions: region)
-        let n: Int
+        let outcome: IndicatorExport.Outcome
         do {
             let unknown = try q.read { try unknownNames($0, indicators: indicator, regions: region, groups: []) }
             if !unknown.isEmpty { for line in unknown { eprint(line) }; throw Exit.usage }
-            if let v = try q.read({
-                try Warehouse.latestVintage($0)
-            }) {
-                opts.vintageRunId = v["run_id"]; opts.vintageHash = v["hash"]; opts.vintagePublishedAt = v["published_at"]
-            }
-            n = try q.read { db in
-                switch format {
-                case .csv: return try Exporter.csv(db, to: output, options: opts)
-                case .jsonstat: return try Exporter.jsonstat(db, to: output, options: opts)
-                }
+            outcome = try q.read { db in
+                try IndicatorExport.write(db, format: format.library, to: output, indicators: indicator, regions: region)
             }
         } catch let e as ExitCode {
             throw e
@@ -71,9 +65,9 @@ struct Export: ParsableCommand {
             throw Exit.failure
         }
         eprint(
-            "wrote \(n) values to \(output)"
-                + (opts.vintageRunId.map {
-                    " (published by run \($0), vintage \(opts.vintageHash!.prefix(12))\(format == .csv ? "; recorded in \(output).vintage.json" : ""))"
+            "wrote \(outcome.values) values to \(output)"
+                + (outcome.runId.map {
+                    " (published by run \($0), vintage \(outcome.hash!.prefix(12))\(format == .csv ? "; recorded in \(output).vintage.json" : ""))"
                 } ?? ""))
     }
 }

@@ -59,23 +59,10 @@ struct Inspect: ParsableCommand {
         if format == "klass" || (format == nil && mapping == nil && FormatSniffer.sniff(path: file) == .klass) {
             // A KLASS change list: one row per change.
             do {
-                let document = try KlassReader.readDocument(path: file)
-                switch document.content {
-                case .changes(let rows):
-                    out("oldCode\toldName\tnewCode\tnewName\tchangeOccurred")
-                    for r in rows { out("\(r.oldCode)\t\(r.oldName)\t\(r.newCode)\t\(r.newName)\t\(r.changeOccurred)") }
-                    eprint("\(file): KLASS change list, \(document.dialect); \(rows.count) changes")
-                case .codes(let rows):
-                    out("code\tparentCode\tlevel\tname\tshortName\tnotes\tvalidFrom\tvalidTo")
-                    for r in rows {
-                        out([r.code, r.parentCode, r.level, r.name, r.shortName, r.notes, r.validFrom, r.validTo].joined(separator: "\t"))
-                    }
-                    eprint("\(file): KLASS code list, \(document.dialect); \(rows.count) codes")
-                case .correspondence(let rows):
-                    out("sourceCode\tsourceName\ttargetCode\ttargetName")
-                    for r in rows { out("\(r.sourceCode)\t\(r.sourceName)\t\(r.targetCode)\t\(r.targetName)") }
-                    eprint("\(file): KLASS correspondence, \(document.dialect); \(rows.count) items")
-                }
+                let table = InspectTable.klass(try KlassReader.readDocument(path: file))
+                out(table.header)
+                for row in table.rows { out(row) }
+                eprint("\(file): \(table.summary)")
                 return
             } // a ReadError goes to `report`: its line as it is, exit 1
         }
@@ -109,14 +96,14 @@ struct Inspect: ParsableCommand {
         if let c = catalog {
             do { opts.resolveName = try NameIndex.resolver(catalogPath: c) } catch { eprint("\(error)"); throw Exit.usage }
         }
-        var sink = InspectSink(limit: limit)
+        var sink = InspectTable(limit: limit) { writeAll(1, $0) }
         do {
             let info = try readFile(path: file, options: opts, into: &sink)
             sink.flush()
             eprint(
                 "\(file): \(info.format.rawValue), \(info.dialect); \(sink.count) cells in \(sink.datasets) dataset\(sink.datasets == 1 ? "" : "s")"
             )
-            try structureFit(sink.regions, names: sink.names)
+            try structureFit(sink)
         } catch let e as ReadError {
             sink.flush()
             eprint(e.description)
@@ -127,7 +114,7 @@ struct Inspect: ParsableCommand {
 
 extension Inspect {
     /// Which years' municipality structure the file's codes fit (docs/PIPELINE.md, "Which structure is this file?").
-    func structureFit(_ codes: Set<String>, names: [String: String]) throws {
+    func structureFit(_ table: InspectTable) throws {
         let dir = register ?? "pipelines/register"
         guard register != nil || FileManager.default.fileExists(atPath: dir + "/kommuner.csv") else { return }
         let reg: Register
@@ -135,53 +122,6 @@ extension Inspect {
             guard let r = try Pipeline.loadRegister(folder: dir).0 else { return }
             reg = r
         } catch { eprint("\(error)"); throw Exit.failure }
-        let kommuner = codes.filter { RegionLevel.of($0) == .kommune && !$0.hasPrefix("K-") || Register.specialKind($0) != nil }
-        guard !kommuner.isEmpty else { return }
-        eprint("\(file): \(reg.fit(codes: kommuner, names: names).summary)")
-    }
-}
-
-struct InspectSink: CellSink {
-    let limit: Int?
-    var count = 0
-    /// The region codes seen (of the geo dimension).
-    var regions = Set<String>()
-    /// Region labels by code, as the reader gave them.
-    var names: [String: String] = [:]
-    var geo: Int? = nil
-    var datasets = 0
-    var buffer = ""
-
-    init(limit: Int?) { self.limit = limit }
-
-    mutating func begin(_ schema: DatasetSchema) throws {
-        datasets += 1
-        geo = schema.index(ofRole: .geo)
-        flush()
-        if datasets > 1 { buffer += "\n" }
-        buffer += (schema.dimensions.map(\.id) + ["value", "status"]).joined(separator: "\t") + "\n"
-    }
-
-    mutating func end(_ schema: DatasetSchema) throws {
-        if let g = schema.index(ofRole: .geo) { for (code, label) in schema.dimensions[g].categories { names[code] = label.name } }
-    }
-
-    mutating func cell(_ cell: Cell, schema: DatasetSchema) throws {
-        count += 1
-        if let geo, geo < cell.coordinates.count { regions.insert(cell.coordinates[geo]) }
-        if let limit, count > limit { return }
-        let v = cell.value.map(InspectSink.format) ?? ""
-        buffer += (cell.coordinates + [v, cell.status ?? ""]).joined(separator: "\t") + "\n"
-        if buffer.utf8.count > 1 << 16 { flush() }
-    }
-
-    mutating func flush() {
-        if !buffer.isEmpty { writeAll(1, buffer); buffer = "" }
-    }
-
-    /// Shortest text that reads back as the same number, with '.' as decimal.
-    static func format(_ v: Double) -> String {
-        if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
-        return "\(v)"
+        if let fit = table.structureFit(reg) { eprint("\(file): \(fit)") }
     }
 }

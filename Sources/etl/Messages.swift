@@ -62,29 +62,8 @@ func openWarehouseForReading(_ path: String) throws -> DatabaseQueue {
     } catch { eprint(errorLine("\(error)")); throw Exit.failure }
 }
 
-/// Checks `--indicator`, `--region` and `--group` values against the warehouse. Each unknown
-/// one gives a line naming it and the closest valid names (docs/bad-input.md); empty when all are known.
+/// Checks `--indicator`, `--region` and `--group` values against the warehouse: one line for
+/// each unknown one (`NameCheck`), empty when all are known.
 func unknownNames(_ db: Database, indicators: [String], regions: [String], groups: [String]) throws -> [String] {
-    var lines: [String] = []
-    func check(_ given: [String], what: String, table: Warehouse.CodeTable) throws {
-        guard !given.isEmpty else { return }
-        let known = try Warehouse.codes(db, of: table)
-        let set = Set(known)
-        for g in given where !set.contains(g) {
-            let near = closestNames(to: g, among: known)
-            let hint: String
-            switch near.count {
-            case 0:
-                hint =
-                    "no \(what) in the warehouse has a similar name (`etl query --sql \"SELECT code FROM \(table.rawValue)\"` lists them)"
-            case 1: hint = "did you mean `\(near[0])`?"
-            default: hint = "did you mean " + near.dropLast().map { "`\($0)`" }.joined(separator: ", ") + " or `\(near.last!)`?"
-            }
-            lines.append("error: unknown \(what) `\(g)`; \(hint)")
-        }
-    }
-    try check(indicators, what: "indicator", table: .indicators)
-    try check(regions, what: "region", table: .regions)
-    try check(groups, what: "group", table: .groups)
-    return lines
+    try NameCheck.unknown(db, indicators: indicators, regions: regions, groups: groups)
 }

@@ -56,84 +56,35 @@ struct Query: ParsableCommand {
 
     func run() throws {
         let queue = try openWarehouseForReading(warehouse)
+        let request = WarehouseQuery(
+            indicator: indicator, regions: region, years: years, sql: sql, group: group, change: change, asOf: asOf)
         if let asOf {
-            guard Vintages.isValidSpec(asOf) else {
-                eprint("error: --as-of \"\(asOf)\": expected a run id (42) or a date (2025-04-01)"); throw Exit.usage
-            }
-            if group != nil {
-                eprint("error: --as-of answers from v_indicator; comparison groups are not kept by vintage (drop --group)");
-                throw Exit.usage
-            }
+            try request.checkAsOf() // a refusal goes to `report`: `error: …`, exit 2
             let run: Int64?
             do {
-                run = try queue.inDatabase { db in
-                    guard let run = try Vintages.resolve(db, asOf: asOf) else { return nil }
-                    try Vintages.showState(db, runId: run)
-                    return run
-                }
+                run = try queue.inDatabase { db in try WarehouseQuery.showState(db, asOf: asOf) }
             } catch let e as DatabaseError {
                 eprint(isDamagedDatabase(e) ? damagedWarehouseLine(warehouse, e) : errorLine(e.message ?? "\(e)")); throw Exit.failure
             }
             guard let run else { eprint("\(warehouse): error: nothing had been published as of \(asOf)"); throw Exit.usage }
             if format == .table { eprint("as of \(asOf): the state published by run \(run)") }
         }
+        // A name the warehouse does not have gives an empty table; say so, with the closest names.
         if sql == nil {
-            // A name the warehouse does not have gives an empty table; say so, with the closest names.
             let unknown: [String]
             do {
-                unknown = try queue.read { db in
-                    try unknownNames(db, indicators: indicator.map { [$0] } ?? [], regions: region, groups: group.map { [$0] } ?? [])
-                }
+                unknown = try queue.read { db in try request.unknownNames(db) }
             } catch let e as DatabaseError { eprint(damagedWarehouseLine(warehouse, e)); throw Exit.failure }
             if !unknown.isEmpty { for line in unknown { eprint(line) }; throw Exit.usage }
         }
-        var text: String
-        var arguments = StatementArguments()
-        /// `--years 2019` or `--years 2015:2024`.
-        func yearRange(_ years: String?) throws -> ClosedRange<Int>? {
-            guard let years else { return nil }
-            let parts = years.split(separator: ":").map { Int($0) }
-            guard !parts.isEmpty, parts.count <= 2, let lo = parts[0], let hi = parts.last!, lo <= hi else {
-                eprint("error: --years \"\(years)\": expected a year (2019) or a range (2015:2024)"); throw Exit.usage
-            }
-            return lo...hi
-        }
-        if let change {
-            let p = change.split(separator: ":").map { Int($0) }
-            guard p.count == 2, let from = p[0], let to = p[1] else {
-                eprint("error: --change \"\(change)\": expected FROM:TO, e.g. 2019:2023"); throw Exit.usage
-            }
-            guard let indicator else { eprint("error: --change needs --indicator"); throw Exit.usage }
-            (text, arguments) = IndicatorQuery.change(indicator: indicator, from: from, to: to, group: group, regions: region).statement
-        } else if let group {
-            (text, arguments) = IndicatorQuery.group(group, indicator: indicator, years: try yearRange(years)).statement
-        } else if let sql {
-            text = sql
-        } else {
-            (text, arguments) = IndicatorQuery.values(indicator: indicator, regions: region, years: try yearRange(years)).statement
-        }
-        let sqlText = text
-        let statementArguments = arguments
+        let (text, arguments) = try request.statement() // a refusal goes to `report`
         do {
-            let result: ([String], [[DatabaseValue]]) = try queue.read { db in
-                let stmt = try db.makeStatement(sql: sqlText)
-                guard stmt.isReadonly else {
-                    throw QueryRefused(message: "only read-only statements are allowed; the warehouse is opened read-only for queries")
-                }
-                stmt.arguments = statementArguments
-                let rows: [[DatabaseValue]] = try Row.fetchAll(stmt).map { r in Array(r.databaseValues) }
-                return (stmt.columnNames, rows)
-            }
-            let (columns, rows) = result
-            render(columns: columns, rows: rows, format: format)
-        } catch let e as QueryRefused {
-            eprint("error: \(e.message)"); throw Exit.usage
+            let table = try queue.read { db in try WarehouseQuery.fetch(db, sql: text, arguments: arguments) }
+            render(columns: table.columns, rows: table.rows, format: format)
         } catch let e as DatabaseError where isDamagedDatabase(e) {
             eprint(damagedWarehouseLine(warehouse, e)); throw Exit.failure
         } catch let e as DatabaseError {
             eprint("error: \(e.message ?? "\(e)")\(sql != nil ? " in: \(text)" : "")"); throw Exit.usage
         }
     }
-
-    struct QueryRefused: Error { var message: String }
 }

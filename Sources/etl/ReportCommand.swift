@@ -116,24 +116,20 @@ struct ReportCommand: ParsableCommand {
         do { loaded = try Pipeline.load(path: path, checkFiles: false) } catch {
             eprint(errorLine("\(error)")); throw Exit.usage
         }
-        return try q.read { db -> [String: [PublishedValue]] in
-            let owner = try Warehouse.factsPipeline(db)
-            guard let owner, owner == loaded.definition.name else {
-                eprint(
-                    "note: the warehouse was built by pipeline \"\(owner ?? "?")\", not \(path) (\"\(loaded.definition.name)\"); former municipalities' figures as published are not shown (give --pipeline FILE)"
-                )
-                return [:]
-            }
-            let codes = try Warehouse.predecessorCodes(db)
-            var out: [String: [PublishedValue]] = [:]
-            for (code, values) in try AsPublished.indicators(db, pipeline: loaded, codes: codes) {
-                out[code] = values.map {
+        switch try q.read({ db in try PublishedPredecessors.read(db, pipeline: loaded) }) {
+        case .otherPipeline(let owner):
+            eprint(
+                "note: the warehouse was built by pipeline \"\(owner ?? "?")\", not \(path) (\"\(loaded.definition.name)\"); former municipalities' figures as published are not shown (give --pipeline FILE)"
+            )
+            return [:]
+        case .values(let values):
+            return values.mapValues { list in
+                list.map {
                     PublishedValue(
                         region: $0.key.region, year: $0.key.year, breakdown: $0.key.breakdown, value: $0.value, status: $0.status,
                         note: $0.note)
                 }
             }
-            return out
         }
     }
 }

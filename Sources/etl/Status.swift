@@ -17,14 +17,11 @@ struct Status: ParsableCommand {
     func run() throws {
         let queue = try openWarehouseForReading(warehouse)
         do {
-            try queue.read { db in
-                let r = try Warehouse.recentRuns(db, limit: runs)
-                out("Last runs")
-                render(columns: r.first?.columnNames.map { $0 } ?? [], rows: r.map { Array($0.databaseValues) }, format: .table)
-                let s = try Warehouse.sourceStatus(db)
-                out("\nSources")
-                render(columns: s.first?.columnNames.map { $0 } ?? [], rows: s.map { Array($0.databaseValues) }, format: .table)
-            }
+            let (recent, sources) = try queue.read { db in try WarehouseStatus.read(db, runs: runs) }
+            out("Last runs")
+            render(columns: recent.columns, rows: recent.rows, format: .table)
+            out("\nSources")
+            render(columns: sources.columns, rows: sources.rows, format: .table)
         } catch let e as DatabaseError {
             eprint(isDamagedDatabase(e) ? damagedWarehouseLine(warehouse, e) : errorLine(e.message ?? "\(e)")); throw Exit.failure
         }

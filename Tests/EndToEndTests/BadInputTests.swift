@@ -1,5 +1,7 @@
 import Foundation
 import GRDB
+import Ingest
+import Pipeline
 import Testing
 import TestSupport
 #if canImport(Glibc)
@@ -8,8 +10,8 @@ import TestSupport
 
 // The bad-input table (docs/bad-input.md): every kind of bad input, what the tool does with it
 // (an error that stops the run, a rejected row, or a value read exactly), with which message,
-// location and exit status. File-level problems are checked through `etl inspect FILE` (the
-// binary: inspect's logic is in the command line) and through a run in this process, which
+// location and exit status. File-level problems are checked as `etl inspect FILE` reads the
+// file (`InspectTable`, in this process) and through a run in this process, which
 // must fail with status 1 and leave the previous warehouse as it was; row-level problems
 // through a run (status 3 with max_rejects 0, the row in etl_reject with its location; status
 // 0 under a limit). Tests marked `.disabled("BUG: …")` pin the correct behaviour of something
@@ -131,7 +133,17 @@ struct SmallPipeline {
         try etl(["run", pipelinePath] + args, in: dir)
     }
 
-    func inspect(_ file: String, _ args: [String] = []) throws -> ProcessResult {
+    /// Reads `pipelines/bad/FILE` as `etl inspect pipelines/bad/FILE [--encoding ENCODING]`
+    /// would, in this process.
+    func inspect(_ file: String, encoding: String? = nil) -> InspectedFile {
+        var options = ReaderOptions(displayName: "pipelines/bad/\(file)")
+        options.encoding = encoding.flatMap(TextEncoding.init(name:))
+        return inspectInProcess(dir.appendingPathComponent("pipelines/bad/\(file)"), options: options)
+    }
+
+    /// `etl inspect pipelines/bad/FILE` with further arguments through the binary, for the
+    /// command-line contract.
+    func inspectCommand(_ file: String, _ args: [String] = []) throws -> ProcessResult {
         try etl(["inspect", "pipelines/bad/\(file)"] + args, in: dir)
     }
 
@@ -392,7 +404,8 @@ struct FileCase: Sendable, CustomTestStringConvertible {
     var bytes: [UInt8]
     /// YAML lines for the source in the pipeline.
     var source: [String] = []
-    /// Arguments for `etl inspect`; nil where inspect cannot read the format (Husbanken needs a mapping).
+    /// The `--encoding` `etl inspect` is given (`[]` none, `["utf-8"]`); nil where inspect
+    /// cannot read the format (Husbanken needs a mapping).
     var inspect: [String]? = []
     /// What follows the file name in the message, before `: error: ` (`:1`, `:146:5`, `:1:186 value`).
     var location: String
@@ -413,7 +426,7 @@ private let fileCases: [FileCase] = [
         location: ":3", message: "binary data (a NUL byte); expected a text file"),
     FileCase(
         kind: "wrong encoding (Windows-1252 header read as forced UTF-8)", file: "latin.csv", bytes: cp1252(csvText()),
-        source: ["encoding: utf-8"], inspect: ["--encoding", "utf-8"], location: ":1:2",
+        source: ["encoding: utf-8"], inspect: ["utf-8"], location: ":1:2",
         message: "header field 2 is not valid utf-8 text; force the encoding with --encoding"),
     FileCase(
         kind: "truncated CSV (the file ends inside a quoted field)", file: "cut.csv",
@@ -524,7 +537,7 @@ private let fileCases: [FileCase] = [
         source: husbankenMapping, inspect: nil, location: "", message: "an old Excel .xls file")
 ]
 
-// Behaviour (in process): runs in this process; `etl inspect` and `etl validate` through the binary.
+// Behaviour (in process): runs, what `etl inspect` reads (`InspectTable`) and `etl validate`'s checks (`PipelineCheck`), all in this process.
 @Suite struct BadInputTests {
     /// Inspect and run both refuse the file with its location; the run exits 1 and the
     /// warehouse keeps the previous complete state; the run is recorded as failed.
@@ -549,11 +562,11 @@ private let fileCases: [FileCase] = [
         func reported(_ stderr: String) -> Bool {
             stderr.split(separator: "\n").contains { $0.contains(prefix) && $0.contains(c.message) }
         }
-        if let args = c.inspect {
+        if let encoding = c.inspect {
             let t0 = Date()
-            let r = try p.inspect(c.file, args)
-            #expect(r.status == 1, "inspect: \(r.stderr)")
-            #expect(reported(r.stderr), "inspect said: \(r.stderr)")
+            let r = p.inspect(c.file, encoding: encoding.first)
+            #expect(r.status == 1, "inspect: \(r.message)")
+            #expect(reported(r.message), "inspect said: \(r.message)")
             #expect(Date().timeIntervalSince(t0) < 10)
         }
         try p.definePipeline([.init(id: "data", file: "good.csv"), .init(id: "bad", file: c.file, extra: c.source)])
@@ -743,9 +756,9 @@ extension BadInputTests {
         #expect(r.staging["data"]?.staged == 6 && r.staging["data"]?.rejected == 0, "\(r.events)")
         #expect(r.dialects["data"]?.contains("encoding=utf-8 (BOM)") == true, "\(r.dialects)")
         #expect(try p.facts("befolkning") == ["0301|2019|681071.0||as_published", "3118|2024|46000.0||as_published"])
-        let i = try p.inspect("data.csv")
+        let i = p.inspect("data.csv")
         #expect(i.status == 0)
-        #expect(i.stdout.hasPrefix("region\tår\tstatistikkvariabel\tvalue\tstatus\n"), "the BOM must not reach the first column's name")
+        #expect(i.text.hasPrefix("region\tår\tstatistikkvariabel\tvalue\tstatus\n"), "the BOM must not reach the first column's name")
     }
 
     @Test func thousandsSeparatorsAreRead() throws {
@@ -842,9 +855,9 @@ extension BadInputTests {
                 "pipelines/bad.yml: error: sources[1] (passwd): \"bad/../../../etc/passwd\" escapes the pipeline's folder; give an absolute path to read files elsewhere"
             ), "\(r.diagnosis)")
         #expect(!FileManager.default.fileExists(atPath: p.warehouse.path))
-        let v = try etl(["validate", p.pipelinePath], in: p.dir)
-        #expect(v.status == 2)
-        #expect(v.stderr.contains("escapes the pipeline's folder"))
+        let v = validateInProcess(p.dir.appendingPathComponent(p.pipelinePath))
+        #expect(v.error == nil, "\(String(describing: v.error))")
+        #expect(v.problems.contains { $0.contains("escapes the pipeline's folder") }, "\(v.problems)")
         // The catalogue and indicator paths are held to the same rule.
         try p.definePipeline([.init(id: "data", file: "good.csv")], indicators: "../../bad-indicators.yml")
         let i = p.run()
@@ -896,9 +909,11 @@ extension BadInputTests {
         #expect(!r.message.contains("\n"), "one line: \(r.message)")
         #expect(r.message.contains("pipelines/bad/12209_2025.csv: error: source file not found (source gone)"), "\(r.diagnosis)")
         #expect(try contentDump(p.warehouse) == before)
-        let v = try etl(["validate", p.pipelinePath], in: p.dir)
-        #expect(v.status == 2)
-        #expect(v.stderr.contains("sources[1] (gone): file not found: pipelines/bad/12209_2025.csv"), "\(v.stderr)")
+        let v = validateInProcess(p.dir.appendingPathComponent(p.pipelinePath))
+        #expect(v.error == nil, "\(String(describing: v.error))")
+        #expect(
+            v.problems.contains { $0.contains("sources[1] (gone): file not found: ") && $0.contains("pipelines/bad/12209_2025.csv") },
+            "\(v.problems)")
     }
 
     @Test func unknownSourceFormatIsADefinitionError() throws {
@@ -939,10 +954,10 @@ extension BadInputTests {
         let p = try SmallPipeline()
         defer { p.remove() }
         try p.write(sdmx(doctype: "<!DOCTYPE GenericData SYSTEM \"http://127.0.0.1:\(listener.port)/evil.dtd\">"), "net.xml")
-        let r = try p.inspect("net.xml")
+        let r = p.inspect("net.xml")
         // Any DOCTYPE is refused, and the DTD's URL is never contacted.
         #expect(r.status == 1)
-        #expect(r.stderr.contains("DOCTYPE"), "\(r.stdout)\(r.stderr)")
+        #expect(r.message.contains("DOCTYPE"), "\(r.text)\(r.message)")
         #expect(!listener.sawConnection(), "the reader connected to the DTD's URL")
     }
 }
@@ -1064,10 +1079,10 @@ extension BadInputTests {
         var bytes: [UInt8] = [0xFF, 0xFE]
         for u in csvText().utf16 { bytes += [UInt8(u & 0xFF), UInt8(u >> 8)] }
         try p.write(bytes, "utf16.csv")
-        let r = try p.inspect("utf16.csv")
+        let r = p.inspect("utf16.csv")
         #expect(r.status == 1)
-        #expect(r.stderr.contains("pipelines/bad/utf16.csv:1: error:"))
-        #expect(r.stderr.contains("UTF-16"), "\(r.stderr)")
+        #expect(r.message.contains("pipelines/bad/utf16.csv:1: error:"))
+        #expect(r.message.contains("UTF-16"), "\(r.message)")
     }
 
     /// Codes of the right shape that never existed (0199, 3199) are rejected with the nearest
@@ -1131,10 +1146,10 @@ extension BadInputTests {
         for i in 0..<3000 { big += "<Series Region=\"0301\" C=\"c\(i)\"><Obs TIME_PERIOD=\"2024\" OBS_VALUE=\"\(i)\"/></Series>\n" }
         big += "<Obs OBS_STATUS=\"A\" TIME_PERIOD=\"2024\" OBS_VALUE=\"12\"/>\n</DataSet></StructureSpecificData>\n"
         try p.write(big, "mixed.xml")
-        let r = try p.inspect("mixed.xml")
-        #expect(r.status == 1, "etl died: exit \(r.status)")
-        #expect(r.stderr.contains("pipelines/bad/mixed.xml:3003"), "\(r.stderr)")
-        #expect(r.stderr.contains("an Obs directly in the DataSet, but earlier observations are in Series"), "\(r.stderr)")
+        let r = p.inspect("mixed.xml")
+        #expect(r.status == 1, "read with exit \(r.status)")
+        #expect(r.message.contains("pipelines/bad/mixed.xml:3003"), "\(r.message)")
+        #expect(r.message.contains("an Obs directly in the DataSet, but earlier observations are in Series"), "\(r.message)")
         try p.write(csvText(), "good.csv")
         try p.definePipeline([.init(id: "data", file: "good.csv"), .init(id: "sdmx", file: "mixed.xml")])
         let run = p.run()
@@ -1152,11 +1167,11 @@ extension BadInputTests {
         try p.write(
             sdmx(doctype: "<!DOCTYPE GenericData SYSTEM \"\(p.folder.appendingPathComponent("evil.dtd").path)\">", region: "&xxe;"),
             "dtd.xml")
-        let r = try p.inspect("dtd.xml")
-        #expect(r.status == 1, "\(r.stdout)")
+        let r = p.inspect("dtd.xml")
+        #expect(r.status == 1, "\(r.text)")
         // The DOCTYPE itself is refused, before any entity could be read as an empty value.
-        #expect(r.stderr.contains("pipelines/bad/dtd.xml:"), "\(r.stderr)")
-        #expect(r.stderr.contains("DOCTYPE"), "\(r.stderr)")
-        #expect(!r.stdout.contains("\t\t"), "no cell with an empty region was printed")
+        #expect(r.message.contains("pipelines/bad/dtd.xml:"), "\(r.message)")
+        #expect(r.message.contains("DOCTYPE"), "\(r.message)")
+        #expect(!r.text.contains("\t\t"), "no cell with an empty region was printed")
     }
 }

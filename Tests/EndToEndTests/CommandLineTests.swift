@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Pipeline
 import Testing
 import TestSupport
 
@@ -109,50 +110,6 @@ import TestSupport
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("no").path))
     }
 
-    @Test func exportsSayHowEachValueWasObtained() throws {
-        let dir = try sampleWarehouse()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        #expect(try etl(["export", "-o", "x.csv"], in: dir).status == 0)
-        let csv = try String(contentsOf: dir.appendingPathComponent("x.csv"), encoding: .utf8).components(separatedBy: "\r\n")
-        #expect(csv[0] == #""region";"år";"statistikkvariabel";"breakdown";"Harmoniserte indikatorer";"method";"status";"note""#)
-        let facts = try openWarehouse(dir.appendingPathComponent("warehouse/omsorg.sqlite")).read { db in
-            try Row.fetchAll(
-                db,
-                sql:
-                    "SELECT region, region_name, year, indicator, method, ifnull(status, '') AS status, ifnull(note, '') AS note FROM v_indicator WHERE breakdown = ''"
-            )
-        }
-        let allocated = try #require(facts.first { ($0["method"] as String) == "split_allocated" })
-        let prefix =
-            "\"\(allocated["region"] as String) \(allocated["region_name"] as String)\";\"\(allocated["year"] as Int)\";\"\(allocated["indicator"] as String)\";\"I alt\";"
-        let line = try #require(csv.first { $0.hasPrefix(prefix) })
-        #expect(line.hasSuffix(";\"split_allocated\";\"\(allocated["status"] as String)\";\"\(allocated["note"] as String)\""), "\(line)")
-        let noted = try #require(facts.first { !($0["note"] as String).isEmpty })
-        #expect(
-            csv.contains {
-                $0.hasSuffix(";\"\(noted["method"] as String)\";\"\(noted["status"] as String)\";\"\(noted["note"] as String)\"")
-            })
-
-        #expect(try etl(["export", "--format", "jsonstat", "-o", "x.json"], in: dir).status == 0)
-        let doc = try #require(
-            try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("x.json"))) as? [String: Any])
-        let ext = try #require(doc["extension"] as? [String: Any])
-        let methods = try #require(ext["method"] as? [String: String])
-        let notes = try #require(ext["note"] as? [String: String])
-        #expect(methods.values.contains("split_allocated"))
-        #expect(Set(methods.values).isSubset(of: ["as_published", "renumbered", "merged", "split_allocated", "not_computable"]))
-        #expect(
-            methods.count == facts.count
-                + (try openWarehouse(dir.appendingPathComponent("warehouse/omsorg.sqlite")).read {
-                    try Int.fetchOne($0, sql: "SELECT count(*) FROM v_indicator WHERE breakdown <> ''")!
-                }))
-        #expect(notes.values.contains(noted["note"] as String))
-        #expect(doc["status"] is [String: String])
-        // Both still read back with the project's own reader.
-        #expect(try etl(["inspect", "x.csv"], in: dir).status == 0)
-        #expect(try etl(["inspect", "x.json"], in: dir).status == 0)
-    }
-
     @Test func everyCommandsFailureHasOneErrorPrefix() throws {
         let dir = try sampleWarehouse()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -218,5 +175,64 @@ extension BadInputTests {
         let rejects = try p.rejects()
         #expect(rejects.map(\.location) == [p.local("pipelines/bad/data.csv:5:1"), p.local("pipelines/bad/data.csv:6:2")], "\(rejects)")
         #expect(rejects.map(\.raw) == [bad, future], "\(rejects)")
+    }
+}
+
+/// What an export says of each value: its method, status and note (docs/bad-input.md).
+// Behaviour (in process): `IndicatorExport` written and read back with `InspectTable`.
+@Suite struct ExportContentTests {
+    /// Writes the sample warehouse's values as `etl export --format FORMAT -o FILE` does.
+    func export(_ dir: URL, _ format: IndicatorExport.Format, _ file: String) throws {
+        let n = try openWarehouse(dir.appendingPathComponent("warehouse/omsorg.sqlite")).read { db in
+            try IndicatorExport.write(db, format: format, to: dir.appendingPathComponent(file).path, indicators: [], regions: [])
+        }
+        #expect(n.values > 0 && n.runId != nil)
+    }
+
+    @Test func exportsSayHowEachValueWasObtained() throws {
+        let dir = try scratchWithPipelines()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(runInProcess(in: dir).status == 0, "the sample run failed")
+        try export(dir, .csv, "x.csv")
+        let csv = try String(contentsOf: dir.appendingPathComponent("x.csv"), encoding: .utf8).components(separatedBy: "\r\n")
+        #expect(csv[0] == #""region";"år";"statistikkvariabel";"breakdown";"Harmoniserte indikatorer";"method";"status";"note""#)
+        let facts = try openWarehouse(dir.appendingPathComponent("warehouse/omsorg.sqlite")).read { db in
+            try Row.fetchAll(
+                db,
+                sql:
+                    "SELECT region, region_name, year, indicator, method, ifnull(status, '') AS status, ifnull(note, '') AS note FROM v_indicator WHERE breakdown = ''"
+            )
+        }
+        let allocated = try #require(facts.first { ($0["method"] as String) == "split_allocated" })
+        let prefix =
+            "\"\(allocated["region"] as String) \(allocated["region_name"] as String)\";\"\(allocated["year"] as Int)\";\"\(allocated["indicator"] as String)\";\"I alt\";"
+        let line = try #require(csv.first { $0.hasPrefix(prefix) })
+        #expect(line.hasSuffix(";\"split_allocated\";\"\(allocated["status"] as String)\";\"\(allocated["note"] as String)\""), "\(line)")
+        let noted = try #require(facts.first { !($0["note"] as String).isEmpty })
+        #expect(
+            csv.contains {
+                $0.hasSuffix(";\"\(noted["method"] as String)\";\"\(noted["status"] as String)\";\"\(noted["note"] as String)\"")
+            })
+
+        try export(dir, .jsonstat, "x.json")
+        let doc = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("x.json"))) as? [String: Any])
+        let ext = try #require(doc["extension"] as? [String: Any])
+        let methods = try #require(ext["method"] as? [String: String])
+        let notes = try #require(ext["note"] as? [String: String])
+        #expect(methods.values.contains("split_allocated"))
+        #expect(Set(methods.values).isSubset(of: ["as_published", "renumbered", "merged", "split_allocated", "not_computable"]))
+        #expect(
+            methods.count == facts.count
+                + (try openWarehouse(dir.appendingPathComponent("warehouse/omsorg.sqlite")).read {
+                    try Int.fetchOne($0, sql: "SELECT count(*) FROM v_indicator WHERE breakdown <> ''")!
+                }))
+        #expect(notes.values.contains(noted["note"] as String))
+        #expect(doc["status"] is [String: String])
+        // Both still read back with the project's own reader.
+        for file in ["x.csv", "x.json"] {
+            let r = inspectInProcess(dir.appendingPathComponent(file), options: ReaderOptions(displayName: file))
+            #expect(r.error == nil && r.table.count > 0, "\(String(describing: r.error))")
+        }
     }
 }

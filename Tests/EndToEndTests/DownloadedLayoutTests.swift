@@ -1,11 +1,13 @@
 import Foundation
 import Ingest
+import Pipeline
 import Testing
 import TestSupport
 
 /// Files as statisticians download them (docs/FORMATS.md), through `etl inspect` and as a
 /// pipeline source with no options beyond what the file cannot tell.
-// Behaviour (in process) for runs; `etl inspect` through the binary (its logic is in the command line).
+// Behaviour (in process) for runs and for what `etl inspect` reads (`InspectTable`); the
+// command-line contract of `etl inspect` (what it prints, its exit statuses) through the binary.
 struct DownloadedLayoutTests {
     /// A statbank matrix: measures over years in two header rows, a name-only region, a code
     /// that lost its leading zero, a footer.
@@ -26,24 +28,37 @@ struct DownloadedLayoutTests {
         let p = try SmallPipeline()
         defer { p.remove() }
         try p.write(TextEncoding.windows1252.encode(Self.matrix.replacingOccurrences(of: "\n", with: "\r\n")), "matrix.csv")
-        let r = try p.inspect("matrix.csv", ["--catalog", "pipelines/kommuneendringer.csv", "--leading-zeros", "restore"])
-        #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stdout.hasPrefix("region\tstatistikkvariabel\tår\tvalue\tstatus\n"))
-        #expect(r.stdout.contains("0301\tBefolkning per 1.1. (personer)\t2019\t681071\t\n"))
-        #expect(r.stdout.contains("0701\tPlasser i institusjon (antall)\t2019\t100\t\n"))
-        #expect(r.stdout.contains("0118\tKorttidsplasser i institusjon (antall)\t2019\t2\t\n"))
+        let path = "pipelines/bad/matrix.csv"
+        var options = ReaderOptions(displayName: path)
+        options.resolveName = try NameIndex.resolver(catalogPath: p.dir.appendingPathComponent("pipelines/kommuneendringer.csv").path)
+        options.leadingZeros = .restore
+        let r = inspectInProcess(p.dir.appendingPathComponent(path), options: options)
+        #expect(r.error == nil, "\(String(describing: r.error))")
+        #expect(r.text.hasPrefix("region\tstatistikkvariabel\tår\tvalue\tstatus\n"))
+        #expect(r.text.contains("0301\tBefolkning per 1.1. (personer)\t2019\t681071\t\n"))
+        #expect(r.text.contains("0701\tPlasser i institusjon (antall)\t2019\t100\t\n"))
+        #expect(r.text.contains("0118\tKorttidsplasser i institusjon (antall)\t2019\t2\t\n"))
+        #expect(r.info?.format == .csv)
         #expect(
-            r.stderr.contains(
-                "csv, delimiter=semicolon (sep= line) decimal=comma encoding=windows-1252 layout=matrix header-line=4 header-rows=2 stub-columns=1 footer-lines=1"
-            ), "\(r.stderr)")
-        #expect(r.stderr.contains("9 cells in 1 dataset"))
+            r.info?.dialect.contains(
+                "delimiter=semicolon (sep= line) decimal=comma encoding=windows-1252 layout=matrix header-line=4 header-rows=2 stub-columns=1 footer-lines=1"
+            ) == true, "\(r.info?.dialect ?? "")")
+        #expect(r.table.count == 9 && r.table.datasets == 1)
 
-        let strict = try p.inspect("matrix.csv")
-        #expect(strict.status == 1)
+        let strict = inspectInProcess(p.dir.appendingPathComponent(path), options: ReaderOptions(displayName: path))
         #expect(
-            strict.stderr.contains(
+            strict.message.contains(
                 "pipelines/bad/matrix.csv:8:1: error: region code \"118\" has 3 digits; a spreadsheet probably dropped a leading zero: did you mean \"0118\"?"
-            ), "\(strict.stderr)")
+            ), "\(strict.message)")
+        #expect(strict.status == 1)
+
+        // What the command prints: the rows on standard output, the dialect and counts on standard error.
+        let printed = try p.inspectCommand("matrix.csv", ["--catalog", "pipelines/kommuneendringer.csv", "--leading-zeros", "restore"])
+        #expect(printed.status == 0, "\(printed.stderr)")
+        #expect(printed.stdout == r.text)
+        #expect(
+            printed.stderr.contains("pipelines/bad/matrix.csv: csv, \(r.info?.dialect ?? "?"); 9 cells in 1 dataset"), "\(printed.stderr)")
+        #expect(try p.inspectCommand("matrix.csv").status == 1)
     }
 
     @Test func aMatrixCSVIsAPipelineSource() throws {
@@ -80,45 +95,57 @@ struct DownloadedLayoutTests {
 }
 
 /// `etl catalog import` and `etl inspect --format klass` on KLASS downloads.
-// Command-line contract (process): `etl catalog import` and `etl inspect` live in the command line.
+// Behaviour (in process): what `CatalogImport` and `InspectTable` make of each download; the
+// command-line contract (a correspondence without --date exits 2, as printed) through the binary.
 struct KlassDownloadCommandTests {
+    /// The catalogue `etl catalog import FILE` prints: the file's changes, kinds derived.
+    func imported(_ url: URL, date: String? = nil) throws -> String {
+        try CatalogImport.catalog(CatalogImport.changes(KlassReader.readDocument(path: url.path), file: url.lastPathComponent, date: date))
+            .csv()
+    }
+
     @Test func catalogImportAcceptsChangesInLatin1AndACorrespondenceWithItsDate() throws {
         let dir = try scratchWithPipelines()
         defer { try? FileManager.default.removeItem(at: dir) }
         let changes =
             #"{"codeChanges":[{"oldCode":"0137","oldName":"Våler","newCode":"3018","newName":"Våler (Viken)","changeOccurred":"2020-01-01"}]}"#
         try Data(TextEncoding.iso88591.encode(changes)).write(to: dir.appendingPathComponent("changes.json"))
-        let a = try etl(["catalog", "import", "changes.json"], in: dir)
-        #expect(a.status == 0, "\(a.stderr)")
-        #expect(a.stdout.contains("0137,Våler,3018,Våler (Viken),2020-01-01,"))
+        let a = try imported(dir.appendingPathComponent("changes.json"))
+        #expect(a.contains("0137,Våler,3018,Våler (Viken),2020-01-01,"), "\(a)")
 
         let corr =
             #"{"correspondenceItems":[{"sourceCode":"0137","sourceName":"Våler","targetCode":"3018","targetName":"Våler (Viken)"},{"sourceCode":"0301","sourceName":"Oslo","targetCode":"0301","targetName":"Oslo"}]}"#
         try Data(corr.utf8).write(to: dir.appendingPathComponent("corr.json"))
-        let b = try etl(["catalog", "import", "corr.json", "--date", "2020-01-01"], in: dir)
-        #expect(b.status == 0, "\(b.stderr)")
-        #expect(b.stdout == a.stdout)
-        let noDate = try etl(["catalog", "import", "corr.json"], in: dir)
-        #expect(noDate.status == 2)
-        #expect(
-            noDate.stderr.contains(
-                "corr.json: error: a KLASS correspondence (2 items) says which code became which but not when; give the day the new version took effect with --date YYYY-MM-DD"
-            ))
+        #expect(try imported(dir.appendingPathComponent("corr.json"), date: "2020-01-01") == a)
+        let noDateMessage =
+            "corr.json: error: a KLASS correspondence (2 items) says which code became which but not when; give the day the new version took effect with --date YYYY-MM-DD"
+        #expect(throws: PipelineError.refused(noDateMessage)) { try imported(dir.appendingPathComponent("corr.json")) }
+        #expect(PipelineError.refused(noDateMessage).exitStatus == 2)
 
         try Data(
             TextEncoding.iso88591.encode(
                 "\"code\";\"parentCode\";\"level\";\"name\";\"shortName\";\"notes\";\"validFrom\";\"validTo\"\n\"3018\";\"\";\"1\";\"Våler\";\"\";\"\"\n"
             )
         ).write(to: dir.appendingPathComponent("codes.csv"))
-        let codes = try etl(["catalog", "import", "codes.csv"], in: dir)
-        #expect(codes.status == 1)
+        do {
+            _ = try imported(dir.appendingPathComponent("codes.csv"))
+            Issue.record("a code list was imported as changes")
+        } catch let e as PipelineError {
+            #expect(e.exitStatus == 1)
+            #expect(
+                e.description.hasPrefix(
+                    "codes.csv: error: a KLASS code list (1 codes) names each code and its validity but not what became of it"), "\(e)")
+        }
+        let inspected = InspectTable.klass(try KlassReader.readDocument(path: dir.appendingPathComponent("codes.csv").path))
         #expect(
-            codes.stderr.contains(
-                "codes.csv: error: a KLASS code list (1 codes) names each code and its validity but not what became of it"))
-        let inspected = try etl(["inspect", "codes.csv", "--format", "klass"], in: dir)
-        #expect(inspected.status == 0)
-        #expect(inspected.stdout == "code\tparentCode\tlevel\tname\tshortName\tnotes\tvalidFrom\tvalidTo\n3018\t\t1\tVåler\t\t\t\t\n")
-        #expect(inspected.stderr.contains("codes.csv: KLASS code list, klass csv encoding=iso-8859-1; 1 codes"))
+            ([inspected.header] + inspected.rows).map { $0 + "\n" }.joined()
+                == "code\tparentCode\tlevel\tname\tshortName\tnotes\tvalidFrom\tvalidTo\n3018\t\t1\tVåler\t\t\t\t\n")
+        #expect(inspected.summary == "KLASS code list, klass csv encoding=iso-8859-1; 1 codes")
+
+        // What the command prints, and its exit status, for the correspondence without a date.
+        let noDate = try etl(["catalog", "import", "corr.json"], in: dir)
+        #expect(noDate.status == 2)
+        #expect(noDate.stderr == noDateMessage + "\n", "\(noDate.stderr)")
     }
 }
 
@@ -169,7 +196,7 @@ struct FootnoteTests {
 }
 
 /// A bilingual, sparse (KEYS) PX file as a pipeline source with no options, and inspected in English.
-// Behaviour (in process) for the run; `etl inspect` through the binary.
+// Behaviour (in process).
 struct PXSourceTests {
     static let table = """
         CHARSET="ANSI";
@@ -205,11 +232,16 @@ struct PXSourceTests {
         #expect(staged.contains("3118|2024|Plasser i institusjon (antall)|null|.|1"))
         #expect(staged.count == 6)
 
-        let en = try p.inspect("table.px", ["--language", "en"])
-        #expect(en.status == 0, "\(en.stderr)")
-        #expect(en.stdout.hasPrefix("region\tcontents\tyear\tvalue\tstatus\n0301\tPopulation\t2024\t709000\t\n"))
+        let path = "pipelines/bad/table.px"
+        var options = ReaderOptions(displayName: path)
+        options.language = "en"
+        let en = inspectInProcess(p.dir.appendingPathComponent(path), options: options)
+        #expect(en.error == nil, "\(String(describing: en.error))")
+        #expect(en.text.hasPrefix("region\tcontents\tyear\tvalue\tstatus\n0301\tPopulation\t2024\t709000\t\n"))
+        #expect(en.info?.format == .px)
         #expect(
-            en.stderr.contains("px, px language=en (of no, en) encoding=windows-1252 (CHARSET=ANSI) keys=1 timeval=A1; 6 cells"),
-            "\(en.stderr)")
+            en.info?.dialect == "px language=en (of no, en) encoding=windows-1252 (CHARSET=ANSI) keys=1 timeval=A1",
+            "\(en.info?.dialect ?? "")")
+        #expect(en.table.count == 6)
     }
 }

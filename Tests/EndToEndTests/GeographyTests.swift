@@ -1,11 +1,12 @@
 import Foundation
 import GRDB
+import Pipeline
 import Testing
 import TestSupport
 
 /// The register of kommune and fylke codes in runs: validity, special codes, structure years,
 /// re-established municipalities and `etl inspect` (docs/PIPELINE.md, "The register").
-// Behaviour (in process): runs in this process; `etl validate` through the binary.
+// Behaviour (in process): runs and `etl validate`'s checks (`PipelineCheck`) in this process.
 @Suite struct GeographyTests {
     static let header = #""region";"år";"statistikkvariabel";"06913: Befolkning""#
 
@@ -155,10 +156,13 @@ import TestSupport
         func message(register: String) -> String {
             "the change catalogue disagrees with the register (\(register)): 0301 Oslo → 3199 Nowhere (2020-01-01): 3199 is not valid in 2020 in the register (never)"
         }
-        let v = try etl(["validate", p.pipelinePath], in: p.dir)
-        #expect(v.status == 2, "validate: \(v.stderr)")
+        let v = validateInProcess(p.dir.appendingPathComponent(p.pipelinePath))
+        #expect(v.error == nil, "validate: \(String(describing: v.error))")
         #expect(
-            v.stderr.contains("pipelines/kommuneendringer.csv: error: " + message(register: "pipelines/register")), "validate: \(v.stderr)")
+            v.problems.contains {
+                $0.contains(p.local("pipelines/kommuneendringer.csv") + ": error: " + message(register: p.local("pipelines/register")))
+            },
+            "validate: \(v.problems)")
         let r = p.run()
         #expect(r.status == 2, "run: \(r.diagnosis)")
         #expect(

@@ -113,7 +113,7 @@ func contentDump(_ url: URL) throws -> [String] {
 }
 
 // Command-line contract (process): the lock between processes, exit statuses 2 and 3, the
-// failure and JSON log lines, `etl status`, `etl export` and `etl inspect`.
+// failure and JSON log lines, what `etl status` prints.
 @Suite(.serialized) struct NightlyOpsCommandLineTests {
     var warehouse: (URL) -> URL = { $0.appendingPathComponent("warehouse/omsorg.sqlite") }
 
@@ -230,20 +230,39 @@ func contentDump(_ url: URL) throws -> [String] {
         #expect(try etl(["run", "--full-refresh", "--quiet"], in: dir).stderr.isEmpty)
     }
 
-    @Test func statusShowsRunsAndSources() throws {
+    /// What `etl status` prints: both tables, on a warehouse with a run.
+    @Test func statusPrintsRunsAndSources() throws {
         let dir = try scratchWithPipelines()
         defer { try? FileManager.default.removeItem(at: dir) }
         #expect(runInProcess(in: dir).status == 0)
         let r = try etl(["status"], in: dir)
         #expect(r.status == 0)
+        #expect(r.stdout.hasPrefix("Last runs\n") && r.stdout.contains("\nSources\n"), "\(r.stdout)")
         #expect(r.stdout.contains("kostra_12209") && r.stdout.contains("success"))
+    }
+}
+
+/// `etl status` and `etl export` in this process: what they read and write.
+// Behaviour (in process): `WarehouseStatus`, `IndicatorExport` read back with `InspectTable`.
+@Suite struct StatusAndExportTests {
+    var warehouse: (URL) -> URL = { $0.appendingPathComponent("warehouse/omsorg.sqlite") }
+
+    @Test func statusShowsRunsAndSources() throws {
+        let dir = try scratchWithPipelines()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(runInProcess(in: dir).status == 0)
+        let (runs, sources) = try openWarehouse(warehouse(dir)).read { db in try WarehouseStatus.read(db, runs: 10) }
+        #expect(runs.rows.count == 1)
+        #expect(runs.rows.contains { $0.contains("success".databaseValue) }, "\(runs.rows)")
+        #expect(sources.rows.count == 5)
+        #expect(sources.rows.contains { $0.contains("kostra_12209".databaseValue) }, "\(sources.rows)")
         let record = dir.appendingPathComponent("warehouse/runs/last-run.json")
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: record)) as? [String: Any]
         #expect(json?["status"] as? String == "success")
         // One step per source, then harmonising.
-        let sources = try openWarehouse(warehouse(dir)).read { try Int.fetchOne($0, sql: "SELECT count(*) FROM dim_source") } ?? 0
-        #expect(sources == 5)
-        #expect((json?["steps"] as? [Any])?.count == sources + 1)
+        let count = try openWarehouse(warehouse(dir)).read { try Int.fetchOne($0, sql: "SELECT count(*) FROM dim_source") } ?? 0
+        #expect(count == 5)
+        #expect((json?["steps"] as? [Any])?.count == count + 1)
     }
 
     @Test func exportRoundTripsThroughInspect() throws {
@@ -258,21 +277,25 @@ func contentDump(_ url: URL) throws -> [String] {
                     "\(r["region"] as String)|\(r["year"] as Int)|\(r["indicator"] as String)|\(r["breakdown"] as String)|\(v.map { "\($0)" } ?? "")|\(v == nil ? (s ?? "..") : (s == "*" ? "*" : ""))"
             }.sorted()
         }
-        for format in ["csv", "jsonstat"] {
-            let file = dir.appendingPathComponent("export.\(format)").path
-            #expect(try etl(["export", "--format", format, "-o", file], in: dir).status == 0)
-            let r = try etl(["inspect", file], in: dir)
-            #expect(r.status == 0, "\(r.stderr)")
+        for format in IndicatorExport.Format.allCases {
+            let file = dir.appendingPathComponent("export.\(format.rawValue)")
+            let written = try openWarehouse(warehouse(dir)).read { db in
+                try IndicatorExport.write(db, format: format, to: file.path, indicators: [], regions: [])
+            }
+            let r = inspectInProcess(file, options: ReaderOptions(displayName: file.path))
+            #expect(r.error == nil, "\(String(describing: r.error))")
+            #expect(r.info?.format == (format == .csv ? .csv : .jsonstat))
             var got: [String] = []
-            for line in r.stdout.split(separator: "\n").dropFirst() {
+            for line in r.text.split(separator: "\n").dropFirst() {
                 let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
                 // csv: region, år, statistikkvariabel, breakdown, value, status; jsonstat: Region, ContentsCode, Breakdown, Tid, value, status
-                let (region, year, indicator, breakdown) = format == "csv" ? (f[0], f[1], f[2], f[3]) : (f[0], f[3], f[1], f[2])
-                if format == "jsonstat" && f[5] == "." { continue } // no such combination
+                let (region, year, indicator, breakdown) = format == .csv ? (f[0], f[1], f[2], f[3]) : (f[0], f[3], f[1], f[2])
+                if format == .jsonstat && f[5] == "." { continue } // no such combination
                 let total = breakdown == "I alt" || breakdown == "0"
                 got.append("\(region)|\(year)|\(indicator)|\(total ? "" : breakdown)|\(f[4].isEmpty ? "" : "\(Double(f[4])!)")|\(f[5])")
             }
             #expect(got.sorted() == expected, "\(format) export does not read back")
+            if format == .csv { #expect(written.values == expected.count) }
         }
     }
 }

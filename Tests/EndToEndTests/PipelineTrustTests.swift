@@ -43,8 +43,8 @@ private struct SampleCopy {
     }
 }
 
-// Behaviour (in process); `etl validate`, the exit status of a refused `etl run` and the working
-// directory of the binary through the binary.
+// Behaviour (in process), `etl validate`'s checks included (`PipelineCheck`); the exit status of
+// a refused `etl run` and the working directory of the binary through the binary.
 @Suite("Trust: pipeline mistakes are refused with their place", .serialized)
 struct PipelineTrustTests {
     // MARK: 1. A strict, typed language
@@ -145,9 +145,10 @@ struct PipelineTrustTests {
         let after = try contentDump(URL(fileURLWithPath: s.warehouse)).filter { !$0.hasPrefix("etl_run") }
         #expect(after == before, "the refused run changed the warehouse")
         // `etl validate` finds it from the files, before the night.
-        let v = try etl(["validate", "pipelines/sample.yml"], in: s.dir)
-        #expect(v.status == 2, "\(v.stderr)")
-        #expect(v.stderr.contains("measures.innbyggere_80.select.Kjonn[1]: `3` is not a category of Kjonn"), "\(v.stderr)")
+        let v = validateInProcess(s.dir.appendingPathComponent("pipelines/sample.yml"))
+        #expect(v.error == nil, "\(String(describing: v.error))")
+        #expect(
+            v.problems.contains { $0.contains("measures.innbyggere_80.select.Kjonn[1]: `3` is not a category of Kjonn") }, "\(v.problems)")
         // The command line maps it to status 2.
         let r = try etl(["run", "pipelines/sample.yml", "--warehouse", s.warehouse], in: s.dir)
         #expect(r.status == 2, "\(r.stderr)")

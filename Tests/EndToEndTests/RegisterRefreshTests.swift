@@ -1,10 +1,12 @@
 import Foundation
+import Pipeline
 import Testing
 import TestSupport
 
 /// `etl catalog import-codes`: the register is refreshed from KLASS code lists of a new year
 /// (docs/PIPELINE.md, "Refreshing the register and the catalogue from KLASS").
-// Command-line contract (process): `etl catalog import-codes` (its logic is in the command line).
+// Behaviour (in process): `RegisterRefresh`; the command-line contract (what
+// `etl catalog import-codes` prints, exit 2 for a year already covered) through the binary.
 @Suite struct RegisterRefreshTests {
     @Test func aNewYearsCodeListsExtendTheRegister() throws {
         let dir = try scratchWithPipelines()
@@ -29,9 +31,14 @@ import TestSupport
         fcsv += "\"99\";\"\";\"1\";\"Uoppgitt\"\n"
         try Data(fcsv.utf8).write(to: dir.appendingPathComponent("f2027.csv"))
 
-        let r = try etl(["catalog", "import-codes", "--year", "2027", "--kommuner", "k2027.json", "--fylker", "f2027.csv"], in: dir)
-        #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stderr.contains("357 kommuner and 15 fylker valid in 2027; covers 1971–2027"), "\(r.stderr)")
+        let folder = dir.appendingPathComponent("pipelines/register")
+        let refresh = try RegisterRefresh(
+            register: try register(folder), year: 2027, kommunerPath: dir.appendingPathComponent("k2027.json").path,
+            fylkerPath: dir.appendingPathComponent("f2027.csv").path)
+        #expect(refresh.kommuner == 357 && refresh.fylker == 15 && refresh.firstYear == 1971)
+        // Nothing is written before `write`.
+        #expect(try String(contentsOf: folder.appendingPathComponent("coverage.csv"), encoding: .utf8) == "first,last\n1971,2026\n")
+        try refresh.write(to: folder.path)
         let after = try String(contentsOf: dir.appendingPathComponent("pipelines/register/kommuner.csv"), encoding: .utf8)
         let lines = Set(after.split(separator: "\n").map(String.init))
         #expect(lines.contains("3118,Indre Østfold,2024,2026"))
@@ -43,8 +50,26 @@ import TestSupport
             try String(contentsOf: dir.appendingPathComponent("pipelines/register/coverage.csv"), encoding: .utf8)
                 == "first,last\n1971,2027\n")
         // A year already covered is refused.
-        let again = try etl(["catalog", "import-codes", "--year", "2026", "--kommuner", "k2027.json", "--fylker", "f2027.csv"], in: dir)
+        #expect(
+            throws: PipelineError.refused("the register already covers 2026 (1971–2027); give a later year")
+        ) {
+            try RegisterRefresh(
+                register: try register(folder), year: 2026, kommunerPath: dir.appendingPathComponent("k2027.json").path,
+                fylkerPath: dir.appendingPathComponent("f2027.csv").path)
+        }
+    }
+
+    /// What `etl catalog import-codes` prints, and its exit statuses.
+    @Test func importCodesPrintsWhatItAddedAndRefusesACoveredYear() throws {
+        let dir = try scratchWithPipelines()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Data(#"{"codes": [{"code": "0301", "name": "Oslo"}]}"#.utf8).write(to: dir.appendingPathComponent("k.json"))
+        try Data("code;name\n03;Oslo\n".utf8).write(to: dir.appendingPathComponent("f.csv"))
+        let again = try etl(["catalog", "import-codes", "--year", "2026", "--kommuner", "k.json", "--fylker", "f.csv"], in: dir)
         #expect(again.status == 2)
-        #expect(again.stderr.contains("the register already covers 2026 (1971–2027)"))
+        #expect(again.stderr == "error: the register already covers 2026 (1971–2026); give a later year\n", "\(again.stderr)")
+        let r = try etl(["catalog", "import-codes", "--year", "2027", "--kommuner", "k.json", "--fylker", "f.csv"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr == "register pipelines/register: 1 kommuner and 1 fylker valid in 2027; covers 1971–2027\n", "\(r.stderr)")
     }
 }

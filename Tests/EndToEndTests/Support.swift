@@ -3,6 +3,7 @@ import Ingest
 import Pipeline
 import Testing
 import TestSupport
+import Transform
 
 // The shared helpers (process runner, scratch folders, warehouse access, pipeline builder)
 // live in the TestSupport target; what is here is particular to these suites.
@@ -76,12 +77,13 @@ struct InProcessRun {
     var noChange: Bool { events.contains { if case .noChange = $0 { true } else { false } } }
 }
 
-/// The events a runner sends, collected under a lock (a runner may call from its reading thread).
-private final class EventLog: @unchecked Sendable {
+/// What a runner or a sink hands on, collected under a lock (a runner may call from its
+/// reading thread).
+private final class Collected<Item>: @unchecked Sendable {
     private let lock = NSLock()
-    private var events: [RunEvent] = []
-    func append(_ e: RunEvent) { lock.withLock { events.append(e) } }
-    var all: [RunEvent] { lock.withLock { events } }
+    private var items: [Item] = []
+    func append(_ e: Item) { lock.withLock { items.append(e) } }
+    var all: [Item] { lock.withLock { items } }
 }
 
 /// Runs a pipeline in this process as `etl run` (or `etl rerun` with `rerun`) would from the
@@ -96,11 +98,64 @@ func runInProcess(
         pipelinePath: resolve(pipeline), warehouse: warehouse.map(resolve), structureYear: structureYear, catalogPath: catalog.map(resolve),
         fullRefresh: fullRefresh || replace, maxRejects: maxRejects, command: rerun ? "rerun" : "run")
     options.replace = replace
-    let log = EventLog()
+    let log = Collected<RunEvent>()
     do {
         let summary = try Runner(options: options) { log.append($0) }.run(rerunOnly: rerun)
         return InProcessRun(summary: summary, error: nil, events: log.all)
     } catch {
         return InProcessRun(summary: nil, error: error, events: log.all)
+    }
+}
+
+/// What `etl inspect` shows of a file, read in this process with `InspectTable` (the sink the
+/// command uses): the rows as the command would print them, the reader's format and dialect or
+/// the error it refused the file with, and the table (counts, regions, structure fit).
+struct InspectedFile {
+    var text: String
+    var info: ReadInfo?
+    var error: (any Error)?
+    var table: InspectTable
+
+    /// What the error says (`String(describing:)`, as the command prints it), empty when the file was read.
+    var message: String { error.map { String(describing: $0) } ?? "" }
+
+    /// The exit status `etl inspect` ends with: 0 when read, 1 for a file a reader refuses,
+    /// else the status the error declares.
+    var status: Int32 {
+        guard let error else { return 0 }
+        return error is ReadError ? 1 : (error as? any ExitStatusError)?.exitStatus ?? 1
+    }
+}
+
+/// Reads `path` as `etl inspect` does, in this process. `options` are the reader options the
+/// command builds from its flags (`displayName` names the file in messages).
+func inspectInProcess(_ path: URL, options: ReaderOptions, limit: Int? = nil) -> InspectedFile {
+    let log = Collected<String>()
+    var table = InspectTable(limit: limit) { log.append($0) }
+    do {
+        let info = try readFile(path: path.path, options: options, into: &table)
+        table.flush()
+        return InspectedFile(text: log.all.joined(), info: info, error: nil, table: table)
+    } catch {
+        table.flush()
+        return InspectedFile(text: log.all.joined(), info: nil, error: error, table: table)
+    }
+}
+
+/// The register in `folder` (under a scratch folder), as `etl inspect --register` loads it.
+func register(_ folder: URL) throws -> Transform.Register {
+    try #require(try Pipeline.loadRegister(folder: folder.path).0)
+}
+
+/// What `etl validate PIPELINE` finds, in this process (`PipelineCheck`): every problem, one
+/// message each — a definition's mistakes, or the catalogue's and the sources' — and any other
+/// error loading it threw. The command exits 2 when there is a problem.
+func validateInProcess(_ pipeline: URL) -> (problems: [String], error: (any Error)?) {
+    do {
+        return (try PipelineCheck.check(path: pipeline.path).problems, nil)
+    } catch PipelineError.definition(let problems) {
+        return (problems, nil)
+    } catch {
+        return ([], error)
     }
 }

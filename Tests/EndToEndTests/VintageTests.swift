@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Pipeline
 import Testing
 import TestSupport
 import Transform
@@ -10,9 +11,10 @@ import Warehouse
 /// `v_change` rows, `etl diff` in its three formats, `--as-of` answers at each point, a
 /// rebuild of a past state that is bit-identical to what was published then, and a no-op run
 /// that records no changes.
-// Behaviour (in process) for the runs and what they record; `etl diff`, `etl query --as-of`,
-// `etl rerun --as-of`, `etl export` and `--max-revision` (exit 5) through the binary, whose
-// command line holds their logic.
+// Behaviour (in process): the runs and what they record, what `PublicationDiff` compares,
+// what `WarehouseQuery` answers as of each point, the rebuild of past states and the export.
+// Command-line contract (process): `etl diff` as printed (CSV) and its exit 5, `etl run
+// --max-revision` (exit 5), `etl query --as-of` refusals (exit 2), `etl rerun --as-of` as printed.
 @Suite(.serialized) struct VintageTests {
     static let andel = "Andel innbyggere 80 år og over som bruker hjemmetjenester (prosent)"
     static let kostra = "pipelines/sample/12209_kostra_nokkeltall.csv"
@@ -56,15 +58,20 @@ import Warehouse
         }
     }
 
-    func value(_ dir: URL, indicator: String, region: String, year: Int, asOf: String) throws -> String {
-        let r = try etl(
-            ["query", "--indicator", indicator, "--region", region, "--years", String(year), "--as-of", asOf, "--format", "csv"], in: dir)
-        #expect(r.status == 0, "\(r.stderr)")
-        let lines = r.stdout.split(separator: "\n")
-        #expect(lines.count == 2, "\(r.stdout)")
-        let header = lines[0].split(separator: ",", omittingEmptySubsequences: false)
-        let row = lines.last!.split(separator: ",", omittingEmptySubsequences: false)
-        return String(row[header.firstIndex(of: "value")!])
+    /// One value as `etl query --indicator … --region … --years … --as-of …` answers it.
+    func value(_ warehouse: URL, indicator: String, region: String, year: Int, asOf: String) throws -> Double? {
+        let answer = try openWarehouse(warehouse).inDatabase { db in
+            try WarehouseQuery(indicator: indicator, regions: [region], years: String(year), asOf: asOf).answer(db)
+        }
+        #expect(answer.asOfRun != nil)
+        #expect(answer.table.rows.count == 1, "\(answer.table.rows)")
+        let column = try #require(answer.table.columns.firstIndex(of: "value"))
+        return answer.table.rows.first.flatMap { Double.fromDatabaseValue($0[column]) }
+    }
+
+    /// What `etl diff [A [B]]` compares, read in this process.
+    func diff(_ warehouse: URL, _ a: String? = nil, _ b: String? = nil) throws -> PublicationDiff.Outcome {
+        try openWarehouse(warehouse).read { db in try PublicationDiff.compare(db, runA: a, runB: b) }
     }
 
     @Test func threeVersionsOfASourceGiveTheirChangesDiffsAndPastStates() throws {
@@ -93,9 +100,9 @@ import Warehouse
             try openWarehouse(warehouse).read {
                 try Int.fetchOne($0, sql: "SELECT count(*) FROM etl_vintage WHERE run_id = ?", arguments: [run2])
             } == 0)
-        let emptyDiff = try etl(["diff", "--format", "csv"], in: dir)
-        #expect(emptyDiff.status == 0)
-        #expect(emptyDiff.stdout.split(separator: "\n").count == 1, "\(emptyDiff.stdout)")
+        let emptyDiff = try diff(warehouse)
+        #expect(emptyDiff.rows.isEmpty, "\(emptyDiff.rows)")
+        #expect(emptyDiff.from == emptyDiff.to && emptyDiff.to == run1)
 
         // June: two rates revised (3118 by 10 %, Oslo by 0.6 %) and one count withdrawn (`..`).
         try rewriteKostra(dir) { line in
@@ -124,6 +131,13 @@ import Warehouse
                 "andel_80_hjemmetjenester|3118|2024|revised|32.0|35.2||",
                 "andel_korttid|0301|2024|revised|\(String(format: "%.15g", oldKorttid))|||.."
             ])
+        // What `--max-revision 0.05` lists: the one revision above 5 %, 3118's 10 %.
+        let above = try openWarehouse(warehouse).read { db in try PublicationDiff.revisions(db, run: run3, above: 0.05) }
+        #expect(
+            above.map { "\($0["indicator"] as String) \($0["region"] as String) \($0["year"] as Int)" } == [
+                "andel_80_hjemmetjenester 3118 2024"
+            ])
+        #expect(try openWarehouse(warehouse).read { db in try PublicationDiff.revisions(db, run: run3, above: 0.005) }.count == 2)
         // Within the threshold the same run would have exited 0: the largest revision is 10 %.
         #expect(
             try openWarehouse(warehouse).read {
@@ -142,15 +156,21 @@ import Warehouse
         #expect(csvLines[1].hasPrefix("andel_80_hjemmetjenester,\"bef_07459,kostra_12209\",0301,2024,,2024,revised,31.1,31.3,0.0064"))
         #expect(csvLines[2].hasPrefix("andel_80_hjemmetjenester,\"bef_07459,kostra_12209\",3118,2024,,2024,revised,32,35.2,0.1000"))
         #expect(csvLines[3] == "andel_korttid,kostra_12209,0301,2024,,2024,revised,\(oldKorttid),,,,..")
-        let json = try etl(["diff", "--format", "json"], in: dir)
-        let list = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [[String: Any]]
-        #expect(list.count == 3)
-        #expect(list.compactMap { $0["region"] as? String } == ["0301", "3118", "0301"])
-        #expect((list[2]["new_status"] as? String) == ".." && list[2]["new_value"] is NSNull)
-        let table = try etl(["diff", String(run1), String(run3)], in: dir)
-        #expect(table.status == 0)
-        #expect(table.stdout.contains("35.2") && table.stderr.contains("(3 rows)"))
-        #expect(table.stderr.contains("changes from run \(run1) (publication \(run1)"))
+        let last = try diff(warehouse)
+        #expect(last.columns == csvLines.first?.split(separator: ",").map(String.init))
+        #expect(last.rows.count == 3)
+        let region = try #require(last.columns.firstIndex(of: "region"))
+        let newStatus = try #require(last.columns.firstIndex(of: "new_status"))
+        let newValue = try #require(last.columns.firstIndex(of: "new_value"))
+        #expect(last.rows.compactMap { String.fromDatabaseValue($0[region]) } == ["0301", "3118", "0301"])
+        #expect(String.fromDatabaseValue(last.rows[2][newStatus]) == ".." && last.rows[2][newValue].isNull)
+        let explicit = try diff(warehouse, String(run1), String(run3))
+        #expect(explicit.rows == last.rows && explicit.from == run1 && explicit.to == run3)
+        #expect(explicit.rows.contains { $0[newValue] == 35.2.databaseValue })
+        #expect(explicit.header.hasPrefix("changes from run \(run1) (publication \(run1), "), "\(explicit.header)")
+        #expect(PublicationDiff.revisionsAbove(0.2, in: last) == 0)
+        #expect(PublicationDiff.revisionsAbove(0.05, in: last) == 1)
+        #expect(PublicationDiff.revisionsAbove(0.005, in: last) == 2)
         #expect(try etl(["diff", "--max-revision", "0.2"], in: dir).status == 0)
         #expect(try etl(["diff", "--max-revision", "0.05", "--format", "csv"], in: dir).status == 5)
 
@@ -209,16 +229,21 @@ import Warehouse
             }
         }
         for (asOf, expected2024, expected2020) in [
-            (String(run1), "32", "32.1"), ("2025-04-01", "32", "32.1"), (String(run2), "32", "32.1"),
-            (String(run3), "35.2", "32.1"), ("2025-06-15", "35.2", "32.1"),
-            (String(run4), "35.2", "32.3"), ("2025-12-31", "35.2", "32.3")
+            (String(run1), 32.0, 32.1), ("2025-04-01", 32.0, 32.1), (String(run2), 32.0, 32.1),
+            (String(run3), 35.2, 32.1), ("2025-06-15", 35.2, 32.1),
+            (String(run4), 35.2, 32.3), ("2025-12-31", 35.2, 32.3)
         ] {
             #expect(
-                try value(dir, indicator: "andel_80_hjemmetjenester", region: "3118", year: 2024, asOf: asOf) == expected2024,
+                try value(warehouse, indicator: "andel_80_hjemmetjenester", region: "3118", year: 2024, asOf: asOf) == expected2024,
                 "as of \(asOf)")
             #expect(
-                try value(dir, indicator: "andel_80_hjemmetjenester", region: "3118", year: 2020, asOf: asOf) == expected2020,
+                try value(warehouse, indicator: "andel_80_hjemmetjenester", region: "3118", year: 2020, asOf: asOf) == expected2020,
                 "as of \(asOf)")
+        }
+        #expect(throws: PipelineError.refused("nothing had been published as of 2025-03-01")) {
+            try openWarehouse(warehouse).inDatabase { db in
+                try WarehouseQuery(indicator: "andel_80_hjemmetjenester", asOf: "2025-03-01").answer(db)
+            }
         }
         let early = try etl(["query", "--indicator", "andel_80_hjemmetjenester", "--as-of", "2025-03-01"], in: dir)
         #expect(early.status == 2 && early.stderr.contains("nothing had been published as of 2025-03-01"))
@@ -234,26 +259,38 @@ import Warehouse
         // Rebuilding each past state from the source versions gives the facts published then, bit for bit.
         // Both were published by the pipeline as it was then, without back-casts.
         try definition.write(to: yml, atomically: true, encoding: .utf8)
-        for run in [run1, run3] {
-            let out = dir.appendingPathComponent("warehouse/as-of-\(run).sqlite")
-            let r = try etl(["rerun", "--as-of", String(run), "--output", out.path], in: dir)
-            #expect(r.status == 0, "\(r.stderr)")
-            #expect(r.stderr.contains("rebuilt the state published by run \(run)") && r.stderr.contains("identical"))
-            #expect(try facts(out, asOf: nil) == facts(warehouse, asOf: run))
+        // In this process, as `etl rerun --as-of RUN --output FILE` does it.
+        let out3 = dir.appendingPathComponent("warehouse/as-of-\(run3).sqlite")
+        let prepared = try AsOfRebuild.prepare(warehousePath: warehouse.path, spec: String(run3), output: out3.path)
+        #expect(prepared.runId == run3)
+        let rebuilt = runInProcess(in: dir, warehouse: prepared.output, structureYear: prepared.structureYear, rerun: true)
+        #expect(rebuilt.status == 0, "\(rebuilt.diagnosis)")
+        let check = try PastState.check(prepared)
+        #expect(check.identical && check.hash == prepared.hash, "\(check)")
+        #expect(try facts(out3, asOf: nil) == facts(warehouse, asOf: run3))
+        #expect(throws: PipelineError.self) {
+            try AsOfRebuild.prepare(warehousePath: warehouse.path, spec: String(run3), output: out3.path)
         }
-        #expect(
-            try etl(
-                ["rerun", "--as-of", String(run1), "--output", dir.appendingPathComponent("warehouse/as-of-\(run1).sqlite").path], in: dir
-            ).status == 2)
+        // Through the binary: what it prints, and exit 2 for an output that is already there.
+        let out1 = dir.appendingPathComponent("warehouse/as-of-\(run1).sqlite")
+        let r = try etl(["rerun", "--as-of", String(run1), "--output", out1.path], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("rebuilt the state published by run \(run1)") && r.stderr.contains("identical"))
+        #expect(try facts(out1, asOf: nil) == facts(warehouse, asOf: run1))
+        #expect(try etl(["rerun", "--as-of", String(run1), "--output", out1.path], in: dir).status == 2)
 
         // An export says which publication it came from.
         let export = dir.appendingPathComponent("export.csv")
-        #expect(try etl(["export", "--format", "csv", "-o", export.path], in: dir).status == 0)
+        let exported = try openWarehouse(warehouse).read { db in
+            try IndicatorExport.write(db, format: .csv, to: export.path, indicators: [], regions: [])
+        }
+        #expect(exported.values > 100, "\(exported)")
         let sidecar =
             try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: export.path + ".vintage.json"))) as! [String: Any]
         let hash4 = try openWarehouse(warehouse).read {
             try String.fetchOne($0, sql: "SELECT hash FROM etl_vintage WHERE run_id = ?", arguments: [run4])
         }
+        #expect(exported.runId == run4 && exported.hash == hash4)
         #expect((sidecar["run_id"] as? Int).map(Int64.init) == run4 && sidecar["hash"] as? String == hash4)
     }
 
