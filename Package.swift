@@ -125,7 +125,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "Pipeline", "Warehouse", "Transform", "Ingest", "TestSupport", "Workload",
+                "Pipeline", "Warehouse", "Transform", "Ingest", "TestSupport", "Workload", "etl",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams")
             ], exclude: ["Golden"], swiftSettings: strict)
